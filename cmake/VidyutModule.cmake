@@ -1,0 +1,41 @@
+# vidyut_module(NAME <name> [DEPS <targets>...])
+#
+# One module per folder: every *.cc that is not *_test.cc goes into the static library
+# vidyut_<name>; every *_test.cc beside it goes into the test executable <name>_test.
+# DEPS is the module's whole list of allowed dependencies (see docs/architecture.md);
+# the layering rule is enforced by what is listed here.
+function(vidyut_module)
+  cmake_parse_arguments(M "" "NAME" "DEPS;TEST_DEPS" ${ARGN})
+  file(GLOB _all CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cc)
+  file(GLOB _tests CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*_test.cc)
+  set(_srcs ${_all})
+  if(_tests)
+    list(REMOVE_ITEM _srcs ${_tests})
+  endif()
+  set(_lib vidyut_${M_NAME})
+  if(_srcs)
+    add_library(${_lib} STATIC ${_srcs})
+    target_include_directories(${_lib} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+    target_link_libraries(${_lib} PUBLIC ${M_DEPS})
+    vidyut_warnings(${_lib})
+  else()
+    add_library(${_lib} INTERFACE)
+    target_include_directories(${_lib} INTERFACE ${PROJECT_SOURCE_DIR}/src)
+    target_link_libraries(${_lib} INTERFACE ${M_DEPS})
+  endif()
+  if(_tests AND VIDYUT_TESTS)
+    add_executable(${M_NAME}_test ${_tests})
+    target_link_libraries(${M_NAME}_test PRIVATE ${_lib} ${M_TEST_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
+    target_compile_definitions(${M_NAME}_test PRIVATE VIDYUT_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+    vidyut_warnings(${M_NAME}_test)
+    gtest_discover_tests(${M_NAME}_test DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 120)
+  endif()
+endfunction()
+
+function(vidyut_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow -Wconversion
+    -Wno-sign-conversion -Wnon-virtual-dtor -Wimplicit-fallthrough)
+  if(VIDYUT_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+endfunction()

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package Vidyut needs to build, test and run. Idempotent; run as root.
+set -euo pipefail
+if [ "$(id -u)" -ne 0 ]; then
+  echo "setup.sh: run as root (it installs Debian packages with apt-get)" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+packages=(
+  build-essential g++ cmake ninja-build ccache pkg-config git
+  clang libclang-rt-14-dev            # libFuzzer targets
+  libssl-dev                          # AES-GCM (security suite 0)
+  libfmt-dev libspdlog-dev            # logging
+  libcli11-dev                        # command line
+  nlohmann-json3-dev                  # JSON reports and files
+  libasio-dev                         # event-driven networking (standalone Asio)
+  libsqlite3-dev                      # embedded storage
+  libgtest-dev libgmock-dev libbenchmark-dev  # tests and benchmarks
+  clang-format
+)
+apt-get update
+apt-get install -y --no-install-recommends "${packages[@]}"

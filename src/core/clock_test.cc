@@ -1,0 +1,46 @@
+#include "core/clock.h"
+
+#include <gtest/gtest.h>
+
+namespace vidyut {
+namespace {
+
+TEST(Iso8601, ParsesUtcAndOffsets) {
+  auto a = parse_iso8601("2026-11-23T10:15:00Z");
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(format_iso8601(*a), "2026-11-23T10:15:00Z");
+  auto ist = parse_iso8601("2026-11-23T15:45:00+05:30");
+  ASSERT_TRUE(ist.ok());
+  EXPECT_EQ(*ist, *a);
+  auto no_seconds = parse_iso8601("2026-11-23 10:15");
+  ASSERT_TRUE(no_seconds.ok());
+  EXPECT_EQ(*no_seconds, *a);
+}
+
+TEST(Iso8601, RejectsGarbage) {
+  EXPECT_FALSE(parse_iso8601("yesterday").ok());
+  EXPECT_FALSE(parse_iso8601("2026-13-01T00:00Z").ok());
+  EXPECT_FALSE(parse_iso8601("2026-11-23T10:15:00Zjunk").ok());
+}
+
+TEST(ManualClock, MovesOnlyWhenTold) {
+  ManualClock c(UtcTime(Millis(1'000'000)));
+  auto m0 = c.monotonic();
+  EXPECT_EQ(c.now(), UtcTime(Millis(1'000'000)));
+  c.advance(Millis(900'000));
+  EXPECT_EQ(c.now(), UtcTime(Millis(1'900'000)));
+  EXPECT_EQ(c.monotonic() - m0, Millis(900'000));
+}
+
+TEST(ScaledClock, RunsFasterThanRealTime) {
+  ScaledClock c(UtcTime(Millis(0)), 1000.0);
+  auto t0 = c.now();
+  // Busy-wait a little real time; the scaled clock must move ~1000x as far.
+  auto real0 = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() - real0 < std::chrono::milliseconds(5)) {
+  }
+  EXPECT_GE(c.now() - t0, Millis(4000));
+}
+
+}  // namespace
+}  // namespace vidyut
