@@ -3,6 +3,7 @@
 
 #include <iostream>
 
+#include "cli/commands.h"
 #include "core/log.h"
 
 int main(int argc, char** argv) {
@@ -10,9 +11,22 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   std::string level = "warn";
   app.add_option("--log-level", level, "trace|debug|info|warn|error|off")->capture_default_str();
+  vidyut::cli::Runner run;
   auto* version = app.add_subcommand("version", "Print the version");
   version->callback([] { std::cout << "vidyut 0.1.0\n"; });
+  auto* dlms = app.add_subcommand("dlms", "Talk DLMS/COSEM (IS 15959) to meters");
+  dlms->require_subcommand(1);
+  vidyut::cli::register_dlms_read(*dlms, run);
+  vidyut::cli::register_dlms_action(*dlms, run);
+  vidyut::cli::register_dlms_decode(*dlms, run);
+  vidyut::cli::register_dlms_serve_meter(*dlms, run);
+  vidyut::cli::register_selfcheck(app, run);
   app.parse_complete_callback([&] { vidyut::set_log_level(level); });
-  CLI11_PARSE(app, argc, argv);
-  return 0;
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : vidyut::cli::kExitUsage;
+  }
+  return run ? run() : vidyut::cli::kExitOk;
 }

@@ -39,8 +39,8 @@ enum class DataTag : std::uint8_t {
   kUnsigned = 17,      // uint8
   kLongUnsigned = 18,  // uint16
   kCompactArray = 19,
-  kLong64 = 20,           // int64
-  kLong64Unsigned = 21,   // uint64
+  kLong64 = 20,          // int64
+  kLong64Unsigned = 21,  // uint64
   kEnum = 22,
   kFloat32 = 23,
   kFloat64 = 24,
@@ -58,7 +58,7 @@ struct BitString {
   Bytes bytes;
   std::uint32_t bits = 0;
 
-  bool test(std::size_t i) const;  // false when i >= bits
+  bool test(std::size_t i) const;           // false when i >= bits
   void set(std::size_t i, bool on = true);  // grows to i + 1 bits if needed
   static BitString of_size(std::uint32_t bits);
   bool operator==(const BitString&) const = default;
@@ -92,6 +92,9 @@ struct CosemDateTime {
   // deviation is unspecified, `assumed_deviation` is used.
   Result<UtcTime> to_utc(std::int16_t assumed_deviation = -330) const;
   std::string to_string() const;  // "2026-11-23 10:15:00.00 dev -330 st 00"
+  // Day of week (1 = Monday ... 7 = Sunday) of a Gregorian date; kUnspecified when the year is
+  // unspecified or the date does not exist.
+  static std::uint8_t weekday_of(std::uint16_t year, std::uint8_t month, std::uint8_t day);
   bool operator==(const CosemDateTime&) const = default;
 };
 
@@ -114,8 +117,8 @@ struct CosemTime {
 // Type description of a compact-array's elements (IEC 62056-6-2 TypeDescription).
 struct TypeDescription {
   DataTag tag = DataTag::kNull;
-  std::uint16_t array_count = 0;           // kArray only
-  std::vector<TypeDescription> elements;   // kArray: one element type; kStructure: one per field
+  std::uint16_t array_count = 0;          // kArray only
+  std::vector<TypeDescription> elements;  // kArray: one element type; kStructure: one per field
   bool operator==(const TypeDescription&) const = default;
 };
 
@@ -170,11 +173,12 @@ class Data {
   std::optional<std::int64_t> as_int() const;    // any integer that fits int64
   std::optional<std::uint64_t> as_uint() const;  // any non-negative integer
   std::optional<double> as_double() const;       // any integer or float
+  std::optional<float> as_float() const;         // float32 only, bit for bit
   std::optional<bool> as_bool() const;
-  const Bytes* as_octets() const;                // octet-string
-  const std::string* as_text() const;            // visible-string or utf8-string
+  const Bytes* as_octets() const;      // octet-string
+  const std::string* as_text() const;  // visible-string or utf8-string
   const BitString* as_bits() const;
-  const DataList* as_list() const;               // array or structure
+  const DataList* as_list() const;  // array or structure
   const CompactArray* as_compact() const;
   // date-time (tag 25) or a 12-byte octet-string holding one
   std::optional<CosemDateTime> as_date_time() const;
@@ -188,8 +192,8 @@ class Data {
 
  private:
   using Value = std::variant<std::monostate, bool, std::int64_t, std::uint64_t, float, double,
-                             Bytes, std::string, BitString, DataList, CompactArray,
-                             CosemDateTime, CosemDate, CosemTime>;
+                             Bytes, std::string, BitString, DataList, CompactArray, CosemDateTime,
+                             CosemDate, CosemTime>;
   Data(DataTag tag, Value v) : tag_(tag), v_(std::move(v)) {}
 
   DataTag tag_ = DataTag::kNull;
@@ -213,7 +217,8 @@ void encode(const Data& value, ByteWriter& out);
 Bytes encode(const Data& value);
 
 // Decodes one value from `in`, leaving `in` after it. Errors: kNeedMore when `in` ends early,
-// kMalformed for an unknown tag or bad contents, kLimitExceeded for the limits above.
+// kMalformed for an unknown tag or bad contents, kLimitExceeded for the limits above,
+// kUnsupported for a compact-array element type with a zero-size part (null, array[0], ...).
 Result<Data> decode(ByteReader& in);
 // Decodes exactly one value filling `bytes`: short input is kMalformed, trailing bytes too.
 Result<Data> decode_all(ByteView bytes);

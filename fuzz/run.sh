@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Builds the fuzz targets and runs each fuzz_<name> for N seconds (default 60) on a scratch copy
+# of its seed corpus fuzz/corpus/<name>/, so the checked-in corpus is not polluted.
+# Usage: fuzz/run.sh [seconds] [name...]     e.g. fuzz/run.sh 180 axdr
+# Environment: BUILD_DIR (default build/fuzz, the `fuzz` preset's directory).
+# Exits non-zero when a target fails to build or a fuzzer finds a crash; crash inputs are left
+# in the scratch directory and named in the output.
+set -euo pipefail
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+seconds="${1:-60}"
+shift || true
+build="${BUILD_DIR:-$root/build/fuzz}"
+
+if [[ ! -f "$build/build.ninja" ]]; then
+  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DVIDYUT_FUZZ=ON \
+    -DVIDYUT_TESTS=OFF -DCMAKE_BUILD_TYPE=Debug \
+    "-DCMAKE_CXX_FLAGS=-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -gline-tables-only"
+fi
+
+if [[ $# -gt 0 ]]; then
+  names=("$@")
+else
+  names=()
+  for src in "$root"/fuzz/*_fuzz.cc; do
+    n="$(basename "$src" _fuzz.cc)"
+    names+=("$n")
+  done
+fi
+
+targets=()
+for n in "${names[@]}"; do targets+=("fuzz_$n"); done
+cmake --build "$build" --target "${targets[@]}" -j2
+
+status=0
+for n in "${names[@]}"; do
+  scratch="$build/fuzz-run/$n"
+  mkdir -p "$scratch/corpus" "$scratch/artifacts"
+  if [[ -d "$root/fuzz/corpus/$n" ]]; then
+    cp -n "$root/fuzz/corpus/$n"/* "$scratch/corpus/" 2>/dev/null || true
+  fi
+  echo "== fuzz_$n for ${seconds}s (corpus $scratch/corpus)"
+  if ! "$build/fuzz/fuzz_$n" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 \
+      -print_final_stats=1 -artifact_prefix="$scratch/artifacts/" "$scratch/corpus"; then
+    echo "!! fuzz_$n found a failure; inputs in $scratch/artifacts/" >&2
+    status=1
+  fi
+done
+exit "$status"

@@ -1,0 +1,72 @@
+// Options shared by the `vidyut dlms` subcommands that talk to a meter, and the code that turns
+// them into an associated dlms::Client over TCP.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/result.h"
+#include "dlms/session/client.h"
+#include "net/dlms_tcp.h"
+
+namespace vidyut::cli {
+
+// A subcommand sets this in its callback; main() runs it after parsing and returns its exit code.
+using Runner = std::function<int()>;
+
+// Exit codes (docs/cli.md).
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;      // the meter answered, but not what was asked
+inline constexpr int kExitUsage = 2;        // bad arguments
+inline constexpr int kExitAuth = 3;         // wrong password / key, association refused
+inline constexpr int kExitUnreachable = 4;  // refused, timeout, connection lost
+
+// Environment variables that can carry secrets instead of the command line.
+inline constexpr const char* kEnvAuthKey = "VIDYUT_AUTH_KEY";
+inline constexpr const char* kEnvBlockKey = "VIDYUT_BLOCK_KEY";
+inline constexpr const char* kEnvPassword = "VIDYUT_PASSWORD";
+
+// The client system title used when none is given: "VDY" + 00000001 (Vidyut head-end).
+inline constexpr const char* kDefaultClientTitle = "5644590000000001";
+
+struct ConnectionOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = net::kDlmsTcpPort;
+  std::uint16_t client_sap = dlms::kPublicClientSap;
+  std::uint16_t server_sap = dlms::kManagementLogicalDeviceSap;
+  std::string auth;      // none|low|hls-gmac; empty = derived from the client SAP
+  std::string password;  // or $VIDYUT_PASSWORD
+  std::string security;  // none|auth|enc|auth-enc; empty = auth-enc for HLS, else none
+  std::string system_title = kDefaultClientTitle;
+  std::string auth_key;                  // or $VIDYUT_AUTH_KEY
+  std::string block_key;                 // or $VIDYUT_BLOCK_KEY
+  std::int64_t invocation_counter = -1;  // -1: let the client choose
+  std::int64_t timeout_ms = 5000;
+  bool json = false;
+};
+
+void add_connection_options(CLI::App& cmd, ConnectionOptions& o);
+
+// Builds client settings, taking secrets from the environment where the options left them empty.
+Result<dlms::ClientSettings> make_client_settings(const ConnectionOptions& o);
+
+// An associated client and the TCP transport under it.
+struct Session {
+  std::unique_ptr<net::TcpApduTransport> transport;
+  std::unique_ptr<dlms::Client> client;
+  ~Session();  // releases the association (best effort) and closes the socket
+};
+
+// Connects and associates.
+Result<std::unique_ptr<Session>> open_session(const ConnectionOptions& o);
+
+// Prints "vidyut: <what>: <error>" and a hint, and returns the matching exit code.
+int report_error(const std::string& what, const Error& e);
+int exit_code_for(Errc code);
+
+}  // namespace vidyut::cli

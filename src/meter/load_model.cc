@@ -1,0 +1,216 @@
+#include "meter/load_model.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+namespace vidyut::meter {
+namespace {
+
+// Hash streams: one per independent random quantity, so adding a quantity never shifts others.
+enum Stream : std::uint64_t {
+  kPersonality = 1,
+  kAppliance = 2,
+  kApplianceSize = 3,
+  kNoise = 4,
+  kVoltage = 5,
+  kPowerFactor = 6,
+  kFrequency = 7,
+};
+
+constexpr double kPi = 3.14159265358979323846;
+
+double unit(std::uint64_t h) { return static_cast<double>(h >> 11) * 0x1.0p-53; }
+
+double u(const MeterIdentity& id, Stream s, std::int64_t counter) {
+  return unit(counter_hash(id.seed, s, static_cast<std::uint64_t>(counter)));
+}
+
+std::int64_t floor_div(std::int64_t a, std::int64_t b) {
+  std::int64_t q = a / b;
+  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+  return q;
+}
+
+// Gaussian bump centred on hour c with width w, distance measured around the 24-hour circle.
+double bump(double h, double c, double w) {
+  double d = std::fabs(h - c);
+  d = std::min(d, 24.0 - d);
+  return std::exp(-(d / w) * (d / w));
+}
+
+// Cooling/heating share by month (1..12) in a north-Indian climate.
+double cooling_share(unsigned month) {
+  switch (month) {
+    case 4:
+    case 5:
+    case 6:
+      return 0.35;
+    case 7:
+    case 8:
+    case 9:
+      return 0.22;
+    case 3:
+    case 10:
+      return 0.06;
+    default:
+      return 0.0;
+  }
+}
+double heating_share(unsigned month) { return (month == 12 || month == 1) ? 0.10 : 0.0; }
+
+struct LocalTime {
+  double hour = 0;       // 0 <= hour < 24, IST
+  unsigned weekday = 0;  // 0 = Monday .. 6 = Sunday
+  unsigned month = 1;
+};
+
+LocalTime local_time_of_slot(std::int64_t slot) {
+  // Middle of the slot, in IST seconds since the epoch.
+  const std::int64_t s = slot * kSlotSeconds + kSlotSeconds / 2 + kIstOffsetSeconds;
+  const std::int64_t day = floor_div(s, 86'400);
+  LocalTime lt;
+  lt.hour = static_cast<double>(s - day * 86'400) / 3600.0;
+  lt.weekday = static_cast<unsigned>(((day + 3) % 7 + 7) % 7);  // 1970-01-01: Thursday
+  const std::chrono::year_month_day ymd{std::chrono::sys_days{std::chrono::days{day}}};
+  lt.month = static_cast<unsigned>(ymd.month());
+  return lt;
+}
+
+// Expected load as a share of the sanctioned load, before randomness.
+double shape(ConsumerCategory cat, const LocalTime& lt) {
+  const double h = lt.hour;
+  const bool sunday = lt.weekday == 6;
+  const bool weekend = lt.weekday >= 5;
+  const double cool = cooling_share(lt.month);
+  const double heat = heating_share(lt.month);
+  if (cat == ConsumerCategory::kCommercial) {
+    const bool open = !sunday && h >= 9.0 && h < 20.5;
+    if (!open) return 0.04;
+    return 0.35 + 0.10 * bump(h, 13.0, 3.0) + 0.12 * bump(h, 19.0, 1.0) + 0.8 * cool;
+  }
+  const double morning_centre = weekend ? 8.5 : 7.5;
+  double s = 0.06;                                    // refrigerator, standby, fans
+  s += 0.25 * bump(h, morning_centre, 1.4);           // water heater, cooking, pumps
+  s += 0.34 * bump(h, 20.5, 2.0);                     // lights, TV, cooking
+  s += (weekend ? 0.14 : 0.06) * bump(h, 13.5, 2.5);  // daytime at home
+  const bool night = h >= 22.0 || h < 6.0;
+  s += cool * (night ? 1.0 : 0.4);  // coolers and air conditioners
+  s += heat * (bump(h, 7.0, 1.5) + bump(h, 21.0, 1.5));
+  return s;
+}
+
+}  // namespace
+
+const char* to_string(ConsumerCategory c) {
+  switch (c) {
+    case ConsumerCategory::kDomestic:
+      return "domestic";
+    case ConsumerCategory::kCommercial:
+      return "commercial";
+  }
+  return "unknown";
+}
+
+std::uint64_t counter_hash(std::uint64_t seed, std::uint64_t stream, std::uint64_t counter) {
+  std::uint64_t z = seed ^ (stream * 0x9E3779B97F4A7C15ULL) ^ (counter * 0xD1B54A32D192ED03ULL);
+  z += 0x9E3779B97F4A7C15ULL;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+MeterIdentity make_identity(std::string manufacturer, std::string serial, std::uint64_t seed,
+                            ConsumerCategory category, std::uint32_t sanctioned_load_w) {
+  MeterIdentity id;
+  id.manufacturer = std::move(manufacturer);
+  id.serial = std::move(serial);
+  id.seed = seed;
+  id.category = category;
+  id.sanctioned_load_w = sanctioned_load_w;
+  for (std::size_t i = 0; i < 3; ++i) {
+    id.system_title[i] =
+        i < id.manufacturer.size() ? static_cast<std::uint8_t>(id.manufacturer[i]) : 0x20;
+  }
+  std::uint64_t n = 0;
+  for (char c : id.serial) {
+    if (c >= '0' && c <= '9') n = n * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  for (std::size_t i = 0; i < 5; ++i) {
+    id.system_title[7 - i] = static_cast<std::uint8_t>(n >> (8 * i));
+  }
+  id.year_of_manufacture = static_cast<std::uint16_t>(2020 + seed % 6);
+  return id;
+}
+
+std::int64_t slot_of(UtcTime t) { return floor_div(t.time_since_epoch().count(), kSlotMillis); }
+
+UtcTime slot_start(std::int64_t slot) { return UtcTime(Millis(slot * kSlotMillis)); }
+
+LoadSample sample_load(const MeterIdentity& id, std::int64_t slot) {
+  const LocalTime lt = local_time_of_slot(slot);
+  const double sanctioned = static_cast<double>(std::max<std::uint32_t>(id.sanctioned_load_w, 100));
+  const double personality = 0.6 + 0.8 * u(id, kPersonality, 0);
+  const double base = shape(id.category, lt) * personality;
+
+  double share = base;
+  // Random appliance switching: more likely when the household is active.
+  const double p_on = std::min(0.6, 0.10 + 0.5 * base);
+  if (u(id, kAppliance, slot) < p_on) share += 0.08 + 0.30 * u(id, kApplianceSize, slot);
+  share *= 0.88 + 0.24 * u(id, kNoise, slot);
+
+  LoadSample s;
+  s.power_w = std::clamp(share * sanctioned, 8.0, 1.25 * sanctioned);
+  const double load_share = s.power_w / sanctioned;
+  s.voltage_v = 234.0 + 4.0 * std::sin(2.0 * kPi * (lt.hour - 9.0) / 24.0) -
+                9.0 * bump(lt.hour, 20.5, 2.0) - 4.0 * load_share +
+                6.0 * (u(id, kVoltage, slot) - 0.5);
+  s.power_factor =
+      std::clamp(0.97 - 0.06 * load_share - 0.06 * u(id, kPowerFactor, slot), 0.85, 0.99);
+  s.frequency_hz = 49.90 + 0.20 * u(id, kFrequency, slot);
+  s.current_a = s.power_w / (s.voltage_v * s.power_factor);
+  return s;
+}
+
+SlotEnergy slot_energy(const MeterIdentity& id, std::int64_t slot) {
+  const LoadSample s = sample_load(id, slot);
+  constexpr double kMilliPerSlot = 1000.0 * static_cast<double>(kSlotSeconds) / 3600.0;
+  return {std::llround(s.power_w * kMilliPerSlot), std::llround(s.apparent_va() * kMilliPerSlot)};
+}
+
+namespace {
+// Floored energy of the first `ms` milliseconds of a slot holding `whole`.
+std::int64_t prefix(std::int64_t whole, std::int64_t ms) { return whole * ms / kSlotMillis; }
+}  // namespace
+
+Energy model_energy(const MeterIdentity& id, UtcTime from, UtcTime to) {
+  Energy e;
+  if (to <= from) return e;
+  const std::int64_t a = from.time_since_epoch().count();
+  const std::int64_t b = to.time_since_epoch().count();
+  const std::int64_t sa = floor_div(a, kSlotMillis);
+  const std::int64_t sb = floor_div(b, kSlotMillis);
+  const std::int64_t oa = a - sa * kSlotMillis;
+  const std::int64_t ob = b - sb * kSlotMillis;
+  const SlotEnergy first = slot_energy(id, sa);
+  if (sa == sb) {
+    e.active_mwh = prefix(first.active_mwh, ob) - prefix(first.active_mwh, oa);
+    e.apparent_mvah = prefix(first.apparent_mvah, ob) - prefix(first.apparent_mvah, oa);
+    return e;
+  }
+  e.active_mwh = first.active_mwh - prefix(first.active_mwh, oa);
+  e.apparent_mvah = first.apparent_mvah - prefix(first.apparent_mvah, oa);
+  for (std::int64_t s = sa + 1; s < sb; ++s) {
+    const SlotEnergy se = slot_energy(id, s);
+    e.active_mwh += se.active_mwh;
+    e.apparent_mvah += se.apparent_mvah;
+  }
+  if (ob > 0) {
+    const SlotEnergy last = slot_energy(id, sb);
+    e.active_mwh += prefix(last.active_mwh, ob);
+    e.apparent_mvah += prefix(last.apparent_mvah, ob);
+  }
+  return e;
+}
+
+}  // namespace vidyut::meter
