@@ -92,7 +92,6 @@ class SinglePhaseMeter {
   SinglePhaseOptions options_;
   std::unique_ptr<dlms::cosem::LogicalDevice> device_;
   std::function<std::uint32_t()> invocation_counter_;
-  bool syncing_clock_ = false;
 };
 
 }  // namespace vidyut::meter

@@ -15,9 +15,7 @@ constexpr std::uint8_t kBerInteger = 0x02;
 constexpr std::uint8_t kBerOctetString = 0x04;
 constexpr std::uint8_t kBerObjectId = 0x06;
 // Context-class tags shared by AARQ and AARE.
-constexpr std::uint8_t kProtocolVersion = 0x80;            // [0] IMPLICIT BIT STRING
 constexpr std::uint8_t kApplicationContextName = 0xA1;     // [1]
-constexpr std::uint8_t kImplementationInformation = 0x9D;  // [29] IMPLICIT
 constexpr std::uint8_t kUserInformation = 0xBE;            // [30] EXPLICIT
 // AARQ
 constexpr std::uint8_t kCallingApTitle = 0xA6;              // [6]
