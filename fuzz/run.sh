@@ -15,7 +15,7 @@ build="${BUILD_DIR:-$root/build/fuzz}"
 if [[ ! -f "$build/build.ninja" ]]; then
   cmake -S "$root" -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DVIDYUT_FUZZ=ON \
     -DVIDYUT_TESTS=OFF -DCMAKE_BUILD_TYPE=Debug \
-    "-DCMAKE_CXX_FLAGS=-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -gline-tables-only"
+    "-DCMAKE_CXX_FLAGS=-O1 -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -gline-tables-only"
 fi
 
 if [[ $# -gt 0 ]]; then

@@ -28,16 +28,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::uint16_t sap = mode == 1   ? dlms::kPublicClientSap
                             : mode == 2 ? dlms::kMeterReaderSap
                                         : dlms::kUtilitySettingsSap;
-  dlms::LoopbackTransport transport(*mut.connection, sap);
-  dlms::Client client(transport, mut.client(sap));
-  if (!client.associate().ok()) {
-    std::fprintf(stderr, "server_fuzz: the harness could not associate as client %u\n", sap);
-    std::abort();
+  auto transport = std::make_unique<dlms::LoopbackTransport>(*mut.connection, sap);
+  auto client = std::make_unique<dlms::Client>(*transport, mut.client(sap));
+  if (!client->associate().ok()) {
+    // Earlier inputs may have changed the shared meter; a fresh one must accept us.
+    mut.reset();
+    transport = std::make_unique<dlms::LoopbackTransport>(*mut.connection, sap);
+    client = std::make_unique<dlms::Client>(*transport, mut.client(sap));
+    if (!client->associate().ok()) {
+      std::fprintf(stderr, "server_fuzz: the harness could not associate as client %u\n", sap);
+      std::abort();
+    }
   }
-  const std::size_t answered = transport.received().size();
-  if (!transport.send(rest).ok()) return 0;
-  for (std::size_t i = answered; i < transport.received().size(); ++i) {
-    auto reply = dlms::decode_apdu(transport.received()[i]);
+  const std::size_t answered = transport->received().size();
+  if (!transport->send(rest).ok()) return 0;
+  for (std::size_t i = answered; i < transport->received().size(); ++i) {
+    auto reply = dlms::decode_apdu(transport->received()[i]);
     if (!reply.ok()) {
       std::fprintf(stderr, "server_fuzz: the server answered an undecodable APDU: %s\n",
                    reply.error().describe().c_str());

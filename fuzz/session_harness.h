@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "core/clock.h"
+#include "core/log.h"
 #include "dlms/session/client.h"
 #include "dlms/session/loopback.h"
 #include "dlms/session/server.h"
@@ -25,8 +26,16 @@ struct SharedMeter {
     return shared;
   }
 
+  // Rebuilds the meter from scratch: earlier inputs may have changed its state (relay, clock,
+  // secrets written through an association object) in ways that make a later association fail.
+  void rebuild() {
+    meter = std::make_unique<meter::SinglePhaseMeter>(meter::make_identity("VDY", "00012345", 7),
+                                                      meter::MeterConfig{}, clock);
+  }
+
  private:
   SharedMeter() {
+    set_log_level("off");  // audit lines for every hostile input would dominate the run time
     meter = std::make_unique<meter::SinglePhaseMeter>(meter::make_identity("VDY", "00012345", 7),
                                                       meter::MeterConfig{}, clock);
     const meter::MeterSecrets secrets = meter::default_secrets();
@@ -40,9 +49,19 @@ struct SharedMeter {
 
 struct MeterUnderTest {
   SharedMeter& shared = SharedMeter::instance();
-  dlms::InMemoryInvocationCounterStore counters;
+  std::unique_ptr<dlms::InMemoryInvocationCounterStore> counters =
+      std::make_unique<dlms::InMemoryInvocationCounterStore>();
   std::unique_ptr<dlms::ServerConnection> connection = std::make_unique<dlms::ServerConnection>(
-      shared.settings, shared.meter->device(), counters, shared.clock);
+      shared.settings, shared.meter->device(), *counters, shared.clock);
+
+  // A fresh meter and connection (see SharedMeter::rebuild).
+  void reset() {
+    shared.rebuild();
+    connection.reset();
+    counters = std::make_unique<dlms::InMemoryInvocationCounterStore>();
+    connection = std::make_unique<dlms::ServerConnection>(shared.settings, shared.meter->device(),
+                                                          *counters, shared.clock);
+  }
 
   // Client settings for one of the three associations (16, 32 or 48) with the right secrets.
   dlms::ClientSettings client(std::uint16_t sap) const {
