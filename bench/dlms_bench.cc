@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "core/clock.h"
+#include "core/log.h"
 #include "dlms/apdu/wrapper.h"
 #include "dlms/apdu/xdlms.h"
 #include "dlms/axdr/data.h"
@@ -92,6 +93,7 @@ BENCHMARK(BM_WrapperReassemble);
 // one day of block load by range (block transfer at a 1 KiB PDU), release. Measures client,
 // server and simulated-meter cost together.
 void BM_ReadOneDayBlockLoadLoopback(benchmark::State& state) {
+  set_log_level("off");
   ManualClock clock(UtcTime(Millis(1'795'000'000'000)));
   meter::SinglePhaseMeter meter(meter::make_identity("VDY", "00012345", 7), meter::MeterConfig{},
                                 clock);

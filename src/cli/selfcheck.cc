@@ -265,6 +265,8 @@ void SelfCheck::replay() {
 }
 
 int SelfCheck::run() {
+  // The meter's audit lines (stderr) belong next to the step that caused them.
+  std::cout << std::unitbuf;
   MeterHostOptions options;
   options.bind_address = "127.0.0.1";
   options.port = 0;
