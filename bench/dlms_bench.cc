@@ -43,9 +43,8 @@ void BM_AxdrDecodeBlockLoad45Days(benchmark::State& state) {
     benchmark::DoNotOptimize(value);
   }
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * wire.size()));
-  state.counters["rows/s"] =
-      benchmark::Counter(static_cast<double>(state.iterations()) * 45 * 96,
-                         benchmark::Counter::kIsRate);
+  state.counters["rows/s"] = benchmark::Counter(static_cast<double>(state.iterations()) * 45 * 96,
+                                                benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_AxdrDecodeBlockLoad45Days)->Unit(benchmark::kMillisecond);
 
@@ -121,8 +120,8 @@ void BM_ReadOneDayBlockLoadLoopback(benchmark::State& state) {
     if (const auto* d = std::get_if<Data>(&*result)) rows += d->as_list()->size();
     (void)client.release();
   }
-  state.counters["rows/read"] =
-      static_cast<double>(rows) / static_cast<double>(std::max<std::int64_t>(1, state.iterations()));
+  state.counters["rows/read"] = static_cast<double>(rows) /
+                                static_cast<double>(std::max<std::int64_t>(1, state.iterations()));
 }
 BENCHMARK(BM_ReadOneDayBlockLoadLoopback)->Unit(benchmark::kMillisecond);
 

@@ -17,8 +17,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   ByteView rest(data + 1, size - 1);
   fuzz::MeterUnderTest mut;
   if (mode == 0) {
-    for (std::uint16_t sap : {dlms::kPublicClientSap, dlms::kMeterReaderSap,
-                              dlms::kUtilitySettingsSap}) {
+    for (std::uint16_t sap :
+         {dlms::kPublicClientSap, dlms::kMeterReaderSap, dlms::kUtilitySettingsSap}) {
       dlms::ClientCodec codec(mut.client(sap));
       if (!codec.build_aarq().ok()) continue;
       if (codec.on_aare(rest).ok() && codec.hls_pending()) {

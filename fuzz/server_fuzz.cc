@@ -20,7 +20,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   ByteView rest(data + 1, size - 1);
   if (mode == 0) {
     for (std::size_t pos = 0; pos < rest.size() && !mut.connection->wants_close(); pos += 7) {
-      auto out = mut.connection->on_bytes(rest.subspan(pos, std::min<std::size_t>(7, rest.size() - pos)));
+      auto out =
+          mut.connection->on_bytes(rest.subspan(pos, std::min<std::size_t>(7, rest.size() - pos)));
       if (!out.ok()) break;
     }
     return 0;

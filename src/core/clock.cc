@@ -48,9 +48,7 @@ UtcTime ScaledClock::now() const {
   return start_ + scaled;
 }
 
-MonoTime ScaledClock::monotonic() const {
-  return MonoTime(now() - start_);
-}
+MonoTime ScaledClock::monotonic() const { return MonoTime(now() - start_); }
 
 namespace {
 // Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's public algorithm).

@@ -23,9 +23,9 @@ class [[nodiscard]] Result {
  public:
   using value_type = T;
 
-  Result(const T& v) : v_(std::in_place_index<0>, v) {}             // NOLINT(implicit)
-  Result(T&& v) : v_(std::in_place_index<0>, std::move(v)) {}        // NOLINT(implicit)
-  Result(Error e) : v_(std::in_place_index<1>, std::move(e)) {}      // NOLINT(implicit)
+  Result(const T& v) : v_(std::in_place_index<0>, v) {}          // NOLINT(implicit)
+  Result(T&& v) : v_(std::in_place_index<0>, std::move(v)) {}    // NOLINT(implicit)
+  Result(Error e) : v_(std::in_place_index<1>, std::move(e)) {}  // NOLINT(implicit)
   template <typename U, typename = std::enable_if_t<std::is_constructible_v<T, U&&> &&
                                                     !std::is_same_v<std::decay_t<U>, T> &&
                                                     !std::is_same_v<std::decay_t<U>, Error> &&
@@ -36,9 +36,18 @@ class [[nodiscard]] Result {
   explicit operator bool() const { return ok(); }
 
   // REQUIRES: ok()
-  T& value() & { assert(ok()); return std::get<0>(v_); }
-  const T& value() const& { assert(ok()); return std::get<0>(v_); }
-  T&& value() && { assert(ok()); return std::get<0>(std::move(v_)); }
+  T& value() & {
+    assert(ok());
+    return std::get<0>(v_);
+  }
+  const T& value() const& {
+    assert(ok());
+    return std::get<0>(v_);
+  }
+  T&& value() && {
+    assert(ok());
+    return std::get<0>(std::move(v_));
+  }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
   T&& operator*() && { return std::move(*this).value(); }
@@ -46,7 +55,10 @@ class [[nodiscard]] Result {
   const T* operator->() const { return &value(); }
 
   // REQUIRES: !ok()
-  const Error& error() const { assert(!ok()); return std::get<1>(v_); }
+  const Error& error() const {
+    assert(!ok());
+    return std::get<1>(v_);
+  }
 
   T value_or(T fallback) const& { return ok() ? std::get<0>(v_) : std::move(fallback); }
 
@@ -62,7 +74,10 @@ class [[nodiscard]] Result<void> {
   Result(Error e) : err_(std::move(e)), ok_(false) {}  // NOLINT(implicit)
   bool ok() const { return ok_; }
   explicit operator bool() const { return ok_; }
-  const Error& error() const { assert(!ok_); return err_; }
+  const Error& error() const {
+    assert(!ok_);
+    return err_;
+  }
 
  private:
   Error err_{};
@@ -77,13 +92,13 @@ inline Status ok_status() { return {}; }
 
 // Propagates an error from an expression that yields Result<...>: VIDYUT_TRY(r, expr);
 // declares `r` holding the successful Result, or returns its Error from the enclosing function.
-#define VIDYUT_TRY(var, expr)                      \
-  auto var = (expr);                               \
+#define VIDYUT_TRY(var, expr) \
+  auto var = (expr);          \
   if (!var.ok()) return ::vidyut::Error(var.error())
 
 // Returns the Error of a Status-returning expression, if any.
-#define VIDYUT_CHECK(expr)                          \
-  do {                                              \
-    auto vidyut_status_ = (expr);                   \
+#define VIDYUT_CHECK(expr)                                   \
+  do {                                                       \
+    auto vidyut_status_ = (expr);                            \
     if (!vidyut_status_.ok()) return vidyut_status_.error(); \
   } while (0)

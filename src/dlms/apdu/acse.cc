@@ -15,8 +15,8 @@ constexpr std::uint8_t kBerInteger = 0x02;
 constexpr std::uint8_t kBerOctetString = 0x04;
 constexpr std::uint8_t kBerObjectId = 0x06;
 // Context-class tags shared by AARQ and AARE.
-constexpr std::uint8_t kApplicationContextName = 0xA1;     // [1]
-constexpr std::uint8_t kUserInformation = 0xBE;            // [30] EXPLICIT
+constexpr std::uint8_t kApplicationContextName = 0xA1;  // [1]
+constexpr std::uint8_t kUserInformation = 0xBE;         // [30] EXPLICIT
 // AARQ
 constexpr std::uint8_t kCallingApTitle = 0xA6;              // [6]
 constexpr std::uint8_t kSenderAcseRequirements = 0x8A;      // [10] IMPLICIT BIT STRING
