@@ -78,8 +78,8 @@ bool LogicalDevice::visible(std::uint16_t sap, const CosemObject& obj) const {
   return false;
 }
 
-GetDataResult LogicalDevice::get(const AccessContext& ctx, const AttributeDescriptor& attr,
-                                 const std::optional<SelectiveAccess>& access) {
+std::variant<CosemObject*, DataAccessResult> LogicalDevice::resolve_attribute(
+    const AccessContext& ctx, const AttributeDescriptor& attr) {
   if (!has_client(ctx.client_sap)) return DataAccessResult::kScopeOfAccessViolated;
   CosemObject* obj = find(attr.class_id, attr.instance);
   if (obj == nullptr) {
@@ -91,6 +91,14 @@ GetDataResult LogicalDevice::get(const AccessContext& ctx, const AttributeDescri
   if (attr.attribute < 1 || attr.attribute > obj->attribute_count()) {
     return DataAccessResult::kObjectUndefined;
   }
+  return obj;
+}
+
+GetDataResult LogicalDevice::get(const AccessContext& ctx, const AttributeDescriptor& attr,
+                                 const std::optional<SelectiveAccess>& access) {
+  auto resolved = resolve_attribute(ctx, attr);
+  if (auto* refusal = std::get_if<DataAccessResult>(&resolved)) return *refusal;
+  CosemObject* obj = std::get<CosemObject*>(resolved);
   if (!can_read(attribute_access(ctx.client_sap, *obj, attr.attribute))) {
     return DataAccessResult::kReadWriteDenied;
   }
@@ -99,17 +107,9 @@ GetDataResult LogicalDevice::get(const AccessContext& ctx, const AttributeDescri
 
 DataAccessResult LogicalDevice::set(const AccessContext& ctx, const AttributeDescriptor& attr,
                                     const Data& value) {
-  if (!has_client(ctx.client_sap)) return DataAccessResult::kScopeOfAccessViolated;
-  CosemObject* obj = find(attr.class_id, attr.instance);
-  if (obj == nullptr) {
-    return find(attr.instance) != nullptr && visible(ctx.client_sap, *find(attr.instance))
-               ? DataAccessResult::kObjectClassInconsistent
-               : DataAccessResult::kObjectUndefined;
-  }
-  if (!visible(ctx.client_sap, *obj)) return DataAccessResult::kObjectUndefined;
-  if (attr.attribute < 1 || attr.attribute > obj->attribute_count()) {
-    return DataAccessResult::kObjectUndefined;
-  }
+  auto resolved = resolve_attribute(ctx, attr);
+  if (auto* refusal = std::get_if<DataAccessResult>(&resolved)) return *refusal;
+  CosemObject* obj = std::get<CosemObject*>(resolved);
   if (!can_write(attribute_access(ctx.client_sap, *obj, attr.attribute))) {
     return DataAccessResult::kReadWriteDenied;
   }

@@ -26,6 +26,7 @@
 #include <tuple>
 #include <unordered_map>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "dlms/cosem/object.h"
@@ -108,6 +109,12 @@ class LogicalDevice {
   Data object_list(std::uint16_t sap) const;
 
  private:
+  // Finds the object an attribute request names and checks that the client may see it and that
+  // the attribute exists: the object, or the data-access-result to answer with. Shared by get
+  // and set, which then check read or write access.
+  std::variant<CosemObject*, DataAccessResult> resolve_attribute(const AccessContext& ctx,
+                                                                 const AttributeDescriptor& attr);
+
   using Key = std::pair<std::uint16_t, Obis>;
   struct ClientRights {
     AttributeAccess attribute_default = AttributeAccess::kNone;
