@@ -112,6 +112,22 @@ const char* to_string(ConsumerCategory c) {
   return "unknown";
 }
 
+const char* to_string(MeterKind k) {
+  switch (k) {
+    case MeterKind::kSinglePhase:
+      return "single-phase";
+    case MeterKind::kThreePhase:
+      return "three-phase";
+    case MeterKind::kDt:
+      return "dt";
+    case MeterKind::kFeeder:
+      return "feeder";
+  }
+  return "unknown";
+}
+
+bool has_relay(MeterKind k) { return k == MeterKind::kSinglePhase || k == MeterKind::kThreePhase; }
+
 std::uint64_t counter_hash(std::uint64_t seed, std::uint64_t stream, std::uint64_t counter) {
   std::uint64_t z = seed ^ (stream * 0x9E3779B97F4A7C15ULL) ^ (counter * 0xD1B54A32D192ED03ULL);
   z += 0x9E3779B97F4A7C15ULL;
@@ -178,39 +194,8 @@ SlotEnergy slot_energy(const MeterIdentity& id, std::int64_t slot) {
   return {std::llround(s.power_w * kMilliPerSlot), std::llround(s.apparent_va() * kMilliPerSlot)};
 }
 
-namespace {
-// Floored energy of the first `ms` milliseconds of a slot holding `whole`.
-std::int64_t prefix(std::int64_t whole, std::int64_t ms) { return whole * ms / kSlotMillis; }
-}  // namespace
-
 Energy model_energy(const MeterIdentity& id, UtcTime from, UtcTime to) {
-  Energy e;
-  if (to <= from) return e;
-  const std::int64_t a = from.time_since_epoch().count();
-  const std::int64_t b = to.time_since_epoch().count();
-  const std::int64_t sa = floor_div(a, kSlotMillis);
-  const std::int64_t sb = floor_div(b, kSlotMillis);
-  const std::int64_t oa = a - sa * kSlotMillis;
-  const std::int64_t ob = b - sb * kSlotMillis;
-  const SlotEnergy first = slot_energy(id, sa);
-  if (sa == sb) {
-    e.active_mwh = prefix(first.active_mwh, ob) - prefix(first.active_mwh, oa);
-    e.apparent_mvah = prefix(first.apparent_mvah, ob) - prefix(first.apparent_mvah, oa);
-    return e;
-  }
-  e.active_mwh = first.active_mwh - prefix(first.active_mwh, oa);
-  e.apparent_mvah = first.apparent_mvah - prefix(first.apparent_mvah, oa);
-  for (std::int64_t s = sa + 1; s < sb; ++s) {
-    const SlotEnergy se = slot_energy(id, s);
-    e.active_mwh += se.active_mwh;
-    e.apparent_mvah += se.apparent_mvah;
-  }
-  if (ob > 0) {
-    const SlotEnergy last = slot_energy(id, sb);
-    e.active_mwh += prefix(last.active_mwh, ob);
-    e.apparent_mvah += prefix(last.apparent_mvah, ob);
-  }
-  return e;
+  return sliced_energy(from, to, [&id](std::int64_t s) { return slot_energy(id, s); });
 }
 
 }  // namespace vidyut::meter

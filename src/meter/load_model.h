@@ -36,6 +36,17 @@ enum class ConsumerCategory : std::uint8_t {
 
 const char* to_string(ConsumerCategory c);
 
+// What kind of meter, which decides its object set: consumer meters (IS 15959 Part 2) have a
+// relay and prepaid objects; DT and feeder meters (CT/PT-operated, Part 3) have neither.
+enum class MeterKind : std::uint8_t {
+  kSinglePhase = 1,  // whole-current single-phase consumer meter
+  kThreePhase = 2,   // whole-current three-phase consumer meter
+  kDt = 3,           // distribution-transformer meter (LT side)
+  kFeeder = 4,       // 11 kV feeder-head meter
+};
+const char* to_string(MeterKind k);
+bool has_relay(MeterKind k);
+
 // Who the meter is. Everything the meter reports about itself derives from this.
 struct MeterIdentity {
   std::string serial;        // digits, e.g. "00012345"
@@ -48,6 +59,7 @@ struct MeterIdentity {
   std::uint64_t seed = 0;
   std::uint32_t sanctioned_load_w = 2000;
   ConsumerCategory category = ConsumerCategory::kDomestic;
+  MeterKind kind = MeterKind::kSinglePhase;
   std::string current_rating = "5-30A";  // basic-maximum current as printed on the name plate
   std::uint16_t year_of_manufacture = 2025;
 };
@@ -95,6 +107,70 @@ struct Energy {
   bool operator==(const Energy&) const = default;
 };
 Energy model_energy(const MeterIdentity& id, UtcTime from, UtcTime to);
+
+// Energy over [from, to) of any series given by its whole-slot energies `slot_fn(slot)` (a
+// SlotEnergy), partial slots taken as floored prefixes of the slot's energy. Exactly additive
+// over every split point, as model_energy is (model_energy is this over slot_energy).
+template <class SlotFn>
+Energy sliced_energy(UtcTime from, UtcTime to, SlotFn&& slot_fn);
+
+// What flows through a meter's measuring point while its relay is closed. The default is the
+// meter identity's own load model; the fleet simulator substitutes sources that know about
+// supply outages, theft and, for DT and feeder meters, the sum of what is downstream.
+// REQUIRES of implementations: energy() exactly additive over every split point, and pure
+// (the same arguments always give the same answer, whatever was asked before).
+class EnergySource {
+ public:
+  virtual ~EnergySource() = default;
+  virtual Energy energy(UtcTime from, UtcTime to) const = 0;
+  // Electrical state during `slot` (supply side: voltage 0 when the supply is out).
+  virtual LoadSample sample(std::int64_t slot) const = 0;
+};
+
+namespace detail {
+// Floored energy of the first `ms` milliseconds of a slot holding `whole`.
+inline std::int64_t slot_prefix(std::int64_t whole, std::int64_t ms) {
+  return whole * ms / kSlotMillis;
+}
+inline std::int64_t floor_div_ms(std::int64_t a, std::int64_t b) {
+  std::int64_t q = a / b;
+  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+  return q;
+}
+}  // namespace detail
+
+template <class SlotFn>
+Energy sliced_energy(UtcTime from, UtcTime to, SlotFn&& slot_fn) {
+  Energy e;
+  if (to <= from) return e;
+  const std::int64_t a = from.time_since_epoch().count();
+  const std::int64_t b = to.time_since_epoch().count();
+  const std::int64_t sa = detail::floor_div_ms(a, kSlotMillis);
+  const std::int64_t sb = detail::floor_div_ms(b, kSlotMillis);
+  const std::int64_t oa = a - sa * kSlotMillis;
+  const std::int64_t ob = b - sb * kSlotMillis;
+  const SlotEnergy first = slot_fn(sa);
+  if (sa == sb) {
+    e.active_mwh =
+        detail::slot_prefix(first.active_mwh, ob) - detail::slot_prefix(first.active_mwh, oa);
+    e.apparent_mvah =
+        detail::slot_prefix(first.apparent_mvah, ob) - detail::slot_prefix(first.apparent_mvah, oa);
+    return e;
+  }
+  e.active_mwh = first.active_mwh - detail::slot_prefix(first.active_mwh, oa);
+  e.apparent_mvah = first.apparent_mvah - detail::slot_prefix(first.apparent_mvah, oa);
+  for (std::int64_t s = sa + 1; s < sb; ++s) {
+    const SlotEnergy se = slot_fn(s);
+    e.active_mwh += se.active_mwh;
+    e.apparent_mvah += se.apparent_mvah;
+  }
+  if (ob > 0) {
+    const SlotEnergy last = slot_fn(sb);
+    e.active_mwh += detail::slot_prefix(last.active_mwh, ob);
+    e.apparent_mvah += detail::slot_prefix(last.apparent_mvah, ob);
+  }
+  return e;
+}
 
 // A uniform 64-bit hash of (seed, stream, counter): splitmix64 finaliser over a mix of the three.
 std::uint64_t counter_hash(std::uint64_t seed, std::uint64_t stream, std::uint64_t counter);

@@ -133,11 +133,12 @@ Energy SimulatedMeter::connected_energy(UtcTime from, UtcTime to) const {
   for (const RelayChange& c : relay_) {
     if (c.true_time <= from) continue;
     if (c.true_time >= to) break;
-    if (on) e += model_energy(identity_, pos, c.true_time);
+    if (on)
+      e += source_ ? source_->energy(pos, c.true_time) : model_energy(identity_, pos, c.true_time);
     pos = c.true_time;
     on = c.connected;
   }
-  if (on) e += model_energy(identity_, pos, to);
+  if (on) e += source_ ? source_->energy(pos, to) : model_energy(identity_, pos, to);
   return e;
 }
 
@@ -148,16 +149,29 @@ Energy SimulatedMeter::cumulative_at(UtcTime t) const {
   if (cursor_ && cursor_->first <= t) {
     from = cursor_->first;
     e = cursor_->second;
+  } else if (cursor_ && cursor_->first - t < t - origin_) {
+    // Walking back from the cursor is shorter than summing from the origin (a range read of
+    // old history after the meter has been read "now"). Exact: energy is additive.
+    Energy back = connected_energy(t, cursor_->first);
+    e = cursor_->second;
+    e.active_mwh -= back.active_mwh;
+    e.apparent_mvah -= back.apparent_mvah;
+    cursor_ = std::make_pair(t, e);
+    return e;
   }
   e += connected_energy(from, t);
   cursor_ = std::make_pair(t, e);
   return e;
 }
 
+LoadSample SimulatedMeter::sample(std::int64_t slot) const {
+  return source_ ? source_->sample(slot) : sample_load(identity_, slot);
+}
+
 Registers SimulatedMeter::registers_at(UtcTime t) const { return to_registers(cumulative_at(t)); }
 
 LoadSample SimulatedMeter::instantaneous() const {
-  LoadSample s = sample_load(identity_, slot_of(true_now()));
+  LoadSample s = sample(slot_of(true_now()));
   if (!connected_) {
     s.power_w = 0;
     s.current_a = 0;
@@ -189,12 +203,14 @@ BlockRow SimulatedMeter::make_block(UtcTime start) const {
   double sum = 0;
   int n = 0;
   for (std::int64_t s = s0; s < s1; s += stride) {
-    sum += sample_load(identity_, s).voltage_v;
+    sum += sample(s).voltage_v;
     ++n;
   }
   row.avg_voltage_v = sum / n;
   const double hours = static_cast<double>(config_.capture_period_s) / 3600.0;
-  row.avg_current_a = static_cast<double>(row.import_vah) / (row.avg_voltage_v * hours);
+  row.avg_current_a = row.avg_voltage_v > 0
+                          ? static_cast<double>(row.import_vah) / (row.avg_voltage_v * hours)
+                          : 0.0;
   return row;
 }
 
@@ -396,6 +412,11 @@ void SimulatedMeter::record_event(EventLog log, std::uint16_t code) {
   auto& v = logs_[static_cast<std::size_t>(log)];
   v.push_back({meter_now(), code});
   if (v.size() > kMaxEventsPerLog) v.erase(v.begin());
+}
+
+void SimulatedMeter::record_tamper(EventLog log, std::uint16_t code, bool occurrence) {
+  record_event(log, code);
+  if (occurrence) ++tamper_count_;
 }
 
 void SimulatedMeter::set_limiter_threshold_w(std::uint32_t w) {

@@ -171,6 +171,16 @@ class SimulatedMeter {
   const MeterConfig& config() const { return config_; }
   UtcTime history_origin() const { return origin_; }
 
+  // Energy flowing through the measuring point comes from `source` (borrowed, must outlive the
+  // meter) instead of the identity's load model; nullptr restores the model. Set it before the
+  // first reading: history is derived from it, so a later change rewrites the past.
+  void set_source(const EnergySource* source) {
+    source_ = source;
+    cursor_.reset();
+  }
+  // The supply-side state during `slot` (from the source or the load model).
+  LoadSample sample(std::int64_t slot) const;
+
   // ---- time -------------------------------------------------------------------------------
   UtcTime true_now() const { return clock_->now(); }
   UtcTime meter_now() const;
@@ -185,6 +195,9 @@ class SimulatedMeter {
   // True cumulative energy (milli-units) at true time t; t before the origin reads the origin.
   Energy cumulative_at(UtcTime true_time) const;
   Registers registers_at(UtcTime true_time) const;
+  // Energy recorded over [from, to) of true time: the source's energy while the relay was
+  // closed. Exactly additive; does not touch the cache.
+  Energy energy_between(UtcTime from, UtcTime to) const { return connected_energy(from, to); }
   Registers registers_at_meter_time(UtcTime meter_time) const {
     return registers_at(to_true(meter_time));
   }
@@ -228,9 +241,12 @@ class SimulatedMeter {
   // ---- events, status -----------------------------------------------------------------------
   std::vector<MeterEvent> events(EventLog log) const;
   void record_event(EventLog log, std::uint16_t code);
+  // Records a tamper occurrence or restoration in `log` and counts occurrences (tamper_count).
+  void record_tamper(EventLog log, std::uint16_t code, bool occurrence);
   dlms::BitString esw() const { return esw_; }
+  void set_esw_bit(std::size_t bit, bool on) { esw_.set(bit, on); }
   std::uint32_t programming_count() const { return programming_count_; }
-  std::uint32_t tamper_count() const { return 0; }
+  std::uint32_t tamper_count() const { return tamper_count_; }
 
   // ---- settings written by the utility ------------------------------------------------------
   std::uint32_t limiter_threshold_w() const { return limiter_threshold_w_; }
@@ -262,6 +278,8 @@ class SimulatedMeter {
   std::vector<std::vector<MeterEvent>> logs_;
   dlms::BitString esw_;
   std::uint32_t programming_count_ = 0;
+  std::uint32_t tamper_count_ = 0;
+  const EnergySource* source_ = nullptr;
   std::uint32_t limiter_threshold_w_ = 0;
   PrepaidState prepaid_;
 

@@ -102,7 +102,7 @@ struct RowFacts {
 // at that instant; counters and settings as they are now).
 Data value_at(const SimulatedMeter& m, const Obis& o, UtcTime t, bool live) {
   const UtcTime true_t = live ? m.true_now() : m.to_true(t);
-  LoadSample s = sample_load(m.identity(), slot_of(true_t));
+  LoadSample s = m.sample(slot_of(true_t));
   if (!(live ? m.relay_connected() : m.relay_connected_at(true_t))) {
     s.power_w = 0;
     s.current_a = 0;
@@ -187,6 +187,19 @@ ProfileRow make_row(const SimulatedMeter& m, const std::vector<CaptureObjectDefi
   for (const auto& c : cols) row.push_back(cell(m, c, f));
   return row;
 }
+
+}  // namespace
+
+dlms::Data block_row_structure(const SimulatedMeter& m, const BlockRow& row) {
+  static const std::vector<CaptureObjectDefinition> cols(is::block_load_single_phase().begin(),
+                                                         is::block_load_single_phase().end());
+  RowFacts f;
+  f.stamp = row.stamp;
+  f.block = &row;
+  return Data::structure(make_row(m, cols, f));
+}
+
+namespace {
 
 // ---- row sources ----------------------------------------------------------------------------
 
@@ -458,7 +471,10 @@ void SinglePhaseMeter::set_invocation_counter_source(std::function<std::uint32_t
 }
 
 std::string SinglePhaseMeter::logical_device_name() const {
-  const MeterIdentity& id = meter_->identity();
+  return meter::logical_device_name(meter_->identity());
+}
+
+std::string logical_device_name(const MeterIdentity& id) {
   std::string name = id.manufacturer.substr(0, 3);
   name.resize(3, ' ');
   std::string serial = id.serial.substr(0, 13);
@@ -505,7 +521,9 @@ void SinglePhaseMeter::build_registers() {
     else if (c.logical_name == is::kFirmwareVersion)
       v = text(id.firmware_version);
     else if (name == "Meter type")
-      v = Data::unsigned_(5);  // IS 15959: 5 = 1-phase (typical)
+      // 5 = single-phase, 6 = three-phase 4-wire, as seen in public implementations;
+      // docs/simulated-meter.md marks the codes as unconfirmed.
+      v = Data::unsigned_(id.kind == MeterKind::kSinglePhase ? 5 : 6);
     else if (name == "Meter category")
       v = text("C1");
     else if (name == "Current rating")
@@ -729,8 +747,10 @@ void SinglePhaseMeter::build_control() {
   using namespace dlms::cosem;
   SimulatedMeter& m = *meter_;
   LogicalDevice& d = *device_;
-  d.emplace<MeterRelay>(m, options_.control_mode);
-  d.emplace<MeterLimiter>(m);
+  if (has_relay(m.identity().kind)) {
+    d.emplace<MeterRelay>(m, options_.control_mode);
+    d.emplace<MeterLimiter>(m);
+  }
 
   const CaptureObjectDefinition ldn{1, is::kLogicalDeviceName, 2, 0};
   const CaptureObjectDefinition clock{8, is::kClock, 2, 0};

@@ -52,6 +52,13 @@ struct SinglePhaseOptions {
   std::uint8_t control_mode = 1;
 };
 
+// One block-load row as the profile's buffer holds it (the IS 15959 single-phase block-load
+// columns, values as their scaler profile states): a structure, which is what block-load pushes
+// carry too.
+dlms::Data block_row_structure(const SimulatedMeter& m, const BlockRow& row);
+// The 16-character logical device name: manufacturer code + serial, zero-padded.
+std::string logical_device_name(const MeterIdentity& id);
+
 class SinglePhaseMeter {
  public:
   // Owns a new SimulatedMeter. `clock` (true time) must outlive this object.

@@ -1,0 +1,858 @@
+#include "fleet/fleet.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "core/log.h"
+#include "dlms/cosem/is15959.h"
+
+namespace vidyut::fleet {
+namespace {
+
+namespace is = dlms::is15959;
+using meter::EventLog;
+using meter::MeterKind;
+
+constexpr std::int64_t kDayMs = 86'400'000;
+constexpr std::int64_t kIstMs = meter::kIstOffsetSeconds * 1000;
+
+std::int64_t ms_of(UtcTime t) { return t.time_since_epoch().count(); }
+UtcTime at_ms(std::int64_t ms) { return UtcTime(Millis(ms)); }
+
+std::int64_t floor_div(std::int64_t a, std::int64_t b) {
+  std::int64_t q = a / b;
+  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+  return q;
+}
+// Boundaries of a period grid aligned to IST midnights.
+UtcTime align_down(UtcTime t, std::int64_t period_ms) {
+  return at_ms(floor_div(ms_of(t) + kIstMs, period_ms) * period_ms - kIstMs);
+}
+UtcTime next_boundary(UtcTime t, std::int64_t period_ms) {
+  return align_down(t, period_ms) + Millis(period_ms);
+}
+
+// Draw streams (distinct from the topology's and the load model's).
+enum Stream : std::uint64_t {
+  kPushDelay = 2001,
+  kDrift = 2002,
+  kLoss = 2003,
+  kEpisodeHit = 2010,  // + kind
+  kEpisodeStart = 2030,
+  kEpisodeLength = 2050,
+  kTheftWatts = 2070,
+};
+
+struct TamperInfo {
+  EventLog log;
+  std::uint16_t occurrence;
+  std::uint16_t restoration;  // 0: none (latched)
+  unsigned esw_bit;
+};
+
+TamperInfo tamper_info(EpisodeKind k) {
+  switch (k) {
+    case EpisodeKind::kMagnet:
+      return {EventLog::kOther, 201, 202, is::esw::kMagnet};
+    case EpisodeKind::kNeutral:
+      return {EventLog::kOther, 203, 204, is::esw::kNeutralDisturbance};
+    case EpisodeKind::kReverse:
+      return {EventLog::kCurrent, 51, 52, 6};  // ESW bit 6: phase current reverse
+    case EpisodeKind::kBypass:
+      return {EventLog::kCurrent, 65, 66, 10};  // ESW bit 10: bypass
+    case EpisodeKind::kCoverOpen:
+      return {EventLog::kNonRollover, 251, 0, is::esw::kCoverOpen};
+    default:
+      return {EventLog::kOther, 0, 0, 0};
+  }
+}
+
+constexpr std::uint16_t kPowerFail = 101;
+constexpr std::uint16_t kPowerRestore = 102;
+constexpr std::uint16_t kOverloadOccurrence = 215;
+constexpr std::uint16_t kOverloadRestoration = 216;
+
+Result<std::uint32_t> parse_minutes(std::string_view s) {
+  std::uint32_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size() || v == 0 || v > 366u * 24 * 60) {
+    return Error(Errc::kInvalidArgument, fmt::format("'{}' is not a number of minutes", s));
+  }
+  return v;
+}
+
+std::vector<std::string_view> split_words(std::string_view line) {
+  std::vector<std::string_view> w;
+  std::size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+    std::size_t j = i;
+    while (j < line.size() && line[j] != ' ' && line[j] != '\t' && line[j] != '\r') ++j;
+    if (j > i) w.push_back(line.substr(i, j - i));
+    i = j + 1;
+  }
+  return w;
+}
+
+}  // namespace
+
+const char* to_string(EpisodeKind k) {
+  switch (k) {
+    case EpisodeKind::kFeederOutage:
+      return "feeder-outage";
+    case EpisodeKind::kDtOutage:
+      return "dt-outage";
+    case EpisodeKind::kOperatorOutage:
+      return "operator-outage";
+    case EpisodeKind::kSimOutage:
+      return "sim-outage";
+    case EpisodeKind::kMagnet:
+      return "magnet";
+    case EpisodeKind::kNeutral:
+      return "neutral";
+    case EpisodeKind::kReverse:
+      return "reverse";
+    case EpisodeKind::kBypass:
+      return "bypass";
+    case EpisodeKind::kCoverOpen:
+      return "cover-open";
+  }
+  return "unknown";
+}
+
+std::optional<EpisodeKind> tamper_kind_from_string(std::string_view s) {
+  for (EpisodeKind k : {EpisodeKind::kMagnet, EpisodeKind::kNeutral, EpisodeKind::kReverse,
+                        EpisodeKind::kBypass, EpisodeKind::kCoverOpen}) {
+    if (s == to_string(k)) return k;
+  }
+  return std::nullopt;
+}
+
+bool is_theft(EpisodeKind k) {
+  return k == EpisodeKind::kMagnet || k == EpisodeKind::kNeutral || k == EpisodeKind::kReverse ||
+         k == EpisodeKind::kBypass;
+}
+
+const char* to_string(PushFate f) {
+  switch (f) {
+    case PushFate::kSent:
+      return "sent";
+    case PushFate::kLost:
+      return "lost";
+    case PushFate::kNoNetwork:
+      return "no-network";
+    case PushFate::kNoSupply:
+      return "no-supply";
+  }
+  return "unknown";
+}
+
+int operator_index(std::string_view name) {
+  for (std::size_t i = 0; i < kOperators.size(); ++i) {
+    if (name == kOperators[i]) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+// ---- construction -----------------------------------------------------------------------------
+
+Fleet::Fleet(Topology topology, FleetConfig config, const Clock& clock, TruthSink* truth)
+    : topology_(std::move(topology)),
+      config_(config),
+      clock_(clock),
+      truth_(truth),
+      grid_(topology_, config.losses),
+      operator_out_(kOperators.size()) {
+  if (!meter::SimulatedMeter::valid_capture_period(config_.capture_period_s)) {
+    config_.capture_period_s = 900;
+  }
+  config_.history_days = std::max<std::uint32_t>(config_.history_days, 1);
+  if (topology_.dt_of.size() != topology_.meters.size()) {
+    topology_ = std::move(link(std::move(topology_.meters))).value();
+  }
+  start_ = clock_.now();
+  last_advance_ = start_;
+  meters_.resize(topology_.meters.size());
+  std::vector<meter::SimulatedMeter*> ptrs;
+  ptrs.reserve(meters_.size());
+  const std::int64_t period_ms = std::int64_t{config_.capture_period_s} * 1000;
+  for (std::uint32_t i = 0; i < meters_.size(); ++i) {
+    meter::MeterConfig mc;
+    mc.capture_period_s = config_.capture_period_s;
+    mc.history_days = config_.history_days;
+    mc.block_load_days = std::min<std::uint32_t>(45, config_.history_days);
+    mc.daily_profile_days = std::min<std::uint32_t>(45, config_.history_days);
+    if (config_.clock_drift_max_s > 0) {
+      const double u = draw(kDrift, i, 0);
+      mc.clock_offset = Millis(std::llround((2 * u - 1) * config_.clock_drift_max_s * 1000.0));
+    }
+    if (!meter::has_relay(topology_.meters[i].identity.kind)) {
+      mc.initial_import_wh = static_cast<std::int64_t>(
+          meter::counter_hash(topology_.meters[i].identity.seed, 100, 1) % 500'000'000);
+    }
+    meters_[i].meter =
+        std::make_unique<meter::SimulatedMeter>(topology_.meters[i].identity, mc, clock_);
+    meters_[i].push_delay_ms = static_cast<std::uint32_t>(
+        draw(kPushDelay, i, 0) * std::max<std::uint32_t>(config_.push_spread_s, 1) * 1000.0);
+    ptrs.push_back(meters_[i].meter.get());
+  }
+  grid_.attach(std::move(ptrs));
+  for (std::uint32_t i = 0; i < meters_.size(); ++i) {
+    MeterState& s = meters_[i];
+    if (config_.block_load_push) {
+      const UtcTime b = next_boundary(s.meter->meter_now(), period_ms);
+      schedule(s.meter->to_true(b) + Millis(s.push_delay_ms), EvType::kPush, i);
+    }
+  }
+  schedule(meter::ist_midnight_on_or_before(start_), EvType::kDay, 0);
+  schedule(next_boundary(start_, period_ms), EvType::kTruth, 0);
+}
+
+Fleet::~Fleet() = default;
+
+double Fleet::draw(std::uint64_t stream, std::uint64_t a, std::uint64_t b) const {
+  const std::uint64_t h = meter::counter_hash(config_.seed, stream, a * 0x100000001B3ULL ^ b);
+  return static_cast<double>(h >> 11) * 0x1.0p-53;
+}
+
+void Fleet::schedule(UtcTime t, EvType type, std::uint32_t a) { events_.push({t, type, a}); }
+
+UtcTime Fleet::next_event_time() const { return events_.empty() ? kOpenEnd : events_.top().t; }
+
+dlms::InvocationCounterStore& Fleet::counters(std::uint32_t m) {
+  auto& c = meters_[m].counters;
+  if (!c) c = std::make_unique<dlms::InMemoryInvocationCounterStore>(1);
+  return *c;
+}
+
+// ---- the event loop ---------------------------------------------------------------------------
+
+std::vector<Outgoing> Fleet::advance(UtcTime now) {
+  std::vector<Outgoing> out = std::move(pending_);
+  pending_.clear();
+  const std::int64_t period_ms = std::int64_t{config_.capture_period_s} * 1000;
+  while (!events_.empty() && events_.top().t <= now) {
+    const Ev ev = events_.top();
+    events_.pop();
+    switch (ev.type) {
+      case EvType::kPush: {
+        MeterState& s = meters_[ev.a];
+        push_block(ev.a, ev.t, out);
+        check_limiter(ev.a, ev.t, out);
+        const UtcTime b =
+            next_boundary(s.meter->meter_now() - Millis(s.push_delay_ms) + Millis(1), period_ms);
+        schedule(std::max(s.meter->to_true(b) + Millis(s.push_delay_ms), ev.t + Millis(1)),
+                 EvType::kPush, ev.a);
+        break;
+      }
+      case EvType::kEpisodeStart:
+        start_episode(ev.a, ev.t, out);
+        break;
+      case EvType::kEpisodeEnd:
+        end_episode(ev.a, ev.t, out);
+        break;
+      case EvType::kDay:
+        draw_day(ev.t);
+        schedule(ev.t + Millis(kDayMs), EvType::kDay, 0);
+        break;
+      case EvType::kTruth:
+        if (truth_ && config_.truth_intervals) write_truth(ev.t - Millis(period_ms), ev.t);
+        schedule(ev.t + Millis(period_ms), EvType::kTruth, 0);
+        break;
+      case EvType::kLimiterReclose: {
+        meter::SimulatedMeter& m = *meters_[ev.a].meter;
+        if (!m.relay_connected() && meters_[ev.a].relay_known == false) {
+          m.connect();
+          m.record_tamper(EventLog::kOther, kOverloadRestoration, false);
+          note_relay(ev.a, ev.t, "limiter-reclose", out);
+        }
+        break;
+      }
+      case EvType::kScenario: {
+        auto r = control(scenario_[ev.a].second);
+        if (!r.ok()) {
+          logger("sim")->warn("scenario line '{}': {}", scenario_[ev.a].second,
+                              r.error().describe());
+        }
+        for (auto& o : pending_) out.push_back(std::move(o));
+        pending_.clear();
+        break;
+      }
+    }
+  }
+  last_advance_ = std::max(last_advance_, now);
+  return out;
+}
+
+// ---- random episodes --------------------------------------------------------------------------
+
+void Fleet::draw_day(UtcTime day) {
+  const auto day_no = static_cast<std::uint64_t>(floor_div(ms_of(day) + kIstMs, kDayMs));
+  const EventRates& r = config_.rates;
+  const UtcTime now = clock_.now();
+  auto make = [&](EpisodeKind kind, std::uint64_t key, double rate, std::uint32_t lo,
+                  std::uint32_t hi, std::uint32_t index, std::string target, std::uint8_t sim,
+                  std::uint32_t watts) {
+    const auto k = static_cast<std::uint64_t>(kind);
+    if (rate <= 0 || draw(kEpisodeHit + k, key, day_no) >= rate) return;
+    Episode e;
+    e.kind = kind;
+    e.index = index;
+    e.target = std::move(target);
+    e.sim = sim;
+    e.watts = watts;
+    e.start = day + Millis(static_cast<std::int64_t>(draw(kEpisodeStart + k, key, day_no) *
+                                                     static_cast<double>(kDayMs)));
+    const double len =
+        lo + draw(kEpisodeLength + k, key, day_no) * static_cast<double>(std::max(hi, lo) - lo);
+    e.end = e.start + Millis(static_cast<std::int64_t>(len * 60'000.0));
+    if (e.start < now) return;
+    e.scheduled = true;
+    add_episode(std::move(e));
+  };
+  for (std::uint32_t f = 0; f < topology_.feeders.size(); ++f) {
+    make(EpisodeKind::kFeederOutage, f, r.feeder_outage, r.outage_minutes_min, r.outage_minutes_max,
+         f, topology_.feeders[f].name, 0, 0);
+  }
+  for (std::uint32_t d = 0; d < topology_.dts.size(); ++d) {
+    make(EpisodeKind::kDtOutage, d, r.dt_outage, r.outage_minutes_min, r.outage_minutes_max, d,
+         topology_.dts[d].name, 0, 0);
+  }
+  for (std::uint32_t m = 0; m < meters_.size(); ++m) {
+    const MeterRecord& rec = topology_.meters[m];
+    for (std::uint8_t sim = 0; sim < 2; ++sim) {
+      if (rec.sim_operator[sim].empty()) continue;
+      make(EpisodeKind::kSimOutage, std::uint64_t{m} * 2 + sim, r.sim_outage, 5,
+           r.sim_outage_minutes_max, m, rec.identity.serial, sim, 0);
+    }
+    if (!meter::has_relay(rec.identity.kind)) continue;
+    const std::uint32_t watts = static_cast<std::uint32_t>(
+        rec.identity.sanctioned_load_w * (0.3 + 0.4 * draw(kTheftWatts, m, day_no)));
+    const std::pair<EpisodeKind, double> kinds[] = {{EpisodeKind::kMagnet, r.magnet},
+                                                    {EpisodeKind::kNeutral, r.neutral},
+                                                    {EpisodeKind::kReverse, r.reverse},
+                                                    {EpisodeKind::kBypass, r.bypass},
+                                                    {EpisodeKind::kCoverOpen, r.cover_open}};
+    for (const auto& [kind, rate] : kinds) {
+      make(kind, m, rate, r.tamper_minutes_min, r.tamper_minutes_max, m, rec.identity.serial, 0,
+           is_theft(kind) ? watts : 0);
+    }
+  }
+}
+
+std::uint32_t Fleet::add_episode(Episode e, bool schedule_start) {
+  e.id = static_cast<std::uint32_t>(episodes_.size());
+  if (schedule_start) schedule(e.start, EvType::kEpisodeStart, e.id);
+  if (e.end != kOpenEnd) schedule(e.end, EvType::kEpisodeEnd, e.id);
+  episodes_.push_back(std::move(e));
+  return episodes_.back().id;
+}
+
+// Meters that lose or regain supply when a feeder or DT changes state.
+static std::vector<std::uint32_t> meters_below(const Topology& t, EpisodeKind kind,
+                                               std::uint32_t index) {
+  std::vector<std::uint32_t> v;
+  auto add_dt = [&](std::uint32_t d) {
+    v.push_back(t.dts[d].meter);
+    for (std::uint32_t c : t.dts[d].consumers) v.push_back(c);
+  };
+  if (kind == EpisodeKind::kFeederOutage) {
+    v.push_back(t.feeders[index].meter);
+    for (std::uint32_t d : t.feeders[index].dts) add_dt(d);
+  } else {
+    add_dt(index);
+  }
+  return v;
+}
+
+void Fleet::start_episode(std::uint32_t id, UtcTime now, std::vector<Outgoing>& out) {
+  Episode& e = episodes_[id];
+  e.start = now;
+  bool applied = true;
+  switch (e.kind) {
+    case EpisodeKind::kFeederOutage:
+    case EpisodeKind::kDtOutage: {
+      const auto affected = meters_below(topology_, e.kind, e.index);
+      std::vector<bool> before(affected.size());
+      for (std::size_t i = 0; i < affected.size(); ++i) {
+        before[i] = grid_.powered(affected[i], now);
+      }
+      IntervalSet& set = e.kind == EpisodeKind::kFeederOutage ? grid_.feeder_outages(e.index)
+                                                              : grid_.dt_outages(e.index);
+      applied = set.open(now);
+      for (std::size_t i = 0; i < affected.size() && applied; ++i) {
+        const std::uint32_t m = affected[i];
+        if (!before[i] || grid_.powered(m, now)) continue;
+        meter::SimulatedMeter& sm = *meters_[m].meter;
+        sm.record_event(EventLog::kPower, kPowerFail);
+        sm.set_esw_bit(is::esw::kLastGasp, true);
+        push_alert(m, now, out);  // the last gasp, sent on the meter's stored energy
+      }
+      break;
+    }
+    case EpisodeKind::kOperatorOutage:
+      applied = operator_out_[e.index].open(now);
+      break;
+    case EpisodeKind::kSimOutage:
+      applied = sim_out_[std::uint64_t{e.index} * 2 + e.sim].open(now);
+      break;
+    default: {
+      if (is_theft(e.kind)) {
+        if (grid_.stealing(e.index, now)) {
+          applied = false;
+          break;
+        }
+        grid_.start_theft(e.index, now, e.watts);
+      }
+      const TamperInfo ti = tamper_info(e.kind);
+      meter::SimulatedMeter& sm = *meters_[e.index].meter;
+      sm.record_tamper(ti.log, ti.occurrence, true);
+      sm.set_esw_bit(ti.esw_bit, true);
+      if (grid_.powered(e.index, now)) push_alert(e.index, now, out);
+      break;
+    }
+  }
+  if (!applied) {
+    // Already in that state (overlapping episodes): this one changes nothing, and neither will
+    // its end.
+    e.end = e.start;
+    return;
+  }
+  ++stats_.episodes;
+  if (truth_) truth_->on_episode(e, true, now);
+}
+
+void Fleet::end_episode(std::uint32_t id, UtcTime now, std::vector<Outgoing>& out) {
+  Episode& e = episodes_[id];
+  if (e.end == e.start || e.end < now - Millis(1)) return;  // not applied, or ended early
+  e.end = now;
+  switch (e.kind) {
+    case EpisodeKind::kFeederOutage:
+    case EpisodeKind::kDtOutage: {
+      const auto affected = meters_below(topology_, e.kind, e.index);
+      std::vector<bool> before(affected.size());
+      for (std::size_t i = 0; i < affected.size(); ++i) {
+        before[i] = grid_.powered(affected[i], now);
+      }
+      IntervalSet& set = e.kind == EpisodeKind::kFeederOutage ? grid_.feeder_outages(e.index)
+                                                              : grid_.dt_outages(e.index);
+      if (!set.close(now)) return;
+      for (std::size_t i = 0; i < affected.size(); ++i) {
+        const std::uint32_t m = affected[i];
+        if (before[i] || !grid_.powered(m, now)) continue;
+        meter::SimulatedMeter& sm = *meters_[m].meter;
+        sm.record_event(EventLog::kPower, kPowerRestore);
+        sm.set_esw_bit(is::esw::kLastGasp, false);
+        sm.set_esw_bit(is::esw::kFirstBreath, true);
+        push_alert(m, now, out);
+        sm.set_esw_bit(is::esw::kFirstBreath, false);
+      }
+      break;
+    }
+    case EpisodeKind::kOperatorOutage:
+      if (!operator_out_[e.index].close(now)) return;
+      break;
+    case EpisodeKind::kSimOutage:
+      if (!sim_out_[std::uint64_t{e.index} * 2 + e.sim].close(now)) return;
+      break;
+    default: {
+      if (is_theft(e.kind)) grid_.stop_theft(e.index, now);
+      const TamperInfo ti = tamper_info(e.kind);
+      if (ti.restoration == 0) break;  // latched (cover open): nothing restores it
+      meter::SimulatedMeter& sm = *meters_[e.index].meter;
+      sm.record_tamper(ti.log, ti.restoration, false);
+      sm.set_esw_bit(ti.esw_bit, false);
+      if (grid_.powered(e.index, now)) push_alert(e.index, now, out);
+      break;
+    }
+  }
+  if (truth_) truth_->on_episode(e, false, now);
+}
+
+// ---- pushes -----------------------------------------------------------------------------------
+
+bool Fleet::path_up(std::uint32_t m, std::uint8_t sim, UtcTime t) const {
+  const std::string& op = topology_.meters[m].sim_operator[sim];
+  if (op.empty()) return false;
+  const int oi = operator_index(op);
+  if (oi >= 0 && operator_out_[static_cast<std::size_t>(oi)].contains(t)) return false;
+  auto it = sim_out_.find(std::uint64_t{m} * 2 + sim);
+  return it == sim_out_.end() || !it->second.contains(t);
+}
+
+bool Fleet::reachable(std::uint32_t m, UtcTime t) const {
+  return grid_.powered(m, t) && (path_up(m, 0, t) || path_up(m, 1, t));
+}
+
+std::optional<std::uint8_t> Fleet::pick_path(std::uint32_t m, UtcTime now) {
+  MeterState& s = meters_[m];
+  if (path_up(m, s.active_sim, now)) return s.active_sim;
+  const std::uint8_t other = s.active_sim ^ 1;
+  if (!path_up(m, other, now)) return std::nullopt;
+  s.active_sim = other;
+  ++stats_.failovers;
+  if (truth_) truth_->on_failover(m, now, other);
+  return other;
+}
+
+void Fleet::emit(Outgoing::Kind kind, std::uint32_t m, UtcTime now, UtcTime interval,
+                 const dlms::Data& body, std::vector<Outgoing>& out) {
+  auto path = pick_path(m, now);
+  PushFate fate = PushFate::kSent;
+  if (!path) {
+    fate = PushFate::kNoNetwork;
+    ++stats_.pushes_no_network;
+  } else if (config_.push_loss > 0 &&
+             draw(kLoss, m, static_cast<std::uint64_t>(ms_of(now))) < config_.push_loss) {
+    fate = PushFate::kLost;
+    ++stats_.pushes_lost;
+  }
+  if (fate == PushFate::kSent) {
+    const MeterRecord& rec = topology_.meters[m];
+    dlms::security::SecurityKeys keys;
+    keys.block_key = rec.secrets.ek;
+    keys.auth_key = rec.secrets.ak;
+    const meter::SimulatedMeter& sm = *meters_[m].meter;
+    auto apdu = dlms::build_data_notification(
+        static_cast<std::uint32_t>(counters(m).peek_server_counter() & 0x00FFFFFF),
+        dlms::CosemDateTime::from_utc(sm.meter_now()), body, config_.push_security,
+        rec.identity.system_title, keys, counters(m));
+    if (!apdu.ok()) {
+      logger("sim")->warn("meter {}: push not built: {}", rec.identity.serial,
+                          apdu.error().describe());
+      return;
+    }
+    Outgoing o;
+    o.kind = kind;
+    o.meter = m;
+    o.sim = *path;
+    o.deliver_at = now + config_.latency;
+    o.interval = interval;
+    o.frame = dlms::wrap(kPushSourceWPort, kPushDestinationWPort, *apdu);
+    out.push_back(std::move(o));
+    if (kind == Outgoing::Kind::kAlert) {
+      ++stats_.alerts_sent;
+    } else {
+      ++stats_.pushes_sent;
+    }
+  }
+  if (truth_) truth_->on_push(m, kind, now, interval, fate, path.value_or(0));
+}
+
+void Fleet::push_block(std::uint32_t m, UtcTime now, std::vector<Outgoing>& out) {
+  MeterState& s = meters_[m];
+  const std::int64_t period_ms = std::int64_t{config_.capture_period_s} * 1000;
+  // The interval that ended when this push was due (the push comes push_delay after it).
+  const UtcTime end = align_down(s.meter->meter_now() - Millis(s.push_delay_ms), period_ms);
+  const UtcTime start = end - Millis(period_ms);
+  if (!grid_.powered(m, now)) {
+    ++stats_.pushes_no_supply;
+    if (truth_) truth_->on_push(m, Outgoing::Kind::kBlockLoad, now, start, PushFate::kNoSupply, 0);
+    return;
+  }
+  const UtcTime stamp = s.meter->config().stamp_block_at_end ? end : start;
+  const auto rows = s.meter->block_load(stamp, stamp, 1);
+  if (rows.empty()) return;
+  const MeterRecord& rec = topology_.meters[m];
+  const std::string ldn = meter::logical_device_name(rec.identity);
+  dlms::DataList body;
+  body.push_back(dlms::Data::octet_string(Bytes(ldn.begin(), ldn.end())));
+  body.push_back(dlms::Data::octet_string(kBlockLoadPush.to_bytes()));
+  body.push_back(dlms::Data::array({meter::block_row_structure(*s.meter, rows.front())}));
+  emit(Outgoing::Kind::kBlockLoad, m, now, start, dlms::Data::structure(std::move(body)), out);
+}
+
+void Fleet::push_alert(std::uint32_t m, UtcTime now, std::vector<Outgoing>& out) {
+  const meter::SimulatedMeter& sm = *meters_[m].meter;
+  const std::string ldn = meter::logical_device_name(topology_.meters[m].identity);
+  dlms::DataList body;
+  body.push_back(dlms::Data::octet_string(Bytes(ldn.begin(), ldn.end())));
+  body.push_back(dlms::Data::octet_string(is::kAlertPush.to_bytes()));
+  body.push_back(dlms::Data::date_time_octets(dlms::CosemDateTime::from_utc(sm.meter_now())));
+  body.push_back(dlms::Data::bit_string(sm.esw()));
+  emit(Outgoing::Kind::kAlert, m, now, sm.meter_now(), dlms::Data::structure(std::move(body)), out);
+}
+
+// ---- relay ------------------------------------------------------------------------------------
+
+void Fleet::note_relay(std::uint32_t m, UtcTime now, std::string_view cause,
+                       std::vector<Outgoing>& out) {
+  MeterState& s = meters_[m];
+  const bool connected = s.meter->relay_connected();
+  if (connected == s.relay_known) return;
+  s.relay_known = connected;
+  ++stats_.relay_changes;
+  if (truth_) truth_->on_relay(m, now, connected, cause);
+  if (grid_.powered(m, now)) {
+    s.meter->set_esw_bit(is::esw::kRelayStateChanged, true);
+    push_alert(m, now, out);
+  }
+  s.meter->set_esw_bit(is::esw::kRelayStateChanged, false);
+}
+
+void Fleet::check_limiter(std::uint32_t m, UtcTime now, std::vector<Outgoing>& out) {
+  if (!config_.limiter_trips) return;
+  meter::SimulatedMeter& sm = *meters_[m].meter;
+  if (!meter::has_relay(topology_.meters[m].identity.kind) || !sm.relay_connected()) return;
+  const std::uint32_t threshold = sm.limiter_threshold_w();
+  if (threshold == 0 || !grid_.supplied(m, now)) return;
+  if (sm.sample(meter::slot_of(now)).power_w <= threshold) return;
+  sm.disconnect();
+  sm.record_tamper(EventLog::kOther, kOverloadOccurrence, true);
+  ++stats_.limiter_trips;
+  note_relay(m, now, "limiter", out);
+  schedule(now + Millis(std::int64_t{config_.limiter_lockout_s} * 1000), EvType::kLimiterReclose,
+           m);
+}
+
+// ---- truth ------------------------------------------------------------------------------------
+
+void Fleet::write_truth(UtcTime a, UtcTime b) {
+  for (std::uint32_t m = 0; m < meters_.size(); ++m) {
+    IntervalTruth t;
+    t.meter = m;
+    t.start = a;
+    t.recorded_mwh = grid_.recorded_mwh(m, a, b);
+    const bool consumer = meter::has_relay(topology_.meters[m].identity.kind);
+    t.theft_mwh = consumer ? grid_.theft_mwh(m, a, b) : 0;
+    t.true_mwh = t.recorded_mwh + t.theft_mwh;
+    t.supplied_ms = grid_.supplied_ms(m, a, b);
+    t.relay_closed = meters_[m].meter->relay_connected_at(b - Millis(1));
+    truth_->on_interval(t);
+  }
+}
+
+// ---- sessions ---------------------------------------------------------------------------------
+
+dlms::ServerSettings Fleet::server_settings(std::uint32_t m) const {
+  const MeterRecord& rec = topology_.meters[m];
+  dlms::security::SecurityKeys keys;
+  keys.block_key = rec.secrets.ek;
+  keys.auth_key = rec.secrets.ak;
+  return dlms::ServerSettings::is15959_defaults(rec.identity.system_title, rec.secrets.lls_password,
+                                                keys);
+}
+
+namespace {
+class MeterSession final : public Fleet::Session {
+ public:
+  MeterSession(meter::SimulatedMeter& m, dlms::ServerSettings settings,
+               dlms::InvocationCounterStore& counters, const Clock& clock)
+      : settings_(std::move(settings)),
+        device_(m, clock),
+        conn_(settings_, device_.device(), counters, clock) {
+    device_.set_invocation_counter_source(
+        [&counters] { return counters.highest_client_counter(is::kSapUtility).value_or(0); });
+  }
+  Result<Bytes> on_bytes(ByteView bytes) override { return conn_.on_bytes(bytes); }
+  bool wants_close() const override { return conn_.wants_close(); }
+
+ private:
+  dlms::ServerSettings settings_;
+  meter::SinglePhaseMeter device_;
+  dlms::ServerConnection conn_;
+};
+}  // namespace
+
+std::unique_ptr<Fleet::Session> Fleet::make_session(std::uint32_t m) {
+  return std::make_unique<MeterSession>(*meters_[m].meter, server_settings(m), counters(m), clock_);
+}
+
+std::vector<Outgoing> Fleet::after_session(std::uint32_t m) {
+  std::vector<Outgoing> out;
+  MeterState& s = meters_[m];
+  if (s.meter->relay_connected() != s.relay_known) {
+    note_relay(m, clock_.now(), "command", out);
+  }
+  return out;
+}
+
+// ---- control ----------------------------------------------------------------------------------
+
+Result<std::uint32_t> Fleet::find_meter(std::string_view serial) const {
+  const std::int64_t i = topology_.find_serial(std::string(serial));
+  if (i < 0) return Error(Errc::kNotFound, fmt::format("no meter with serial {}", serial));
+  return static_cast<std::uint32_t>(i);
+}
+
+Result<std::string> Fleet::control(std::string_view line) {
+  const auto w = split_words(line);
+  if (w.empty()) return Error(Errc::kInvalidArgument, "empty command");
+  const UtcTime now = std::max(clock_.now(), last_advance_);
+  const std::string_view cmd = w[0];
+  auto minutes_arg = [&](std::size_t i) -> Result<std::optional<std::uint32_t>> {
+    if (w.size() <= i) return std::optional<std::uint32_t>();
+    VIDYUT_TRY(m, parse_minutes(w[i]));
+    return std::optional<std::uint32_t>(*m);
+  };
+  auto begin = [&](Episode e, std::optional<std::uint32_t> minutes) -> std::string {
+    e.start = now;
+    e.end = minutes ? now + Millis(std::int64_t{*minutes} * 60'000) : kOpenEnd;
+    // Applied at once (not scheduled) so that the answer is true when it is read.
+    const std::uint32_t id = add_episode(e, false);
+    start_episode(id, now, pending_);
+    const Episode& x = episodes_[id];
+    if (x.end == x.start)
+      return fmt::format("{} {}: already in that state", to_string(x.kind), x.target);
+    return fmt::format(
+        "{} {} from {}{}", to_string(x.kind), x.target, format_iso8601(now),
+        minutes ? fmt::format(" for {} min", *minutes) : std::string(" until restored"));
+  };
+  auto finish = [&](EpisodeKind kind, std::uint32_t index, std::uint8_t sim) -> std::string {
+    std::size_t n = 0;
+    for (Episode& e : episodes_) {
+      if (e.kind == kind && e.index == index && e.sim == sim && e.start <= now && now < e.end &&
+          e.end != e.start) {
+        end_episode(e.id, now, pending_);
+        ++n;
+      }
+    }
+    return n ? fmt::format("{} ended", to_string(kind)) : std::string("nothing to end");
+  };
+
+  if (cmd == "status") {
+    std::size_t out_feeders = 0, out_dts = 0, stealing = 0;
+    for (std::uint32_t f = 0; f < topology_.feeders.size(); ++f)
+      out_feeders += grid_.feeder_outages(f).contains(now);
+    for (std::uint32_t d = 0; d < topology_.dts.size(); ++d)
+      out_dts += grid_.dt_outages(d).contains(now);
+    for (std::uint32_t m = 0; m < meters_.size(); ++m) stealing += grid_.stealing(m, now);
+    return fmt::format(
+        "time {} meters {} feeders-out {} dts-out {} thefts {} pushes-sent {} alerts {} "
+        "no-network {} no-supply {} failovers {} relay-changes {}",
+        format_iso8601(now), meters_.size(), out_feeders, out_dts, stealing, stats_.pushes_sent,
+        stats_.alerts_sent, stats_.pushes_no_network, stats_.pushes_no_supply, stats_.failovers,
+        stats_.relay_changes);
+  }
+  if (cmd == "fail-feeder" || cmd == "restore-feeder" || cmd == "fail-dt" || cmd == "restore-dt") {
+    if (w.size() < 2)
+      return Error(Errc::kInvalidArgument, fmt::format("usage: {} <name> [minutes]", cmd));
+    const bool feeder = cmd.ends_with("feeder");
+    std::int64_t index = -1;
+    if (feeder) {
+      for (std::uint32_t f = 0; f < topology_.feeders.size(); ++f)
+        if (topology_.feeders[f].name == w[1]) index = f;
+    } else {
+      for (std::uint32_t d = 0; d < topology_.dts.size(); ++d)
+        if (topology_.dts[d].name == w[1]) index = d;
+    }
+    if (index < 0)
+      return Error(Errc::kNotFound, fmt::format("no {} named {}", feeder ? "feeder" : "DT", w[1]));
+    const EpisodeKind kind = feeder ? EpisodeKind::kFeederOutage : EpisodeKind::kDtOutage;
+    if (cmd.starts_with("restore")) return finish(kind, static_cast<std::uint32_t>(index), 0);
+    VIDYUT_TRY(minutes, minutes_arg(2));
+    Episode e;
+    e.kind = kind;
+    e.index = static_cast<std::uint32_t>(index);
+    e.target = std::string(w[1]);
+    return begin(std::move(e), *minutes);
+  }
+  if (cmd == "cut-operator" || cmd == "restore-operator") {
+    if (w.size() < 2)
+      return Error(Errc::kInvalidArgument, fmt::format("usage: {} <operator> [minutes]", cmd));
+    const int oi = operator_index(w[1]);
+    if (oi < 0)
+      return Error(Errc::kNotFound, fmt::format("no operator {} (JIO, AIRTEL, VI, BSNL)", w[1]));
+    if (cmd == "restore-operator")
+      return finish(EpisodeKind::kOperatorOutage, static_cast<std::uint32_t>(oi), 0);
+    VIDYUT_TRY(minutes, minutes_arg(2));
+    Episode e;
+    e.kind = EpisodeKind::kOperatorOutage;
+    e.index = static_cast<std::uint32_t>(oi);
+    e.target = std::string(w[1]);
+    return begin(std::move(e), *minutes);
+  }
+  if (cmd == "cut-sim" || cmd == "restore-sim") {
+    if (w.size() < 3 || (w[2] != "1" && w[2] != "2")) {
+      return Error(Errc::kInvalidArgument, fmt::format("usage: {} <serial> <1|2> [minutes]", cmd));
+    }
+    VIDYUT_TRY(m, find_meter(w[1]));
+    const std::uint8_t sim = w[2] == "1" ? 0 : 1;
+    if (cmd == "restore-sim") return finish(EpisodeKind::kSimOutage, *m, sim);
+    VIDYUT_TRY(minutes, minutes_arg(3));
+    Episode e;
+    e.kind = EpisodeKind::kSimOutage;
+    e.index = *m;
+    e.sim = sim;
+    e.target = std::string(w[1]);
+    return begin(std::move(e), *minutes);
+  }
+  if (cmd == "tamper" || cmd == "stop-tamper") {
+    if (w.size() < 3) {
+      return Error(Errc::kInvalidArgument,
+                   fmt::format("usage: {} <serial> <magnet|neutral|reverse|bypass|cover-open> "
+                               "[minutes] [watts]",
+                               cmd));
+    }
+    VIDYUT_TRY(m, find_meter(w[1]));
+    if (!meter::has_relay(topology_.meters[*m].identity.kind)) {
+      return Error(Errc::kInvalidArgument, fmt::format("meter {} is not a consumer meter", w[1]));
+    }
+    auto kind = tamper_kind_from_string(w[2]);
+    if (!kind) return Error(Errc::kInvalidArgument, fmt::format("unknown tamper '{}'", w[2]));
+    if (cmd == "stop-tamper") return finish(*kind, *m, 0);
+    VIDYUT_TRY(minutes, minutes_arg(3));
+    Episode e;
+    e.kind = *kind;
+    e.index = *m;
+    e.target = std::string(w[1]);
+    if (is_theft(*kind)) {
+      e.watts = topology_.meters[*m].identity.sanctioned_load_w / 2;
+      if (w.size() > 4) {
+        std::uint32_t watts = 0;
+        auto [p, ec] = std::from_chars(w[4].data(), w[4].data() + w[4].size(), watts);
+        if (ec != std::errc() || p != w[4].data() + w[4].size() || watts == 0 ||
+            watts > 1'000'000) {
+          return Error(Errc::kInvalidArgument, fmt::format("'{}' is not a load in watts", w[4]));
+        }
+        e.watts = watts;
+      }
+    }
+    return begin(std::move(e), *minutes);
+  }
+  return Error(Errc::kInvalidArgument,
+               fmt::format("unknown command '{}' (status, fail-feeder, restore-feeder, fail-dt, "
+                           "restore-dt, cut-operator, restore-operator, cut-sim, restore-sim, "
+                           "tamper, stop-tamper)",
+                           cmd));
+}
+
+Status Fleet::load_scenario(std::string_view text) {
+  std::size_t line_no = 0;
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    std::size_t nl = text.find('\n', pos);
+    if (nl == std::string_view::npos) nl = text.size();
+    std::string_view line = text.substr(pos, nl - pos);
+    pos = nl + 1;
+    ++line_no;
+    const auto w = split_words(line);
+    if (w.empty() || w[0].starts_with("#")) continue;
+    if (scenario_.size() >= kMaxScenarioLines) {
+      return Error(Errc::kLimitExceeded,
+                   fmt::format("scenario has over {} lines", kMaxScenarioLines));
+    }
+    if (w.size() < 2 || !w[0].starts_with("+")) {
+      return Error(Errc::kInvalidArgument,
+                   fmt::format("scenario line {}: expected '+<minutes> <command>'", line_no));
+    }
+    std::uint32_t minutes = 0;
+    const std::string_view num = w[0].substr(1);
+    auto [p, ec] = std::from_chars(num.data(), num.data() + num.size(), minutes);
+    if (ec != std::errc() || p != num.data() + num.size()) {
+      return Error(Errc::kInvalidArgument,
+                   fmt::format("scenario line {}: '{}' is not +<minutes>", line_no, w[0]));
+    }
+    const std::string command(line.substr(static_cast<std::size_t>(w[1].data() - line.data())));
+    const auto id = static_cast<std::uint32_t>(scenario_.size());
+    scenario_.emplace_back(Millis(std::int64_t{minutes} * 60'000), command);
+    schedule(start_ + scenario_.back().first, EvType::kScenario, id);
+  }
+  return ok_status();
+}
+
+}  // namespace vidyut::fleet

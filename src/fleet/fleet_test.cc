@@ -1,0 +1,469 @@
+// Invariants of the simulated fleet: registers equal the sum of intervals, a DT meter sees its
+// consumers' true energy plus losses (and a feeder its DTs), a disconnected meter records
+// nothing, and history read back over DLMS equals what was pushed at the time.
+#include "fleet/fleet.h"
+
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+
+#include <map>
+#include <set>
+
+#include "dlms/cosem/is15959.h"
+#include "dlms/session/client.h"
+#include "dlms/session/loopback.h"
+#include "meter/single_phase.h"
+
+namespace vidyut::fleet {
+namespace {
+
+namespace is = dlms::is15959;
+using meter::MeterKind;
+
+const UtcTime kStart = UtcTime(Millis(1'790'000'000'000));  // 2026-09-21, a Monday
+
+FleetSpec small_spec(std::uint32_t consumers = 60) {
+  FleetSpec s;
+  s.seed = 7;
+  s.consumers = consumers;
+  s.consumers_per_dt = 15;
+  s.dts_per_feeder = 2;
+  return s;
+}
+
+FleetConfig quiet_config() {
+  FleetConfig c;
+  c.rates = EventRates{0, 0, 0, 0, 0, 0, 0, 0};  // no random episodes
+  c.limiter_trips = false;
+  return c;
+}
+
+struct Recorder final : TruthSink {
+  std::vector<IntervalTruth> intervals;
+  std::vector<std::pair<Episode, bool>> episodes;
+  struct Push {
+    std::uint32_t meter;
+    Outgoing::Kind kind;
+    UtcTime at;
+    UtcTime interval;
+    PushFate fate;
+    std::uint8_t sim;
+  };
+  std::vector<Push> pushes;
+  std::vector<std::tuple<std::uint32_t, UtcTime, bool, std::string>> relays;
+  std::vector<std::pair<std::uint32_t, std::uint8_t>> failovers;
+  void on_interval(const IntervalTruth& t) override { intervals.push_back(t); }
+  void on_episode(const Episode& e, bool started, UtcTime) override {
+    episodes.emplace_back(e, started);
+  }
+  void on_push(std::uint32_t m, Outgoing::Kind k, UtcTime at, UtcTime iv, PushFate f,
+               std::uint8_t sim) override {
+    pushes.push_back({m, k, at, iv, f, sim});
+  }
+  void on_relay(std::uint32_t m, UtcTime at, bool c, std::string_view cause) override {
+    relays.emplace_back(m, at, c, std::string(cause));
+  }
+  void on_failover(std::uint32_t m, UtcTime, std::uint8_t sim) override {
+    failovers.emplace_back(m, sim);
+  }
+};
+
+// Runs the fleet forward in steps, collecting what meters send.
+std::vector<Outgoing> run(Fleet& f, ManualClock& clock, Millis total,
+                          Millis step = Millis(60'000)) {
+  std::vector<Outgoing> all;
+  for (Millis done{0}; done < total; done += step) {
+    clock.advance(step);
+    for (auto& o : f.advance(clock.now())) all.push_back(std::move(o));
+  }
+  return all;
+}
+
+std::uint32_t first_of_kind(const Topology& t, MeterKind k) {
+  for (std::uint32_t i = 0; i < t.meters.size(); ++i)
+    if (t.meters[i].identity.kind == k) return i;
+  return 0;
+}
+
+dlms::DataNotification decode(const Fleet& f, const Outgoing& o) {
+  dlms::ClientSettings cs;
+  cs.keys.block_key = f.topology().meters[o.meter].secrets.ek;
+  cs.keys.auth_key = f.topology().meters[o.meter].secrets.ak;
+  dlms::ClientCodec codec(cs);
+  dlms::WrapperDecoder dec;
+  dec.feed(o.frame);
+  auto frame = dec.next();
+  EXPECT_TRUE(frame.ok() && frame->has_value());
+  EXPECT_EQ((*frame)->source, kPushSourceWPort);
+  EXPECT_EQ((*frame)->destination, kPushDestinationWPort);
+  auto n = codec.decode_notification((*frame)->apdu);
+  EXPECT_TRUE(n.ok()) << (n.ok() ? "" : n.error().describe());
+  return n.ok() ? *n : dlms::DataNotification{};
+}
+
+// ---- topology ---------------------------------------------------------------------------------
+
+TEST(Topology, SameSpecGivesSameFleetAndEveryConsumerHasADtOnItsFeeder) {
+  const Topology a = generate(small_spec(200));
+  const Topology b = generate(small_spec(200));
+  ASSERT_EQ(a.meters.size(), b.meters.size());
+  for (std::size_t i = 0; i < a.meters.size(); ++i) {
+    EXPECT_EQ(a.meters[i].identity.serial, b.meters[i].identity.serial);
+    EXPECT_EQ(a.meters[i].secrets.ek, b.meters[i].secrets.ek);
+    EXPECT_EQ(a.meters[i].identity.seed, b.meters[i].identity.seed);
+  }
+  std::size_t consumers = 0;
+  std::set<std::string> serials, titles;
+  for (std::uint32_t i = 0; i < a.meters.size(); ++i) {
+    const auto& m = a.meters[i];
+    serials.insert(m.identity.serial);
+    titles.insert(std::string(m.identity.system_title.begin(), m.identity.system_title.end()));
+    if (!meter::has_relay(m.identity.kind)) continue;
+    ++consumers;
+    ASSERT_GE(a.dt_of[i], 0);
+    const Dt& dt = a.dts[static_cast<std::size_t>(a.dt_of[i])];
+    EXPECT_EQ(dt.feeder, a.feeder_of[i]);
+    EXPECT_EQ(a.meters[dt.meter].identity.kind, MeterKind::kDt);
+  }
+  EXPECT_EQ(consumers, 200u);
+  EXPECT_EQ(serials.size(), a.meters.size());
+  EXPECT_EQ(titles.size(), a.meters.size());
+  const Topology c = generate([] {
+    auto s = small_spec(200);
+    s.seed = 8;
+    return s;
+  }());
+  EXPECT_NE(a.meters[5].secrets.ek, c.meters[5].secrets.ek);
+}
+
+// ---- energy invariants ------------------------------------------------------------------------
+
+TEST(FleetEnergy, RegistersEqualSumOfBlockIntervalsForEveryKindOfMeter) {
+  ManualClock clock(kStart);
+  Fleet f(generate(small_spec()), quiet_config(), clock);
+  ASSERT_TRUE(f.control("tamper " +
+                        f.topology()
+                            .meters[first_of_kind(f.topology(), MeterKind::kSinglePhase) + 1]
+                            .identity.serial +
+                        " bypass 120")
+                  .ok());
+  ASSERT_TRUE(f.control("fail-dt " + f.topology().dts[0].name + " 45").ok());
+  run(f, clock, Millis(6 * 3'600'000));
+  for (MeterKind k :
+       {MeterKind::kSinglePhase, MeterKind::kThreePhase, MeterKind::kDt, MeterKind::kFeeder}) {
+    const std::uint32_t m = first_of_kind(f.topology(), k);
+    const auto& sm = f.meter(m);
+    const UtcTime from = sm.meter_now() - Millis(36 * 3'600'000);
+    const auto rows = sm.block_load(from, sm.meter_now());
+    ASSERT_GT(rows.size(), 100u);
+    std::int64_t sum = 0;
+    for (const auto& r : rows) sum += r.import_wh;
+    const auto r0 = sm.registers_at_meter_time(rows.front().stamp);
+    const auto r1 = sm.registers_at_meter_time(rows.back().stamp + Millis(900'000));
+    EXPECT_EQ(r1.import_wh - r0.import_wh, sum) << meter::to_string(k);
+  }
+}
+
+TEST(FleetEnergy, DtMeterSeesConsumersTrueEnergyPlusLossesEvenWithTheftAndOutage) {
+  ManualClock clock(kStart);
+  Fleet f(generate(small_spec()), quiet_config(), clock);
+  const Topology& t = f.topology();
+  const Dt& dt = t.dts[0];
+  const std::uint32_t thief = dt.consumers[2];
+  ASSERT_TRUE(f.control("tamper " + t.meters[thief].identity.serial + " magnet 240 900").ok());
+  run(f, clock, Millis(2 * 3'600'000));
+  ASSERT_TRUE(f.control("fail-dt " + dt.name + " 30").ok());
+  ASSERT_TRUE(f.control("fail-feeder " + t.feeders[1].name + " 20").ok());
+  run(f, clock, Millis(4 * 3'600'000));
+
+  const Grid& g = f.grid();
+  const LossConfig& l = g.losses();
+  std::int64_t theft_seen = 0;
+  for (UtcTime a = kStart - Millis(3'600'000); a + Millis(900'000) <= clock.now();
+       a += Millis(900'000)) {
+    const UtcTime b = a + Millis(900'000);
+    std::int64_t consumers = 0;
+    for (std::uint32_t c : dt.consumers) consumers += g.consumer_true_mwh(c, a, b);
+    theft_seen += g.theft_mwh(thief, a, b);
+    const std::int64_t dt_mwh = g.recorded_mwh(dt.meter, a, b);
+    const std::int64_t loss = dt_mwh - consumers;
+    const std::int64_t no_load_max =
+        std::int64_t{l.dt_no_load_w_per_kva} * dt.rating_kva * 900'000 / 3600 + 1;
+    const std::int64_t lt = consumers * l.lt_loss_ppm / 1'000'000;
+    EXPECT_GE(loss, lt - 1) << format_iso8601(a);
+    EXPECT_LE(loss, lt + no_load_max + 1) << format_iso8601(a);
+    if (g.supplied_ms(dt.meter, a, b) == 0) {
+      EXPECT_EQ(dt_mwh, 0);
+      EXPECT_EQ(consumers, 0);
+    }
+  }
+  // The thief's meter under-records: 240 min at 900 W is 3.6 kWh, minus the 30 min outage.
+  EXPECT_EQ(theft_seen, 900 * (240 - 30) * 60'000LL / 3600);
+}
+
+TEST(FleetEnergy, FeederMeterSeesItsDtsPlusHtLosses) {
+  ManualClock clock(kStart);
+  Fleet f(generate(small_spec()), quiet_config(), clock);
+  run(f, clock, Millis(3 * 3'600'000));
+  const Grid& g = f.grid();
+  const Feeder& fd = f.topology().feeders[0];
+  for (UtcTime a = kStart - Millis(7'200'000); a < clock.now(); a += Millis(900'000)) {
+    const UtcTime b = a + Millis(900'000);
+    std::int64_t dts = 0;
+    for (std::uint32_t d : fd.dts) dts += g.recorded_mwh(f.topology().dts[d].meter, a, b);
+    const std::int64_t feeder = g.recorded_mwh(fd.meter, a, b);
+    const std::int64_t ht = dts * g.losses().ht_loss_ppm / 1'000'000;
+    EXPECT_GE(feeder - dts, ht - 1);
+    EXPECT_LE(feeder - dts, ht + 1);
+  }
+}
+
+TEST(FleetEnergy, DisconnectedMeterRecordsNothingAndItsTruthSaysSo) {
+  ManualClock clock(kStart);
+  Recorder truth;
+  Fleet f(generate(small_spec()), quiet_config(), clock, &truth);
+  const std::uint32_t m = first_of_kind(f.topology(), MeterKind::kSinglePhase);
+  run(f, clock, Millis(3'600'000));
+  ASSERT_TRUE(f.meter(m).disconnect());
+  const UtcTime cut = clock.now();
+  f.after_session(m);
+  run(f, clock, Millis(3 * 3'600'000));
+  const auto rows =
+      f.meter(m).block_load(f.meter(m).meter_now() - Millis(2 * 3'600'000), f.meter(m).meter_now());
+  ASSERT_GE(rows.size(), 7u);
+  for (const auto& r : rows) EXPECT_EQ(r.import_wh, 0);
+  std::size_t after = 0;
+  for (const auto& iv : truth.intervals) {
+    if (iv.meter != m || iv.start < cut) continue;
+    ++after;
+    EXPECT_EQ(iv.recorded_mwh, 0);
+    EXPECT_EQ(iv.true_mwh, 0);
+    EXPECT_FALSE(iv.relay_closed);
+  }
+  EXPECT_GE(after, 11u);
+  ASSERT_EQ(truth.relays.size(), 1u);
+  EXPECT_EQ(std::get<3>(truth.relays[0]), "command");
+}
+
+// ---- pushes -----------------------------------------------------------------------------------
+
+TEST(FleetPush, EveryMeterPushesEachIntervalSpreadOverTheWindow) {
+  ManualClock clock(kStart);
+  Fleet f(generate(small_spec()), quiet_config(), clock);
+  const auto out = run(f, clock, Millis(2 * 3'600'000), Millis(10'000));
+  std::map<std::uint32_t, std::size_t> per_meter;
+  std::set<std::int64_t> seconds;
+  for (const auto& o : out) {
+    ASSERT_EQ(o.kind, Outgoing::Kind::kBlockLoad);
+    ++per_meter[o.meter];
+    seconds.insert(o.deliver_at.time_since_epoch().count() / 1000);
+  }
+  EXPECT_EQ(per_meter.size(), f.size());
+  for (const auto& [m, n] : per_meter) EXPECT_GE(n, 7u) << m;
+  // Spread: the fleet's pushes do not land in a handful of seconds.
+  EXPECT_GT(seconds.size(), f.size());
+}
+
+TEST(FleetPush, HistoryReadBackOverDlmsEqualsWhatWasPushed) {
+  ManualClock clock(kStart);
+  Fleet f(generate(small_spec()), quiet_config(), clock);
+  const std::uint32_t m = first_of_kind(f.topology(), MeterKind::kSinglePhase);
+  const std::uint32_t dtm = f.topology().dts[0].meter;
+  ASSERT_TRUE(f.control("fail-dt " + f.topology().dts[1].name + " 60").ok());
+  const auto out = run(f, clock, Millis(26 * 3'600'000), Millis(120'000));
+  for (std::uint32_t target : {m, dtm}) {
+    std::vector<dlms::Data> pushed;
+    for (const auto& o : out) {
+      if (o.meter != target || o.kind != Outgoing::Kind::kBlockLoad) continue;
+      const auto n = decode(f, o);
+      ASSERT_EQ(n.body.tag(), dlms::DataTag::kStructure);
+      const auto& items = *n.body.as_list();
+      ASSERT_EQ(items.size(), 3u);
+      ASSERT_EQ(items[2].as_list()->size(), 1u);
+      pushed.push_back(*items[2].at(0));
+    }
+    ASSERT_GE(pushed.size(), 100u);
+
+    // Read the same range back through a DLMS session as the head end would (SAP 32, LLS).
+    const auto& rec = f.topology().meters[target];
+    dlms::ServerSettings settings = f.server_settings(target);
+    meter::SinglePhaseMeter device(f.meter(target), clock);
+    dlms::InMemoryInvocationCounterStore counters;
+    dlms::ServerConnection conn(settings, device.device(), counters, clock);
+    dlms::LoopbackTransport transport(conn, is::kSapMeterReader);
+    dlms::ClientSettings cs;
+    cs.client_sap = is::kSapMeterReader;
+    cs.auth = dlms::Authentication::kLow;
+    cs.password = rec.secrets.lls_password;
+    dlms::Client client(transport, cs);
+    ASSERT_TRUE(client.associate().ok());
+    auto t0 = pushed.front().at(0)->as_date_time();
+    auto t1 = pushed.back().at(0)->as_date_time();
+    ASSERT_TRUE(t0 && t1);
+    auto r = client.get({7, is::kBlockLoadProfile, 2}, dlms::make_range_access(*t0, *t1));
+    ASSERT_TRUE(r.ok()) << r.error().describe();
+    ASSERT_TRUE(std::holds_alternative<dlms::Data>(*r));
+    const auto& rows = *std::get<dlms::Data>(*r).as_list();
+    ASSERT_EQ(rows.size(), pushed.size());
+    for (std::size_t i = 0; i < rows.size(); ++i) EXPECT_EQ(rows[i], pushed[i]) << i;
+  }
+}
+
+TEST(FleetPush, OutageSendsLastGaspThenFirstBreathAndNoBlockLoadWhileDead) {
+  ManualClock clock(kStart);
+  Recorder truth;
+  Fleet f(generate(small_spec()), quiet_config(), clock, &truth);
+  const Dt& dt = f.topology().dts[0];
+  run(f, clock, Millis(600'000));
+  ASSERT_TRUE(f.control("fail-dt " + dt.name + " 60").ok());
+  const auto out = run(f, clock, Millis(2 * 3'600'000), Millis(30'000));
+  std::map<std::uint32_t, std::vector<bool>> gasps;  // true: last gasp, false: first breath
+  for (const auto& o : out) {
+    if (o.kind != Outgoing::Kind::kAlert) continue;
+    const auto n = decode(f, o);
+    const auto& esw = *n.body.at(3)->as_bits();
+    if (esw.test(is::esw::kLastGasp)) gasps[o.meter].push_back(true);
+    if (esw.test(is::esw::kFirstBreath)) gasps[o.meter].push_back(false);
+  }
+  EXPECT_EQ(gasps.size(), dt.consumers.size() + 1);  // the DT meter too
+  for (const auto& [m, seq] : gasps) EXPECT_EQ(seq, (std::vector<bool>{true, false})) << m;
+  std::size_t dead = 0;
+  for (const auto& p : truth.pushes) dead += p.fate == PushFate::kNoSupply;
+  EXPECT_GE(dead, 3 * (dt.consumers.size() + 1));
+  const auto ev = f.meter(dt.consumers[0]).events(meter::EventLog::kPower);
+  ASSERT_EQ(ev.size(), 2u);
+  EXPECT_EQ(ev[0].code, 101);
+  EXPECT_EQ(ev[1].code, 102);
+}
+
+TEST(FleetPush, MeterFailsOverToItsOtherSimWhenOneOperatorIsCut) {
+  ManualClock clock(kStart);
+  Recorder truth;
+  Fleet f(generate(small_spec()), quiet_config(), clock, &truth);
+  const std::uint32_t m = first_of_kind(f.topology(), MeterKind::kSinglePhase);
+  const auto& ops = f.topology().meters[m].sim_operator;
+  ASSERT_NE(ops[0], ops[1]);
+  ASSERT_TRUE(f.control("cut-operator " + ops[0] + " 120").ok());
+  auto out = run(f, clock, Millis(3'600'000));
+  bool via_sim2 = false;
+  for (const auto& o : out) via_sim2 |= (o.meter == m && o.sim == 1);
+  EXPECT_TRUE(via_sim2);
+  EXPECT_EQ(f.active_sim(m), 1);
+  bool failed_over = false;
+  for (const auto& [fm, sim] : truth.failovers) failed_over |= (fm == m && sim == 1);
+  EXPECT_TRUE(failed_over);
+  // Both paths down: nothing goes out, and the truth says why.
+  ASSERT_TRUE(f.control("cut-sim " + f.topology().meters[m].identity.serial + " 2 60").ok());
+  out = run(f, clock, Millis(3'600'000));
+  for (const auto& o : out) EXPECT_NE(o.meter, m);
+  std::size_t no_net = 0;
+  for (const auto& p : truth.pushes) no_net += (p.meter == m && p.fate == PushFate::kNoNetwork);
+  EXPECT_GE(no_net, 3u);
+  EXPECT_FALSE(f.reachable(m, clock.now() - Millis(30 * 60'000)));
+  EXPECT_TRUE(f.reachable(m, clock.now()));  // both cuts have ended
+}
+
+TEST(FleetTamper, MagnetTamperIsLoggedPushedAndRestored) {
+  ManualClock clock(kStart);
+  Fleet f(generate(small_spec()), quiet_config(), clock);
+  const std::uint32_t m = first_of_kind(f.topology(), MeterKind::kSinglePhase);
+  auto answer = f.control("tamper " + f.topology().meters[m].identity.serial + " magnet 30");
+  ASSERT_TRUE(answer.ok());
+  const auto out = run(f, clock, Millis(3'600'000));
+  std::vector<bool> magnet_bits;
+  for (const auto& o : out) {
+    if (o.meter != m || o.kind != Outgoing::Kind::kAlert) continue;
+    magnet_bits.push_back(decode(f, o).body.at(3)->as_bits()->test(is::esw::kMagnet));
+  }
+  EXPECT_EQ(magnet_bits, (std::vector<bool>{true, false}));
+  const auto ev = f.meter(m).events(meter::EventLog::kOther);
+  ASSERT_EQ(ev.size(), 2u);
+  EXPECT_EQ(ev[0].code, 201);
+  EXPECT_EQ(ev[1].code, 202);
+  EXPECT_EQ(f.meter(m).tamper_count(), 1u);
+}
+
+TEST(FleetRelay, LimiterTripsOnOverloadAndReclosesAfterLockout) {
+  ManualClock clock(kStart);
+  FleetConfig cfg = quiet_config();
+  cfg.limiter_trips = true;
+  Recorder truth;
+  Fleet f(generate(small_spec()), cfg, clock, &truth);
+  const std::uint32_t m = first_of_kind(f.topology(), MeterKind::kSinglePhase);
+  f.meter(m).set_limiter_threshold_w(1);  // anything is an overload
+  auto of_m = [&] {
+    std::vector<std::tuple<std::uint32_t, UtcTime, bool, std::string>> v;
+    for (const auto& r : truth.relays)
+      if (std::get<0>(r) == m) v.push_back(r);
+    return v;
+  };
+  run(f, clock, Millis(3'600'000));
+  const auto relays = of_m();
+  ASSERT_GE(relays.size(), 4u);
+  for (std::size_t i = 0; i < relays.size(); ++i) {
+    const bool trip = i % 2 == 0;
+    EXPECT_EQ(std::get<2>(relays[i]), !trip) << i;
+    EXPECT_EQ(std::get<3>(relays[i]), trip ? "limiter" : "limiter-reclose") << i;
+    if (!trip) {
+      EXPECT_EQ(std::get<1>(relays[i]) - std::get<1>(relays[i - 1]),
+                Millis(cfg.limiter_lockout_s * 1000));
+    }
+  }
+  const auto ev = f.meter(m).events(meter::EventLog::kOther);
+  ASSERT_GE(ev.size(), 2u);
+  EXPECT_EQ(ev[0].code, 215);
+  EXPECT_EQ(ev[1].code, 216);
+}
+
+TEST(FleetRandom, RatesProduceEpisodesDeterministically) {
+  auto once = [] {
+    ManualClock clock(kStart);
+    Recorder truth;
+    FleetConfig cfg;
+    cfg.rates.magnet = 0.05;
+    cfg.rates.dt_outage = 0.3;
+    cfg.rates.sim_outage = 0.1;
+    Fleet f(generate(small_spec()), cfg, clock, &truth);
+    run(f, clock, Millis(2 * 86'400'000), Millis(300'000));
+    std::vector<std::string> seen;
+    for (const auto& [e, started] : truth.episodes) {
+      seen.push_back(fmt::format("{} {} {} {}", to_string(e.kind), e.target, started,
+                                 e.start.time_since_epoch().count()));
+    }
+    return seen;
+  };
+  const auto a = once();
+  EXPECT_GT(a.size(), 10u);
+  EXPECT_EQ(a, once());
+}
+
+TEST(FleetControl, BadCommandsAreRefusedWithAReason) {
+  ManualClock clock(kStart);
+  Fleet f(generate(small_spec()), quiet_config(), clock);
+  EXPECT_EQ(f.control("explode F0001").error().code, Errc::kInvalidArgument);
+  EXPECT_EQ(f.control("fail-feeder F9999").error().code, Errc::kNotFound);
+  EXPECT_EQ(f.control("tamper 99999999 magnet").error().code, Errc::kNotFound);
+  EXPECT_EQ(f.control("fail-feeder F0001 soon").error().code, Errc::kInvalidArgument);
+  const std::string dt_serial = f.topology().meters[f.topology().dts[0].meter].identity.serial;
+  EXPECT_EQ(f.control("tamper " + dt_serial + " magnet").error().code, Errc::kInvalidArgument);
+  EXPECT_TRUE(f.control("status").ok());
+  EXPECT_FALSE(f.load_scenario("10 fail-feeder F0001").ok());
+  EXPECT_TRUE(f.load_scenario("# comment\n+10 fail-feeder F0001 5\n").ok());
+}
+
+TEST(FleetControl, ScenarioLinesApplyAtTheirSimulatedMinute) {
+  ManualClock clock(kStart);
+  Recorder truth;
+  Fleet f(generate(small_spec()), quiet_config(), clock, &truth);
+  ASSERT_TRUE(f.load_scenario("+30 fail-feeder F0001 15\n").ok());
+  run(f, clock, Millis(29 * 60'000));
+  EXPECT_TRUE(truth.episodes.empty());
+  run(f, clock, Millis(20 * 60'000));
+  ASSERT_EQ(truth.episodes.size(), 2u);
+  EXPECT_EQ(truth.episodes[0].first.start, kStart + Millis(30 * 60'000));
+  EXPECT_FALSE(truth.episodes[1].second);
+}
+
+}  // namespace
+}  // namespace vidyut::fleet
