@@ -240,6 +240,8 @@ void DlmsTcpServer::Impl::do_accept() {
       peer.address = remote.address().to_string();
       peer.port = remote.port();
     }
+    auto local = socket.local_endpoint(peer_ec);
+    if (!peer_ec) peer.local_address = local.address().to_string();
     peer.connection_id = ++next_id_;
     if (conns_.size() >= options_.limits.max_connections) {
       ++counters_.refused;

@@ -36,6 +36,9 @@ class StreamHandler {
 struct PeerInfo {
   std::string address;  // "127.0.0.1"
   std::uint16_t port = 0;
+  // The local address the peer connected to: with a wildcard bind, which of the machine's
+  // addresses it dialled (the simulator hosts one meter per loopback address this way).
+  std::string local_address;
   std::uint64_t connection_id = 0;  // 1, 2, ... in accept order
 };
 
