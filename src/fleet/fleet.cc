@@ -186,6 +186,7 @@ Fleet::Fleet(Topology topology, FleetConfig config, const Clock& clock, TruthSin
     mc.history_days = config_.history_days;
     mc.block_load_days = std::min<std::uint32_t>(45, config_.history_days);
     mc.daily_profile_days = std::min<std::uint32_t>(45, config_.history_days);
+    mc.anchor_at_start = true;
     if (config_.clock_drift_max_s > 0) {
       const double u = draw(kDrift, i, 0);
       mc.clock_offset = Millis(std::llround((2 * u - 1) * config_.clock_drift_max_s * 1000.0));
@@ -200,7 +201,7 @@ Fleet::Fleet(Topology topology, FleetConfig config, const Clock& clock, TruthSin
         draw(kPushDelay, i, 0) * std::max<std::uint32_t>(config_.push_spread_s, 1) * 1000.0);
     ptrs.push_back(meters_[i].meter.get());
   }
-  grid_.attach(std::move(ptrs));
+  grid_.attach(std::move(ptrs), start_);
   for (std::uint32_t i = 0; i < meters_.size(); ++i) {
     MeterState& s = meters_[i];
     if (config_.block_load_push) {
@@ -241,6 +242,10 @@ std::vector<Outgoing> Fleet::advance(UtcTime now) {
     switch (ev.type) {
       case EvType::kPush: {
         MeterState& s = meters_[ev.a];
+        const std::int64_t lag = ms_of(now) - ms_of(ev.t);
+        stats_.push_lag_max_ms = std::max(stats_.push_lag_max_ms, lag);
+        stats_.push_lag_total_ms += lag;
+        ++stats_.push_lag_count;
         push_block(ev.a, ev.t, out);
         check_limiter(ev.a, ev.t, out);
         const UtcTime b =

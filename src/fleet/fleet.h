@@ -169,6 +169,11 @@ struct FleetStats {
   std::uint64_t episodes = 0;
   std::uint64_t limiter_trips = 0;
   std::uint64_t relay_changes = 0;
+  // How late pushes were handled against their due time, in simulated milliseconds: the
+  // distance between advance() calls plus any time the caller fell behind.
+  std::int64_t push_lag_max_ms = 0;
+  std::int64_t push_lag_total_ms = 0;
+  std::uint64_t push_lag_count = 0;
 };
 
 class Fleet {

@@ -210,13 +210,12 @@ Grid::Grid(const Topology& topology, LossConfig losses)
       dt_out_(topology.dts.size()),
       theft_(topology.meters.size()) {}
 
-void Grid::attach(std::vector<meter::SimulatedMeter*> meters) {
+void Grid::attach(std::vector<meter::SimulatedMeter*> meters, UtcTime epoch) {
   meters_ = std::move(meters);
   sources_.clear();
   sources_.reserve(meters_.size());
-  epoch_ = UtcTime::max();
+  epoch_ = epoch;
   for (std::uint32_t i = 0; i < meters_.size(); ++i) {
-    epoch_ = std::min(epoch_, meters_[i]->history_origin());
     switch (topology_->meters[i].identity.kind) {
       case meter::MeterKind::kSinglePhase:
       case meter::MeterKind::kThreePhase:
@@ -307,7 +306,6 @@ std::int64_t Grid::theft_wms(std::uint32_t m, UtcTime t) const {
 }
 
 meter::Energy Grid::consumer_recorded_cum(std::uint32_t m, UtcTime t) const {
-  if (t <= epoch_) return {};
   meter::Energy e = meters_[m]->cumulative_at(t);
   e.active_mwh -= baseline_[m].active_mwh;
   e.apparent_mvah -= baseline_[m].apparent_mvah;
@@ -330,7 +328,6 @@ std::int64_t Grid::consumer_true_mwh(std::uint32_t m, UtcTime from, UtcTime to) 
 }
 
 meter::Energy Grid::dt_cumulative(std::uint32_t dt, UtcTime t) const {
-  if (t <= epoch_) return {};
   const Dt& d = topology_->dts[dt];
   std::int64_t active = 0;
   std::int64_t apparent = 0;
@@ -341,10 +338,11 @@ meter::Energy Grid::dt_cumulative(std::uint32_t dt, UtcTime t) const {
     // Theft loads are resistive enough to count at power factor ~0.95.
     apparent += e.apparent_mvah + theft * 100 / 95;
   }
-  // Energised time: not in a feeder or DT outage.
+  // Energised time since the epoch (negative before it): outages exist only after it.
   const std::int64_t span = ms_of(t) - ms_of(epoch_);
-  const std::int64_t dead = union_covered_ms(feeder_out_[d.feeder], dt_out_[dt], epoch_, t);
-  const std::int64_t on_ms = std::max<std::int64_t>(0, span - dead);
+  const std::int64_t dead =
+      span > 0 ? union_covered_ms(feeder_out_[d.feeder], dt_out_[dt], epoch_, t) : 0;
+  const std::int64_t on_ms = span - dead;
   const std::int64_t no_load_wms =
       std::int64_t{losses_.dt_no_load_w_per_kva} * d.rating_kva * on_ms;
   meter::Energy e;

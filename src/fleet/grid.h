@@ -74,9 +74,11 @@ class Grid {
   const LossConfig& losses() const { return losses_; }
 
   // Attaches each meter: consumers get a source that knows outages; DT and feeder meters one
-  // that sums downstream. REQUIRES: meters.size() == topology.meters.size(); the meters outlive
-  // the grid and are not moved afterwards.
-  void attach(std::vector<meter::SimulatedMeter*> meters);
+  // that sums downstream. `epoch` is the fleet's start: outages and theft exist from then on,
+  // and the cumulative functions below are counted from it (negative before it).
+  // REQUIRES: meters.size() == topology.meters.size(); the meters outlive the grid and are
+  // not moved afterwards.
+  void attach(std::vector<meter::SimulatedMeter*> meters, UtcTime epoch);
 
   IntervalSet& feeder_outages(std::uint32_t feeder) { return feeder_out_[feeder]; }
   IntervalSet& dt_outages(std::uint32_t dt) { return dt_out_[dt]; }
@@ -106,7 +108,7 @@ class Grid {
   meter::Energy dt_cumulative(std::uint32_t dt, UtcTime t) const;
   meter::Energy feeder_cumulative(std::uint32_t feeder, UtcTime t) const;
 
-  // Time from which truths are counted (the earliest history origin of any meter).
+  // Time from which truths are counted (the fleet's start).
   UtcTime epoch() const { return epoch_; }
 
  private:

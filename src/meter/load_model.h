@@ -104,6 +104,11 @@ struct Energy {
     apparent_mvah += o.apparent_mvah;
     return *this;
   }
+  friend Energy operator-(Energy a, const Energy& b) {
+    a.active_mwh -= b.active_mwh;
+    a.apparent_mvah -= b.apparent_mvah;
+    return a;
+  }
   bool operator==(const Energy&) const = default;
 };
 Energy model_energy(const MeterIdentity& id, UtcTime from, UtcTime to);

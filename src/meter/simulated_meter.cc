@@ -75,9 +75,15 @@ SimulatedMeter::SimulatedMeter(MeterIdentity identity, MeterConfig config, const
       ist_midnight_on_or_before(now - Millis(std::int64_t{config_.history_days} * kDayMillis));
   const std::int64_t initial_wh = config_.initial_import_wh.value_or(
       static_cast<std::int64_t>(counter_hash(identity_.seed, 100, 0) % 3'000'000));
-  origin_energy_.active_mwh = initial_wh * 1000;
+  Energy initial;
+  initial.active_mwh = initial_wh * 1000;
   // A lifetime power factor of about 0.93 for the apparent register's starting point.
-  origin_energy_.apparent_mvah = initial_wh * 1000 * 100 / 93 / 1000 * 1000;
+  initial.apparent_mvah = initial_wh * 1000 * 100 / 93 / 1000 * 1000;
+  if (config_.anchor_at_start) {
+    anchor_ = std::make_pair(now, initial);
+  } else {
+    origin_energy_ = initial;
+  }
   steps_.push_back({origin_, config_.clock_offset});
   logs_.resize(kEventLogCount);
   esw_ = dlms::BitString::of_size(dlms::is15959::kEswBits);
@@ -143,24 +149,29 @@ Energy SimulatedMeter::connected_energy(UtcTime from, UtcTime to) const {
 }
 
 Energy SimulatedMeter::cumulative_at(UtcTime t) const {
-  if (t <= origin_) return origin_energy_;
-  UtcTime from = origin_;
-  Energy e = origin_energy_;
-  if (cursor_ && cursor_->first <= t) {
-    from = cursor_->first;
-    e = cursor_->second;
-  } else if (cursor_ && cursor_->first - t < t - origin_) {
-    // Walking back from the cursor is shorter than summing from the origin (a range read of
-    // old history after the meter has been read "now"). Exact: energy is additive.
-    Energy back = connected_energy(t, cursor_->first);
-    e = cursor_->second;
+  if (t < origin_) t = origin_;
+  // Start from the nearest known point - the cursor (last answer), the anchor, or the origin -
+  // and walk forward or back: energy is exactly additive, so every path gives the same value.
+  auto distance = [t](UtcTime ref) { return ref > t ? ref - t : t - ref; };
+  std::optional<std::pair<UtcTime, Energy>> ref;
+  auto consider = [&](UtcTime at, const Energy& e) {
+    if (!ref || distance(at) < distance(ref->first)) ref = std::make_pair(at, e);
+  };
+  if (cursor_) consider(cursor_->first, cursor_->second);
+  if (anchor_) consider(anchor_->first, anchor_->second);
+  if (origin_energy_) consider(origin_, *origin_energy_);
+  Energy e = ref->second;
+  if (ref->first <= t) {
+    e += connected_energy(ref->first, t);
+  } else {
+    const Energy back = connected_energy(t, ref->first);
     e.active_mwh -= back.active_mwh;
     e.apparent_mvah -= back.apparent_mvah;
-    cursor_ = std::make_pair(t, e);
-    return e;
   }
-  e += connected_energy(from, t);
-  cursor_ = std::make_pair(t, e);
+  if (t == origin_ && !origin_energy_) origin_energy_ = e;
+  // Only the past is cached: the future can still change (a relay operation, or an outage
+  // that an energy source knows of).
+  if (t <= clock_->now()) cursor_ = std::make_pair(t, e);
   return e;
 }
 
@@ -283,6 +294,7 @@ bool SimulatedMeter::set_relay(bool connected) {
     // Fold the oldest change into the origin: cumulative energy from there on is unchanged.
     const RelayChange oldest = relay_.front();
     origin_energy_ = cumulative_at(oldest.true_time);
+    if (anchor_ && anchor_->first < oldest.true_time) anchor_.reset();
     origin_ = oldest.true_time;
     origin_connected_ = oldest.connected;
     relay_.erase(relay_.begin());
