@@ -451,6 +451,9 @@ void register_simulate(CLI::App& app, Runner& run) {
   r->add_option("--clock-drift-s", ro->config.clock_drift_max_s,
                 "Meter clocks start off by up to this many seconds")
       ->capture_default_str();
+  r->add_option("--clock-drift-ppm", ro->config.clock_drift_ppm_max,
+                "Meter clocks run fast or slow by up to this many ppm")
+      ->capture_default_str();
   r->add_flag("--no-limiter", ro->no_limiter, "Never trip the load limiter");
   r->add_option("--linger-ms", ro->linger_ms, "A meter's session closes after this silence (real)")
       ->capture_default_str();

@@ -261,6 +261,12 @@ std::vector<Outgoing> Fleet::advance(UtcTime now) {
         end_episode(ev.a, ev.t, out);
         break;
       case EvType::kDay:
+        if (config_.clock_drift_ppm_max > 0 && ev.t > start_) {
+          for (std::uint32_t m = 0; m < meters_.size(); ++m) {
+            const double ppm = (2 * draw(kDrift, m, 1) - 1) * config_.clock_drift_ppm_max;
+            meters_[m].meter->drift_clock(Millis(std::llround(ppm * 86.4)));  // ms per day
+          }
+        }
         draw_day(ev.t);
         schedule(ev.t + Millis(kDayMs), EvType::kDay, 0);
         break;

@@ -80,6 +80,9 @@ struct FleetConfig {
   Millis latency{0};
   // Meter clocks start off by up to this many seconds either way (0: exact).
   std::uint32_t clock_drift_max_s = 0;
+  // And run fast or slow by up to this many parts per million, applied once a day at IST
+  // midnight as a step (a few seconds a day at 50 ppm), until the head end sets them.
+  std::uint32_t clock_drift_ppm_max = 0;
   // The limiter opens the relay when a consumer draws more than its threshold (sanctioned load
   // by default) at a check, and closes it again after the lockout.
   bool limiter_trips = true;

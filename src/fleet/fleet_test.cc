@@ -310,6 +310,44 @@ TEST(FleetPush, HistoryReadBackOverDlmsEqualsWhatWasPushed) {
   }
 }
 
+TEST(FleetClock, DriftingMeterClockIsCorrectedByAClockSetFromTheHeadEnd) {
+  ManualClock clock(kStart);
+  FleetConfig cfg = quiet_config();
+  cfg.clock_drift_ppm_max = 50;
+  Fleet f(generate(small_spec()), cfg, clock);
+  run(f, clock, Millis(3 * 86'400'000), Millis(600'000));
+  std::uint32_t m = 0;
+  for (std::uint32_t i = 0; i < f.size(); ++i) {
+    if (std::abs(f.meter(i).clock_offset().count()) > std::abs(f.meter(m).clock_offset().count()))
+      m = i;
+  }
+  ASSERT_GT(std::abs(f.meter(m).clock_offset().count()), 2 * 86);  // > 1 ppm x 2 days
+  // The head end sets the clock over the utility association (HLS-GMAC, ciphered).
+  const auto& rec = f.topology().meters[m];
+  dlms::ServerSettings settings = f.server_settings(m);
+  meter::SinglePhaseMeter device(f.meter(m), clock);
+  dlms::InMemoryInvocationCounterStore counters;
+  dlms::ServerConnection conn(settings, device.device(), counters, clock);
+  dlms::LoopbackTransport transport(conn, is::kSapUtility);
+  dlms::ClientSettings cs;
+  cs.client_sap = is::kSapUtility;
+  cs.auth = dlms::Authentication::kHlsGmac;
+  cs.security = dlms::security::SecurityPolicy::kAuthenticatedEncrypted;
+  cs.client_title = {'H', 'E', 'S', 0, 0, 0, 0, 1};
+  cs.keys.block_key = rec.secrets.ek;
+  cs.keys.auth_key = rec.secrets.ak;
+  dlms::Client client(transport, cs);
+  ASSERT_TRUE(client.associate().ok());
+  auto r = client.set({8, is::kClock, 2},
+                      dlms::Data::date_time_octets(dlms::CosemDateTime::from_utc(clock.now())));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(*r, dlms::DataAccessResult::kSuccess);
+  EXPECT_LT(std::abs(f.meter(m).clock_offset().count()), 1000);  // to the second
+  const auto ev = f.meter(m).events(meter::EventLog::kTransaction);
+  ASSERT_FALSE(ev.empty());
+  EXPECT_EQ(ev.back().code, 151);
+}
+
 TEST(FleetPush, OutageSendsLastGaspThenFirstBreathAndNoBlockLoadWhileDead) {
   ManualClock clock(kStart);
   Recorder truth;

@@ -96,6 +96,17 @@ SimulatedMeter::SimulatedMeter(MeterIdentity identity, MeterConfig config, const
 
 UtcTime SimulatedMeter::meter_now() const { return true_now() + steps_.back().offset; }
 
+void SimulatedMeter::drift_clock(Millis delta) {
+  const UtcTime now = true_now();
+  const Millis offset = steps_.back().offset + delta;
+  if (steps_.size() > 1 && steps_.back().true_time == now) {
+    steps_.back().offset = offset;
+  } else {
+    steps_.push_back({now, offset});
+  }
+  if (steps_.size() > kMaxClockSteps) steps_.erase(steps_.begin() + 1);
+}
+
 void SimulatedMeter::set_meter_time(UtcTime meter_time) {
   const UtcTime now = true_now();
   const Millis offset = std::chrono::duration_cast<Millis>(meter_time - now);

@@ -191,6 +191,9 @@ class SimulatedMeter {
   Millis clock_offset() const { return steps_.back().offset; }
   // Sets the meter clock (a clock SET); records event 151 at the new meter time.
   void set_meter_time(UtcTime meter_time);
+  // The meter's clock gains `delta` now (its crystal drifts): like a clock SET, but no event
+  // and no programming count.
+  void drift_clock(Millis delta);
   // The true instant at which the meter clock showed `meter_time` (see top of file for steps).
   UtcTime to_true(UtcTime meter_time) const;
   const std::vector<ClockStep>& clock_steps() const { return steps_; }

@@ -196,29 +196,72 @@ TEST(Simulator, StaticIpMeterAcceptsAnInboundDlmsSessionOnItsOwnAddress) {
   probe.stop();
   Simulator sim(fleet, clock, opt);
   ASSERT_TRUE(sim.start().ok());
-  const std::uint32_t m = 5;
-  const auto& rec = fleet.topology().meters[m];
-  ASSERT_FALSE(rec.static_ip.empty());
+  // Every association the meter has: public (16), meter reader (32, LLS), utility (48,
+  // HLS-GMAC with authenticated encryption), with the credentials of the fleet file.
+  for (std::uint32_t m : {5u, fleet.topology().dts[0].meter}) {
+    const auto& rec = fleet.topology().meters[m];
+    ASSERT_FALSE(rec.static_ip.empty());
+    for (std::uint16_t sap : {is::kSapPublic, is::kSapMeterReader, is::kSapUtility}) {
+      net::TcpEndpoint ep;
+      ep.host = rec.static_ip;
+      ep.port = sim.inbound_port();
+      ep.client_sap = sap;
+      auto transport = net::TcpApduTransport::connect(ep);
+      ASSERT_TRUE(transport.ok()) << transport.error().describe();
+      dlms::ClientSettings cs;
+      cs.client_sap = sap;
+      if (sap == is::kSapMeterReader) {
+        cs.auth = dlms::Authentication::kLow;
+        cs.password = rec.secrets.lls_password;
+      } else if (sap == is::kSapUtility) {
+        cs.auth = dlms::Authentication::kHlsGmac;
+        cs.security = dlms::security::SecurityPolicy::kAuthenticatedEncrypted;
+        cs.client_title = {'H', 'E', 'S', 0, 0, 0, 0, 1};
+        cs.keys.block_key = rec.secrets.ek;
+        cs.keys.auth_key = rec.secrets.ak;
+      }
+      dlms::Client client(**transport, cs);
+      auto assoc = client.associate();
+      ASSERT_TRUE(assoc.ok()) << sap << ": " << assoc.error().describe();
+      // The public client may read the logical device name; the others the serial number.
+      const bool pub = sap == is::kSapPublic;
+      auto r = client.get({1, pub ? is::kLogicalDeviceName : is::kSerialNumber, 2});
+      ASSERT_TRUE(r.ok()) << sap;
+      const auto* d = std::get_if<dlms::Data>(&*r);
+      ASSERT_TRUE(d) << sap;
+      if (pub) {
+        ASSERT_TRUE(d->as_octets());
+        EXPECT_EQ(std::string(d->as_octets()->begin(), d->as_octets()->end()).substr(3),
+                  "00000" + rec.identity.serial);
+      } else {
+        ASSERT_TRUE(d->as_text());
+        EXPECT_EQ(*d->as_text(), rec.identity.serial);
+      }
+    }
+  }
+  const auto& rec = fleet.topology().meters[5];
   net::TcpEndpoint ep;
-  ep.host = rec.static_ip;
   ep.port = sim.inbound_port();
-  ep.client_sap = is::kSapMeterReader;
-  auto transport = net::TcpApduTransport::connect(ep);
-  ASSERT_TRUE(transport.ok()) << transport.error().describe();
   dlms::ClientSettings cs;
   cs.client_sap = is::kSapMeterReader;
   cs.auth = dlms::Authentication::kLow;
   cs.password = rec.secrets.lls_password;
-  dlms::Client client(**transport, cs);
-  ASSERT_TRUE(client.associate().ok());
-  auto r = client.get({1, is::kSerialNumber, 2});
-  ASSERT_TRUE(r.ok());
-  const auto* d = std::get_if<dlms::Data>(&*r);
-  ASSERT_TRUE(d && d->as_text());
-  EXPECT_EQ(*d->as_text(), rec.identity.serial);
+  // A wrong password is refused.
+  {
+    net::TcpEndpoint wrong = ep;
+    wrong.host = rec.static_ip;
+    wrong.client_sap = is::kSapMeterReader;
+    auto t = net::TcpApduTransport::connect(wrong);
+    ASSERT_TRUE(t.ok());
+    dlms::ClientSettings bad = cs;
+    bad.password = "WRONGPASSWORD123";
+    dlms::Client c(**t, bad);
+    EXPECT_EQ(c.associate().error().code, Errc::kAuthFailed);
+  }
   // An address no meter has is refused.
   net::TcpEndpoint nobody = ep;
   nobody.host = "127.63.0.1";
+  nobody.client_sap = is::kSapMeterReader;
   auto t2 = net::TcpApduTransport::connect(nobody);
   if (t2.ok()) {
     dlms::Client c2(**t2, cs);
