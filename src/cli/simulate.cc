@@ -196,6 +196,7 @@ int run_simulation(RunOptions o) {
   o.config.limiter_trips = !o.no_limiter;
   o.config.truth_intervals = !o.no_truth_intervals;
   o.sim.linger = Millis(o.linger_ms);
+  o.sim.inbound = o.sim.inbound_port != 0;
 
   const std::size_t n_meters = topology->meters.size();
   std::unique_ptr<fleet::CsvTruthWriter> truth;
@@ -414,6 +415,7 @@ void register_simulate(CLI::App& app, Runner& run) {
 
   auto ro = std::make_shared<RunOptions>();
   ro->sim.control_port = 7059;
+  ro->sim.inbound_port = 0;
   auto* r = sim->add_subcommand("run", "Run a simulated fleet");
   add_spec_options(r, ro->spec);
   r->add_option("--fleet", ro->spec.fleet_file, "Fleet file to run (instead of generating one)");

@@ -80,7 +80,7 @@ class Simulator::Impl {
       control_port_ = control_.local_endpoint().port();
       accept_control();
     }
-    if (options_.inbound_port != 0) {
+    if (options_.inbound) {
       net::TcpServerOptions so;
       so.bind_address = options_.inbound_bind;
       so.port = options_.inbound_port;
@@ -136,24 +136,7 @@ class Simulator::Impl {
   }
 
   // Sessions whose path went down or whose meter lost power are cut, as the network would.
-  void arm_sweep() {
-    sweep_.expires_after(Millis(500));
-    sweep_.async_wait([this](const asio::error_code& ec) {
-      if (ec) return;
-      std::vector<std::shared_ptr<OutSession>> cut;
-      {
-        auto l = lock();
-        const UtcTime now = clock_.now();
-        for (auto& [m, s] : sessions_) {
-          if (!fleet_.path_up(m, sim_of(*s), now) || !fleet_.grid().powered(m, now)) {
-            cut.push_back(s);
-          }
-        }
-      }
-      for (auto& s : cut) close_session(s, true);
-      arm_sweep();
-    });
-  }
+  void arm_sweep();
 
   // ---- outbound sessions ------------------------------------------------------------------------
   void dispatch(fleet::Outgoing o);
@@ -203,6 +186,9 @@ class Simulator::Impl::OutSession : public std::enable_shared_from_this<OutSessi
 
   std::uint8_t path() const { return path_; }
   bool closed() const { return closed_; }
+  // Connecting, or frames still to write: a last gasp goes out on the meter's stored energy
+  // before its session is cut.
+  bool busy() const { return !open_ || writing_ || !queue_.empty(); }
 
   void start() {
     asio::error_code ec;
@@ -361,6 +347,26 @@ class Simulator::Impl::OutSession : public std::enable_shared_from_this<OutSessi
   std::unique_ptr<fleet::Fleet::Session> server_;  // guarded by sim_.mu_
   std::array<std::uint8_t, 4096> buf_{};
 };
+
+void Simulator::Impl::arm_sweep() {
+  sweep_.expires_after(Millis(500));
+  sweep_.async_wait([this](const asio::error_code& ec) {
+    if (ec) return;
+    std::vector<std::shared_ptr<OutSession>> cut;
+    {
+      auto l = lock();
+      const UtcTime now = clock_.now();
+      for (auto& [m, s] : sessions_) {
+        if (s->busy()) continue;
+        if (!fleet_.path_up(m, sim_of(*s), now) || !fleet_.grid().powered(m, now)) {
+          cut.push_back(s);
+        }
+      }
+    }
+    for (auto& s : cut) close_session(s, true);
+    arm_sweep();
+  });
+}
 
 std::uint8_t Simulator::Impl::sim_of(const OutSession& s) { return s.path(); }
 

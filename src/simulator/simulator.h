@@ -51,9 +51,11 @@ struct SimulatorOptions {
   Millis linger{10'000};
   Millis connect_timeout{5'000};
   std::size_t max_sessions = 15'000;
-  // Inbound sessions for static-IP meters: port (0 = off) on `inbound_bind`.
+  // Inbound sessions for static-IP meters on inbound_bind:inbound_port (0: an ephemeral port,
+  // read it back with inbound_port()).
+  bool inbound = false;
   std::string inbound_bind = "0.0.0.0";
-  std::uint16_t inbound_port = 0;
+  std::uint16_t inbound_port = 4059;
   std::size_t max_inbound = 1024;
   // Control interface on 127.0.0.1:control_port (0 = off; kAnyPort picks one).
   std::uint16_t control_port = 0;

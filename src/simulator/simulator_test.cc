@@ -184,16 +184,9 @@ TEST(Simulator, StaticIpMeterAcceptsAnInboundDlmsSessionOnItsOwnAddress) {
   ManualClock clock(kStart);
   Fleet fleet(small_fleet(1.0), quiet(), clock);
   SimulatorOptions opt;
-  opt.inbound_port = 0;  // set below: an ephemeral port is not possible with 0 = off
+  opt.inbound = true;
   opt.inbound_bind = "0.0.0.0";
-  // Find a free port by binding a throwaway server.
-  net::TcpServerOptions probe_opt;
-  probe_opt.bind_address = "127.0.0.1";
-  probe_opt.port = 0;
-  net::DlmsTcpServer probe(probe_opt, [](const net::PeerInfo&) { return nullptr; });
-  ASSERT_TRUE(probe.start().ok());
-  opt.inbound_port = probe.port();
-  probe.stop();
+  opt.inbound_port = 0;  // ephemeral
   Simulator sim(fleet, clock, opt);
   ASSERT_TRUE(sim.start().ok());
   // Every association the meter has: public (16), meter reader (32, LLS), utility (48,
