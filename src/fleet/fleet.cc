@@ -21,16 +21,8 @@ constexpr std::int64_t kDayMs = 86'400'000;
 constexpr std::int64_t kIstMs = meter::kIstOffsetSeconds * 1000;
 
 std::int64_t ms_of(UtcTime t) { return t.time_since_epoch().count(); }
-UtcTime at_ms(std::int64_t ms) { return UtcTime(Millis(ms)); }
-
-std::int64_t floor_div(std::int64_t a, std::int64_t b) {
-  std::int64_t q = a / b;
-  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
-  return q;
-}
-// Boundaries of a period grid aligned to IST midnights.
 UtcTime align_down(UtcTime t, std::int64_t period_ms) {
-  return at_ms(floor_div(ms_of(t) + kIstMs, period_ms) * period_ms - kIstMs);
+  return meter::ist_align_down(t, period_ms);
 }
 UtcTime next_boundary(UtcTime t, std::int64_t period_ms) {
   return align_down(t, period_ms) + Millis(period_ms);
@@ -302,7 +294,8 @@ std::vector<Outgoing> Fleet::advance(UtcTime now) {
 // ---- random episodes --------------------------------------------------------------------------
 
 void Fleet::draw_day(UtcTime day) {
-  const auto day_no = static_cast<std::uint64_t>(floor_div(ms_of(day) + kIstMs, kDayMs));
+  const auto day_no =
+      static_cast<std::uint64_t>((ms_of(meter::ist_midnight_on_or_before(day)) + kIstMs) / kDayMs);
   const EventRates& r = config_.rates;
   const UtcTime now = clock_.now();
   auto make = [&](EpisodeKind kind, std::uint64_t key, double rate, std::uint32_t lo,
@@ -380,31 +373,37 @@ static std::vector<std::uint32_t> meters_below(const Topology& t, EpisodeKind ki
   return v;
 }
 
+bool Fleet::switch_supply(const Episode& e, UtcTime now, bool on, std::vector<Outgoing>& out) {
+  const auto affected = meters_below(topology_, e.kind, e.index);
+  std::vector<bool> before(affected.size());
+  for (std::size_t i = 0; i < affected.size(); ++i) before[i] = grid_.powered(affected[i], now);
+  IntervalSet& set = e.kind == EpisodeKind::kFeederOutage ? grid_.feeder_outages(e.index)
+                                                          : grid_.dt_outages(e.index);
+  if (!(on ? set.close(now) : set.open(now))) return false;
+  for (std::size_t i = 0; i < affected.size(); ++i) {
+    const std::uint32_t m = affected[i];
+    // Only meters whose power actually changed: one already dark under another outage stays so.
+    if (before[i] == on || grid_.powered(m, now) != on) continue;
+    meter::SimulatedMeter& sm = *meters_[m].meter;
+    sm.record_event(EventLog::kPower, on ? kPowerRestore : kPowerFail);
+    sm.set_esw_bit(is::esw::kLastGasp, !on);
+    sm.set_esw_bit(is::esw::kFirstBreath, on);
+    // Off: the last gasp, sent on the meter's stored energy. On: the first breath.
+    push_alert(m, now, out);
+    sm.set_esw_bit(is::esw::kFirstBreath, false);
+  }
+  return true;
+}
+
 void Fleet::start_episode(std::uint32_t id, UtcTime now, std::vector<Outgoing>& out) {
   Episode& e = episodes_[id];
   e.start = now;
   bool applied = true;
   switch (e.kind) {
     case EpisodeKind::kFeederOutage:
-    case EpisodeKind::kDtOutage: {
-      const auto affected = meters_below(topology_, e.kind, e.index);
-      std::vector<bool> before(affected.size());
-      for (std::size_t i = 0; i < affected.size(); ++i) {
-        before[i] = grid_.powered(affected[i], now);
-      }
-      IntervalSet& set = e.kind == EpisodeKind::kFeederOutage ? grid_.feeder_outages(e.index)
-                                                              : grid_.dt_outages(e.index);
-      applied = set.open(now);
-      for (std::size_t i = 0; i < affected.size() && applied; ++i) {
-        const std::uint32_t m = affected[i];
-        if (!before[i] || grid_.powered(m, now)) continue;
-        meter::SimulatedMeter& sm = *meters_[m].meter;
-        sm.record_event(EventLog::kPower, kPowerFail);
-        sm.set_esw_bit(is::esw::kLastGasp, true);
-        push_alert(m, now, out);  // the last gasp, sent on the meter's stored energy
-      }
+    case EpisodeKind::kDtOutage:
+      applied = switch_supply(e, now, false, out);
       break;
-    }
     case EpisodeKind::kOperatorOutage:
       applied = operator_out_[e.index].open(now);
       break;
@@ -443,27 +442,9 @@ void Fleet::end_episode(std::uint32_t id, UtcTime now, std::vector<Outgoing>& ou
   e.end = now;
   switch (e.kind) {
     case EpisodeKind::kFeederOutage:
-    case EpisodeKind::kDtOutage: {
-      const auto affected = meters_below(topology_, e.kind, e.index);
-      std::vector<bool> before(affected.size());
-      for (std::size_t i = 0; i < affected.size(); ++i) {
-        before[i] = grid_.powered(affected[i], now);
-      }
-      IntervalSet& set = e.kind == EpisodeKind::kFeederOutage ? grid_.feeder_outages(e.index)
-                                                              : grid_.dt_outages(e.index);
-      if (!set.close(now)) return;
-      for (std::size_t i = 0; i < affected.size(); ++i) {
-        const std::uint32_t m = affected[i];
-        if (before[i] || !grid_.powered(m, now)) continue;
-        meter::SimulatedMeter& sm = *meters_[m].meter;
-        sm.record_event(EventLog::kPower, kPowerRestore);
-        sm.set_esw_bit(is::esw::kLastGasp, false);
-        sm.set_esw_bit(is::esw::kFirstBreath, true);
-        push_alert(m, now, out);
-        sm.set_esw_bit(is::esw::kFirstBreath, false);
-      }
+    case EpisodeKind::kDtOutage:
+      if (!switch_supply(e, now, true, out)) return;
       break;
-    }
     case EpisodeKind::kOperatorOutage:
       if (!operator_out_[e.index].close(now)) return;
       break;

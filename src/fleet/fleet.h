@@ -264,6 +264,9 @@ class Fleet {
   std::uint32_t add_episode(Episode e, bool schedule_start = true);
   void start_episode(std::uint32_t id, UtcTime now, std::vector<Outgoing>& out);
   void end_episode(std::uint32_t id, UtcTime now, std::vector<Outgoing>& out);
+  // Opens (on = false) or closes a feeder/DT outage; every meter whose power changes logs it
+  // and sends a last gasp or first breath. False when the outage was already so.
+  bool switch_supply(const Episode& e, UtcTime now, bool on, std::vector<Outgoing>& out);
   void push_block(std::uint32_t m, UtcTime now, std::vector<Outgoing>& out);
   void push_alert(std::uint32_t m, UtcTime now, std::vector<Outgoing>& out);
   // Chooses a SIM path for a push now (with failover); nullopt when none is up.

@@ -49,6 +49,8 @@ Registers to_registers(const Energy& e) {
 
 }  // namespace
 
+UtcTime ist_align_down(UtcTime t, std::int64_t period_ms) { return align_down(t, period_ms); }
+UtcTime ist_align_up(UtcTime t, std::int64_t period_ms) { return align_up(t, period_ms); }
 UtcTime ist_midnight_on_or_before(UtcTime t) { return align_down(t, kDayMillis); }
 
 UtcTime ist_month_start_on_or_before(UtcTime t) {

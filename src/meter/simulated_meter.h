@@ -298,6 +298,10 @@ class SimulatedMeter {
   mutable std::optional<std::pair<UtcTime, Energy>> cursor_;
 };
 
+// Start of the period of `period_ms` containing t, periods aligned to IST midnights (a 15-minute
+// grid, a day); and the first such boundary at or after t.
+UtcTime ist_align_down(UtcTime t, std::int64_t period_ms);
+UtcTime ist_align_up(UtcTime t, std::int64_t period_ms);
 // Midnight (00:00 IST) starting the IST day that contains t; t and result in the same timeline.
 UtcTime ist_midnight_on_or_before(UtcTime t);
 // 00:00 IST on the 1st of the IST month containing t.
