@@ -276,13 +276,15 @@ std::vector<Outgoing> Fleet::advance(UtcTime now) {
         break;
       }
       case EvType::kScenario: {
-        auto r = control(scenario_[ev.a].second);
+        auto r = control_at(scenario_[ev.a].second, ev.t);
         if (!r.ok()) {
           logger("sim")->warn("scenario line '{}': {}", scenario_[ev.a].second,
                               r.error().describe());
         }
         for (auto& o : pending_) out.push_back(std::move(o));
         pending_.clear();
+        std::string().swap(scenario_[ev.a].second);  // run: its text is no longer needed
+        --scenario_pending_;
         break;
       }
     }
@@ -314,7 +316,7 @@ void Fleet::draw_day(UtcTime day) {
     const double len =
         lo + draw(kEpisodeLength + k, key, day_no) * static_cast<double>(std::max(hi, lo) - lo);
     e.end = e.start + Millis(static_cast<std::int64_t>(len * 60'000.0));
-    if (e.start < now) return;
+    if (e.start < now || episodes_.size() >= kMaxLiveEpisodes) return;
     e.scheduled = true;
     add_episode(std::move(e));
   };
@@ -349,11 +351,12 @@ void Fleet::draw_day(UtcTime day) {
 }
 
 std::uint32_t Fleet::add_episode(Episode e, bool schedule_start) {
-  e.id = static_cast<std::uint32_t>(episodes_.size());
+  e.id = next_episode_id_++;
   if (schedule_start) schedule(e.start, EvType::kEpisodeStart, e.id);
   if (e.end != kOpenEnd) schedule(e.end, EvType::kEpisodeEnd, e.id);
-  episodes_.push_back(std::move(e));
-  return episodes_.back().id;
+  const std::uint32_t id = e.id;
+  episodes_.emplace(id, std::move(e));
+  return id;
 }
 
 // Meters that lose or regain supply when a feeder or DT changes state.
@@ -396,7 +399,9 @@ bool Fleet::switch_supply(const Episode& e, UtcTime now, bool on, std::vector<Ou
 }
 
 void Fleet::start_episode(std::uint32_t id, UtcTime now, std::vector<Outgoing>& out) {
-  Episode& e = episodes_[id];
+  auto it = episodes_.find(id);
+  if (it == episodes_.end()) return;
+  Episode& e = it->second;
   e.start = now;
   bool applied = true;
   switch (e.kind) {
@@ -429,7 +434,7 @@ void Fleet::start_episode(std::uint32_t id, UtcTime now, std::vector<Outgoing>& 
   if (!applied) {
     // Already in that state (overlapping episodes): this one changes nothing, and neither will
     // its end.
-    e.end = e.start;
+    episodes_.erase(it);
     return;
   }
   ++stats_.episodes;
@@ -437,8 +442,10 @@ void Fleet::start_episode(std::uint32_t id, UtcTime now, std::vector<Outgoing>& 
 }
 
 void Fleet::end_episode(std::uint32_t id, UtcTime now, std::vector<Outgoing>& out) {
-  Episode& e = episodes_[id];
-  if (e.end == e.start || e.end < now - Millis(1)) return;  // not applied, or ended early
+  auto it = episodes_.find(id);
+  if (it == episodes_.end() || it->second.start > now) return;  // gone (ended early), or not begun
+  Episode e = std::move(it->second);
+  episodes_.erase(it);
   e.end = now;
   switch (e.kind) {
     case EpisodeKind::kFeederOutage:
@@ -672,37 +679,50 @@ Result<std::uint32_t> Fleet::find_meter(std::string_view serial) const {
 }
 
 Result<std::string> Fleet::control(std::string_view line) {
+  const UtcTime now = std::max(clock_.now(), last_advance_);
+  // Catch up first, so that the command acts on the present state (an outage due to end before
+  // now has ended) and happens after everything due before it.
+  std::vector<Outgoing> due = advance(now);
+  for (auto& o : due) pending_.push_back(std::move(o));
+  return control_at(line, now);
+}
+
+Result<std::string> Fleet::control_at(std::string_view line, UtcTime now) {
   const auto w = split_words(line);
   if (w.empty()) return Error(Errc::kInvalidArgument, "empty command");
-  const UtcTime now = std::max(clock_.now(), last_advance_);
   const std::string_view cmd = w[0];
   auto minutes_arg = [&](std::size_t i) -> Result<std::optional<std::uint32_t>> {
     if (w.size() <= i) return std::optional<std::uint32_t>();
     VIDYUT_TRY(m, parse_minutes(w[i]));
     return std::optional<std::uint32_t>(*m);
   };
-  auto begin = [&](Episode e, std::optional<std::uint32_t> minutes) -> std::string {
+  auto begin = [&](Episode e, std::optional<std::uint32_t> minutes) -> Result<std::string> {
+    if (episodes_.size() >= kMaxLiveEpisodes) {
+      return Error(
+          Errc::kLimitExceeded,
+          fmt::format("{} episodes in progress or scheduled; end some first", episodes_.size()));
+    }
     e.start = now;
     e.end = minutes ? now + Millis(std::int64_t{*minutes} * 60'000) : kOpenEnd;
     // Applied at once (not scheduled) so that the answer is true when it is read.
     const std::uint32_t id = add_episode(e, false);
     start_episode(id, now, pending_);
-    const Episode& x = episodes_[id];
-    if (x.end == x.start)
-      return fmt::format("{} {}: already in that state", to_string(x.kind), x.target);
+    if (!episodes_.contains(id)) {
+      return fmt::format("{} {}: already in that state", to_string(e.kind), e.target);
+    }
     return fmt::format(
-        "{} {} from {}{}", to_string(x.kind), x.target, format_iso8601(now),
+        "{} {} from {}{}", to_string(e.kind), e.target, format_iso8601(now),
         minutes ? fmt::format(" for {} min", *minutes) : std::string(" until restored"));
   };
   auto finish = [&](EpisodeKind kind, std::uint32_t index, std::uint8_t sim) -> std::string {
-    std::size_t n = 0;
-    for (Episode& e : episodes_) {
-      if (e.kind == kind && e.index == index && e.sim == sim && e.start <= now && now < e.end &&
-          e.end != e.start) {
-        end_episode(e.id, now, pending_);
-        ++n;
+    std::vector<std::uint32_t> ids;
+    for (const auto& [id, e] : episodes_) {
+      if (e.kind == kind && e.index == index && e.sim == sim && e.start <= now && now < e.end) {
+        ids.push_back(id);
       }
     }
+    for (std::uint32_t id : ids) end_episode(id, now, pending_);
+    const std::size_t n = ids.size();
     return n ? fmt::format("{} ended", to_string(kind)) : std::string("nothing to end");
   };
 
@@ -824,9 +844,9 @@ Status Fleet::load_scenario(std::string_view text) {
     ++line_no;
     const auto w = split_words(line);
     if (w.empty() || w[0].starts_with("#")) continue;
-    if (scenario_.size() >= kMaxScenarioLines) {
+    if (scenario_pending_ >= kMaxScenarioLines) {
       return Error(Errc::kLimitExceeded,
-                   fmt::format("scenario has over {} lines", kMaxScenarioLines));
+                   fmt::format("over {} scenario lines waiting to run", kMaxScenarioLines));
     }
     if (w.size() < 2 || !w[0].starts_with("+")) {
       return Error(Errc::kInvalidArgument,
@@ -842,6 +862,7 @@ Status Fleet::load_scenario(std::string_view text) {
     const std::string command(line.substr(static_cast<std::size_t>(w[1].data() - line.data())));
     const auto id = static_cast<std::uint32_t>(scenario_.size());
     scenario_.emplace_back(Millis(std::int64_t{minutes} * 60'000), command);
+    ++scenario_pending_;
     schedule(start_ + scenario_.back().first, EvType::kScenario, id);
   }
   return ok_status();

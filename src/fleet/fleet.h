@@ -45,7 +45,11 @@ inline constexpr std::uint16_t kPushDestinationWPort = 64;
 // simulator uses this one and docs/fleet-simulator.md documents it).
 inline constexpr dlms::Obis kBlockLoadPush{0, 5, 25, 9, 0, 255};
 // Most control commands a scenario file holds.
+// Most scenario lines waiting to run.
 inline constexpr std::size_t kMaxScenarioLines = 10'000;
+// Most episodes scheduled or in progress at once (outages, network cuts, tamper): bounds memory
+// against a flood of control commands; at 100,000 meters the default rates keep a few hundred.
+inline constexpr std::size_t kMaxLiveEpisodes = 1'000'000;
 
 // Rates are per target per (simulated) day; durations in simulated minutes.
 struct EventRates {
@@ -224,8 +228,8 @@ class Fleet {
   dlms::ServerSettings server_settings(std::uint32_t m) const;
 
   // ---- control (docs/fleet-simulator.md lists the commands) ---------------------------------
-  // Applies one command line at the current simulated time; returns a one-line answer or an
-  // error (kInvalidArgument: unknown command or target).
+  // Applies one command line at the current simulated time, after running the events due by
+  // then; returns a one-line answer or an error (kInvalidArgument: unknown command or target).
   Result<std::string> control(std::string_view line);
   // Alerts caused by control commands, collected until the next advance().
   // Scenario: lines "+<minutes> <command>" applied at start + minutes.
@@ -259,6 +263,7 @@ class Fleet {
   };
 
   void schedule(UtcTime t, EvType type, std::uint32_t a);
+  Result<std::string> control_at(std::string_view line, UtcTime now);
   void draw_day(UtcTime day_start);
   // Records an episode and schedules its end, and its start unless the caller starts it now.
   std::uint32_t add_episode(Episode e, bool schedule_start = true);
@@ -286,7 +291,10 @@ class Fleet {
   TruthSink* truth_;
   Grid grid_;
   std::vector<MeterState> meters_;
-  std::vector<Episode> episodes_;
+  // Episodes scheduled or in progress; an episode leaves when it ends (or changes nothing).
+  std::unordered_map<std::uint32_t, Episode> episodes_;
+  std::uint32_t next_episode_id_ = 0;
+  std::size_t scenario_pending_ = 0;                        // scenario lines not yet run
   std::vector<IntervalSet> operator_out_;                   // per kOperators entry
   std::unordered_map<std::uint64_t, IntervalSet> sim_out_;  // key: meter * 2 + sim
   std::priority_queue<Ev, std::vector<Ev>, std::greater<>> events_;

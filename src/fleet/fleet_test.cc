@@ -503,5 +503,48 @@ TEST(FleetControl, ScenarioLinesApplyAtTheirSimulatedMinute) {
   EXPECT_FALSE(truth.episodes[1].second);
 }
 
+TEST(FleetControl, CommandActsOnThePresentEvenBeforeTheFleetHasAdvanced) {
+  ManualClock clock(kStart);
+  Fleet f(generate(small_spec()), quiet_config(), clock);
+  const std::string dt = f.topology().dts[0].name;
+  ASSERT_TRUE(f.control("fail-dt " + dt + " 5").ok());
+  clock.advance(Millis(10 * 60'000));  // the 5-minute outage is over, but nothing advanced yet
+  auto r = f.control("fail-dt " + dt + " 20");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->find("already"), std::string::npos) << *r;
+  run(f, clock, Millis(5 * 60'000));
+  EXPECT_TRUE(f.grid().dt_outages(0).contains(kStart + Millis(15 * 60'000)));
+  EXPECT_FALSE(f.grid().dt_outages(0).contains(kStart + Millis(7 * 60'000)));
+}
+
+TEST(FleetControl, ScenarioLineStartsAtItsMinuteWhateverTheStepOfTheCaller) {
+  ManualClock clock(kStart);
+  Recorder truth;
+  Fleet f(generate(small_spec()), quiet_config(), clock, &truth);
+  ASSERT_TRUE(f.load_scenario("+5 fail-feeder F0001 10\n").ok());
+  run(f, clock, Millis(30 * 60'000), Millis(30 * 60'000));  // one coarse step
+  ASSERT_EQ(truth.episodes.size(), 2u);
+  EXPECT_EQ(truth.episodes[0].first.start, kStart + Millis(5 * 60'000));
+  EXPECT_TRUE(f.grid().feeder_outages(0).contains(kStart + Millis(10 * 60'000)));
+  EXPECT_FALSE(f.grid().feeder_outages(0).contains(kStart + Millis(16 * 60'000)));
+}
+
+TEST(FleetControl, EndedEpisodesAreForgottenSoCommandsDoNotGrowTheFleet) {
+  ManualClock clock(kStart);
+  Fleet f(generate(small_spec()), quiet_config(), clock);
+  const std::string serial =
+      f.topology().meters[first_of_kind(f.topology(), MeterKind::kSinglePhase)].identity.serial;
+  for (int i = 0; i < 2000; ++i) {
+    ASSERT_TRUE(f.control("tamper " + serial + " magnet 1").ok());
+    clock.advance(Millis(2 * 60'000));
+  }
+  // Each episode ended a minute after it began: none is left once the fleet catches up.
+  ASSERT_TRUE(f.control("status").ok());
+  EXPECT_EQ(f.meter(first_of_kind(f.topology(), MeterKind::kSinglePhase)).tamper_count(), 2000u);
+  auto r = f.control("stop-tamper " + serial + " magnet");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(*r, "nothing to end");
+}
+
 }  // namespace
 }  // namespace vidyut::fleet

@@ -44,6 +44,7 @@ bool IntervalSet::contains(UtcTime t) const {
 
 bool IntervalSet::open(UtcTime t) {
   if (contains(t)) return false;
+  ++version_;
   if (!v_.empty() && v_.back().end == t) {
     v_.back().end = kOpenEnd;  // re-open an interval that just ended
     return true;
@@ -56,6 +57,7 @@ bool IntervalSet::close(UtcTime t) {
   for (auto it = v_.rbegin(); it != v_.rend(); ++it) {
     if (it->contains(t) || (it->start == t)) {
       if (it->end == kOpenEnd || it->end > t) {
+        ++version_;
         it->end = t;
         if (it->end <= it->start) v_.erase(std::next(it).base());
         return true;
@@ -67,6 +69,15 @@ bool IntervalSet::close(UtcTime t) {
 
 void IntervalSet::add(Interval iv) {
   if (iv.end <= iv.start) return;
+  ++version_;
+  if (v_.empty() || v_.back().end < iv.start) {  // the usual case: time moves forward
+    v_.push_back(iv);
+    if (v_.size() > kMaxIntervalsPerTarget) {
+      v_[1].start = v_[0].start;
+      v_.erase(v_.begin());
+    }
+    return;
+  }
   std::vector<Interval> out;
   out.reserve(v_.size() + 1);
   bool placed = false;
@@ -262,7 +273,10 @@ bool Grid::powered(std::uint32_t m, UtcTime t) const {
 void Grid::start_theft(std::uint32_t m, UtcTime start, std::uint32_t watts) {
   auto& v = theft_[m];
   if (!v.empty() && v.back().when.end > start) return;  // already stealing
-  v.push_back({{start, kOpenEnd}, watts});
+  Theft th;
+  th.when = {start, kOpenEnd};
+  th.watts = watts;
+  v.push_back(th);
   if (v.size() > kMaxIntervalsPerTarget) v.erase(v.begin());
 }
 
@@ -281,25 +295,26 @@ bool Grid::stealing(std::uint32_t m, UtcTime t) const {
 std::int64_t Grid::theft_wms(std::uint32_t m, UtcTime t) const {
   std::int64_t wms = 0;
   const std::int32_t dt = topology_->dt_of[m];
+  static const IntervalSet kNone;
+  const IntervalSet& fo = feeder_out_[topology_->feeder_of[m]];
+  const IntervalSet& dto = dt >= 0 ? dt_out_[static_cast<std::uint32_t>(dt)] : kNone;
+  // Supplied W x ms of theft th over [a, b): span minus the union of outages over it.
+  auto supplied_wms = [&](const Theft& th, UtcTime a, UtcTime b) {
+    if (b <= a) return std::int64_t{0};
+    return std::int64_t{th.watts} * (ms_of(b) - ms_of(a) - union_covered_ms(fo, dto, a, b));
+  };
   for (const Theft& th : theft_[m]) {
     const UtcTime a = std::max(th.when.start, epoch_);
-    const UtcTime b = std::min(th.when.end, t);
-    if (b <= a) continue;
-    // Supplied time = span minus the union of feeder and DT outages over it.
-    std::vector<UtcTime> cuts{a, b};
-    auto collect = [&](const IntervalSet& s) {
-      for (const Interval& iv : s.intervals()) {
-        if (iv.start > a && iv.start < b) cuts.push_back(iv.start);
-        if (iv.end > a && iv.end < b) cuts.push_back(iv.end);
+    if (th.when.end != kOpenEnd && th.when.end <= t) {
+      // Ended before t: the whole episode counts; cache it until an outage record changes.
+      if (!th.settled_wms || th.feeder_version != fo.version() || th.dt_version != dto.version()) {
+        th.settled_wms = supplied_wms(th, a, th.when.end);
+        th.feeder_version = fo.version();
+        th.dt_version = dto.version();
       }
-    };
-    collect(feeder_out_[topology_->feeder_of[m]]);
-    if (dt >= 0) collect(dt_out_[static_cast<std::uint32_t>(dt)]);
-    std::sort(cuts.begin(), cuts.end());
-    for (std::size_t i = 0; i + 1 < cuts.size(); ++i) {
-      if (cuts[i + 1] > cuts[i] && supplied(m, cuts[i])) {
-        wms += std::int64_t{th.watts} * (ms_of(cuts[i + 1]) - ms_of(cuts[i]));
-      }
+      wms += *th.settled_wms;
+    } else {
+      wms += supplied_wms(th, a, std::min(th.when.end, t));
     }
   }
   return wms;

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "core/clock.h"
@@ -51,9 +52,12 @@ class IntervalSet {
   std::int64_t covered_ms(UtcTime from, UtcTime to) const;
   const std::vector<Interval>& intervals() const { return v_; }
   bool empty() const { return v_.empty(); }
+  // Changes with every modification (for caches of results computed from the set).
+  std::uint64_t version() const { return version_; }
 
  private:
   std::vector<Interval> v_;
+  std::uint64_t version_ = 0;
 };
 
 struct LossConfig {
@@ -127,6 +131,10 @@ class Grid {
   struct Theft {
     Interval when;
     std::uint32_t watts = 0;
+    // Once ended: its whole supplied W x ms, valid while the outage sets have these versions.
+    mutable std::optional<std::int64_t> settled_wms;
+    mutable std::uint64_t feeder_version = 0;
+    mutable std::uint64_t dt_version = 0;
   };
   std::vector<std::vector<Theft>> theft_;  // per meter (empty for most)
   std::vector<meter::SimulatedMeter*> meters_;
