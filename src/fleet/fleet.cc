@@ -267,8 +267,11 @@ std::vector<Outgoing> Fleet::advance(UtcTime now) {
         schedule(ev.t + Millis(period_ms), EvType::kTruth, 0);
         break;
       case EvType::kLimiterReclose: {
-        meter::SimulatedMeter& m = *meters_[ev.a].meter;
-        if (!m.relay_connected() && meters_[ev.a].relay_known == false) {
+        MeterState& s = meters_[ev.a];
+        meter::SimulatedMeter& m = *s.meter;
+        const bool untouched = s.limiter_trip_ops == m.relay_operations();
+        s.limiter_trip_ops.reset();
+        if (untouched && !m.relay_connected()) {
           m.connect();
           m.record_tamper(EventLog::kOther, kOverloadRestoration, false);
           note_relay(ev.a, ev.t, "limiter-reclose", out);
@@ -601,6 +604,7 @@ void Fleet::check_limiter(std::uint32_t m, UtcTime now, std::vector<Outgoing>& o
   if (threshold == 0 || !grid_.supplied(m, now)) return;
   if (sm.sample(meter::slot_of(now)).power_w <= threshold) return;
   sm.disconnect();
+  meters_[m].limiter_trip_ops = sm.relay_operations();
   sm.record_tamper(EventLog::kOther, kOverloadOccurrence, true);
   ++stats_.limiter_trips;
   note_relay(m, now, "limiter", out);

@@ -242,6 +242,9 @@ class Fleet {
     std::uint32_t push_delay_ms = 0;
     std::uint8_t active_sim = 0;
     bool relay_known = true;  // relay state the fleet last saw
+    // relay_operations() right after the limiter opened the relay; the limiter closes it again
+    // only if nobody (the head end) has operated the relay since.
+    std::optional<std::uint64_t> limiter_trip_ops;
     std::size_t relay_changes_seen = 0;
   };
   enum class EvType : std::uint8_t {

@@ -454,6 +454,22 @@ TEST(FleetRelay, LimiterTripsOnOverloadAndReclosesAfterLockout) {
   EXPECT_EQ(ev[1].code, 216);
 }
 
+TEST(FleetRelay, LimiterDoesNotUndoAHeadEndDisconnectDuringItsLockout) {
+  ManualClock clock(kStart);
+  FleetConfig cfg = quiet_config();
+  cfg.limiter_trips = true;
+  Recorder truth;
+  Fleet f(generate(small_spec()), cfg, clock, &truth);
+  const std::uint32_t m = first_of_kind(f.topology(), MeterKind::kSinglePhase);
+  f.meter(m).set_limiter_threshold_w(1);
+  while (f.meter(m).relay_connected()) run(f, clock, Millis(60'000));  // until it trips
+  // The head end disconnects the (already open) relay: a prepaid balance ran out.
+  EXPECT_FALSE(f.meter(m).disconnect());
+  f.after_session(m);
+  run(f, clock, Millis(3 * 3'600'000));
+  EXPECT_FALSE(f.meter(m).relay_connected());
+}
+
 TEST(FleetRandom, RatesProduceEpisodesDeterministically) {
   auto once = [] {
     ManualClock clock(kStart);

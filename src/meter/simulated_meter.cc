@@ -297,6 +297,7 @@ std::vector<TodRegisters> SimulatedMeter::tod_import_wh(const std::vector<UtcTim
 // ---- relay ------------------------------------------------------------------------------------
 
 bool SimulatedMeter::set_relay(bool connected) {
+  ++relay_operations_;
   if (connected == connected_) return false;
   const UtcTime now = true_now();
   relay_.push_back({now, meter_now(), connected});

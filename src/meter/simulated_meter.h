@@ -229,6 +229,8 @@ class SimulatedMeter {
   bool disconnect() { return set_relay(false); }
   bool connect() { return set_relay(true); }
   const std::vector<RelayChange>& relay_history() const { return relay_; }
+  // Every disconnect() / connect() so far, including those that changed nothing.
+  std::uint64_t relay_operations() const { return relay_operations_; }
 
   // ---- profiles (ranges in meter time, inclusive, clipped to retention and to now) --------
   std::uint32_t capture_period_s() const { return config_.capture_period_s; }
@@ -289,6 +291,7 @@ class SimulatedMeter {
   dlms::BitString esw_;
   std::uint32_t programming_count_ = 0;
   std::uint32_t tamper_count_ = 0;
+  std::uint64_t relay_operations_ = 0;
   const EnergySource* source_ = nullptr;
   std::uint32_t limiter_threshold_w_ = 0;
   PrepaidState prepaid_;
