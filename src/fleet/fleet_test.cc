@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -200,6 +201,37 @@ TEST(FleetEnergy, DtMeterSeesConsumersTrueEnergyPlusLossesEvenWithTheftAndOutage
   }
   // The thief's meter under-records: 240 min at 900 W is 3.6 kWh, minus the 30 min outage.
   EXPECT_EQ(theft_seen, 900 * (240 - 30) * 60'000LL / 3600);
+}
+
+TEST(FleetEnergy, PolyphaseMetersSplitTheirLoadOverThreePhasesConsistently) {
+  ManualClock clock(kStart);
+  Fleet f(generate(small_spec()), quiet_config(), clock);
+  run(f, clock, Millis(2 * 3'600'000));
+  for (MeterKind k : {MeterKind::kThreePhase, MeterKind::kDt, MeterKind::kFeeder}) {
+    const auto& sm = f.meter(first_of_kind(f.topology(), k));
+    const auto rows = sm.block_load(sm.meter_now() - Millis(3'600'000), sm.meter_now());
+    ASSERT_GE(rows.size(), 3u);
+    for (const auto& r : rows) {
+      // Per-phase apparent energy adds up to the block's kVAh (to rounding of the currents).
+      double vah = 0;
+      for (std::size_t i = 0; i < 3; ++i) {
+        EXPECT_GT(r.phase_voltage_v[i], 0.9 * r.avg_voltage_v);
+        vah += r.phase_voltage_v[i] * r.phase_current_a[i] * 0.25;
+      }
+      EXPECT_NEAR(vah, static_cast<double>(r.import_vah),
+                  0.5 + 1e-6 * static_cast<double>(r.import_vah));
+      const double q =
+          std::sqrt(static_cast<double>(r.import_vah * r.import_vah - r.import_wh * r.import_wh));
+      EXPECT_NEAR(static_cast<double>(r.kvarh[0]), q, 0.5);
+    }
+    // On the wire: the 15 three-phase block-load columns.
+    const auto wire = meter::block_row_structure(sm, rows.back());
+    EXPECT_EQ(wire.as_list()->size(), is::block_load_three_phase().size()) << meter::to_string(k);
+  }
+  const auto& one = f.meter(first_of_kind(f.topology(), MeterKind::kSinglePhase));
+  const auto row = one.block_load(one.meter_now() - Millis(3'600'000), one.meter_now()).back();
+  EXPECT_EQ(meter::block_row_structure(one, row).as_list()->size(),
+            is::block_load_single_phase().size());
 }
 
 TEST(FleetEnergy, FeederMeterSeesItsDtsPlusHtLosses) {

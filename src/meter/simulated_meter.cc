@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <limits>
 
 namespace vidyut::meter {
@@ -48,6 +49,23 @@ Registers to_registers(const Energy& e) {
 }
 
 }  // namespace
+
+PhaseSplit phase_split(std::uint64_t seed, std::int64_t slot) {
+  PhaseSplit p;
+  double sum = 0;
+  for (std::size_t i = 0; i < 3; ++i) {
+    const auto u = [&](std::uint64_t stream) {
+      return static_cast<double>(counter_hash(seed, stream + i, static_cast<std::uint64_t>(slot)) >>
+                                 11) *
+             0x1.0p-53;
+    };
+    p.share[i] = 0.8 + 0.4 * u(210);  // up to about +-20 % unbalance
+    p.voltage_factor[i] = 0.985 + 0.03 * u(220);
+    sum += p.share[i];
+  }
+  for (double& x : p.share) x /= sum;
+  return p;
+}
 
 UtcTime ist_align_down(UtcTime t, std::int64_t period_ms) { return align_down(t, period_ms); }
 UtcTime ist_align_up(UtcTime t, std::int64_t period_ms) { return align_up(t, period_ms); }
@@ -235,6 +253,19 @@ BlockRow SimulatedMeter::make_block(UtcTime start) const {
   row.avg_current_a = row.avg_voltage_v > 0
                           ? static_cast<double>(row.import_vah) / (row.avg_voltage_v * hours)
                           : 0.0;
+  if (identity_.kind != MeterKind::kSinglePhase) {
+    const PhaseSplit ps = phase_split(identity_.seed, s0);
+    for (std::size_t i = 0; i < 3; ++i) {
+      row.phase_voltage_v[i] = row.avg_voltage_v * ps.voltage_factor[i];
+      row.phase_current_a[i] =
+          row.phase_voltage_v[i] > 0
+              ? static_cast<double>(row.import_vah) * ps.share[i] / (row.phase_voltage_v[i] * hours)
+              : 0.0;
+    }
+    const double wh = static_cast<double>(row.import_wh);
+    const double vah = static_cast<double>(row.import_vah);
+    row.kvarh[0] = std::llround(std::sqrt(std::max(0.0, vah * vah - wh * wh)));
+  }
   return row;
 }
 

@@ -129,7 +129,20 @@ struct BlockRow {
   std::int64_t export_wh = 0;
   std::int64_t export_vah = 0;
   double avg_current_a = 0;  // apparent energy / (voltage x period)
+  // Three-phase, DT and feeder meters: per phase, and reactive energy per quadrant (varh,
+  // quadrants I..IV; the simulated load is lagging import, so only quadrant I is non-zero).
+  std::array<double, 3> phase_voltage_v{};
+  std::array<double, 3> phase_current_a{};
+  std::array<std::int64_t, 4> kvarh{};
 };
+
+// How a polyphase meter's load splits over its three phases during a slot: each phase's share
+// of the apparent power (summing to 1) and its voltage relative to the mean. Pure.
+struct PhaseSplit {
+  std::array<double, 3> share{};
+  std::array<double, 3> voltage_factor{};
+};
+PhaseSplit phase_split(std::uint64_t seed, std::int64_t slot);
 
 struct DailyRow {
   UtcTime stamp;  // meter time, an IST midnight

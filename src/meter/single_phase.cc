@@ -37,10 +37,15 @@ struct Encoding {
 Encoding encoding_of(const Obis& o) {
   const is::ObjectInfo* info = is::find_object(o);
   const std::int8_t scaler = info ? info->scaler : 0;
-  if (o == is::kVoltage || o == is::kAvgVoltage || o == is::kFrequency) {
+  if (o == is::kVoltage || o == is::kAvgVoltage || o == is::kFrequency || o == is::kVoltageL1 ||
+      o == is::kVoltageL2 || o == is::kVoltageL3 || o == is::kAvgVoltageL1 ||
+      o == is::kAvgVoltageL2 || o == is::kAvgVoltageL3) {
     return {DataTag::kLongUnsigned, scaler};
   }
-  if (o == is::kPowerFactor) return {DataTag::kLong, scaler};  // signed: + lagging import
+  if (o == is::kPowerFactor || o == is::kPowerFactorL1 || o == is::kPowerFactorL2 ||
+      o == is::kPowerFactorL3) {
+    return {DataTag::kLong, scaler};  // signed: + lagging import
+  }
   if (o == is::kBillingAveragePf) return {DataTag::kLongUnsigned, scaler};
   return {DataTag::kDoubleLongUnsigned, scaler};
 }
@@ -73,6 +78,32 @@ Data date_time(UtcTime meter_time) {
 }
 Data text(const std::string& s) { return Data::visible_string(s); }
 
+// Phase index (0..2) of a per-phase OBIS among L1, L2, L3, if `o` is one of the three.
+std::optional<std::size_t> phase_of(const Obis& o, const Obis& l1, const Obis& l2, const Obis& l3) {
+  if (o == l1) return 0;
+  if (o == l2) return 1;
+  if (o == l3) return 2;
+  return std::nullopt;
+}
+
+// The columns of the instantaneous and block-load profiles for a kind of meter.
+std::span<const CaptureObjectDefinition> instant_columns(MeterKind k) {
+  return k == MeterKind::kSinglePhase ? is::instantaneous_single_phase()
+                                      : is::instantaneous_three_phase();
+}
+std::span<const CaptureObjectDefinition> block_columns(MeterKind k) {
+  switch (k) {
+    case MeterKind::kSinglePhase:
+      return is::block_load_single_phase();
+    case MeterKind::kThreePhase:
+      return is::block_load_three_phase();
+    case MeterKind::kDt:
+    case MeterKind::kFeeder:
+      return is::block_load_dt();
+  }
+  return is::block_load_single_phase();
+}
+
 // ToD zone index of a catalogue OBIS 1.0.1.8.z.255 (z = 1..8), if it is one.
 std::optional<std::size_t> tod_zone_of(const Obis& o) {
   for (std::uint8_t z = 1; z <= kTodZones; ++z) {
@@ -98,6 +129,27 @@ struct RowFacts {
   const MeterEvent* event = nullptr;
 };
 
+// The value of a block-load column for row `b`, if `o` is one.
+std::optional<Data> block_cell(const Obis& o, const BlockRow& b) {
+  if (o == is::kAvgVoltage) return encode_value(o, b.avg_voltage_v);
+  if (o == is::kAvgCurrent) return encode_value(o, b.avg_current_a);
+  if (o == is::kBlockImportKwh) return encode_count(b.import_wh);
+  if (o == is::kBlockImportKvah) return encode_count(b.import_vah);
+  if (o == is::kBlockExportKwh) return encode_count(b.export_wh);
+  if (o == is::kBlockExportKvah) return encode_count(b.export_vah);
+  if (auto i = phase_of(o, is::kAvgVoltageL1, is::kAvgVoltageL2, is::kAvgVoltageL3)) {
+    return encode_value(o, b.phase_voltage_v[*i]);
+  }
+  if (auto i = phase_of(o, is::kAvgCurrentL1, is::kAvgCurrentL2, is::kAvgCurrentL3)) {
+    return encode_value(o, b.phase_current_a[*i]);
+  }
+  if (o == is::kBlockKvarhQ1) return encode_count(b.kvarh[0]);
+  if (o == is::kBlockKvarhQ2) return encode_count(b.kvarh[1]);
+  if (o == is::kBlockKvarhQ3) return encode_count(b.kvarh[2]);
+  if (o == is::kBlockKvarhQ4) return encode_count(b.kvarh[3]);
+  return std::nullopt;
+}
+
 // The value of register `o` as the meter measured it at meter time `t` (energies, measurements
 // at that instant; counters and settings as they are now).
 Data value_at(const SimulatedMeter& m, const Obis& o, UtcTime t, bool live) {
@@ -114,9 +166,24 @@ Data value_at(const SimulatedMeter& m, const Obis& o, UtcTime t, bool live) {
   }
   if (o == is::kPowerFactor) return encode_value(o, s.power_factor);
   if (o == is::kFrequency) return encode_value(o, s.frequency_hz);
+  if (auto i = phase_of(o, is::kVoltageL1, is::kVoltageL2, is::kVoltageL3)) {
+    return encode_value(
+        o, s.voltage_v * phase_split(m.identity().seed, slot_of(true_t)).voltage_factor[*i]);
+  }
+  if (auto i = phase_of(o, is::kCurrentL1, is::kCurrentL2, is::kCurrentL3)) {
+    const PhaseSplit ps = phase_split(m.identity().seed, slot_of(true_t));
+    const double v = s.voltage_v * ps.voltage_factor[*i];
+    return encode_value(o, v > 0 ? s.apparent_va() * ps.share[*i] / v : 0.0);
+  }
+  if (phase_of(o, is::kPowerFactorL1, is::kPowerFactorL2, is::kPowerFactorL3)) {
+    return encode_value(o, s.power_factor);
+  }
   if (o == is::kActivePower) return encode_value(o, s.power_w);
   if (o == is::kApparentPower) return encode_value(o, s.apparent_va());
-  if (o == is::kReactivePower) return encode_value(o, 0);
+  if (o == is::kReactivePower) {
+    const double va = s.apparent_va();
+    return encode_value(o, std::sqrt(std::max(0.0, va * va - s.power_w * s.power_w)));
+  }
   const Registers r = m.registers_at(true_t);
   if (o == is::kEnergyImportKwh) return encode_value(o, static_cast<double>(r.import_wh));
   if (o == is::kEnergyImportKvah) return encode_value(o, static_cast<double>(r.import_vah));
@@ -133,16 +200,12 @@ Data value_at(const SimulatedMeter& m, const Obis& o, UtcTime t, bool live) {
     const auto bills = m.billing(UtcTime::min(), t);
     return encode_value(o, bills.empty() ? 1.0 : bills.back().avg_power_factor);
   }
-  if (o == is::kBlockImportKwh || o == is::kBlockImportKvah || o == is::kBlockExportKwh ||
-      o == is::kBlockExportKvah) {
-    // The last completed block.
+  {
+    // Block registers: the last completed block.
     const std::int64_t p = m.capture_period_s();
     const auto rows = m.block_load(t - std::chrono::seconds(2 * p), t);
     const BlockRow b = rows.empty() ? BlockRow{} : rows.back();
-    if (o == is::kBlockImportKwh) return encode_count(b.import_wh);
-    if (o == is::kBlockImportKvah) return encode_count(b.import_vah);
-    if (o == is::kBlockExportKwh) return encode_count(b.export_wh);
-    return encode_count(b.export_vah);
+    if (auto v = block_cell(o, b)) return *v;
   }
   return Data();
 }
@@ -153,12 +216,7 @@ Data cell(const SimulatedMeter& m, const CaptureObjectDefinition& c, const RowFa
   if (c.class_id == 8 || o == is::kBillingDate) return date_time(f.stamp);
   if (f.event && is_event_code_obis(o)) return Data::long_unsigned(f.event->code);
   if (const BlockRow* b = f.block) {
-    if (o == is::kAvgVoltage) return encode_value(o, b->avg_voltage_v);
-    if (o == is::kAvgCurrent) return encode_value(o, b->avg_current_a);
-    if (o == is::kBlockImportKwh) return encode_count(b->import_wh);
-    if (o == is::kBlockImportKvah) return encode_count(b->import_vah);
-    if (o == is::kBlockExportKwh) return encode_count(b->export_wh);
-    if (o == is::kBlockExportKvah) return encode_count(b->export_vah);
+    if (auto v = block_cell(o, *b)) return *v;
   }
   const Registers* r = f.daily ? &f.daily->registers : f.bill ? &f.bill->registers : nullptr;
   if (r) {
@@ -191,8 +249,8 @@ ProfileRow make_row(const SimulatedMeter& m, const std::vector<CaptureObjectDefi
 }  // namespace
 
 dlms::Data block_row_structure(const SimulatedMeter& m, const BlockRow& row) {
-  static const std::vector<CaptureObjectDefinition> cols(is::block_load_single_phase().begin(),
-                                                         is::block_load_single_phase().end());
+  const auto span = block_columns(m.identity().kind);
+  const std::vector<CaptureObjectDefinition> cols(span.begin(), span.end());
   RowFacts f;
   f.stamp = row.stamp;
   f.block = &row;
@@ -538,8 +596,9 @@ void SinglePhaseMeter::build_registers() {
   // Measurement and energy registers: every register column of the instantaneous, block load,
   // daily and billing profiles, each live from the meter.
   std::vector<CaptureObjectDefinition> cols;
-  for (auto set : {is::instantaneous_single_phase(), is::block_load_single_phase(),
-                   is::daily_load(), is::billing_single_phase()}) {
+  const MeterKind kind = m.identity().kind;
+  for (auto set :
+       {instant_columns(kind), block_columns(kind), is::daily_load(), is::billing_single_phase()}) {
     for (const auto& c : set) {
       if (c.class_id == 8 || c.attribute != 2) continue;
       if (std::find_if(cols.begin(), cols.end(), [&](const auto& x) {
@@ -668,15 +727,16 @@ void SinglePhaseMeter::build_profiles() {
     d.emplace<ProfileGeneric>(ln, sc, snapshot(sc, 0), 0, 1);
   };
 
-  const auto instant = to_vector(is::instantaneous_single_phase());
+  const MeterKind kind = m.identity().kind;
+  const auto instant = to_vector(instant_columns(kind));
   d.emplace<ProfileGeneric>(is::kInstantaneousProfile, instant, snapshot(instant, 0), 0, 1);
-  add_scaler(is::kInstantaneousScaler, is::instantaneous_single_phase());
+  add_scaler(is::kInstantaneousScaler, instant_columns(kind));
 
   const auto plate = to_vector(is::name_plate());
   d.emplace<ProfileGeneric>(is::kNamePlateProfile, plate, snapshot(plate, 0), 0, 1);
 
-  d.emplace<BlockLoadProfile>(m, to_vector(is::block_load_single_phase()));
-  add_scaler(is::kBlockLoadScaler, is::block_load_single_phase());
+  d.emplace<BlockLoadProfile>(m, to_vector(block_columns(kind)));
+  add_scaler(is::kBlockLoadScaler, block_columns(kind));
 
   const auto daily = to_vector(is::daily_load());
   d.emplace<ProfileGeneric>(
@@ -760,7 +820,7 @@ void SinglePhaseMeter::build_control() {
                           ldn, {40, is::kAlertPush, 1, 0}, clock, {1, is::kEventStatusWord, 2, 0}});
   // Instant push: device id, push setup name, then the instantaneous profile's columns.
   std::vector<CaptureObjectDefinition> instant{ldn, {40, is::kInstantPush, 1, 0}};
-  for (const auto& c : is::instantaneous_single_phase()) instant.push_back(c);
+  for (const auto& c : instant_columns(m.identity().kind)) instant.push_back(c);
   d.emplace<PushSetup>(is::kInstantPush, std::move(instant));
 }
 

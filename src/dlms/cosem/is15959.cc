@@ -17,16 +17,6 @@ constexpr Obis kMeterType{0, 0, 94, 91, 9, 255};         // typical
 constexpr Obis kMeterCategory{0, 0, 94, 91, 11, 255};    // typical
 constexpr Obis kCurrentRating{0, 0, 94, 91, 12, 255};    // typical
 constexpr Obis kYearOfManufacture{0, 0, 96, 1, 4, 255};  // typical
-constexpr Obis kBlockKvarhQ1{1, 0, 5, 29, 0, 255};
-constexpr Obis kBlockKvarhQ2{1, 0, 6, 29, 0, 255};
-constexpr Obis kBlockKvarhQ3{1, 0, 7, 29, 0, 255};
-constexpr Obis kBlockKvarhQ4{1, 0, 8, 29, 0, 255};
-constexpr Obis kAvgCurrentL1{1, 0, 31, 27, 0, 255};
-constexpr Obis kAvgCurrentL2{1, 0, 51, 27, 0, 255};
-constexpr Obis kAvgCurrentL3{1, 0, 71, 27, 0, 255};
-constexpr Obis kAvgVoltageL1{1, 0, 32, 27, 0, 255};
-constexpr Obis kAvgVoltageL2{1, 0, 52, 27, 0, 255};
-constexpr Obis kAvgVoltageL3{1, 0, 72, 27, 0, 255};
 
 // Default display scalers (typical for IS 15959 meters).
 constexpr std::int8_t kSV = -1;   // volts in 0.1 V

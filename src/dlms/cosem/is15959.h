@@ -116,6 +116,17 @@ inline constexpr Obis kVoltageL3{1, 0, 72, 7, 0, 255};       // typical
 inline constexpr Obis kPowerFactorL1{1, 0, 33, 7, 0, 255};   // typical
 inline constexpr Obis kPowerFactorL2{1, 0, 53, 7, 0, 255};   // typical
 inline constexpr Obis kPowerFactorL3{1, 0, 73, 7, 0, 255};   // typical
+// Three-phase block-load columns (india-ami.md section 4).
+inline constexpr Obis kBlockKvarhQ1{1, 0, 5, 29, 0, 255};
+inline constexpr Obis kBlockKvarhQ2{1, 0, 6, 29, 0, 255};
+inline constexpr Obis kBlockKvarhQ3{1, 0, 7, 29, 0, 255};
+inline constexpr Obis kBlockKvarhQ4{1, 0, 8, 29, 0, 255};
+inline constexpr Obis kAvgCurrentL1{1, 0, 31, 27, 0, 255};
+inline constexpr Obis kAvgCurrentL2{1, 0, 51, 27, 0, 255};
+inline constexpr Obis kAvgCurrentL3{1, 0, 71, 27, 0, 255};
+inline constexpr Obis kAvgVoltageL1{1, 0, 32, 27, 0, 255};
+inline constexpr Obis kAvgVoltageL2{1, 0, 52, 27, 0, 255};
+inline constexpr Obis kAvgVoltageL3{1, 0, 72, 27, 0, 255};
 inline constexpr Obis kEnergyImportKwh{1, 0, 1, 8, 0, 255};
 inline constexpr Obis kEnergyImportKvah{1, 0, 9, 8, 0, 255};
 inline constexpr Obis kEnergyExportKwh{1, 0, 2, 8, 0, 255};
