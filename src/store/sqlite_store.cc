@@ -1,0 +1,1009 @@
+#include "store/sqlite_store.h"
+
+#include <fcntl.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <mutex>
+#include <sstream>
+
+#include "core/bytes.h"
+
+namespace vidyut::store {
+namespace {
+
+namespace fs = std::filesystem;
+using Key = std::array<std::uint8_t, 32>;
+
+// ---------------------------------------------------------------------------------------------
+// Schema migrations: applied in order, one transaction each, never edited once released (add a
+// new step instead). The highest version is the schema this build expects.
+
+struct Migration {
+  int version;
+  const char* description;
+  const char* sql;
+};
+
+constexpr Migration kMigrations[] = {
+    {1, "meter registry",
+     "CREATE TABLE store_meta (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;"
+     "CREATE TABLE meters ("
+     "  id INTEGER PRIMARY KEY,"
+     "  serial TEXT NOT NULL UNIQUE,"
+     "  kind TEXT NOT NULL CHECK (kind IN ('single-phase','three-phase','dt','feeder')),"
+     "  manufacturer TEXT NOT NULL,"
+     "  system_title BLOB NOT NULL UNIQUE CHECK (length(system_title) = 8),"
+     "  category TEXT NOT NULL,"
+     "  sanctioned_load_w INTEGER NOT NULL,"
+     "  feeder TEXT NOT NULL,"
+     "  dt TEXT NOT NULL,"
+     "  consumer_id TEXT NOT NULL,"
+     "  sim_operator1 TEXT NOT NULL,"
+     "  sim_operator2 TEXT NOT NULL,"
+     "  static_ip TEXT NOT NULL,"
+     "  secrets BLOB NOT NULL,"  // format byte || nonce || AES-256-GCM ciphertext || tag
+     "  created_at_ms INTEGER NOT NULL,"
+     "  updated_at_ms INTEGER NOT NULL);"},
+    {2, "interval readings",
+     "CREATE TABLE intervals ("
+     "  meter_id INTEGER NOT NULL REFERENCES meters(id),"
+     "  start_ms INTEGER NOT NULL,"
+     "  period_s INTEGER NOT NULL,"
+     "  import_wh INTEGER NOT NULL,"
+     "  import_vah INTEGER NOT NULL,"
+     "  export_wh INTEGER NOT NULL,"
+     "  export_vah INTEGER NOT NULL,"
+     "  source INTEGER NOT NULL,"
+     "  PRIMARY KEY (meter_id, start_ms)) WITHOUT ROWID;"
+     "CREATE INDEX intervals_by_start ON intervals (start_ms);"},
+};
+
+constexpr int kLatestVersion = kMigrations[std::size(kMigrations) - 1].version;
+
+constexpr const char* kMeterColumns =
+    "id, serial, kind, manufacturer, system_title, category, sanctioned_load_w, feeder, dt, "
+    "consumer_id, sim_operator1, sim_operator2, static_ip";
+
+// ---------------------------------------------------------------------------------------------
+// Secrets at rest: AES-256-GCM, random 96-bit nonce per row, serial as associated data.
+
+constexpr std::uint8_t kSealFormat = 1;
+constexpr std::size_t kNonceSize = 12;
+constexpr std::size_t kTagSize = 16;
+constexpr const char* kKeyCheckAd = "vidyut-master-key-check";
+constexpr const char* kKeyCheckPlain = "vidyut master key check v1";
+constexpr const char* kCheckKeyHint =
+    "check the master key (SqliteOptions::master_key, VIDYUT_MASTER_KEY or master.key) is the "
+    "one this database was written with";
+
+struct CtxFree {
+  void operator()(EVP_CIPHER_CTX* c) const { EVP_CIPHER_CTX_free(c); }
+};
+using CtxPtr = std::unique_ptr<EVP_CIPHER_CTX, CtxFree>;
+
+Error crypto_error(const char* what) {
+  return Error(Errc::kInternal, std::string("openssl: ") + what + " failed");
+}
+
+Result<Bytes> seal(const Key& key, std::string_view ad, ByteView plain) {
+  Bytes out(1 + kNonceSize + plain.size() + kTagSize);
+  out[0] = kSealFormat;
+  std::uint8_t* nonce = out.data() + 1;
+  if (RAND_bytes(nonce, static_cast<int>(kNonceSize)) != 1) return crypto_error("RAND_bytes");
+  CtxPtr ctx(EVP_CIPHER_CTX_new());
+  if (!ctx) return crypto_error("EVP_CIPHER_CTX_new");
+  int len = 0;
+  if (EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(kNonceSize),
+                          nullptr) != 1 ||
+      EVP_EncryptInit_ex(ctx.get(), nullptr, nullptr, key.data(), nonce) != 1 ||
+      EVP_EncryptUpdate(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(ad.data()),
+                        static_cast<int>(ad.size())) != 1) {
+    return crypto_error("AES-GCM init");
+  }
+  std::uint8_t* ct = nonce + kNonceSize;
+  int total = 0;
+  if (!plain.empty()) {
+    if (EVP_EncryptUpdate(ctx.get(), ct, &len, plain.data(), static_cast<int>(plain.size())) != 1)
+      return crypto_error("AES-GCM encrypt");
+    total = len;
+  }
+  if (EVP_EncryptFinal_ex(ctx.get(), ct + total, &len) != 1) return crypto_error("AES-GCM final");
+  total += len;
+  if (static_cast<std::size_t>(total) != plain.size()) return crypto_error("AES-GCM length");
+  if (EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, static_cast<int>(kTagSize),
+                          ct + total) != 1) {
+    return crypto_error("AES-GCM tag");
+  }
+  return out;
+}
+
+// kAuthFailed when the blob was not sealed under this key for this associated data.
+Result<Bytes> unseal(const Key& key, std::string_view ad, ByteView blob) {
+  if (blob.size() < 1 + kNonceSize + kTagSize || blob[0] != kSealFormat) {
+    return Error(Errc::kAuthFailed, "sealed value has an unknown format");
+  }
+  const std::uint8_t* nonce = blob.data() + 1;
+  const std::size_t ct_len = blob.size() - 1 - kNonceSize - kTagSize;
+  const std::uint8_t* ct = nonce + kNonceSize;
+  std::array<std::uint8_t, kTagSize> tag{};
+  std::memcpy(tag.data(), ct + ct_len, kTagSize);
+  CtxPtr ctx(EVP_CIPHER_CTX_new());
+  if (!ctx) return crypto_error("EVP_CIPHER_CTX_new");
+  int len = 0;
+  if (EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(kNonceSize),
+                          nullptr) != 1 ||
+      EVP_DecryptInit_ex(ctx.get(), nullptr, nullptr, key.data(), nonce) != 1 ||
+      EVP_DecryptUpdate(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(ad.data()),
+                        static_cast<int>(ad.size())) != 1) {
+    return crypto_error("AES-GCM init");
+  }
+  Bytes out(ct_len + 16);
+  int total = 0;
+  if (ct_len > 0) {
+    if (EVP_DecryptUpdate(ctx.get(), out.data(), &len, ct, static_cast<int>(ct_len)) != 1) {
+      OPENSSL_cleanse(out.data(), out.size());
+      return crypto_error("AES-GCM decrypt");
+    }
+    total = len;
+  }
+  if (EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(kTagSize),
+                          tag.data()) != 1) {
+    return crypto_error("AES-GCM set tag");
+  }
+  if (EVP_DecryptFinal_ex(ctx.get(), out.data() + total, &len) != 1) {
+    OPENSSL_cleanse(out.data(), out.size());
+    return Error(Errc::kAuthFailed, "authentication tag mismatch");
+  }
+  total += len;
+  out.resize(static_cast<std::size_t>(total));
+  return out;
+}
+
+Bytes encode_secrets(const MeterSecrets& s) {
+  Bytes b;
+  b.reserve(1 + s.lls_password.size() + 32);
+  b.push_back(static_cast<std::uint8_t>(s.lls_password.size()));
+  b.insert(b.end(), s.lls_password.begin(), s.lls_password.end());
+  b.insert(b.end(), s.ek.begin(), s.ek.end());
+  b.insert(b.end(), s.ak.begin(), s.ak.end());
+  return b;
+}
+
+Result<MeterSecrets> decode_secrets(ByteView b) {
+  if (b.empty() || b.size() != 1u + b[0] + 32u) {
+    return Error(Errc::kInternal, "decrypted secrets have an unexpected length");
+  }
+  MeterSecrets s;
+  const std::size_t n = b[0];
+  s.lls_password.assign(reinterpret_cast<const char*>(b.data() + 1), n);
+  std::memcpy(s.ek.data(), b.data() + 1 + n, 16);
+  std::memcpy(s.ak.data(), b.data() + 1 + n + 16, 16);
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Master key.
+
+Result<Key> parse_key_hex(std::string_view text, const std::string& where) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) {
+    text.remove_suffix(1);
+  }
+  auto bytes = from_hex(text);
+  if (!bytes.ok() || bytes->size() != 32) {
+    return Error(Errc::kInvalidArgument, "master key from " + where + " is not 64 hex digits");
+  }
+  Key k{};
+  std::memcpy(k.data(), bytes->data(), 32);
+  OPENSSL_cleanse(bytes->data(), bytes->size());
+  return k;
+}
+
+Result<Key> read_key_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error(Errc::kIo, "cannot read master key file " + path.string());
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto key = parse_key_hex(text, path.string());
+  OPENSSL_cleanse(text.data(), text.size());
+  return key;
+}
+
+Status fsync_path(const fs::path& path, int flags) {
+  const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
+  if (fd < 0) return Error(Errc::kIo, "cannot open " + path.string() + ": " + std::strerror(errno));
+  const int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) return Error(Errc::kIo, "fsync " + path.string() + ": " + std::strerror(errno));
+  return ok_status();
+}
+
+// Reads <dir>/master.key, or creates it (mode 0600, O_EXCL) from RAND_bytes.
+Result<Key> load_or_create_key_file(const fs::path& dir) {
+  const fs::path path = dir / kMasterKeyFile;
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    if (errno == EEXIST) return read_key_file(path);
+    return Error(Errc::kIo, "cannot create " + path.string() + ": " + std::strerror(errno));
+  }
+  Key k{};
+  if (RAND_bytes(k.data(), static_cast<int>(k.size())) != 1) {
+    ::close(fd);
+    ::unlink(path.c_str());
+    return crypto_error("RAND_bytes");
+  }
+  std::string text = to_hex(k) + "\n";
+  const auto written = ::write(fd, text.data(), text.size());
+  const bool ok = written == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+  OPENSSL_cleanse(text.data(), text.size());
+  ::close(fd);
+  if (!ok) {
+    ::unlink(path.c_str());
+    return Error(Errc::kIo, "cannot write " + path.string());
+  }
+  VIDYUT_CHECK(fsync_path(dir, O_RDONLY | O_DIRECTORY));
+  return k;
+}
+
+Result<Key> load_master_key(const fs::path& dir, const SqliteOptions& o) {
+  if (o.master_key) return *o.master_key;
+  if (!o.master_key_file.empty()) return read_key_file(o.master_key_file);
+  if (const char* env = std::getenv(kMasterKeyEnv); env != nullptr && *env != '\0') {
+    return parse_key_hex(env, std::string("environment variable ") + kMasterKeyEnv);
+  }
+  return load_or_create_key_file(dir);
+}
+
+// ---------------------------------------------------------------------------------------------
+// SQLite helpers.
+
+Error sqlite_error(sqlite3* db, const std::string& what) {
+  std::string msg = "sqlite: " + what + ": " + (db ? sqlite3_errmsg(db) : "out of memory");
+  return Error(Errc::kIo, std::move(msg));
+}
+
+Status exec(sqlite3* db, const char* sql, const std::string& what) {
+  char* err = nullptr;
+  if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = "sqlite: " + what + ": " + (err ? err : sqlite3_errmsg(db));
+    sqlite3_free(err);
+    return Error(Errc::kIo, std::move(msg));
+  }
+  return ok_status();
+}
+
+class Stmt {
+ public:
+  Stmt() = default;
+  ~Stmt() { sqlite3_finalize(s_); }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+
+  Status prepare(sqlite3* db, const std::string& sql) {
+    db_ = db;
+    if (sqlite3_prepare_v3(db, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &s_, nullptr) !=
+        SQLITE_OK) {
+      return sqlite_error(db, "prepare \"" + sql + "\"");
+    }
+    return ok_status();
+  }
+  sqlite3_stmt* get() const { return s_; }
+  sqlite3* db() const { return db_; }
+
+ private:
+  sqlite3_stmt* s_ = nullptr;
+  sqlite3* db_ = nullptr;
+};
+
+// One use of a prepared statement: binds, steps, reads columns, and resets it at scope exit.
+class Use {
+ public:
+  explicit Use(Stmt& s) : s_(s.get()), db_(s.db()) {}
+  ~Use() {
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
+  }
+  Use(const Use&) = delete;
+  Use& operator=(const Use&) = delete;
+
+  Use& bind(std::int64_t v) {
+    note(sqlite3_bind_int64(s_, ++n_, v));
+    return *this;
+  }
+  Use& bind(std::string_view v) {
+    note(sqlite3_bind_text(s_, ++n_, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
+    return *this;
+  }
+  Use& bind_blob(ByteView v) {
+    note(sqlite3_bind_blob(s_, ++n_, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
+    return *this;
+  }
+
+  // true: a row is ready; false: done.
+  Result<bool> step() {
+    if (bind_rc_ != SQLITE_OK) return sqlite_error(db_, "bind");
+    const int rc = sqlite3_step(s_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    last_rc_ = sqlite3_extended_errcode(db_);
+    return sqlite_error(db_, sqlite3_sql(s_));
+  }
+  int last_rc() const { return last_rc_; }
+
+  std::int64_t i64(int col) const { return sqlite3_column_int64(s_, col); }
+  std::string text(int col) const {
+    const auto* p = sqlite3_column_text(s_, col);
+    const int n = sqlite3_column_bytes(s_, col);
+    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n))
+             : std::string();
+  }
+  Bytes blob(int col) const {
+    const auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(s_, col));
+    const int n = sqlite3_column_bytes(s_, col);
+    return p ? Bytes(p, p + n) : Bytes();
+  }
+
+ private:
+  void note(int rc) {
+    if (bind_rc_ == SQLITE_OK) bind_rc_ = rc;
+  }
+  sqlite3_stmt* s_;
+  sqlite3* db_;
+  int n_ = 0;
+  int bind_rc_ = SQLITE_OK;
+  int last_rc_ = SQLITE_OK;
+};
+
+std::int64_t to_ms(UtcTime t) { return t.time_since_epoch().count(); }
+UtcTime from_ms(std::int64_t ms) { return UtcTime(Millis(ms)); }
+
+bool valid_kind(std::string_view k) {
+  return k == "single-phase" || k == "three-phase" || k == "dt" || k == "feeder";
+}
+
+Status validate(const MeterInfo& m, const MeterSecrets& s) {
+  auto bad = [&](const std::string& why) {
+    return Error(Errc::kInvalidArgument,
+                 "meter \"" + m.serial.substr(0, kMaxSerialLength) + "\": " + why);
+  };
+  if (m.serial.empty() || m.serial.size() > kMaxSerialLength) {
+    return bad("serial must have 1 to " + std::to_string(kMaxSerialLength) + " characters");
+  }
+  if (!valid_kind(m.kind)) {
+    return bad("kind \"" + m.kind.substr(0, kMaxFieldLength) +
+               "\" is not single-phase, three-phase, dt or feeder");
+  }
+  for (const std::string* f : {&m.manufacturer, &m.category, &m.feeder, &m.dt, &m.consumer_id,
+                               &m.sim_operator[0], &m.sim_operator[1], &m.static_ip}) {
+    if (f->size() > kMaxFieldLength) {
+      return bad("a field exceeds " + std::to_string(kMaxFieldLength) + " characters");
+    }
+  }
+  if (s.lls_password.size() > kMaxPasswordLength) {
+    return bad("LLS password exceeds " + std::to_string(kMaxPasswordLength) + " characters");
+  }
+  return ok_status();
+}
+
+Status check_range(UtcTime from, UtcTime to) {
+  if (to - from > std::chrono::days(kMaxRangeDays)) {
+    return Error(Errc::kLimitExceeded,
+                 "query range exceeds " + std::to_string(kMaxRangeDays) + " days");
+  }
+  return ok_status();
+}
+
+struct DbHandle {
+  sqlite3* db = nullptr;
+  ~DbHandle() { sqlite3_close_v2(db); }
+};
+
+// ---------------------------------------------------------------------------------------------
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(const Clock& clock, std::string path) : clock_(clock), path_(std::move(path)) {}
+  ~SqliteStore() override {
+    // Statements are finalized by their destructors before the handle closes (declared later).
+    OPENSSL_cleanse(key_.data(), key_.size());
+  }
+
+  Status open(const SqliteOptions& o, const fs::path& dir) {
+    const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(path_.c_str(), &h_.db, flags, nullptr) != SQLITE_OK) {
+      return sqlite_error(h_.db, "open " + path_);
+    }
+    sqlite3* db = h_.db;
+    sqlite3_extended_result_codes(db, 1);
+    sqlite3_busy_timeout(db, o.busy_timeout_ms);
+    // The first statement reads the file header: a file that is not a database fails here.
+    {
+      Stmt wal;
+      VIDYUT_CHECK(with_path(wal.prepare(db, "PRAGMA journal_mode=WAL")));
+      Use u(wal);
+      auto row = u.step();
+      if (!row.ok()) return with_path(Status(row.error()));
+      if (!*row || u.text(0) != "wal") {
+        return Error(Errc::kIo, "sqlite: " + path_ + ": cannot switch to WAL journal mode");
+      }
+    }
+    VIDYUT_CHECK(exec(db,
+                      o.synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",
+                      "set synchronous"));
+    VIDYUT_CHECK(exec(db, "PRAGMA foreign_keys=ON", "enable foreign keys"));
+    VIDYUT_CHECK(migrate());
+
+    VIDYUT_TRY(key, load_master_key(dir, o));
+    key_ = *key;
+    VIDYUT_CHECK(check_key());
+    return prepare_all();
+  }
+
+  Result<ImportSummary> upsert_meters(
+      std::span<const std::pair<MeterInfo, MeterSecrets>> meters) override {
+    if (meters.size() > kMaxImport) {
+      return Error(Errc::kLimitExceeded, "import of " + std::to_string(meters.size()) +
+                                             " meters exceeds " + std::to_string(kMaxImport));
+    }
+    for (const auto& [m, s] : meters) VIDYUT_CHECK(validate(m, s));
+    std::lock_guard lock(mu_);
+    if (!key_ok_) return key_error("cannot import meters");
+    VIDYUT_CHECK(begin());
+    ImportSummary sum;
+    for (const auto& [m, s] : meters) {
+      auto r = upsert_one(m, s, sum);
+      if (!r.ok()) {
+        rollback();
+        return r.error();
+      }
+    }
+    VIDYUT_CHECK(commit());
+    return sum;
+  }
+
+  Result<std::optional<MeterInfo>> meter_by_serial(std::string_view serial) override {
+    std::lock_guard lock(mu_);
+    Use u(by_serial_);
+    u.bind(serial);
+    return read_meter(u);
+  }
+
+  Result<std::optional<MeterInfo>> meter_by_title(
+      const std::array<std::uint8_t, 8>& system_title) override {
+    std::lock_guard lock(mu_);
+    Use u(by_title_);
+    u.bind_blob(system_title);
+    return read_meter(u);
+  }
+
+  Result<std::optional<MeterInfo>> meter_by_id(std::int64_t meter_id) override {
+    std::lock_guard lock(mu_);
+    return meter_by_id_locked(meter_id);
+  }
+
+  Result<MeterSecrets> secrets(std::int64_t meter_id) override {
+    std::lock_guard lock(mu_);
+    Use u(secrets_by_id_);
+    u.bind(meter_id);
+    VIDYUT_TRY(row, u.step());
+    if (!*row) return Error(Errc::kNotFound, "no meter with id " + std::to_string(meter_id));
+    const std::string serial = u.text(0);
+    return open_secrets(serial, u.blob(1));
+  }
+
+  Result<std::vector<MeterInfo>> meters(std::size_t offset, std::size_t limit) override {
+    if (limit > kMaxPage) {
+      return Error(Errc::kLimitExceeded, "page of " + std::to_string(limit) + " meters exceeds " +
+                                             std::to_string(kMaxPage));
+    }
+    std::lock_guard lock(mu_);
+    Use u(page_);
+    u.bind(static_cast<std::int64_t>(limit)).bind(static_cast<std::int64_t>(offset));
+    std::vector<MeterInfo> out;
+    while (true) {
+      VIDYUT_TRY(row, u.step());
+      if (!*row) break;
+      VIDYUT_TRY(m, meter_from_row(u));
+      out.push_back(std::move(*m));
+    }
+    return out;
+  }
+
+  Result<std::size_t> meter_count() override {
+    std::lock_guard lock(mu_);
+    Use u(meter_count_);
+    VIDYUT_TRY(row, u.step());
+    return static_cast<std::size_t>(*row ? u.i64(0) : 0);
+  }
+
+  Result<PutResult> put_intervals(std::span<const IntervalReading> rows) override {
+    if (rows.size() > kMaxBatch) {
+      return Error(Errc::kLimitExceeded, "batch of " + std::to_string(rows.size()) +
+                                             " intervals exceeds " + std::to_string(kMaxBatch));
+    }
+    for (const auto& r : rows) {
+      if (r.period_s < kMinPeriodS || r.period_s > kMaxPeriodS) {
+        return Error(Errc::kInvalidArgument,
+                     "interval period " + std::to_string(r.period_s) + " s is out of range");
+      }
+      if (r.source != IntervalReading::Source::kPush && r.source != IntervalReading::Source::kRead)
+        return Error(Errc::kInvalidArgument, "interval source is unknown");
+    }
+    std::lock_guard lock(mu_);
+    VIDYUT_CHECK(begin());
+    PutResult res;
+    for (const auto& r : rows) {
+      auto st = put_one(r, res);
+      if (!st.ok()) {
+        rollback();
+        return st.error();
+      }
+    }
+    VIDYUT_CHECK(commit());
+    return res;
+  }
+
+  Result<std::vector<IntervalReading>> intervals(std::int64_t meter_id, UtcTime from,
+                                                 UtcTime to) override {
+    VIDYUT_CHECK(check_range(from, to));
+    std::lock_guard lock(mu_);
+    VIDYUT_CHECK(require_meter(meter_id));
+    Use u(range_);
+    u.bind(meter_id).bind(to_ms(from)).bind(to_ms(to));
+    std::vector<IntervalReading> out;
+    while (true) {
+      VIDYUT_TRY(row, u.step());
+      if (!*row) break;
+      IntervalReading r;
+      r.meter_id = meter_id;
+      r.start = from_ms(u.i64(0));
+      r.period_s = static_cast<std::int32_t>(u.i64(1));
+      r.import_wh = u.i64(2);
+      r.import_vah = u.i64(3);
+      r.export_wh = u.i64(4);
+      r.export_vah = u.i64(5);
+      r.source = u.i64(6) == 1 ? IntervalReading::Source::kRead : IntervalReading::Source::kPush;
+      out.push_back(r);
+    }
+    return out;
+  }
+
+  Result<std::vector<UtcTime>> missing_intervals(std::int64_t meter_id, UtcTime from, UtcTime to,
+                                                 std::int32_t period_s) override {
+    if (period_s < kMinPeriodS || period_s > kMaxPeriodS) {
+      return Error(Errc::kInvalidArgument,
+                   "interval period " + std::to_string(period_s) + " s is out of range");
+    }
+    VIDYUT_CHECK(check_range(from, to));
+    std::lock_guard lock(mu_);
+    VIDYUT_CHECK(require_meter(meter_id));
+    std::vector<std::int64_t> have;
+    {
+      Use u(starts_);
+      u.bind(meter_id).bind(to_ms(from)).bind(to_ms(to));
+      while (true) {
+        VIDYUT_TRY(row, u.step());
+        if (!*row) break;
+        have.push_back(u.i64(0));
+      }
+    }
+    std::vector<UtcTime> missing;
+    const std::int64_t step = std::int64_t{period_s} * 1000;
+    std::size_t i = 0;
+    for (std::int64_t t = to_ms(from); t < to_ms(to); t += step) {
+      while (i < have.size() && have[i] < t) ++i;
+      if (i == have.size() || have[i] != t) missing.push_back(from_ms(t));
+    }
+    return missing;
+  }
+
+  Result<std::uint64_t> count_intervals(UtcTime from, UtcTime to) override {
+    std::lock_guard lock(mu_);
+    Use u(count_);
+    u.bind(to_ms(from)).bind(to_ms(to));
+    VIDYUT_TRY(row, u.step());
+    return static_cast<std::uint64_t>(*row ? u.i64(0) : 0);
+  }
+
+  Status schema_check() override {
+    std::lock_guard lock(mu_);
+    {
+      Stmt s;
+      VIDYUT_CHECK(s.prepare(h_.db, "PRAGMA quick_check"));
+      Use u(s);
+      VIDYUT_TRY(row, u.step());
+      if (!*row || u.text(0) != "ok") {
+        return Error(Errc::kIo, "sqlite: " + path_ + ": integrity check failed: " +
+                                    (*row ? u.text(0) : std::string("no answer")));
+      }
+    }
+    VIDYUT_TRY(v, read_version());
+    if (*v != kLatestVersion) {
+      return Error(Errc::kUnsupported, "schema version " + std::to_string(*v) + ", expected " +
+                                           std::to_string(kLatestVersion));
+    }
+    for (const char* table : {"schema_migrations", "store_meta", "meters", "intervals"}) {
+      Stmt s;
+      VIDYUT_CHECK(
+          s.prepare(h_.db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?"));
+      Use u(s);
+      u.bind(std::string_view(table));
+      VIDYUT_TRY(row, u.step());
+      if (!*row) return Error(Errc::kIo, std::string("table ") + table + " is missing");
+    }
+    return ok_status();
+  }
+
+  int schema_version() override {
+    std::lock_guard lock(mu_);
+    return version_;
+  }
+
+ private:
+  Status with_path(Status s) const {
+    if (s.ok()) return s;
+    return Error(s.error().code, s.error().message + " (" + path_ + ")");
+  }
+
+  Error key_error(const std::string& what) const {
+    return Error(Errc::kAuthFailed,
+                 what + ": the master key does not match this database; " + kCheckKeyHint);
+  }
+
+  Result<int> read_version() {
+    Stmt s;
+    VIDYUT_CHECK(s.prepare(h_.db, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
+    Use u(s);
+    VIDYUT_TRY(row, u.step());
+    return static_cast<int>(*row ? u.i64(0) : 0);
+  }
+
+  Status migrate() {
+    sqlite3* db = h_.db;
+    VIDYUT_CHECK(exec(db,
+                      "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY "
+                      "KEY, description TEXT NOT NULL, applied_at_ms INTEGER NOT NULL)",
+                      "create schema_migrations"));
+    VIDYUT_TRY(current, read_version());
+    if (*current > kLatestVersion) {
+      return Error(Errc::kUnsupported,
+                   "database " + path_ + " has schema version " + std::to_string(*current) +
+                       ", newer than this build supports (" + std::to_string(kLatestVersion) +
+                       "); run a newer Vidyut or restore a backup");
+    }
+    for (const Migration& m : kMigrations) {
+      if (m.version <= *current) continue;
+      VIDYUT_CHECK(exec(db, "BEGIN IMMEDIATE", "begin migration"));
+      Status st = exec(db, m.sql, "migration " + std::to_string(m.version));
+      if (st.ok()) {
+        Stmt ins;
+        st = ins.prepare(db,
+                         "INSERT INTO schema_migrations (version, description, applied_at_ms) "
+                         "VALUES (?, ?, ?)");
+        if (st.ok()) {
+          Use u(ins);
+          u.bind(std::int64_t{m.version})
+              .bind(std::string_view(m.description))
+              .bind(to_ms(clock_.now()));
+          auto r = u.step();
+          if (!r.ok()) st = r.error();
+        }
+      }
+      if (st.ok()) st = exec(db, "COMMIT", "commit migration");
+      if (!st.ok()) {
+        (void)exec(db, "ROLLBACK", "rollback migration");
+        return st;
+      }
+    }
+    version_ = kLatestVersion;
+    return ok_status();
+  }
+
+  // Verifies the master key against a value sealed at first open; an unmatched key leaves the
+  // store usable for readings but makes secrets() and upsert_meters() fail with kAuthFailed.
+  Status check_key() {
+    Stmt get;
+    VIDYUT_CHECK(get.prepare(h_.db, "SELECT value FROM store_meta WHERE key = 'key_check'"));
+    Use u(get);
+    VIDYUT_TRY(row, u.step());
+    if (*row) {
+      auto plain = unseal(key_, kKeyCheckAd, u.blob(0));
+      key_ok_ = plain.ok();
+      return ok_status();
+    }
+    const std::string_view check(kKeyCheckPlain);
+    VIDYUT_TRY(sealed,
+               seal(key_, kKeyCheckAd,
+                    ByteView(reinterpret_cast<const std::uint8_t*>(check.data()), check.size())));
+    Stmt put;
+    VIDYUT_CHECK(put.prepare(h_.db, "INSERT INTO store_meta (key, value) VALUES ('key_check', ?)"));
+    Use p(put);
+    p.bind_blob(*sealed);
+    VIDYUT_TRY(done, p.step());
+    key_ok_ = true;
+    return ok_status();
+  }
+
+  Status prepare_all() {
+    sqlite3* db = h_.db;
+    const std::string cols(kMeterColumns);
+    VIDYUT_CHECK(begin_.prepare(db, "BEGIN IMMEDIATE"));
+    VIDYUT_CHECK(commit_.prepare(db, "COMMIT"));
+    VIDYUT_CHECK(rollback_.prepare(db, "ROLLBACK"));
+    VIDYUT_CHECK(by_serial_.prepare(db, "SELECT " + cols + " FROM meters WHERE serial = ?"));
+    VIDYUT_CHECK(by_title_.prepare(db, "SELECT " + cols + " FROM meters WHERE system_title = ?"));
+    VIDYUT_CHECK(by_id_.prepare(db, "SELECT " + cols + " FROM meters WHERE id = ?"));
+    VIDYUT_CHECK(
+        upsert_find_.prepare(db, "SELECT " + cols + ", secrets FROM meters WHERE serial = ?"));
+    VIDYUT_CHECK(secrets_by_id_.prepare(db, "SELECT serial, secrets FROM meters WHERE id = ?"));
+    VIDYUT_CHECK(page_.prepare(db, "SELECT " + cols + " FROM meters ORDER BY id LIMIT ? OFFSET ?"));
+    VIDYUT_CHECK(meter_count_.prepare(db, "SELECT COUNT(*) FROM meters"));
+    VIDYUT_CHECK(insert_meter_.prepare(
+        db,
+        "INSERT INTO meters (serial, kind, manufacturer, system_title, category, "
+        "sanctioned_load_w, feeder, dt, consumer_id, sim_operator1, sim_operator2, static_ip, "
+        "secrets, created_at_ms, updated_at_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+    VIDYUT_CHECK(update_meter_.prepare(
+        db,
+        "UPDATE meters SET serial = ?, kind = ?, manufacturer = ?, system_title = ?, "
+        "category = ?, sanctioned_load_w = ?, feeder = ?, dt = ?, consumer_id = ?, "
+        "sim_operator1 = ?, sim_operator2 = ?, static_ip = ?, secrets = ?, updated_at_ms = ? "
+        "WHERE id = ?"));
+    VIDYUT_CHECK(insert_interval_.prepare(
+        db,
+        "INSERT INTO intervals (meter_id, start_ms, period_s, import_wh, import_vah, export_wh, "
+        "export_vah, source) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (meter_id, start_ms) DO "
+        "NOTHING"));
+    VIDYUT_CHECK(get_interval_.prepare(
+        db,
+        "SELECT period_s, import_wh, import_vah, export_wh, export_vah FROM intervals WHERE "
+        "meter_id = ? AND start_ms = ?"));
+    VIDYUT_CHECK(range_.prepare(
+        db,
+        "SELECT start_ms, period_s, import_wh, import_vah, export_wh, export_vah, source FROM "
+        "intervals WHERE meter_id = ? AND start_ms >= ? AND start_ms < ? ORDER BY start_ms"));
+    VIDYUT_CHECK(starts_.prepare(db,
+                                 "SELECT start_ms FROM intervals WHERE meter_id = ? AND "
+                                 "start_ms >= ? AND start_ms < ? ORDER BY start_ms"));
+    VIDYUT_CHECK(
+        count_.prepare(db, "SELECT COUNT(*) FROM intervals WHERE start_ms >= ? AND start_ms < ?"));
+    return ok_status();
+  }
+
+  Status run(Stmt& s) {
+    Use u(s);
+    VIDYUT_TRY(row, u.step());
+    return ok_status();
+  }
+  Status begin() { return run(begin_); }
+  Status commit() { return run(commit_); }
+  void rollback() { (void)run(rollback_); }
+
+  Result<MeterInfo> meter_from_row(const Use& u) const {
+    MeterInfo m;
+    m.id = u.i64(0);
+    m.serial = u.text(1);
+    m.kind = u.text(2);
+    m.manufacturer = u.text(3);
+    const Bytes title = u.blob(4);
+    if (title.size() != m.system_title.size()) {
+      return Error(Errc::kIo, "meter row " + std::to_string(m.id) + " has a bad system title");
+    }
+    std::memcpy(m.system_title.data(), title.data(), title.size());
+    m.category = u.text(5);
+    m.sanctioned_load_w = static_cast<std::uint32_t>(u.i64(6));
+    m.feeder = u.text(7);
+    m.dt = u.text(8);
+    m.consumer_id = u.text(9);
+    m.sim_operator[0] = u.text(10);
+    m.sim_operator[1] = u.text(11);
+    m.static_ip = u.text(12);
+    return m;
+  }
+
+  Result<std::optional<MeterInfo>> read_meter(Use& u) const {
+    VIDYUT_TRY(row, u.step());
+    if (!*row) return std::optional<MeterInfo>();
+    VIDYUT_TRY(m, meter_from_row(u));
+    return std::optional<MeterInfo>(std::move(*m));
+  }
+
+  Result<std::optional<MeterInfo>> meter_by_id_locked(std::int64_t meter_id) {
+    Use u(by_id_);
+    u.bind(meter_id);
+    return read_meter(u);
+  }
+
+  Status require_meter(std::int64_t meter_id) {
+    VIDYUT_TRY(m, meter_by_id_locked(meter_id));
+    if (!m->has_value()) {
+      return Error(Errc::kNotFound, "no meter with id " + std::to_string(meter_id));
+    }
+    return ok_status();
+  }
+
+  Result<MeterSecrets> open_secrets(const std::string& serial, const Bytes& blob) const {
+    if (!key_ok_) return key_error("cannot decrypt secrets of meter " + serial);
+    auto plain = unseal(key_, serial, blob);
+    if (!plain.ok()) {
+      if (plain.error().code != Errc::kAuthFailed) return plain.error();
+      return Error(Errc::kAuthFailed, "secrets of meter " + serial +
+                                          " fail authentication (tampered or moved row?); " +
+                                          kCheckKeyHint);
+    }
+    auto s = decode_secrets(*plain);
+    OPENSSL_cleanse(plain->data(), plain->size());
+    return s;
+  }
+
+  void bind_meter(Use& u, const MeterInfo& m, const Bytes& sealed) {
+    u.bind(m.serial)
+        .bind(m.kind)
+        .bind(m.manufacturer)
+        .bind_blob(m.system_title)
+        .bind(m.category)
+        .bind(std::int64_t{m.sanctioned_load_w})
+        .bind(m.feeder)
+        .bind(m.dt)
+        .bind(m.consumer_id)
+        .bind(m.sim_operator[0])
+        .bind(m.sim_operator[1])
+        .bind(m.static_ip)
+        .bind_blob(sealed);
+  }
+
+  Error write_error(const Use& u, const Error& e, const MeterInfo& m) const {
+    if (u.last_rc() == SQLITE_CONSTRAINT_UNIQUE) {
+      return Error(Errc::kInvalidArgument, "meter " + m.serial + ": system title " +
+                                               to_hex(m.system_title) +
+                                               " is already used by another meter");
+    }
+    return e;
+  }
+
+  Status upsert_one(const MeterInfo& m, const MeterSecrets& s, ImportSummary& sum) {
+    std::optional<MeterInfo> old;
+    Bytes old_blob;
+    {
+      Use f(upsert_find_);
+      f.bind(m.serial);
+      VIDYUT_TRY(row, f.step());
+      if (*row) {
+        VIDYUT_TRY(om, meter_from_row(f));
+        old = std::move(*om);
+        old_blob = f.blob(13);
+      }
+    }
+    const std::int64_t now = to_ms(clock_.now());
+    Bytes plain = encode_secrets(s);
+    if (!old) {
+      auto sealed = seal(key_, m.serial, plain);
+      OPENSSL_cleanse(plain.data(), plain.size());
+      if (!sealed.ok()) return sealed.error();
+      Use u(insert_meter_);
+      bind_meter(u, m, *sealed);
+      u.bind(now).bind(now);
+      auto r = u.step();
+      if (!r.ok()) return write_error(u, r.error(), m);
+      ++sum.inserted;
+      return ok_status();
+    }
+    OPENSSL_cleanse(plain.data(), plain.size());
+    VIDYUT_TRY(old_secrets, open_secrets(m.serial, old_blob));
+    MeterInfo want = m;
+    want.id = old->id;
+    const bool same_secrets = *old_secrets == s;
+    if (want == *old && same_secrets) {
+      ++sum.unchanged;
+      return ok_status();
+    }
+    Bytes sealed = old_blob;
+    if (!same_secrets) {
+      Bytes p = encode_secrets(s);
+      auto fresh = seal(key_, m.serial, p);
+      OPENSSL_cleanse(p.data(), p.size());
+      if (!fresh.ok()) return fresh.error();
+      sealed = std::move(*fresh);
+    }
+    Use u(update_meter_);
+    bind_meter(u, m, sealed);
+    u.bind(now).bind(old->id);
+    auto r = u.step();
+    if (!r.ok()) return write_error(u, r.error(), m);
+    ++sum.updated;
+    return ok_status();
+  }
+
+  Status put_one(const IntervalReading& r, PutResult& res) {
+    {
+      Use u(insert_interval_);
+      u.bind(r.meter_id)
+          .bind(to_ms(r.start))
+          .bind(std::int64_t{r.period_s})
+          .bind(r.import_wh)
+          .bind(r.import_vah)
+          .bind(r.export_wh)
+          .bind(r.export_vah)
+          .bind(static_cast<std::int64_t>(r.source));
+      auto st = u.step();
+      if (!st.ok()) {
+        if (u.last_rc() == SQLITE_CONSTRAINT_FOREIGNKEY) {
+          return Error(Errc::kNotFound,
+                       "interval for unknown meter id " + std::to_string(r.meter_id));
+        }
+        return st.error();
+      }
+      if (sqlite3_changes(h_.db) == 1) {
+        ++res.inserted;
+        return ok_status();
+      }
+    }
+    Use g(get_interval_);
+    g.bind(r.meter_id).bind(to_ms(r.start));
+    VIDYUT_TRY(row, g.step());
+    if (!*row) return Error(Errc::kInternal, "interval neither inserted nor present");
+    IntervalReading have = r;
+    have.period_s = static_cast<std::int32_t>(g.i64(0));
+    have.import_wh = g.i64(1);
+    have.import_vah = g.i64(2);
+    have.export_wh = g.i64(3);
+    have.export_vah = g.i64(4);
+    if (have.same_values(r)) {
+      ++res.duplicates;
+    } else {
+      ++res.conflicts;
+    }
+    return ok_status();
+  }
+
+  const Clock& clock_;
+  std::string path_;
+  std::mutex mu_;
+  Key key_{};
+  bool key_ok_ = false;
+  int version_ = 0;
+  DbHandle h_;  // declared before the statements: destroyed after them
+  Stmt begin_, commit_, rollback_;
+  Stmt by_serial_, by_title_, by_id_, upsert_find_, secrets_by_id_, page_, meter_count_;
+  Stmt insert_meter_, update_meter_;
+  Stmt insert_interval_, get_interval_, range_, starts_, count_;
+};
+
+}  // namespace
+
+int sqlite_latest_schema_version() { return kLatestVersion; }
+
+Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& data_dir, const Clock& clock,
+                                                 SqliteOptions options) {
+  if (data_dir.empty()) return Error(Errc::kInvalidArgument, "data directory is empty");
+  fs::path dir = fs::path(data_dir).lexically_normal();
+  if (!dir.has_filename()) dir = dir.parent_path();  // "data/" -> "data"
+  std::error_code ec;
+  const bool existed = fs::exists(dir, ec);
+  if (!existed) {
+    if (dir.has_parent_path()) fs::create_directories(dir.parent_path(), ec);
+    if (ec || (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)) {
+      return Error(Errc::kIo, "cannot create data directory " + data_dir + ": " +
+                                  (ec ? ec.message() : std::string(std::strerror(errno))));
+    }
+  } else if (!fs::is_directory(dir, ec)) {
+    return Error(Errc::kIo, "data directory " + data_dir + " is not a directory");
+  }
+  auto store = std::make_unique<SqliteStore>(clock, (dir / kDatabaseFile).string());
+  VIDYUT_CHECK(store->open(options, dir));
+  if (options.master_key) OPENSSL_cleanse(options.master_key->data(), 32);
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace vidyut::store

@@ -1,0 +1,162 @@
+// Store: the head end's storage interface - the meter registry (identity, topology, secrets) and
+// interval readings (block load and daily profiles) - independent of the database behind it.
+//
+// Callers see only this header. The embedded default is SQLite in a data directory
+// (sqlite_store.h); a PostgreSQL backend for DC/DR can implement the same class later without
+// changing callers, so nothing here names a database type.
+//
+// Contract shared by every backend:
+// - Errors are returned, never thrown: kIo for the database or file system, kInvalidArgument for
+//   a bad argument, kLimitExceeded for a named limit below, kNotFound for an unknown meter id,
+//   kAuthFailed when secrets cannot be decrypted (wrong master key or tampered row).
+// - A call that returns success has made its writes durable (see docs/storage.md).
+// - Each write call is one transaction: it is applied completely or not at all.
+// - Times are UTC (core/clock.h UtcTime, millisecond resolution). Ranges are half-open [from, to).
+// - Thread-safety: implementations are safe to call from several threads.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/result.h"
+
+namespace vidyut::store {
+
+// Rows per put_intervals call: bounds how long one transaction holds the write lock and the
+// memory of one batch (a fleet's 15-minute push wave is batched in pieces of this size).
+inline constexpr std::size_t kMaxBatch = 100'000;
+// Meters per upsert_meters call: the largest fleet file a head end accepts
+// (fleet::kMaxFleetMeters); the import is one transaction.
+inline constexpr std::size_t kMaxImport = 2'000'000;
+// Span of one intervals() or missing_intervals() query: a billing year plus margin; bounds the
+// rows one answer holds (38,400 at 15 minutes).
+inline constexpr std::int64_t kMaxRangeDays = 400;
+// Meters per meters() page: bounds the memory of one answer.
+inline constexpr std::size_t kMaxPage = 10'000;
+// Serial numbers are short digit strings; this bounds what a fleet file can make us store.
+inline constexpr std::size_t kMaxSerialLength = 64;
+// Other registry text fields (names, ids, addresses): bounds what one row can hold.
+inline constexpr std::size_t kMaxFieldLength = 256;
+// LLS passwords are 16 characters in IS 15959; 64 leaves room for other profiles.
+inline constexpr std::size_t kMaxPasswordLength = 64;
+// Interval periods: 1 minute (bounds the slots gap detection enumerates) to 1 day (daily profile).
+inline constexpr std::int32_t kMinPeriodS = 60;
+inline constexpr std::int32_t kMaxPeriodS = 86'400;
+
+// A meter in the registry. `id` is assigned by the store (0 before it is stored).
+struct MeterInfo {
+  std::int64_t id = 0;
+  std::string serial;                          // unique, e.g. "00012345"
+  std::string kind;                            // "single-phase" | "three-phase" | "dt" | "feeder"
+  std::string manufacturer;                    // 3-letter code, e.g. "VDY"
+  std::array<std::uint8_t, 8> system_title{};  // unique
+  std::string category;                        // e.g. "domestic", "commercial"
+  std::uint32_t sanctioned_load_w = 0;
+  std::string feeder;                       // feeder name, e.g. "F0003"
+  std::string dt;                           // DT name; empty for a feeder meter
+  std::string consumer_id;                  // consumer account; empty for DT/feeder meters
+  std::array<std::string, 2> sim_operator;  // SIM 1 and SIM 2 operators (SIM 2 may be empty)
+  std::string static_ip;                    // empty when the meter only dials out
+
+  bool operator==(const MeterInfo&) const = default;
+};
+
+// A meter's secrets. Kept apart from MeterInfo: they are encrypted at rest and returned only by
+// Store::secrets().
+struct MeterSecrets {
+  std::string lls_password;
+  std::array<std::uint8_t, 16> ek{};  // global unicast encryption key
+  std::array<std::uint8_t, 16> ak{};  // authentication key
+
+  bool operator==(const MeterSecrets&) const = default;
+};
+
+// One interval of a load profile: energy registered during [start, start + period_s).
+struct IntervalReading {
+  enum class Source : std::uint8_t { kPush = 0, kRead = 1 };
+
+  std::int64_t meter_id = 0;
+  UtcTime start{};
+  std::int32_t period_s = 900;
+  std::int64_t import_wh = 0;
+  std::int64_t import_vah = 0;
+  std::int64_t export_wh = 0;
+  std::int64_t export_vah = 0;
+  Source source = Source::kPush;
+
+  // Equal values; `source` is not compared (a push and a read of one interval are one fact).
+  bool same_values(const IntervalReading& o) const {
+    return meter_id == o.meter_id && start == o.start && period_s == o.period_s &&
+           import_wh == o.import_wh && import_vah == o.import_vah && export_wh == o.export_wh &&
+           export_vah == o.export_vah;
+  }
+};
+
+struct ImportSummary {
+  std::size_t inserted = 0;   // new serials
+  std::size_t updated = 0;    // known serials whose fields or secrets changed
+  std::size_t unchanged = 0;  // known serials stored exactly as given
+};
+
+struct PutResult {
+  std::size_t inserted = 0;    // new (meter, start) rows
+  std::size_t duplicates = 0;  // (meter, start) already stored with the same values
+  std::size_t conflicts = 0;   // (meter, start) already stored with other values: first one kept
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Inserts or updates meters by serial, in one transaction. Fails whole (nothing written) on an
+  // invalid record, a system title already used by another serial, or kAuthFailed when stored
+  // secrets cannot be decrypted with the current master key.
+  virtual Result<ImportSummary> upsert_meters(
+      std::span<const std::pair<MeterInfo, MeterSecrets>> meters) = 0;
+
+  virtual Result<std::optional<MeterInfo>> meter_by_serial(std::string_view serial) = 0;
+  virtual Result<std::optional<MeterInfo>> meter_by_title(
+      const std::array<std::uint8_t, 8>& system_title) = 0;
+  virtual Result<std::optional<MeterInfo>> meter_by_id(std::int64_t meter_id) = 0;
+
+  // The meter's decrypted secrets. kNotFound for an unknown id; kAuthFailed if they cannot be
+  // decrypted (wrong master key, or a row that was tampered with or moved to another meter).
+  virtual Result<MeterSecrets> secrets(std::int64_t meter_id) = 0;
+
+  // Meters in id order, `limit` (<= kMaxPage) from `offset`.
+  virtual Result<std::vector<MeterInfo>> meters(std::size_t offset, std::size_t limit) = 0;
+  // Number of meters in the registry.
+  virtual Result<std::size_t> meter_count() = 0;
+
+  // Stores a batch (<= kMaxBatch rows) in one transaction. Idempotent per (meter_id, start): see
+  // PutResult. An unknown meter id fails the whole batch with kNotFound.
+  virtual Result<PutResult> put_intervals(std::span<const IntervalReading> rows) = 0;
+
+  // One meter's intervals with start in [from, to), ascending. to - from <= kMaxRangeDays;
+  // kNotFound for an unknown meter id (also for missing_intervals).
+  virtual Result<std::vector<IntervalReading>> intervals(std::int64_t meter_id, UtcTime from,
+                                                         UtcTime to) = 0;
+
+  // Gap detection: the expected starts from, from + period_s, ... (< to) for which the meter has
+  // no stored interval, ascending. `from` should be on the profile's period boundary.
+  virtual Result<std::vector<UtcTime>> missing_intervals(std::int64_t meter_id, UtcTime from,
+                                                         UtcTime to, std::int32_t period_s) = 0;
+
+  // Intervals of all meters with start in [from, to).
+  virtual Result<std::uint64_t> count_intervals(UtcTime from, UtcTime to) = 0;
+
+  // Verifies the database: its structure is intact and its schema is the one this build expects.
+  virtual Status schema_check() = 0;
+  // The schema version the database is at (the highest migration applied).
+  virtual int schema_version() = 0;
+};
+
+}  // namespace vidyut::store
