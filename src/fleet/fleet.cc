@@ -143,6 +143,23 @@ const char* to_string(PushFate f) {
   return "unknown";
 }
 
+dlms::ClientSettings client_settings(const MeterRecord& rec, std::uint16_t client_sap,
+                                     const dlms::security::SystemTitle& title) {
+  dlms::ClientSettings cs;
+  cs.client_sap = client_sap;
+  if (client_sap == is::kSapMeterReader) {
+    cs.auth = dlms::Authentication::kLow;
+    cs.password = rec.secrets.lls_password;
+  } else if (client_sap == is::kSapUtility) {
+    cs.auth = dlms::Authentication::kHlsGmac;
+    cs.security = dlms::security::SecurityPolicy::kAuthenticatedEncrypted;
+    cs.client_title = title;
+    cs.keys.block_key = rec.secrets.ek;
+    cs.keys.auth_key = rec.secrets.ak;
+  }
+  return cs;
+}
+
 int operator_index(std::string_view name) {
   for (std::size_t i = 0; i < kOperators.size(); ++i) {
     if (name == kOperators[i]) return static_cast<int>(i);

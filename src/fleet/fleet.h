@@ -31,6 +31,7 @@
 #include "core/bytes.h"
 #include "core/clock.h"
 #include "core/result.h"
+#include "dlms/session/client.h"
 #include "dlms/session/server.h"
 #include "fleet/grid.h"
 #include "fleet/topology.h"
@@ -310,5 +311,14 @@ class Fleet {
 
 // Index of an operator name in kOperators, or -1.
 int operator_index(std::string_view name);
+
+// System title a head end uses when none is configured ("HES" + 1).
+inline constexpr dlms::security::SystemTitle kDefaultHeadEndTitle = {'H', 'E', 'S', 0, 0, 0, 0, 1};
+// The DLMS client settings that reach meter `rec` at `client_sap` with the fleet file's
+// credentials: 16 no authentication; 32 LLS with its password; 48 HLS-GMAC with authenticated
+// encryption under its EK/AK. Other SAPs get no authentication.
+dlms::ClientSettings client_settings(
+    const MeterRecord& rec, std::uint16_t client_sap,
+    const dlms::security::SystemTitle& title = kDefaultHeadEndTitle);
 
 }  // namespace vidyut::fleet

@@ -87,6 +87,22 @@ std::uint32_t first_of_kind(const Topology& t, MeterKind k) {
   return 0;
 }
 
+// A head end's session with meter m over the in-memory transport, at `sap`.
+struct HeadEndSession {
+  HeadEndSession(Fleet& f, const Clock& clock, std::uint32_t m, std::uint16_t sap)
+      : settings(f.server_settings(m)),
+        device(f.meter(m), clock),
+        conn(settings, device.device(), counters, clock),
+        transport(conn, sap),
+        client(transport, client_settings(f.topology().meters[m], sap)) {}
+  dlms::ServerSettings settings;
+  meter::SinglePhaseMeter device;
+  dlms::InMemoryInvocationCounterStore counters;
+  dlms::ServerConnection conn;
+  dlms::LoopbackTransport transport;
+  dlms::Client client;
+};
+
 dlms::DataNotification decode(const Fleet& f, const Outgoing& o) {
   dlms::ClientSettings cs;
   cs.keys.block_key = f.topology().meters[o.meter].secrets.ek;
@@ -318,17 +334,8 @@ TEST(FleetPush, HistoryReadBackOverDlmsEqualsWhatWasPushed) {
     ASSERT_GE(pushed.size(), 100u);
 
     // Read the same range back through a DLMS session as the head end would (SAP 32, LLS).
-    const auto& rec = f.topology().meters[target];
-    dlms::ServerSettings settings = f.server_settings(target);
-    meter::SinglePhaseMeter device(f.meter(target), clock);
-    dlms::InMemoryInvocationCounterStore counters;
-    dlms::ServerConnection conn(settings, device.device(), counters, clock);
-    dlms::LoopbackTransport transport(conn, is::kSapMeterReader);
-    dlms::ClientSettings cs;
-    cs.client_sap = is::kSapMeterReader;
-    cs.auth = dlms::Authentication::kLow;
-    cs.password = rec.secrets.lls_password;
-    dlms::Client client(transport, cs);
+    HeadEndSession hes(f, clock, target, is::kSapMeterReader);
+    dlms::Client& client = hes.client;
     ASSERT_TRUE(client.associate().ok());
     auto t0 = pushed.front().at(0)->as_date_time();
     auto t1 = pushed.back().at(0)->as_date_time();
@@ -355,20 +362,8 @@ TEST(FleetClock, DriftingMeterClockIsCorrectedByAClockSetFromTheHeadEnd) {
   }
   ASSERT_GT(std::abs(f.meter(m).clock_offset().count()), 2 * 86);  // > 1 ppm x 2 days
   // The head end sets the clock over the utility association (HLS-GMAC, ciphered).
-  const auto& rec = f.topology().meters[m];
-  dlms::ServerSettings settings = f.server_settings(m);
-  meter::SinglePhaseMeter device(f.meter(m), clock);
-  dlms::InMemoryInvocationCounterStore counters;
-  dlms::ServerConnection conn(settings, device.device(), counters, clock);
-  dlms::LoopbackTransport transport(conn, is::kSapUtility);
-  dlms::ClientSettings cs;
-  cs.client_sap = is::kSapUtility;
-  cs.auth = dlms::Authentication::kHlsGmac;
-  cs.security = dlms::security::SecurityPolicy::kAuthenticatedEncrypted;
-  cs.client_title = {'H', 'E', 'S', 0, 0, 0, 0, 1};
-  cs.keys.block_key = rec.secrets.ek;
-  cs.keys.auth_key = rec.secrets.ak;
-  dlms::Client client(transport, cs);
+  HeadEndSession hes(f, clock, m, is::kSapUtility);
+  dlms::Client& client = hes.client;
   ASSERT_TRUE(client.associate().ok());
   auto r = client.set({8, is::kClock, 2},
                       dlms::Data::date_time_octets(dlms::CosemDateTime::from_utc(clock.now())));

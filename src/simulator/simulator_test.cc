@@ -201,18 +201,7 @@ TEST(Simulator, StaticIpMeterAcceptsAnInboundDlmsSessionOnItsOwnAddress) {
       ep.client_sap = sap;
       auto transport = net::TcpApduTransport::connect(ep);
       ASSERT_TRUE(transport.ok()) << transport.error().describe();
-      dlms::ClientSettings cs;
-      cs.client_sap = sap;
-      if (sap == is::kSapMeterReader) {
-        cs.auth = dlms::Authentication::kLow;
-        cs.password = rec.secrets.lls_password;
-      } else if (sap == is::kSapUtility) {
-        cs.auth = dlms::Authentication::kHlsGmac;
-        cs.security = dlms::security::SecurityPolicy::kAuthenticatedEncrypted;
-        cs.client_title = {'H', 'E', 'S', 0, 0, 0, 0, 1};
-        cs.keys.block_key = rec.secrets.ek;
-        cs.keys.auth_key = rec.secrets.ak;
-      }
+      const dlms::ClientSettings cs = fleet::client_settings(rec, sap);
       dlms::Client client(**transport, cs);
       auto assoc = client.associate();
       ASSERT_TRUE(assoc.ok()) << sap << ": " << assoc.error().describe();
