@@ -381,8 +381,8 @@ int run_sink(const SinkOptions& o) {
   auto next = t0;
   while (true) {
     const auto now = std::chrono::steady_clock::now();
-    const bool done = g_signal != 0 ||
-                      (o.seconds > 0 && now - t0 >= std::chrono::duration<double>(o.seconds));
+    const bool done =
+        g_signal != 0 || (o.seconds > 0 && now - t0 >= std::chrono::duration<double>(o.seconds));
     if (now >= next || done) {
       next += std::chrono::milliseconds(static_cast<std::int64_t>(o.progress_s * 1000));
       const auto s = sink.stats();
