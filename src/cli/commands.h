@@ -16,5 +16,6 @@ void register_dlms_decode(CLI::App& dlms, Runner& run);
 void register_dlms_serve_meter(CLI::App& dlms, Runner& run);
 void register_selfcheck(CLI::App& app, Runner& run);
 void register_simulate(CLI::App& app, Runner& run);
+void register_registry(CLI::App& app, Runner& run);
 
 }  // namespace vidyut::cli

@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   vidyut::cli::register_dlms_serve_meter(*dlms, run);
   vidyut::cli::register_selfcheck(app, run);
   vidyut::cli::register_simulate(app, run);
+  vidyut::cli::register_registry(app, run);
   app.parse_complete_callback([&] { vidyut::set_log_level(level); });
   try {
     app.parse(argc, argv);
