@@ -79,7 +79,7 @@ struct SharedFleet {
     spec.consumers_per_dt = 5;
     spec.dts_per_feeder = 2;
     fleet::FleetConfig config;
-    config.rates = fleet::EventRates{0, 0, 0, 0, 0, 0, 0, 0};  // only what the input asks for
+    config.rates = fleet::EventRates::none();  // only what the input asks for
     config.history_days = 2;
     fleet = std::make_unique<fleet::Fleet>(fleet::generate(spec), config, *clock, &truth);
     lines = 0;

@@ -67,6 +67,14 @@ struct EventRates {
   std::uint32_t tamper_minutes_min = 30;
   std::uint32_t tamper_minutes_max = 480;
   std::uint32_t sim_outage_minutes_max = 120;
+
+  // No random episodes at all: only control commands and scenarios change the fleet.
+  static EventRates none() {
+    EventRates r;
+    r.magnet = r.neutral = r.reverse = r.bypass = r.cover_open = 0;
+    r.dt_outage = r.feeder_outage = r.sim_outage = 0;
+    return r;
+  }
 };
 
 struct FleetConfig {
@@ -232,8 +240,8 @@ class Fleet {
   // Applies one command line at the current simulated time, after running the events due by
   // then; returns a one-line answer or an error (kInvalidArgument: unknown command or target).
   Result<std::string> control(std::string_view line);
-  // Alerts caused by control commands, collected until the next advance().
-  // Scenario: lines "+<minutes> <command>" applied at start + minutes.
+  // Scenario: lines "+<minutes> <command>", each applied at start + minutes; alerts that
+  // control commands cause go out with the next advance().
   Status load_scenario(std::string_view text);
 
  private:

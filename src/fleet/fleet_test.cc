@@ -35,7 +35,7 @@ FleetSpec small_spec(std::uint32_t consumers = 60) {
 
 FleetConfig quiet_config() {
   FleetConfig c;
-  c.rates = EventRates{0, 0, 0, 0, 0, 0, 0, 0};  // no random episodes
+  c.rates = EventRates::none();
   c.limiter_trips = false;
   return c;
 }

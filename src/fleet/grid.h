@@ -116,9 +116,6 @@ class Grid {
   UtcTime epoch() const { return epoch_; }
 
  private:
-  friend class ConsumerSource;
-  friend class DtSource;
-  friend class FeederSource;
   // Theft energy numerator (W x ms) over [epoch, t), gated by supply.
   std::int64_t theft_wms(std::uint32_t m, UtcTime t) const;
   // Recorded energy of consumer m over [epoch, t) in milli-units.

@@ -142,7 +142,6 @@ class Simulator::Impl {
   void dispatch(fleet::Outgoing o);
   void close_session(const std::shared_ptr<OutSession>& s, bool cut);
   void session_closed(std::uint32_t meter, const OutSession* s);
-  static std::uint8_t sim_of(const OutSession& s);
 
   // ---- control ---------------------------------------------------------------------------------
   void accept_control();
@@ -358,7 +357,7 @@ void Simulator::Impl::arm_sweep() {
       const UtcTime now = clock_.now();
       for (auto& [m, s] : sessions_) {
         if (s->busy()) continue;
-        if (!fleet_.path_up(m, sim_of(*s), now) || !fleet_.grid().powered(m, now)) {
+        if (!fleet_.path_up(m, s->path(), now) || !fleet_.grid().powered(m, now)) {
           cut.push_back(s);
         }
       }
@@ -367,8 +366,6 @@ void Simulator::Impl::arm_sweep() {
     arm_sweep();
   });
 }
-
-std::uint8_t Simulator::Impl::sim_of(const OutSession& s) { return s.path(); }
 
 void Simulator::Impl::dispatch(fleet::Outgoing o) {
   if (!have_head_end_) {

@@ -34,7 +34,7 @@ fleet::Topology small_fleet(double static_share = 0.0) {
 
 fleet::FleetConfig quiet() {
   fleet::FleetConfig c;
-  c.rates = fleet::EventRates{0, 0, 0, 0, 0, 0, 0, 0};
+  c.rates = fleet::EventRates::none();
   c.limiter_trips = false;
   return c;
 }
