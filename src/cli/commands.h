@@ -6,7 +6,12 @@
 
 #include <CLI/CLI.hpp>
 
+#include <string>
+#include <utility>
+
 #include "cli/connection.h"
+#include "core/clock.h"
+#include "core/result.h"
 
 namespace vidyut::cli {
 
@@ -17,5 +22,12 @@ void register_dlms_serve_meter(CLI::App& dlms, Runner& run);
 void register_selfcheck(CLI::App& app, Runner& run);
 void register_simulate(CLI::App& app, Runner& run);
 void register_registry(CLI::App& app, Runner& run);
+void register_serve(CLI::App& app, Runner& run);
+void register_demo(CLI::App& app, Runner& run);
+
+// "90s", "15m", "6h", "2d" (simulated time); a bare number is seconds.
+Result<Millis> parse_duration(const std::string& s);
+// "host:port".
+Result<std::pair<std::string, std::uint16_t>> parse_host_port(const std::string& s);
 
 }  // namespace vidyut::cli

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/registry.h"
 #include "core/bytes.h"
 #include "fleet/fleet_file.h"
 #include "store/sqlite_store.h"
@@ -27,27 +28,6 @@ store::SqliteOptions sqlite_options(const RegistryOptions& o) {
   store::SqliteOptions so;
   so.master_key_file = o.master_key_file;
   return so;
-}
-
-// A fleet file row as the registry stores it.
-std::pair<store::MeterInfo, store::MeterSecrets> to_registry(const fleet::MeterRecord& r) {
-  store::MeterInfo m;
-  m.serial = r.identity.serial;
-  m.kind = meter::to_string(r.identity.kind);
-  m.manufacturer = r.identity.manufacturer;
-  m.system_title = r.identity.system_title;
-  m.category = meter::to_string(r.identity.category);
-  m.sanctioned_load_w = r.identity.sanctioned_load_w;
-  m.feeder = r.feeder;
-  m.dt = r.dt;
-  m.consumer_id = r.consumer_id;
-  m.sim_operator = r.sim_operator;
-  m.static_ip = r.static_ip;
-  store::MeterSecrets s;
-  s.lls_password = r.secrets.lls_password;
-  s.ek = r.secrets.ek;
-  s.ak = r.secrets.ak;
-  return {std::move(m), std::move(s)};
 }
 
 int run_import(const RegistryOptions& o) {
@@ -93,6 +73,27 @@ int run_show(const RegistryOptions& o) {
 }
 
 }  // namespace
+
+// A fleet file row as the registry stores it.
+std::pair<store::MeterInfo, store::MeterSecrets> to_registry(const fleet::MeterRecord& r) {
+  store::MeterInfo m;
+  m.serial = r.identity.serial;
+  m.kind = meter::to_string(r.identity.kind);
+  m.manufacturer = r.identity.manufacturer;
+  m.system_title = r.identity.system_title;
+  m.category = meter::to_string(r.identity.category);
+  m.sanctioned_load_w = r.identity.sanctioned_load_w;
+  m.feeder = r.feeder;
+  m.dt = r.dt;
+  m.consumer_id = r.consumer_id;
+  m.sim_operator = r.sim_operator;
+  m.static_ip = r.static_ip;
+  store::MeterSecrets s;
+  s.lls_password = r.secrets.lls_password;
+  s.ek = r.secrets.ek;
+  s.ak = r.secrets.ak;
+  return {std::move(m), std::move(s)};
+}
 
 void register_registry(CLI::App& app, Runner& run) {
   auto* reg = app.add_subcommand("registry", "The head end's meter registry (a data directory)");

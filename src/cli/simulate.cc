@@ -27,7 +27,6 @@
 #include "simulator/simulator.h"
 
 namespace vidyut::cli {
-namespace {
 
 // "90s", "15m", "6h", "2d" (simulated time); a bare number is seconds.
 Result<Millis> parse_duration(const std::string& s) {
@@ -75,6 +74,8 @@ Result<std::pair<std::string, std::uint16_t>> parse_host_port(const std::string&
   }
   return std::make_pair(s.substr(0, colon), static_cast<std::uint16_t>(p));
 }
+
+namespace {
 
 struct SpecOptions {
   fleet::FleetSpec spec;
@@ -126,6 +127,7 @@ struct RunOptions {
   simulator::SimulatorOptions sim;
   double speed = 1.0;
   std::string start;
+  std::string epoch;  // wall-clock instant at which simulated time is `start`
   std::string duration;
   std::string head_end;
   std::string truth_dir;
@@ -209,7 +211,14 @@ int run_simulation(RunOptions o) {
   const auto wall0 = std::chrono::steady_clock::now();
   // The clock starts after the fleet is built: building 100,000 meters takes real seconds.
   std::cout << fmt::format("building {} meters ...\n", n_meters) << std::flush;
-  auto clock = std::make_unique<ScaledClock>(start, o.speed);
+  std::unique_ptr<ScaledClock> clock;
+  if (!o.epoch.empty()) {
+    auto e = parse_iso8601(o.epoch);
+    if (!e.ok()) return report_error("simulate run", e.error());
+    clock = std::make_unique<ScaledClock>(start, o.speed, *e);
+  } else {
+    clock = std::make_unique<ScaledClock>(start, o.speed);
+  }
   fleet::Fleet fleet(std::move(*topology), o.config, *clock, truth.get());
   if (!o.scenario.empty()) {
     std::ifstream in(o.scenario);
@@ -422,6 +431,9 @@ void register_simulate(CLI::App& app, Runner& run) {
   r->add_option("--export", ro->export_file, "Also write the fleet file here");
   r->add_option("--speed", ro->speed, "Simulated seconds per real second")->capture_default_str();
   r->add_option("--start", ro->start, "Simulated start, ISO 8601 (default: now)");
+  r->add_option("--epoch", ro->epoch,
+                "Wall-clock instant (ISO 8601) at which simulated time is --start: share one "
+                "simulated time with `vidyut serve --epoch`");
   r->add_option("--duration", ro->duration,
                 "Simulated time to run (90s, 15m, 6h, 2d; default: "
                 "until Ctrl-C)");

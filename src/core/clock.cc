@@ -41,6 +41,13 @@ void ManualClock::set(UtcTime t) {
 ScaledClock::ScaledClock(UtcTime start, double factor)
     : start_(start), real_start_(std::chrono::steady_clock::now()), factor_(factor) {}
 
+ScaledClock::ScaledClock(UtcTime start, double factor, UtcTime wall_epoch)
+    : start_(start), factor_(factor) {
+  const auto since_epoch = std::chrono::system_clock::now() - wall_epoch;
+  real_start_ = std::chrono::steady_clock::now() -
+                duration_cast<std::chrono::steady_clock::duration>(since_epoch);
+}
+
 UtcTime ScaledClock::now() const {
   auto real = std::chrono::steady_clock::now() - real_start_;
   auto scaled = duration_cast<milliseconds>(std::chrono::duration<double, std::milli>(

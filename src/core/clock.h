@@ -57,6 +57,9 @@ class ManualClock final : public Clock {
 class ScaledClock final : public Clock {
  public:
   ScaledClock(UtcTime start, double factor);
+  // Simulated time that was `start` at the wall-clock instant `wall_epoch` (which may be in the
+  // past or the future): two processes given the same three values share one simulated time.
+  ScaledClock(UtcTime start, double factor, UtcTime wall_epoch);
   UtcTime now() const override;
   MonoTime monotonic() const override;
   double factor() const { return factor_; }

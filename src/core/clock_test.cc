@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <thread>
+
 namespace vidyut {
 namespace {
 
@@ -40,6 +43,19 @@ TEST(ScaledClock, RunsFasterThanRealTime) {
   while (std::chrono::steady_clock::now() - real0 < std::chrono::milliseconds(5)) {
   }
   EXPECT_GE(c.now() - t0, Millis(4000));
+}
+
+TEST(ScaledClock, TwoClocksWithTheSameWallEpochAgree) {
+  const UtcTime start = UtcTime(Millis(1'790'000'000'000));
+  const UtcTime epoch = std::chrono::time_point_cast<Millis>(std::chrono::system_clock::now()) -
+                        Millis(10'000);  // ten real seconds ago
+  ScaledClock a(start, 60.0, epoch);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ScaledClock b(start, 60.0, epoch);
+  const auto d = (a.now() - b.now()).count();
+  EXPECT_LT(std::abs(d), 1'000);  // within a simulated second (17 real ms)
+  // Ten real seconds at 60x: ten simulated minutes past the start.
+  EXPECT_NEAR(static_cast<double>((b.now() - start).count()), 600'000.0, 5'000.0);
 }
 
 }  // namespace

@@ -1,7 +1,9 @@
 #include "net/tcp_server.h"
 
+#include <algorithm>
 #include <array>
 #include <atomic>
+#include <cmath>
 #include <deque>
 #include <mutex>
 #include <thread>
@@ -16,10 +18,15 @@ namespace {
 
 // Bytes read from a socket per read call; a DLMS request is far smaller, a response never read.
 constexpr std::size_t kReadChunk = 4096;
+// Pause before accepting again after accept() failed for lack of resources (EMFILE, ENFILE,
+// ENOBUFS, ENOMEM): retrying at once would spin while nothing has been freed.
+constexpr Millis kAcceptRetryDelay{100};
 
 struct Counters {
   std::atomic<std::uint64_t> accepted{0};
   std::atomic<std::uint64_t> refused{0};
+  std::atomic<std::uint64_t> refused_rate{0};
+  std::atomic<std::uint64_t> accept_errors{0};
   std::atomic<std::uint64_t> active{0};
   std::atomic<std::uint64_t> closed_idle{0};
   std::atomic<std::uint64_t> closed_error{0};
@@ -29,6 +36,42 @@ struct Counters {
 
 enum class CloseReason { kIdle, kError, kHandler, kPeer, kShutdown };
 
+// Errors of one pending connection (it went away before accept() took it): accept the next at once.
+bool is_per_connection_accept_error(const asio::error_code& ec) {
+  return ec == asio::error::connection_aborted || ec == asio::error::connection_reset ||
+         ec == asio::error::operation_aborted;
+}
+
+// The token bucket behind TcpServerLimits::max_accepts_per_second. I/O thread only.
+class AcceptRateLimiter {
+ public:
+  using SteadyClock = std::chrono::steady_clock;
+
+  AcceptRateLimiter(double per_second, std::size_t burst)
+      : rate_(per_second),
+        capacity_(burst > 0 ? static_cast<double>(burst) : std::max(1.0, std::ceil(per_second))),
+        tokens_(capacity_) {}
+
+  // True when a connection arriving at `now` may be accepted (and takes a token).
+  bool admit(SteadyClock::time_point now) {
+    if (rate_ <= 0) return true;
+    if (last_ != SteadyClock::time_point{}) {
+      const std::chrono::duration<double> elapsed = now - last_;
+      tokens_ = std::min(capacity_, tokens_ + std::max(0.0, elapsed.count()) * rate_);
+    }
+    last_ = now;
+    if (tokens_ < 1.0) return false;
+    tokens_ -= 1.0;
+    return true;
+  }
+
+ private:
+  double rate_;
+  double capacity_;
+  double tokens_;
+  SteadyClock::time_point last_{};
+};
+
 }  // namespace
 
 class DlmsTcpServer::Impl {
@@ -36,7 +79,11 @@ class DlmsTcpServer::Impl {
   class Connection;
 
   Impl(TcpServerOptions options, HandlerFactory factory)
-      : options_(std::move(options)), factory_(std::move(factory)), acceptor_(io_) {}
+      : options_(std::move(options)),
+        factory_(std::move(factory)),
+        acceptor_(io_),
+        accept_retry_timer_(io_),
+        rate_limiter_(options_.limits.max_accepts_per_second, options_.limits.accept_burst) {}
 
   Status start();
   void stop();
@@ -45,6 +92,8 @@ class DlmsTcpServer::Impl {
     TcpServerStats s;
     s.accepted = counters_.accepted.load();
     s.refused = counters_.refused.load();
+    s.refused_rate = counters_.refused_rate.load();
+    s.accept_errors = counters_.accept_errors.load();
     s.active = counters_.active.load();
     s.closed_idle = counters_.closed_idle.load();
     s.closed_error = counters_.closed_error.load();
@@ -55,12 +104,17 @@ class DlmsTcpServer::Impl {
 
   // I/O thread only.
   void do_accept();
+  void on_accepted(asio::ip::tcp::socket socket);
+  void refuse(asio::ip::tcp::socket& socket, const PeerInfo& peer, std::string_view reason);
   void on_closed(std::uint64_t id, CloseReason reason);
+  void wake(std::uint64_t id);
 
   TcpServerOptions options_;
   HandlerFactory factory_;
   asio::io_context io_;
   asio::ip::tcp::acceptor acceptor_;
+  asio::steady_timer accept_retry_timer_;  // I/O thread only
+  AcceptRateLimiter rate_limiter_;         // I/O thread only
   std::thread thread_;
   std::mutex lifecycle_mu_;  // guards started_/stopped_ against concurrent start/stop
   bool started_ = false;
@@ -79,12 +133,21 @@ class DlmsTcpServer::Impl::Connection : public std::enable_shared_from_this<Conn
       : server_(server),
         socket_(std::move(socket)),
         timer_(server.io_),
+        wake_timer_(server.io_),
         handler_(std::move(handler)),
         peer_(std::move(peer)) {}
 
   void start() {
     arm_idle_timer();
+    arm_wake_timer();
     do_read();
+  }
+
+  // The handler's on_wake(), on DlmsTcpServer::wake() or when its wake_after() delay has passed.
+  // A read is always pending while the connection is open and not closing, so none is started.
+  void wake() {
+    if (closed_ || closing_) return;
+    handle_output(handler_->on_wake());
   }
 
   void close(CloseReason reason) {
@@ -92,8 +155,10 @@ class DlmsTcpServer::Impl::Connection : public std::enable_shared_from_this<Conn
     closed_ = true;
     asio::error_code ignored;
     timer_.cancel();
+    wake_timer_.cancel();
     socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
     socket_.close(ignored);
+    handler_->on_closed();
     server_.on_closed(peer_.connection_id, reason);  // may drop the last owner but `self` holds
   }
 
@@ -109,6 +174,25 @@ class DlmsTcpServer::Impl::Connection : public std::enable_shared_from_this<Conn
     });
   }
 
+  // Follows the handler's wake_after(): (re)arms the wake timer, or cancels it on std::nullopt.
+  void arm_wake_timer() {
+    const std::optional<Millis> delay = handler_->wake_after();
+    ++wake_generation_;  // a wait that completed but has not run yet is stale from now on
+    if (!delay) {
+      if (wake_armed_) wake_timer_.cancel();
+      wake_armed_ = false;
+      return;
+    }
+    wake_armed_ = true;
+    wake_timer_.expires_after(std::max(*delay, Millis::zero()));
+    wake_timer_.async_wait(
+        [self = shared_from_this(), generation = wake_generation_](const asio::error_code& ec) {
+          if (ec || self->closed_ || generation != self->wake_generation_) return;
+          self->wake_armed_ = false;
+          self->wake();
+        });
+  }
+
   void do_read() {
     socket_.async_read_some(asio::buffer(buf_),
                             [self = shared_from_this()](const asio::error_code& ec, std::size_t n) {
@@ -117,7 +201,9 @@ class DlmsTcpServer::Impl::Connection : public std::enable_shared_from_this<Conn
   }
 
   void on_read(const asio::error_code& ec, std::size_t n) {
-    if (closed_) return;
+    // Closing (the handler asked, from on_wake() while this read was pending): what the peer says
+    // now is not read; the write completion closes the connection.
+    if (closed_ || closing_) return;
     if (ec) {
       if (ec == asio::error::eof || ec == asio::error::connection_reset) {
         close(CloseReason::kPeer);
@@ -128,12 +214,17 @@ class DlmsTcpServer::Impl::Connection : public std::enable_shared_from_this<Conn
       return;
     }
     arm_idle_timer();
-    auto out = handler_->on_bytes(ByteView(buf_.data(), n));
+    if (handle_output(handler_->on_bytes(ByteView(buf_.data(), n)))) do_read();
+  }
+
+  // Sends what the handler returned, then honours wants_close() and wake_after(). Returns true
+  // when the connection stays open for reading; false when it is closed or closing.
+  bool handle_output(Result<Bytes> out) {
     if (!out.ok()) {
       server_.log_->info("connection {} from {}: closing: {}", peer_.connection_id, peer_.address,
                          out.error().describe());
       close(CloseReason::kError);
-      return;
+      return false;
     }
     if (!out->empty()) {
       pending_bytes_ += out->size();
@@ -141,17 +232,20 @@ class DlmsTcpServer::Impl::Connection : public std::enable_shared_from_this<Conn
         server_.log_->warn("connection {}: {} bytes queued, peer not reading; closing",
                            peer_.connection_id, pending_bytes_);
         close(CloseReason::kError);
-        return;
+        return false;
       }
       queue_.push_back(std::move(*out));
       if (queue_.size() == 1) do_write();
     }
     if (handler_->wants_close()) {
       closing_ = true;
+      if (wake_armed_) wake_timer_.cancel();
+      wake_armed_ = false;
       if (queue_.empty()) close(CloseReason::kHandler);
-      return;  // stop reading; close after the queue drains
+      return false;  // stop reading; close after the queue drains
     }
-    do_read();
+    arm_wake_timer();
+    return true;
   }
 
   void do_write() {
@@ -174,12 +268,15 @@ class DlmsTcpServer::Impl::Connection : public std::enable_shared_from_this<Conn
 
   Impl& server_;
   asio::ip::tcp::socket socket_;
-  asio::steady_timer timer_;
+  asio::steady_timer timer_;       // idle time-out
+  asio::steady_timer wake_timer_;  // the handler's wake_after(); waits only while wake_armed_
   std::unique_ptr<StreamHandler> handler_;
   PeerInfo peer_;
   std::array<std::uint8_t, kReadChunk> buf_{};
   std::deque<Bytes> queue_;
   std::size_t pending_bytes_ = 0;
+  std::uint64_t wake_generation_ = 0;
+  bool wake_armed_ = false;
   bool closing_ = false;
   bool closed_ = false;
 };
@@ -216,6 +313,7 @@ void DlmsTcpServer::Impl::stop() {
   asio::post(io_, [this] {
     asio::error_code ignored;
     acceptor_.close(ignored);
+    accept_retry_timer_.cancel();
     auto conns = conns_;  // close() erases from conns_
     for (auto& [id, conn] : conns) conn->close(CloseReason::kShutdown);
   });
@@ -227,42 +325,82 @@ void DlmsTcpServer::Impl::stop() {
 
 void DlmsTcpServer::Impl::do_accept() {
   acceptor_.async_accept([this](const asio::error_code& ec, asio::ip::tcp::socket socket) {
-    if (ec) {
-      if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
-      log_->warn("accept failed: {}", ec.message());
-      do_accept();
+    if (!acceptor_.is_open()) {  // stopping; a connection accepted meanwhile is dropped
+      asio::error_code ignored;
+      socket.close(ignored);
       return;
     }
-    PeerInfo peer;
-    asio::error_code peer_ec;
-    auto remote = socket.remote_endpoint(peer_ec);
-    if (!peer_ec) {
-      peer.address = remote.address().to_string();
-      peer.port = remote.port();
+    if (ec) {
+      // Whatever failed, keep accepting: a listener that stops is an outage.
+      ++counters_.accept_errors;
+      if (is_per_connection_accept_error(ec)) {
+        log_->info("accept failed: {}", ec.message());
+        do_accept();
+        return;
+      }
+      // Out of descriptors or memory: nothing frees up by retrying at once.
+      log_->warn("accept failed: {}; retrying in {} ms", ec.message(), kAcceptRetryDelay.count());
+      accept_retry_timer_.expires_after(kAcceptRetryDelay);
+      accept_retry_timer_.async_wait([this](const asio::error_code& wait_ec) {
+        if (wait_ec || !acceptor_.is_open()) return;
+        do_accept();
+      });
+      return;
     }
-    auto local = socket.local_endpoint(peer_ec);
-    if (!peer_ec) peer.local_address = local.address().to_string();
-    peer.connection_id = ++next_id_;
-    if (conns_.size() >= options_.limits.max_connections) {
-      ++counters_.refused;
-      log_->warn("refusing connection from {}: {} connections open (limit)", peer.address,
-                 conns_.size());
-      asio::error_code ignored;
-      socket.close(ignored);
-    } else if (auto handler = factory_(peer)) {
-      ++counters_.accepted;
-      ++counters_.active;
-      socket.set_option(asio::ip::tcp::no_delay(true), peer_ec);
-      log_->info("connection {} from {}:{}", peer.connection_id, peer.address, peer.port);
-      auto conn = std::make_shared<Connection>(*this, std::move(socket), std::move(handler), peer);
-      conns_.emplace(peer.connection_id, conn);
-      conn->start();
-    } else {
-      ++counters_.refused;
-      asio::error_code ignored;
-      socket.close(ignored);
-    }
+    on_accepted(std::move(socket));
     do_accept();
+  });
+}
+
+void DlmsTcpServer::Impl::on_accepted(asio::ip::tcp::socket socket) {
+  PeerInfo peer;
+  asio::error_code peer_ec;
+  auto remote = socket.remote_endpoint(peer_ec);
+  if (!peer_ec) {
+    peer.address = remote.address().to_string();
+    peer.port = remote.port();
+  }
+  auto local = socket.local_endpoint(peer_ec);
+  if (!peer_ec) peer.local_address = local.address().to_string();
+  peer.connection_id = ++next_id_;
+  if (!rate_limiter_.admit(std::chrono::steady_clock::now())) {
+    ++counters_.refused_rate;
+    // Debug only: a flood would otherwise flood the log too; stats and on_refused count it.
+    log_->debug("refusing connection from {}: over {} new connections per second", peer.address,
+                options_.limits.max_accepts_per_second);
+    refuse(socket, peer, "rate-limit");
+  } else if (conns_.size() >= options_.limits.max_connections) {
+    ++counters_.refused;
+    log_->warn("refusing connection from {}: {} connections open (limit)", peer.address,
+               conns_.size());
+    refuse(socket, peer, "max-connections");
+  } else if (auto handler = factory_(peer)) {
+    ++counters_.accepted;
+    ++counters_.active;
+    socket.set_option(asio::ip::tcp::no_delay(true), peer_ec);
+    log_->info("connection {} from {}:{}", peer.connection_id, peer.address, peer.port);
+    auto conn = std::make_shared<Connection>(*this, std::move(socket), std::move(handler), peer);
+    conns_.emplace(peer.connection_id, conn);
+    conn->start();
+  } else {
+    ++counters_.refused;
+    refuse(socket, peer, "handler-refused");
+  }
+}
+
+void DlmsTcpServer::Impl::refuse(asio::ip::tcp::socket& socket, const PeerInfo& peer,
+                                 std::string_view reason) {
+  asio::error_code ignored;
+  socket.close(ignored);
+  if (options_.on_refused) options_.on_refused(peer, reason);
+}
+
+void DlmsTcpServer::Impl::wake(std::uint64_t id) {
+  asio::post(io_, [this, id] {
+    auto it = conns_.find(id);
+    if (it == conns_.end()) return;  // closed, never existed, or not accepted yet
+    auto conn = it->second;          // on_wake() may close it, which erases it from conns_
+    conn->wake();
   });
 }
 
@@ -296,5 +434,6 @@ Status DlmsTcpServer::start() { return impl_->start(); }
 void DlmsTcpServer::stop() { impl_->stop(); }
 std::uint16_t DlmsTcpServer::port() const { return impl_->port(); }
 TcpServerStats DlmsTcpServer::stats() const { return impl_->stats(); }
+void DlmsTcpServer::wake(std::uint64_t connection_id) { impl_->wake(connection_id); }
 
 }  // namespace vidyut::net

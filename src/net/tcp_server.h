@@ -6,7 +6,11 @@
 // as a simulated meter) are only ever called from that thread. Hostile peers are bounded by
 // TcpServerLimits: a peer that exceeds one is disconnected without affecting the others.
 //
-// Thread-safety: start(), stop(), port() and stats() may be called from any thread.
+// Holding many sessions: connections are kept in a hash map by id, so no event (read, write,
+// timer, wake) costs time proportional to the number of open connections; each connection owns a
+// read buffer, an idle timer and a wake timer that is only armed when its handler asks.
+//
+// Thread-safety: start(), stop(), wake(), port() and stats() may be called from any thread.
 #pragma once
 
 #include <chrono>
@@ -14,7 +18,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "core/bytes.h"
 #include "core/clock.h"
@@ -31,6 +37,22 @@ class StreamHandler {
   virtual Result<Bytes> on_bytes(ByteView data) = 0;
   // True once the handler wants the connection closed (after what it returned has been sent).
   virtual bool wants_close() const = 0;
+
+  // The head end has something to say on this connection without the peer having spoken: called
+  // after DlmsTcpServer::wake() named this connection, or once the delay from wake_after() has
+  // passed. Returns bytes to send (possibly none); an Error closes the connection, and
+  // wants_close() is honoured exactly as after on_bytes(). Not called once the connection is
+  // closing. Default: nothing to send.
+  virtual Result<Bytes> on_wake() { return Bytes{}; }
+  // Asked when the connection opens and after every on_bytes() and on_wake(): call on_wake() after
+  // this delay (for example a request time-out), or std::nullopt for no wake-up. Each answer
+  // replaces the previous one, so std::nullopt cancels a pending wake-up and a delay postpones
+  // it. Default: never.
+  virtual std::optional<Millis> wake_after() const { return std::nullopt; }
+  // Called exactly once when the connection ends for any reason (peer close, idle time-out, error,
+  // handler close, server stop), after the socket is closed and before the handler is destroyed.
+  // Nothing is sent any more. Default: nothing.
+  virtual void on_closed() {}
 };
 
 struct PeerInfo {
@@ -57,20 +79,37 @@ struct TcpServerLimits {
   // is well under 1 MiB, so 4 MiB means the peer is not draining.
   static constexpr std::size_t kDefaultMaxBufferedBytes = 4u << 20;
 
+  // Open connections at once; a head end holding its meters' sessions sets tens of thousands
+  // (mind the process's file-descriptor limit, RLIMIT_NOFILE). Connections over it are refused
+  // ("max-connections").
   std::size_t max_connections = kDefaultMaxConnections;
+  // A peer that sends nothing for this long is disconnected (whatever the server sends it).
   Millis idle_timeout = kDefaultIdleTimeout;
   std::size_t max_buffered_bytes = kDefaultMaxBufferedBytes;
+  // New connections per second, enforced as a token bucket of accept_burst tokens refilled at
+  // this rate; connections over it are accepted and closed at once ("rate-limit"). It bounds the
+  // cost of a reconnect storm or a connection flood. 0 = unlimited.
+  double max_accepts_per_second = 0;
+  // The bucket's size: how many connections may arrive at once after a quiet spell. 0 = one
+  // second's worth (max_accepts_per_second rounded up, at least 1).
+  std::size_t accept_burst = 0;
 };
 
 struct TcpServerOptions {
   std::string bind_address = "0.0.0.0";
   std::uint16_t port = 4059;  // 0 picks an ephemeral port; read it back with port()
   TcpServerLimits limits;
+  // Called on the I/O thread for every refused connection, after its socket is closed, with
+  // reason "rate-limit", "max-connections" or "handler-refused" (the factory returned nullptr),
+  // so that the head end can audit. Must be quick and must not call stop(). May be empty.
+  std::function<void(const PeerInfo&, std::string_view reason)> on_refused = nullptr;
 };
 
 struct TcpServerStats {
   std::uint64_t accepted = 0;
-  std::uint64_t refused = 0;  // over max_connections, or the factory returned nullptr
+  std::uint64_t refused = 0;        // over max_connections, or the factory returned nullptr
+  std::uint64_t refused_rate = 0;   // over max_accepts_per_second (not counted in `refused`)
+  std::uint64_t accept_errors = 0;  // accept() failed (EMFILE, ...); the server retries
   std::uint64_t active = 0;
   std::uint64_t closed_idle = 0;   // idle timeout
   std::uint64_t closed_error = 0;  // handler error, I/O error or buffer limit
@@ -93,6 +132,11 @@ class DlmsTcpServer {
   // The bound port (the ephemeral one when options.port was 0). 0 before start().
   std::uint16_t port() const;
   TcpServerStats stats() const;
+  // Asks the handler of connection `connection_id` (PeerInfo::connection_id) to speak: on the I/O
+  // thread, calls its on_wake() and sends what it returns. Returns at once. Ignored when no such
+  // connection is open (any more), or it is closing. Callable from handlers too (it never calls
+  // on_wake() re-entrantly).
+  void wake(std::uint64_t connection_id);
 
  private:
   class Impl;

@@ -3,9 +3,22 @@
 
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <cstdio>
+#include <mutex>
+#include <optional>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "net/tcp_stream.h"
 
@@ -173,6 +186,423 @@ TEST(DlmsTcpServer, BindFailureIsIoError) {
   auto st = second.start();
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error().code, Errc::kIo);
+}
+
+// What ProbeHandlers saw, shared with the test thread.
+struct Probe {
+  std::mutex mu;
+  std::vector<std::uint64_t> ids;          // connection ids, in accept order
+  std::vector<std::string> refusals;       // on_refused reasons
+  std::atomic<int> wakes{0};               // on_wake() calls
+  std::atomic<int> closed{0};              // on_closed() calls
+  std::atomic<int> destroyed{0};           // handlers destroyed
+  std::atomic<int> destroyed_unclosed{0};  // ... without exactly one on_closed() before
+
+  std::vector<std::uint64_t> id_list() {
+    std::lock_guard lock(mu);
+    return ids;
+  }
+  std::vector<std::string> refusal_list() {
+    std::lock_guard lock(mu);
+    return refusals;
+  }
+};
+
+// "wake" plus the connection id in six digits: what a ProbeHandler's on_wake() sends.
+std::string wake_text(std::uint64_t id) {
+  char text[16];
+  std::snprintf(text, sizeof text, "wake%06llu", static_cast<unsigned long long>(id));
+  return text;
+}
+constexpr std::size_t kWakeTextSize = 10;
+
+// Echoes like EchoHandler ("bye", "bad"), and: "arm" asks for a wake-up in 100 ms, "disarm"
+// cancels it, "wake-close" / "wake-bad" make the next on_wake() ask to close / fail. on_wake()
+// sends wake_text(id) and asks for no further wake-up.
+class ProbeHandler : public StreamHandler {
+ public:
+  ProbeHandler(Probe& probe, std::uint64_t id) : probe_(probe), id_(id) {}
+  ~ProbeHandler() override {
+    if (closed_calls_ != 1) ++probe_.destroyed_unclosed;
+    ++probe_.destroyed;
+  }
+
+  Result<Bytes> on_bytes(ByteView data) override {
+    std::string text(data.begin(), data.end());
+    if (text == "bad") return Error(Errc::kMalformed, "garbage");
+    if (text == "bye") {
+      close_ = true;
+      return bytes_of("ok");
+    }
+    if (text == "arm") wake_after_ = Millis(100);
+    if (text == "disarm") wake_after_.reset();
+    if (text == "wake-close") close_on_wake_ = true;
+    if (text == "wake-bad") fail_on_wake_ = true;
+    return Bytes(data.begin(), data.end());
+  }
+  bool wants_close() const override { return close_; }
+  Result<Bytes> on_wake() override {
+    ++probe_.wakes;
+    wake_after_.reset();
+    if (fail_on_wake_) return Error(Errc::kInternal, "wake failed");
+    if (close_on_wake_) close_ = true;
+    return bytes_of(wake_text(id_));
+  }
+  std::optional<Millis> wake_after() const override { return wake_after_; }
+  void on_closed() override {
+    ++closed_calls_;
+    ++probe_.closed;
+  }
+
+ private:
+  Probe& probe_;
+  std::uint64_t id_;
+  bool close_ = false;
+  bool close_on_wake_ = false;
+  bool fail_on_wake_ = false;
+  std::optional<Millis> wake_after_;
+  int closed_calls_ = 0;
+};
+
+HandlerFactory probe_factory(Probe& probe) {
+  return [&probe](const PeerInfo& peer) {
+    {
+      std::lock_guard lock(probe.mu);
+      probe.ids.push_back(peer.connection_id);
+    }
+    return std::make_unique<ProbeHandler>(probe, peer.connection_id);
+  };
+}
+
+TcpServerOptions audited(Probe& probe, TcpServerLimits limits = {}) {
+  TcpServerOptions o = loopback(limits);
+  o.on_refused = [&probe](const PeerInfo&, std::string_view reason) {
+    std::lock_guard lock(probe.mu);
+    probe.refusals.emplace_back(reason);
+  };
+  return o;
+}
+
+// Connects and waits until the server has made the handler; returns its connection id (0 when
+// either failed).
+std::uint64_t connect_probe(TcpStream& s, DlmsTcpServer& server, Probe& probe) {
+  const std::size_t before = probe.id_list().size();
+  if (!s.connect("127.0.0.1", server.port(), kIoTimeout).ok()) return 0;
+  if (!eventually([&] { return probe.id_list().size() == before + 1; })) return 0;
+  return probe.id_list().back();
+}
+
+// The peer sees nothing but the end of the stream.
+void expect_closed_by_server(TcpStream& s) {
+  Bytes sink;
+  auto st = s.read_some(sink, 64, kIoTimeout);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, Errc::kClosed);
+  EXPECT_TRUE(sink.empty());
+}
+
+TEST(DlmsTcpServer, WakeSendsOnIdleConnectionAndIgnoresClosedIds) {
+  Probe probe;
+  DlmsTcpServer server(loopback(), probe_factory(probe));
+  ASSERT_TRUE(server.start().ok());
+  TcpStream s;
+  const std::uint64_t id = connect_probe(s, server, probe);
+  ASSERT_NE(id, 0u);
+
+  server.wake(id);  // the peer has said nothing: the server speaks first
+  auto got = read_n(s, kWakeTextSize);
+  ASSERT_TRUE(got.ok()) << got.error().describe();
+  EXPECT_EQ(*got, bytes_of(wake_text(id)));
+  EXPECT_EQ(probe.wakes.load(), 1);
+
+  server.wake(id + 1000);  // no such connection: nothing happens, nothing reaches this one
+  ASSERT_TRUE(s.write_all(bytes_of("x"), kIoTimeout).ok());
+  got = read_n(s, 1);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(*got, bytes_of("x"));
+  EXPECT_EQ(probe.wakes.load(), 1);
+
+  s.close();
+  ASSERT_TRUE(eventually([&] { return server.stats().closed_by_peer == 1; }));
+  server.wake(id);  // closed now: ignored
+  std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(probe.wakes.load(), 1);
+  EXPECT_EQ(server.stats().closed_error, 0u);
+}
+
+TEST(DlmsTcpServer, WakeFindsItsConnectionAmongMany) {
+  TcpServerLimits limits;
+  limits.max_connections = 20'000;
+  Probe probe;
+  DlmsTcpServer server(loopback(limits), probe_factory(probe));
+  ASSERT_TRUE(server.start().ok());
+  constexpr int kConnections = 100;
+  std::vector<TcpStream> streams(kConnections);
+  std::vector<std::uint64_t> ids;
+  for (auto& s : streams) {
+    ids.push_back(connect_probe(s, server, probe));
+    ASSERT_NE(ids.back(), 0u);
+  }
+  EXPECT_EQ(server.stats().active, static_cast<std::uint64_t>(kConnections));
+  for (int i = kConnections - 1; i >= 0; --i) server.wake(ids[i]);
+  for (int i = 0; i < kConnections; ++i) {
+    auto got = read_n(streams[i], kWakeTextSize);
+    ASSERT_TRUE(got.ok()) << "connection " << ids[i] << ": " << got.error().describe();
+    EXPECT_EQ(*got, bytes_of(wake_text(ids[i])));
+  }
+  EXPECT_EQ(probe.wakes.load(), kConnections);
+}
+
+TEST(DlmsTcpServer, WakeHonoursWantsCloseAndErrors) {
+  Probe probe;
+  DlmsTcpServer server(loopback(), probe_factory(probe));
+  ASSERT_TRUE(server.start().ok());
+  TcpStream closing, failing;
+  const std::uint64_t closing_id = connect_probe(closing, server, probe);
+  const std::uint64_t failing_id = connect_probe(failing, server, probe);
+  ASSERT_NE(closing_id, 0u);
+  ASSERT_NE(failing_id, 0u);
+  ASSERT_TRUE(closing.write_all(bytes_of("wake-close"), kIoTimeout).ok());
+  ASSERT_TRUE(read_n(closing, 10).ok());
+  ASSERT_TRUE(failing.write_all(bytes_of("wake-bad"), kIoTimeout).ok());
+  ASSERT_TRUE(read_n(failing, 8).ok());
+
+  server.wake(closing_id);  // sends, then closes as the handler asked
+  auto got = read_n(closing, kWakeTextSize);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(*got, bytes_of(wake_text(closing_id)));
+  expect_closed_by_server(closing);
+  EXPECT_TRUE(eventually([&] { return server.stats().closed_by_handler == 1; }));
+
+  server.wake(failing_id);  // on_wake() fails: closed without a word
+  expect_closed_by_server(failing);
+  EXPECT_TRUE(eventually([&] { return server.stats().closed_error == 1; }));
+  EXPECT_TRUE(eventually([&] { return probe.closed.load() == 2; }));
+}
+
+TEST(DlmsTcpServer, OnClosedCalledOnceWhenPeerCloses) {
+  Probe probe;
+  DlmsTcpServer server(loopback(), probe_factory(probe));
+  ASSERT_TRUE(server.start().ok());
+  TcpStream s;
+  ASSERT_NE(connect_probe(s, server, probe), 0u);
+  ASSERT_TRUE(s.write_all(bytes_of("x"), kIoTimeout).ok());
+  ASSERT_TRUE(read_n(s, 1).ok());
+  EXPECT_EQ(probe.closed.load(), 0);
+  s.close();
+  ASSERT_TRUE(eventually([&] { return probe.destroyed.load() == 1; }));
+  EXPECT_EQ(probe.closed.load(), 1);
+  EXPECT_EQ(probe.destroyed_unclosed.load(), 0);
+  EXPECT_EQ(server.stats().closed_by_peer, 1u);
+  server.stop();
+  EXPECT_EQ(probe.closed.load(), 1);  // not again at stop
+}
+
+TEST(DlmsTcpServer, OnClosedCalledOnceForEveryConnectionAtStop) {
+  Probe probe;
+  DlmsTcpServer server(loopback(), probe_factory(probe));
+  ASSERT_TRUE(server.start().ok());
+  TcpStream a, b, c;
+  ASSERT_NE(connect_probe(a, server, probe), 0u);
+  ASSERT_NE(connect_probe(b, server, probe), 0u);
+  ASSERT_NE(connect_probe(c, server, probe), 0u);
+  ASSERT_TRUE(c.write_all(bytes_of("bye"), kIoTimeout).ok());  // one ends before the stop
+  ASSERT_TRUE(eventually([&] { return probe.closed.load() == 1; }));
+  server.stop();
+  EXPECT_EQ(probe.closed.load(), 3);
+  EXPECT_TRUE(eventually([&] { return probe.destroyed.load() == 3; }));
+  EXPECT_EQ(probe.destroyed_unclosed.load(), 0);
+  expect_closed_by_server(a);
+  expect_closed_by_server(b);
+}
+
+TEST(DlmsTcpServer, WakeAfterCallsOnWakeAfterTheDelay) {
+  Probe probe;
+  DlmsTcpServer server(loopback(), probe_factory(probe));
+  ASSERT_TRUE(server.start().ok());
+  TcpStream s;
+  const std::uint64_t id = connect_probe(s, server, probe);
+  ASSERT_NE(id, 0u);
+  const auto t0 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(s.write_all(bytes_of("arm"), kIoTimeout).ok());  // wake_after() = 100 ms
+  auto got = read_n(s, 3);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(*got, bytes_of("arm"));
+  got = read_n(s, kWakeTextSize);
+  ASSERT_TRUE(got.ok()) << got.error().describe();
+  EXPECT_EQ(*got, bytes_of(wake_text(id)));
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, 95ms);
+  EXPECT_EQ(probe.wakes.load(), 1);
+  std::this_thread::sleep_for(250ms);  // on_wake() asked for no further wake-up
+  EXPECT_EQ(probe.wakes.load(), 1);
+  EXPECT_EQ(server.stats().active, 1u);
+}
+
+TEST(DlmsTcpServer, WakeAfterNulloptCancelsThePendingWake) {
+  Probe probe;
+  DlmsTcpServer server(loopback(), probe_factory(probe));
+  ASSERT_TRUE(server.start().ok());
+  TcpStream s;
+  ASSERT_NE(connect_probe(s, server, probe), 0u);
+  ASSERT_TRUE(s.write_all(bytes_of("arm"), kIoTimeout).ok());
+  ASSERT_TRUE(read_n(s, 3).ok());
+  ASSERT_TRUE(s.write_all(bytes_of("disarm"), kIoTimeout).ok());
+  ASSERT_TRUE(read_n(s, 6).ok());
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(probe.wakes.load(), 0);
+  ASSERT_TRUE(s.write_all(bytes_of("y"), kIoTimeout).ok());  // nothing else was sent meanwhile
+  auto got = read_n(s, 1);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(*got, bytes_of("y"));
+}
+
+TEST(DlmsTcpServer, RateLimitRefusesBeyondBurst) {
+  TcpServerLimits limits;
+  limits.max_accepts_per_second = 0.01;  // no token comes back during the test
+  limits.accept_burst = 2;
+  Probe probe;
+  DlmsTcpServer server(audited(probe, limits), probe_factory(probe));
+  ASSERT_TRUE(server.start().ok());
+  TcpStream first, second, third;
+  ASSERT_NE(connect_probe(first, server, probe), 0u);
+  ASSERT_NE(connect_probe(second, server, probe), 0u);
+  ASSERT_TRUE(third.connect("127.0.0.1", server.port(), kIoTimeout).ok());  // kernel accepts
+  expect_closed_by_server(third);
+  // on_refused runs after the socket is closed: wait for it, not only for the counter.
+  ASSERT_TRUE(eventually([&] { return probe.refusal_list().size() == 1; }));
+  EXPECT_EQ(probe.refusal_list(), std::vector<std::string>{"rate-limit"});
+  EXPECT_EQ(server.stats().refused_rate, 1u);
+  const TcpServerStats stats = server.stats();
+  EXPECT_EQ(stats.accepted, 2u);
+  EXPECT_EQ(stats.refused, 0u);
+  EXPECT_EQ(probe.id_list().size(), 2u);  // the factory was not asked
+  // The connections accepted earlier keep working.
+  ASSERT_TRUE(first.write_all(bytes_of("x"), kIoTimeout).ok());
+  auto got = read_n(first, 1);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(*got, bytes_of("x"));
+  ASSERT_TRUE(second.write_all(bytes_of("y"), kIoTimeout).ok());
+  got = read_n(second, 1);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(*got, bytes_of("y"));
+}
+
+TEST(DlmsTcpServer, RateLimitBucketRefills) {
+  TcpServerLimits limits;
+  limits.max_accepts_per_second = 2;  // a token every 500 ms
+  limits.accept_burst = 1;
+  Probe probe;
+  DlmsTcpServer server(audited(probe, limits), probe_factory(probe));
+  ASSERT_TRUE(server.start().ok());
+  TcpStream first, second, third;
+  ASSERT_NE(connect_probe(first, server, probe), 0u);
+  ASSERT_TRUE(second.connect("127.0.0.1", server.port(), kIoTimeout).ok());
+  expect_closed_by_server(second);
+  std::this_thread::sleep_for(600ms);
+  ASSERT_NE(connect_probe(third, server, probe), 0u);
+  ASSERT_TRUE(third.write_all(bytes_of("z"), kIoTimeout).ok());
+  EXPECT_TRUE(read_n(third, 1).ok());
+  EXPECT_EQ(server.stats().refused_rate, 1u);
+  EXPECT_EQ(server.stats().accepted, 2u);
+}
+
+TEST(DlmsTcpServer, RefusalReasonsForMaxConnectionsAndFactory) {
+  TcpServerLimits limits;
+  limits.max_connections = 1;
+  Probe probe;
+  DlmsTcpServer server(audited(probe, limits), probe_factory(probe));
+  ASSERT_TRUE(server.start().ok());
+  TcpStream first, second;
+  ASSERT_NE(connect_probe(first, server, probe), 0u);
+  ASSERT_TRUE(second.connect("127.0.0.1", server.port(), kIoTimeout).ok());
+  expect_closed_by_server(second);
+  ASSERT_TRUE(eventually([&] { return probe.refusal_list().size() == 1; }));
+  EXPECT_EQ(probe.refusal_list(), std::vector<std::string>{"max-connections"});
+  EXPECT_EQ(server.stats().refused, 1u);
+  EXPECT_EQ(server.stats().refused_rate, 0u);
+
+  Probe refusing_probe;
+  DlmsTcpServer refusing(audited(refusing_probe), [](const PeerInfo&) { return nullptr; });
+  ASSERT_TRUE(refusing.start().ok());
+  TcpStream s;
+  ASSERT_TRUE(s.connect("127.0.0.1", refusing.port(), kIoTimeout).ok());
+  expect_closed_by_server(s);
+  ASSERT_TRUE(eventually([&] { return refusing_probe.refusal_list().size() == 1; }));
+  EXPECT_EQ(refusing_probe.refusal_list(), std::vector<std::string>{"handler-refused"});
+  EXPECT_EQ(refusing.stats().refused, 1u);
+}
+
+// Lowers this process's descriptor limit and uses up every descriptor; undoes both when destroyed.
+class DescriptorExhaustion {
+ public:
+  DescriptorExhaustion() {
+    ::getrlimit(RLIMIT_NOFILE, &saved_);
+    rlimit low = saved_;
+    if (low.rlim_cur > 512) low.rlim_cur = 512;
+    ::setrlimit(RLIMIT_NOFILE, &low);
+    for (;;) {
+      const int fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+      if (fd < 0) {
+        exhausted_ = errno == EMFILE;
+        break;
+      }
+      fds_.push_back(fd);
+    }
+  }
+  ~DescriptorExhaustion() { release(); }
+  // Frees one descriptor (for the test's own socket).
+  void free_one() {
+    ::close(fds_.back());
+    fds_.pop_back();
+  }
+  void release() {
+    for (int fd : fds_) ::close(fd);
+    fds_.clear();
+    ::setrlimit(RLIMIT_NOFILE, &saved_);
+  }
+  // True when opening failed for want of descriptors (not for another reason).
+  bool exhausted() const { return exhausted_ && !fds_.empty(); }
+
+ private:
+  rlimit saved_{};
+  std::vector<int> fds_;
+  bool exhausted_ = false;
+};
+
+TEST(DlmsTcpServer, AcceptErrorsBackOffAndAcceptingResumes) {
+  Probe probe;
+  DlmsTcpServer server(loopback(), probe_factory(probe));
+  ASSERT_TRUE(server.start().ok());
+  int client = -1;
+  {
+    DescriptorExhaustion exhaustion;
+    ASSERT_TRUE(exhaustion.exhausted());
+    exhaustion.free_one();
+    client = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);  // the last free descriptor
+    ASSERT_GE(client, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(server.port());
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    // The kernel completes the handshake; the server's accept() fails with EMFILE.
+    ASSERT_EQ(::connect(client, reinterpret_cast<const sockaddr*>(&addr), sizeof addr), 0);
+    ASSERT_TRUE(eventually([&] { return server.stats().accept_errors >= 1; }));
+    std::this_thread::sleep_for(350ms);
+    // Retried about every 100 ms, not in a busy loop; nothing accepted meanwhile.
+    EXPECT_LE(server.stats().accept_errors, 8u);
+    EXPECT_EQ(server.stats().accepted, 0u);
+  }  // descriptors free again
+  ASSERT_TRUE(eventually([&] { return server.stats().accepted == 1; }));
+  timeval tv{2, 0};
+  ::setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ASSERT_EQ(::send(client, "x", 1, 0), 1);
+  char c = 0;
+  EXPECT_EQ(::recv(client, &c, 1, 0), 1);
+  EXPECT_EQ(c, 'x');
+  ::close(client);
+  // And it keeps accepting.
+  TcpStream s;
+  ASSERT_NE(connect_probe(s, server, probe), 0u);
 }
 
 TEST(TcpStream, ConnectionRefusedIsIoError) {

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -67,6 +68,51 @@ constexpr Migration kMigrations[] = {
      "  source INTEGER NOT NULL,"
      "  PRIMARY KEY (meter_id, start_ms)) WITHOUT ROWID;"
      "CREATE INDEX intervals_by_start ON intervals (start_ms);"},
+    {3, "head-end state",
+     "CREATE TABLE meter_comm ("
+     "  meter_id INTEGER PRIMARY KEY REFERENCES meters(id),"
+     "  push_ic INTEGER NOT NULL,"
+     "  client_ic INTEGER NOT NULL,"
+     "  last_contact_ms INTEGER NOT NULL,"
+     "  active_sim INTEGER NOT NULL,"
+     "  peer_address TEXT NOT NULL,"
+     "  esw BLOB NOT NULL CHECK (length(esw) = 16));"
+     // AUTOINCREMENT: ids are never reused, even after old rows are deleted, so an id is a safe
+     // subscription cursor.
+     "CREATE TABLE alerts ("
+     "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+     "  meter_id INTEGER NOT NULL,"  // 0 = no registered meter; others are checked on insert
+     "  at_ms INTEGER NOT NULL,"
+     "  received_ms INTEGER NOT NULL,"
+     "  kind TEXT NOT NULL,"
+     "  name TEXT NOT NULL,"
+     "  active INTEGER NOT NULL,"
+     "  detail TEXT NOT NULL);"
+     "CREATE UNIQUE INDEX alerts_identity ON alerts (meter_id, at_ms, kind, name, active);"
+     "CREATE TABLE audit ("
+     "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+     "  at_ms INTEGER NOT NULL,"
+     "  actor TEXT NOT NULL,"
+     "  action TEXT NOT NULL,"
+     "  subject TEXT NOT NULL,"
+     "  detail TEXT NOT NULL);"
+     "CREATE TABLE commands ("
+     "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+     "  meter_id INTEGER NOT NULL REFERENCES meters(id),"
+     "  kind INTEGER NOT NULL,"
+     "  argument TEXT NOT NULL,"
+     "  idempotency_key TEXT NOT NULL UNIQUE,"
+     "  requested_by TEXT NOT NULL,"
+     "  reason TEXT NOT NULL,"
+     "  created_ms INTEGER NOT NULL,"
+     "  deadline_ms INTEGER NOT NULL,"
+     "  next_attempt_ms INTEGER NOT NULL,"
+     "  attempts INTEGER NOT NULL,"
+     "  state INTEGER NOT NULL,"
+     "  result TEXT NOT NULL,"
+     "  finished_ms INTEGER NOT NULL);"
+     "CREATE INDEX commands_due ON commands (state, next_attempt_ms);"
+     "CREATE INDEX commands_by_meter ON commands (meter_id, state);"},
 };
 
 constexpr int kLatestVersion = kMigrations[std::size(kMigrations) - 1].version;
@@ -74,6 +120,14 @@ constexpr int kLatestVersion = kMigrations[std::size(kMigrations) - 1].version;
 constexpr const char* kMeterColumns =
     "id, serial, kind, manufacturer, system_title, category, sanctioned_load_w, feeder, dt, "
     "consumer_id, sim_operator1, sim_operator2, static_ip";
+constexpr const char* kCommColumns =
+    "meter_id, push_ic, client_ic, last_contact_ms, active_sim, peer_address, esw";
+constexpr const char* kAlertColumns =
+    "id, meter_id, at_ms, received_ms, kind, name, active, detail";
+constexpr const char* kAuditColumns = "id, at_ms, actor, action, subject, detail";
+constexpr const char* kCommandColumns =
+    "id, meter_id, kind, argument, idempotency_key, requested_by, reason, created_ms, "
+    "deadline_ms, next_attempt_ms, attempts, state, result, finished_ms";
 
 // ---------------------------------------------------------------------------------------------
 // Secrets at rest: AES-256-GCM, random 96-bit nonce per row, serial as associated data.
@@ -404,6 +458,121 @@ Status check_range(UtcTime from, UtcTime to) {
   return ok_status();
 }
 
+// ---------------------------------------------------------------------------------------------
+// Validation of head-end state, before any lock is taken.
+
+Status check_count(std::size_t n, std::string_view what) {
+  if (n > kMaxBatch) {
+    return Error(Errc::kLimitExceeded, "batch of " + std::to_string(n) + " " + std::string(what) +
+                                           " exceeds " + std::to_string(kMaxBatch));
+  }
+  return ok_status();
+}
+
+Status check_page(std::size_t limit, std::string_view what) {
+  if (limit > kMaxPage) {
+    return Error(Errc::kLimitExceeded, "page of " + std::to_string(limit) + " " +
+                                           std::string(what) + " exceeds " +
+                                           std::to_string(kMaxPage));
+  }
+  return ok_status();
+}
+
+Status check_text(const std::string& value, std::size_t max, std::string_view what) {
+  if (value.size() > max) {
+    return Error(Errc::kInvalidArgument,
+                 std::string(what) + " exceeds " + std::to_string(max) + " characters");
+  }
+  return ok_status();
+}
+
+Status validate_intervals(std::span<const IntervalReading> rows) {
+  VIDYUT_CHECK(check_count(rows.size(), "intervals"));
+  for (const auto& r : rows) {
+    if (r.period_s < kMinPeriodS || r.period_s > kMaxPeriodS) {
+      return Error(Errc::kInvalidArgument,
+                   "interval period " + std::to_string(r.period_s) + " s is out of range");
+    }
+    if (r.source != IntervalReading::Source::kPush && r.source != IntervalReading::Source::kRead)
+      return Error(Errc::kInvalidArgument, "interval source is unknown");
+  }
+  return ok_status();
+}
+
+bool valid_command_kind(CommandKind k) { return k <= CommandKind::kPing; }
+bool valid_command_state(CommandState s) { return s <= CommandState::kCancelled; }
+
+// The name of a command kind in audit records and logs.
+std::string_view command_kind_name(CommandKind k) {
+  switch (k) {
+    case CommandKind::kConnect:
+      return "connect";
+    case CommandKind::kDisconnect:
+      return "disconnect";
+    case CommandKind::kRead:
+      return "read";
+    case CommandKind::kClockSet:
+      return "clock-set";
+    case CommandKind::kLoadLimit:
+      return "load-limit";
+    case CommandKind::kPaymentMode:
+      return "payment-mode";
+    case CommandKind::kPing:
+      return "ping";
+  }
+  return "unknown";
+}
+
+Status validate_batch(const WriteBatch& b) {
+  VIDYUT_CHECK(validate_intervals(b.intervals));
+  VIDYUT_CHECK(check_count(b.alerts.size(), "alerts"));
+  VIDYUT_CHECK(check_count(b.comm.size(), "comm rows"));
+  VIDYUT_CHECK(check_count(b.audit.size(), "audit records"));
+  VIDYUT_CHECK(check_count(b.command_updates.size(), "command updates"));
+  for (const Alert& a : b.alerts) {
+    VIDYUT_CHECK(check_text(a.kind, kMaxFieldLength, "alert kind"));
+    VIDYUT_CHECK(check_text(a.name, kMaxFieldLength, "alert name"));
+    VIDYUT_CHECK(check_text(a.detail, kMaxDetailLength, "alert detail"));
+  }
+  for (const MeterComm& c : b.comm) {
+    VIDYUT_CHECK(check_text(c.peer_address, kMaxFieldLength, "peer address"));
+    if (c.active_sim > 2) {
+      return Error(Errc::kInvalidArgument,
+                   "active SIM " + std::to_string(c.active_sim) + " is not 0, 1 or 2");
+    }
+  }
+  for (const AuditRecord& r : b.audit) {
+    VIDYUT_CHECK(check_text(r.actor, kMaxFieldLength, "audit actor"));
+    VIDYUT_CHECK(check_text(r.action, kMaxFieldLength, "audit action"));
+    VIDYUT_CHECK(check_text(r.subject, kMaxFieldLength, "audit subject"));
+    VIDYUT_CHECK(check_text(r.detail, kMaxDetailLength, "audit detail"));
+  }
+  for (const Command& c : b.command_updates) {
+    if (!valid_command_state(c.state)) {
+      return Error(Errc::kInvalidArgument, "command " + std::to_string(c.id) + ": state " +
+                                               std::to_string(static_cast<int>(c.state)) +
+                                               " is unknown");
+    }
+    VIDYUT_CHECK(check_text(c.result, kMaxDetailLength, "command result"));
+  }
+  return ok_status();
+}
+
+Status validate_new_command(const Command& c) {
+  if (c.idempotency_key.empty()) {
+    return Error(Errc::kInvalidArgument, "command idempotency key is empty");
+  }
+  VIDYUT_CHECK(check_text(c.idempotency_key, kMaxFieldLength, "command idempotency key"));
+  if (!valid_command_kind(c.kind)) {
+    return Error(Errc::kInvalidArgument,
+                 "command kind " + std::to_string(static_cast<int>(c.kind)) + " is unknown");
+  }
+  VIDYUT_CHECK(check_text(c.argument, kMaxFieldLength, "command argument"));
+  VIDYUT_CHECK(check_text(c.requested_by, kMaxFieldLength, "command requested_by"));
+  VIDYUT_CHECK(check_text(c.reason, kMaxFieldLength, "command reason"));
+  return ok_status();
+}
+
 struct DbHandle {
   sqlite3* db = nullptr;
   ~DbHandle() { sqlite3_close_v2(db); }
@@ -527,30 +696,12 @@ class SqliteStore final : public Store {
     return static_cast<std::size_t>(*row ? u.i64(0) : 0);
   }
 
+  // The intervals part of write(), without copying the rows into a batch.
   Result<PutResult> put_intervals(std::span<const IntervalReading> rows) override {
-    if (rows.size() > kMaxBatch) {
-      return Error(Errc::kLimitExceeded, "batch of " + std::to_string(rows.size()) +
-                                             " intervals exceeds " + std::to_string(kMaxBatch));
-    }
-    for (const auto& r : rows) {
-      if (r.period_s < kMinPeriodS || r.period_s > kMaxPeriodS) {
-        return Error(Errc::kInvalidArgument,
-                     "interval period " + std::to_string(r.period_s) + " s is out of range");
-      }
-      if (r.source != IntervalReading::Source::kPush && r.source != IntervalReading::Source::kRead)
-        return Error(Errc::kInvalidArgument, "interval source is unknown");
-    }
+    VIDYUT_CHECK(validate_intervals(rows));
     std::lock_guard lock(mu_);
-    VIDYUT_CHECK(begin());
     PutResult res;
-    for (const auto& r : rows) {
-      auto st = put_one(r, res);
-      if (!st.ok()) {
-        rollback();
-        return st.error();
-      }
-    }
-    VIDYUT_CHECK(commit());
+    VIDYUT_CHECK(in_transaction([&] { return put_rows(rows, res); }));
     return res;
   }
 
@@ -616,6 +767,140 @@ class SqliteStore final : public Store {
     return static_cast<std::uint64_t>(*row ? u.i64(0) : 0);
   }
 
+  // ---- Head-end state ----
+
+  Result<WriteResult> write(const WriteBatch& batch) override {
+    VIDYUT_CHECK(validate_batch(batch));
+    std::lock_guard lock(mu_);
+    WriteResult res;
+    VIDYUT_CHECK(in_transaction([&] { return write_locked(batch, res); }));
+    return res;
+  }
+
+  Result<std::vector<MeterComm>> all_comm() override {
+    std::lock_guard lock(mu_);
+    Use u(all_comm_);
+    std::vector<MeterComm> out;
+    while (true) {
+      VIDYUT_TRY(row, u.step());
+      if (!*row) break;
+      VIDYUT_TRY(c, comm_from_row(u));
+      out.push_back(std::move(*c));
+    }
+    return out;
+  }
+
+  Result<std::optional<MeterComm>> comm(std::int64_t meter_id) override {
+    std::lock_guard lock(mu_);
+    Use u(comm_by_id_);
+    u.bind(meter_id);
+    VIDYUT_TRY(row, u.step());
+    if (!*row) return std::optional<MeterComm>();
+    VIDYUT_TRY(c, comm_from_row(u));
+    return std::optional<MeterComm>(std::move(*c));
+  }
+
+  Result<std::vector<Alert>> alerts_after(std::int64_t after_id, std::size_t limit) override {
+    VIDYUT_CHECK(check_page(limit, "alerts"));
+    std::lock_guard lock(mu_);
+    Use u(alerts_after_);
+    u.bind(after_id).bind(static_cast<std::int64_t>(limit));
+    std::vector<Alert> out;
+    while (true) {
+      VIDYUT_TRY(row, u.step());
+      if (!*row) break;
+      Alert a;
+      a.id = u.i64(0);
+      a.meter_id = u.i64(1);
+      a.at = from_ms(u.i64(2));
+      a.received = from_ms(u.i64(3));
+      a.kind = u.text(4);
+      a.name = u.text(5);
+      a.active = u.i64(6) != 0;
+      a.detail = u.text(7);
+      out.push_back(std::move(a));
+    }
+    return out;
+  }
+
+  Result<std::vector<AuditRecord>> audit_after(std::int64_t after_id, std::size_t limit) override {
+    VIDYUT_CHECK(check_page(limit, "audit records"));
+    std::lock_guard lock(mu_);
+    Use u(audit_after_);
+    u.bind(after_id).bind(static_cast<std::int64_t>(limit));
+    std::vector<AuditRecord> out;
+    while (true) {
+      VIDYUT_TRY(row, u.step());
+      if (!*row) break;
+      AuditRecord r;
+      r.id = u.i64(0);
+      r.at = from_ms(u.i64(1));
+      r.actor = u.text(2);
+      r.action = u.text(3);
+      r.subject = u.text(4);
+      r.detail = u.text(5);
+      out.push_back(std::move(r));
+    }
+    return out;
+  }
+
+  Result<Command> enqueue_command(const Command& cmd) override {
+    VIDYUT_CHECK(validate_new_command(cmd));
+    std::lock_guard lock(mu_);
+    Command out;
+    VIDYUT_CHECK(in_transaction([&] { return enqueue_locked(cmd, out); }));
+    return out;
+  }
+
+  Result<std::optional<Command>> command(std::int64_t id) override {
+    std::lock_guard lock(mu_);
+    return command_by_id_locked(id);
+  }
+
+  Result<std::vector<Command>> due_commands(UtcTime now, std::size_t limit) override {
+    VIDYUT_CHECK(check_page(limit, "commands"));
+    std::lock_guard lock(mu_);
+    Use u(due_);
+    u.bind(static_cast<std::int64_t>(CommandState::kPending))
+        .bind(to_ms(now))
+        .bind(static_cast<std::int64_t>(limit));
+    return read_commands(u);
+  }
+
+  Result<std::vector<Command>> pending_commands(std::int64_t meter_id) override {
+    std::lock_guard lock(mu_);
+    VIDYUT_CHECK(require_meter(meter_id));
+    Use u(pending_by_meter_);
+    u.bind(meter_id).bind(static_cast<std::int64_t>(CommandState::kPending));
+    return read_commands(u);
+  }
+
+  Result<std::vector<Command>> commands_after(std::int64_t after_id, std::size_t limit) override {
+    VIDYUT_CHECK(check_page(limit, "commands"));
+    std::lock_guard lock(mu_);
+    Use u(commands_after_);
+    u.bind(after_id).bind(static_cast<std::int64_t>(limit));
+    return read_commands(u);
+  }
+
+  Result<std::vector<MeterIntervalSummary>> interval_summary(UtcTime from, UtcTime to) override {
+    VIDYUT_CHECK(check_range(from, to));
+    std::lock_guard lock(mu_);
+    Use u(summary_);
+    u.bind(to_ms(from)).bind(to_ms(to));
+    std::vector<MeterIntervalSummary> out;
+    while (true) {
+      VIDYUT_TRY(row, u.step());
+      if (!*row) break;
+      MeterIntervalSummary m;
+      m.meter_id = u.i64(0);
+      m.count = static_cast<std::uint32_t>(u.i64(1));
+      m.import_wh = u.i64(2);
+      out.push_back(m);
+    }
+    return out;
+  }
+
   Status schema_check() override {
     std::lock_guard lock(mu_);
     {
@@ -633,7 +918,8 @@ class SqliteStore final : public Store {
       return Error(Errc::kUnsupported, "schema version " + std::to_string(*v) + ", expected " +
                                            std::to_string(kLatestVersion));
     }
-    for (const char* table : {"schema_migrations", "store_meta", "meters", "intervals"}) {
+    for (const char* table : {"schema_migrations", "store_meta", "meters", "intervals",
+                              "meter_comm", "alerts", "audit", "commands"}) {
       Stmt s;
       VIDYUT_CHECK(
           s.prepare(h_.db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?"));
@@ -778,6 +1064,54 @@ class SqliteStore final : public Store {
                                  "start_ms >= ? AND start_ms < ? ORDER BY start_ms"));
     VIDYUT_CHECK(
         count_.prepare(db, "SELECT COUNT(*) FROM intervals WHERE start_ms >= ? AND start_ms < ?"));
+    VIDYUT_CHECK(summary_.prepare(
+        db,
+        "SELECT meter_id, COUNT(*), SUM(import_wh) FROM intervals WHERE start_ms >= ? AND "
+        "start_ms < ? GROUP BY meter_id ORDER BY meter_id"));
+
+    const std::string comm_cols(kCommColumns);
+    VIDYUT_CHECK(upsert_comm_.prepare(
+        db, "INSERT INTO meter_comm (" + comm_cols +
+                ") VALUES (?,?,?,?,?,?,?) ON CONFLICT (meter_id) DO UPDATE SET "
+                "push_ic = excluded.push_ic, client_ic = excluded.client_ic, "
+                "last_contact_ms = excluded.last_contact_ms, active_sim = excluded.active_sim, "
+                "peer_address = excluded.peer_address, esw = excluded.esw"));
+    VIDYUT_CHECK(
+        all_comm_.prepare(db, "SELECT " + comm_cols + " FROM meter_comm ORDER BY meter_id"));
+    VIDYUT_CHECK(
+        comm_by_id_.prepare(db, "SELECT " + comm_cols + " FROM meter_comm WHERE meter_id = ?"));
+
+    VIDYUT_CHECK(insert_alert_.prepare(
+        db,
+        "INSERT INTO alerts (meter_id, at_ms, received_ms, kind, name, active, detail) VALUES "
+        "(?,?,?,?,?,?,?) ON CONFLICT (meter_id, at_ms, kind, name, active) DO NOTHING"));
+    VIDYUT_CHECK(alerts_after_.prepare(db, std::string("SELECT ") + kAlertColumns +
+                                               " FROM alerts WHERE id > ? ORDER BY id LIMIT ?"));
+    VIDYUT_CHECK(insert_audit_.prepare(
+        db, "INSERT INTO audit (at_ms, actor, action, subject, detail) VALUES (?,?,?,?,?)"));
+    VIDYUT_CHECK(audit_after_.prepare(db, std::string("SELECT ") + kAuditColumns +
+                                              " FROM audit WHERE id > ? ORDER BY id LIMIT ?"));
+
+    const std::string cmd_cols(kCommandColumns);
+    VIDYUT_CHECK(insert_command_.prepare(
+        db,
+        "INSERT INTO commands (meter_id, kind, argument, idempotency_key, requested_by, reason, "
+        "created_ms, deadline_ms, next_attempt_ms, attempts, state, result, finished_ms) VALUES "
+        "(?,?,?,?,?,?,?,?,?,0,?,'',0)"));
+    VIDYUT_CHECK(command_by_key_.prepare(
+        db, "SELECT " + cmd_cols + " FROM commands WHERE idempotency_key = ?"));
+    VIDYUT_CHECK(command_by_id_.prepare(db, "SELECT " + cmd_cols + " FROM commands WHERE id = ?"));
+    VIDYUT_CHECK(update_command_.prepare(
+        db,
+        "UPDATE commands SET state = ?, attempts = ?, next_attempt_ms = ?, result = ?, "
+        "finished_ms = ? WHERE id = ?"));
+    VIDYUT_CHECK(due_.prepare(db, "SELECT " + cmd_cols +
+                                      " FROM commands WHERE state = ? AND next_attempt_ms <= ? "
+                                      "ORDER BY next_attempt_ms, id LIMIT ?"));
+    VIDYUT_CHECK(pending_by_meter_.prepare(
+        db, "SELECT " + cmd_cols + " FROM commands WHERE meter_id = ? AND state = ? ORDER BY id"));
+    VIDYUT_CHECK(commands_after_.prepare(
+        db, "SELECT " + cmd_cols + " FROM commands WHERE id > ? ORDER BY id LIMIT ?"));
     return ok_status();
   }
 
@@ -789,6 +1123,17 @@ class SqliteStore final : public Store {
   Status begin() { return run(begin_); }
   Status commit() { return run(commit_); }
   void rollback() { (void)run(rollback_); }
+
+  // Runs `body` (returning Status) in one write transaction: committed when it succeeds, rolled
+  // back when it or the commit fails (a failed COMMIT can leave the transaction open).
+  template <typename F>
+  Status in_transaction(F&& body) {
+    VIDYUT_CHECK(begin());
+    Status st = body();
+    if (st.ok()) st = commit();
+    if (!st.ok()) rollback();
+    return st;
+  }
 
   Result<MeterInfo> meter_from_row(const Use& u) const {
     MeterInfo m;
@@ -967,6 +1312,187 @@ class SqliteStore final : public Store {
     return ok_status();
   }
 
+  // The body of write(), inside its transaction.
+  Status write_locked(const WriteBatch& batch, WriteResult& res) {
+    VIDYUT_CHECK(put_rows(batch.intervals, res.intervals));
+    for (const MeterComm& c : batch.comm) VIDYUT_CHECK(put_comm(c));
+    for (const Alert& a : batch.alerts) VIDYUT_CHECK(put_alert(a, res));
+    for (const AuditRecord& r : batch.audit) VIDYUT_CHECK(put_audit(r));
+    for (const Command& c : batch.command_updates) VIDYUT_CHECK(update_command(c));
+    return ok_status();
+  }
+
+  // The body of enqueue_command(), inside its transaction: `out` is the command as stored.
+  Status enqueue_locked(const Command& cmd, Command& out) {
+    VIDYUT_TRY(m, meter_by_id_locked(cmd.meter_id));
+    if (!m->has_value()) {
+      return Error(Errc::kNotFound, "command for unknown meter id " + std::to_string(cmd.meter_id));
+    }
+    {
+      Use f(command_by_key_);
+      f.bind(cmd.idempotency_key);
+      VIDYUT_TRY(row, f.step());
+      if (*row) {
+        out = command_from_row(f);  // enqueued before: returned as stored
+        return ok_status();
+      }
+    }
+    const std::int64_t created = to_ms(cmd.created);
+    {
+      Use u(insert_command_);
+      u.bind(cmd.meter_id)
+          .bind(static_cast<std::int64_t>(cmd.kind))
+          .bind(cmd.argument)
+          .bind(cmd.idempotency_key)
+          .bind(cmd.requested_by)
+          .bind(cmd.reason)
+          .bind(created)
+          .bind(to_ms(cmd.deadline))
+          .bind(std::max(to_ms(cmd.next_attempt), created))
+          .bind(static_cast<std::int64_t>(CommandState::kPending));
+      VIDYUT_TRY(done, u.step());
+    }
+    const std::int64_t id = sqlite3_last_insert_rowid(h_.db);
+    AuditRecord audit;
+    audit.at = cmd.created;
+    audit.actor = cmd.requested_by;
+    audit.action = "command-enqueue";
+    audit.subject = (**m).serial;
+    audit.detail = std::string(command_kind_name(cmd.kind)) +
+                   (cmd.argument.empty() ? "" : " " + cmd.argument) + " id=" + std::to_string(id) +
+                   " reason=" + cmd.reason;
+    VIDYUT_CHECK(put_audit(audit));
+    VIDYUT_TRY(stored, command_by_id_locked(id));
+    if (!stored->has_value()) return Error(Errc::kInternal, "inserted command not found");
+    out = std::move(**stored);
+    return ok_status();
+  }
+
+  Status put_rows(std::span<const IntervalReading> rows, PutResult& res) {
+    for (const auto& r : rows) VIDYUT_CHECK(put_one(r, res));
+    return ok_status();
+  }
+
+  Status put_comm(const MeterComm& c) {
+    Use u(upsert_comm_);
+    u.bind(c.meter_id)
+        .bind(std::int64_t{c.push_ic})
+        .bind(std::int64_t{c.client_ic})
+        .bind(to_ms(c.last_contact))
+        .bind(std::int64_t{c.active_sim})
+        .bind(c.peer_address)
+        .bind_blob(c.esw);
+    auto st = u.step();
+    if (!st.ok()) {
+      if (u.last_rc() == SQLITE_CONSTRAINT_FOREIGNKEY) {
+        return Error(Errc::kNotFound,
+                     "comm state for unknown meter id " + std::to_string(c.meter_id));
+      }
+      return st.error();
+    }
+    return ok_status();
+  }
+
+  Status put_alert(const Alert& a, WriteResult& res) {
+    if (a.meter_id != 0) {
+      VIDYUT_TRY(m, meter_by_id_locked(a.meter_id));
+      if (!m->has_value()) {
+        return Error(Errc::kNotFound, "alert for unknown meter id " + std::to_string(a.meter_id));
+      }
+    }
+    Use u(insert_alert_);
+    u.bind(a.meter_id)
+        .bind(to_ms(a.at))
+        .bind(to_ms(a.received))
+        .bind(a.kind)
+        .bind(a.name)
+        .bind(std::int64_t{a.active ? 1 : 0})
+        .bind(a.detail);
+    VIDYUT_TRY(done, u.step());
+    if (sqlite3_changes(h_.db) == 1) {
+      ++res.alerts_inserted;
+    } else {
+      ++res.alert_duplicates;
+    }
+    return ok_status();
+  }
+
+  Status put_audit(const AuditRecord& r) {
+    Use u(insert_audit_);
+    u.bind(to_ms(r.at)).bind(r.actor).bind(r.action).bind(r.subject).bind(r.detail);
+    VIDYUT_TRY(done, u.step());
+    return ok_status();
+  }
+
+  Status update_command(const Command& c) {
+    Use u(update_command_);
+    u.bind(static_cast<std::int64_t>(c.state))
+        .bind(std::int64_t{c.attempts})
+        .bind(to_ms(c.next_attempt))
+        .bind(c.result)
+        .bind(to_ms(c.finished))
+        .bind(c.id);
+    VIDYUT_TRY(done, u.step());
+    if (sqlite3_changes(h_.db) != 1) {
+      return Error(Errc::kNotFound, "no command with id " + std::to_string(c.id));
+    }
+    return ok_status();
+  }
+
+  Result<MeterComm> comm_from_row(const Use& u) const {
+    MeterComm c;
+    c.meter_id = u.i64(0);
+    c.push_ic = static_cast<std::uint32_t>(u.i64(1));
+    c.client_ic = static_cast<std::uint32_t>(u.i64(2));
+    c.last_contact = from_ms(u.i64(3));
+    c.active_sim = static_cast<std::uint8_t>(u.i64(4));
+    c.peer_address = u.text(5);
+    const Bytes esw = u.blob(6);
+    if (esw.size() != c.esw.size()) {
+      return Error(Errc::kIo, "comm row of meter " + std::to_string(c.meter_id) +
+                                  " has a bad event status word");
+    }
+    std::memcpy(c.esw.data(), esw.data(), esw.size());
+    return c;
+  }
+
+  static Command command_from_row(const Use& u) {
+    Command c;
+    c.id = u.i64(0);
+    c.meter_id = u.i64(1);
+    c.kind = static_cast<CommandKind>(u.i64(2));
+    c.argument = u.text(3);
+    c.idempotency_key = u.text(4);
+    c.requested_by = u.text(5);
+    c.reason = u.text(6);
+    c.created = from_ms(u.i64(7));
+    c.deadline = from_ms(u.i64(8));
+    c.next_attempt = from_ms(u.i64(9));
+    c.attempts = static_cast<std::uint32_t>(u.i64(10));
+    c.state = static_cast<CommandState>(u.i64(11));
+    c.result = u.text(12);
+    c.finished = from_ms(u.i64(13));
+    return c;
+  }
+
+  static Result<std::vector<Command>> read_commands(Use& u) {
+    std::vector<Command> out;
+    while (true) {
+      VIDYUT_TRY(row, u.step());
+      if (!*row) break;
+      out.push_back(command_from_row(u));
+    }
+    return out;
+  }
+
+  Result<std::optional<Command>> command_by_id_locked(std::int64_t id) {
+    Use u(command_by_id_);
+    u.bind(id);
+    VIDYUT_TRY(row, u.step());
+    if (!*row) return std::optional<Command>();
+    return std::optional<Command>(command_from_row(u));
+  }
+
   const Clock& clock_;
   std::string path_;
   std::mutex mu_;
@@ -977,7 +1503,11 @@ class SqliteStore final : public Store {
   Stmt begin_, commit_, rollback_;
   Stmt by_serial_, by_title_, by_id_, upsert_find_, secrets_by_id_, page_, meter_count_;
   Stmt insert_meter_, update_meter_;
-  Stmt insert_interval_, get_interval_, range_, starts_, count_;
+  Stmt insert_interval_, get_interval_, range_, starts_, count_, summary_;
+  Stmt upsert_comm_, all_comm_, comm_by_id_;
+  Stmt insert_alert_, alerts_after_, insert_audit_, audit_after_;
+  Stmt insert_command_, command_by_key_, command_by_id_, update_command_, due_, pending_by_meter_,
+      commands_after_;
 };
 
 }  // namespace

@@ -116,6 +116,8 @@ IntervalReading reading(std::int64_t meter_id, int slot, std::int64_t wh) {
   return r;
 }
 
+std::int64_t to_ms_for_test(UtcTime t) { return t.time_since_epoch().count(); }
+
 class StoreTest : public ::testing::Test {
  protected:
   void SetUp() override { ::unsetenv(kMasterKeyEnv); }
@@ -555,6 +557,615 @@ TEST_F(StoreTest, DataDirThatIsAFileIsAnIoError) {
   auto s = open_sqlite_store(dir, clock_, opts());
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().code, Errc::kIo);
+}
+
+// ---- Head-end state (schema migration 3) ------------------------------------------------------
+
+Alert alert(std::int64_t meter_id, int minute, const std::string& name, bool active = true) {
+  Alert a;
+  a.meter_id = meter_id;
+  a.at = kT0 + std::chrono::minutes(minute);
+  a.received = a.at + 2s;
+  a.kind = "tamper";
+  a.name = name;
+  a.active = active;
+  a.detail = "seen at minute " + std::to_string(minute);
+  return a;
+}
+
+MeterComm comm_state(std::int64_t meter_id, std::uint8_t seed) {
+  MeterComm c;
+  c.meter_id = meter_id;
+  c.push_ic = 1000u + seed;
+  c.client_ic = 0xFFFFFF00u + seed;  // above 2^31: survives the INTEGER column unsigned
+  c.last_contact = kT0 + std::chrono::seconds(seed);
+  c.active_sim = 2;
+  c.peer_address = "10.0.0." + std::to_string(seed) + ":4059";
+  for (std::size_t i = 0; i < c.esw.size(); ++i) {
+    c.esw[i] = static_cast<std::uint8_t>(seed * 16 + i);
+  }
+  c.esw[15] = 0xFF;
+  return c;
+}
+
+AuditRecord audit_record(const std::string& action, const std::string& subject) {
+  AuditRecord r;
+  r.at = kT0 + 1min;
+  r.actor = "head-end";
+  r.action = action;
+  r.subject = subject;
+  r.detail = "detail of " + action;
+  return r;
+}
+
+Command new_command(std::int64_t meter_id, const std::string& key, UtcTime next_attempt,
+                    CommandKind kind = CommandKind::kDisconnect) {
+  Command c;
+  c.meter_id = meter_id;
+  c.kind = kind;
+  c.argument = kind == CommandKind::kLoadLimit ? "1500" : "";
+  c.idempotency_key = key;
+  c.requested_by = "operator-7";
+  c.reason = "non-payment";
+  c.created = kT0;
+  c.deadline = kT0 + 24h;
+  c.next_attempt = next_attempt;
+  return c;
+}
+
+std::vector<std::int64_t> ids_of(const std::vector<Command>& cs) {
+  std::vector<std::int64_t> out;
+  for (const auto& c : cs) out.push_back(c.id);
+  return out;
+}
+
+TEST_F(StoreTest, WriteIsAllOrNothing) {
+  const std::string dir = fresh_dir("write_tx");
+  auto s = open(dir);
+  ASSERT_TRUE(s);
+  auto ids = import(*s, 2);
+  auto cmd = s->enqueue_command(new_command(ids[1], "k1", kT0));
+  ASSERT_TRUE(cmd.ok()) << cmd.error().describe();
+  ASSERT_EQ(s->audit_after(0, 100)->size(), 1u);  // the enqueue's own record
+
+  auto good_batch = [&] {
+    WriteBatch b;
+    b.intervals = {reading(ids[0], 0, 100), reading(ids[1], 0, 200)};
+    b.alerts = {alert(ids[0], 1, "magnet"), alert(0, 2, "unknown-system-title")};
+    b.comm = {comm_state(ids[0], 1), comm_state(ids[1], 2)};
+    b.audit = {audit_record("reject-unknown-meter", "10.1.1.1")};
+    Command upd = *cmd;
+    upd.state = CommandState::kSucceeded;
+    upd.attempts = 1;
+    upd.result = "ok";
+    upd.finished = kT0 + 5min;
+    b.command_updates = {upd};
+    return b;
+  };
+  const std::int64_t unknown = ids[1] + 100;
+  // Each variant names one unknown id in a different part of the batch, as its last element.
+  std::vector<std::pair<std::string, WriteBatch>> bad;
+  bad.emplace_back("interval", good_batch());
+  bad.back().second.intervals.push_back(reading(unknown, 0, 1));
+  bad.emplace_back("alert", good_batch());
+  bad.back().second.alerts.push_back(alert(unknown, 3, "cover-open"));
+  bad.emplace_back("comm", good_batch());
+  bad.back().second.comm.push_back(comm_state(unknown, 3));
+  bad.emplace_back("command update", good_batch());
+  bad.back().second.command_updates.push_back(bad.back().second.command_updates[0]);
+  bad.back().second.command_updates.back().id = cmd->id + 100;
+
+  for (const auto& [what, batch] : bad) {
+    SCOPED_TRACE(what);
+    auto r = s->write(batch);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, Errc::kNotFound) << r.error().describe();
+    EXPECT_EQ(*s->count_intervals(kT0, kT0 + 24h), 0u);
+    EXPECT_TRUE(s->alerts_after(0, 100)->empty());
+    EXPECT_TRUE(s->all_comm()->empty());
+    EXPECT_EQ(s->audit_after(0, 100)->size(), 1u);
+    auto still = s->command(cmd->id);
+    ASSERT_TRUE(still.ok() && still->has_value());
+    EXPECT_EQ(**still, *cmd);
+  }
+
+  // The same batch without the bad element is written whole.
+  auto r = s->write(good_batch());
+  ASSERT_TRUE(r.ok()) << r.error().describe();
+  EXPECT_EQ(r->intervals.inserted, 2u);
+  EXPECT_EQ(r->alerts_inserted, 2u);
+  EXPECT_EQ(*s->count_intervals(kT0, kT0 + 24h), 2u);
+  EXPECT_EQ(s->alerts_after(0, 100)->size(), 2u);
+  EXPECT_EQ(s->all_comm()->size(), 2u);
+  EXPECT_EQ(s->audit_after(0, 100)->size(), 2u);
+  EXPECT_EQ((**s->command(cmd->id)).state, CommandState::kSucceeded);
+  // A comm row is upserted, not duplicated, by a second write.
+  WriteBatch again;
+  again.comm = {comm_state(ids[0], 9)};
+  ASSERT_TRUE(s->write(again).ok());
+  EXPECT_EQ(s->all_comm()->size(), 2u);
+  EXPECT_EQ(**s->comm(ids[0]), comm_state(ids[0], 9));
+}
+
+TEST_F(StoreTest, WriteIntervalsHavePutIntervalsSemantics) {
+  auto s = open(fresh_dir("write_intervals"));
+  ASSERT_TRUE(s);
+  const auto id = import(*s, 1)[0];
+  ASSERT_TRUE(s->put_intervals(std::vector<IntervalReading>{reading(id, 0, 100)}).ok());
+  WriteBatch b;
+  b.intervals = {reading(id, 0, 100), reading(id, 0, 101), reading(id, 1, 5)};
+  auto r = s->write(b);
+  ASSERT_TRUE(r.ok()) << r.error().describe();
+  EXPECT_EQ(r->intervals.inserted, 1u);
+  EXPECT_EQ(r->intervals.duplicates, 1u);
+  EXPECT_EQ(r->intervals.conflicts, 1u);
+  EXPECT_EQ((*s->intervals(id, kT0, kT0 + 1h))[0].import_wh, 100);  // first value kept
+
+  WriteBatch bad_period;
+  bad_period.intervals = {reading(id, 2, 1)};
+  bad_period.intervals[0].period_s = 0;
+  auto bp = s->write(bad_period);
+  ASSERT_FALSE(bp.ok());
+  EXPECT_EQ(bp.error().code, Errc::kInvalidArgument);
+}
+
+TEST_F(StoreTest, WriteEnforcesLimitsAndFieldLengths) {
+  auto s = open(fresh_dir("write_limits"));
+  ASSERT_TRUE(s);
+  const auto id = import(*s, 1)[0];
+  auto expect_error = [&](const WriteBatch& b, Errc code, const char* what) {
+    auto r = s->write(b);
+    ASSERT_FALSE(r.ok()) << what;
+    EXPECT_EQ(r.error().code, code) << what << ": " << r.error().describe();
+  };
+  {
+    WriteBatch b;
+    b.intervals.assign(kMaxBatch + 1, reading(id, 0, 0));
+    expect_error(b, Errc::kLimitExceeded, "intervals");
+  }
+  {
+    WriteBatch b;
+    b.alerts.assign(kMaxBatch + 1, alert(id, 0, "magnet"));
+    expect_error(b, Errc::kLimitExceeded, "alerts");
+  }
+  {
+    WriteBatch b;
+    b.audit.assign(kMaxBatch + 1, audit_record("x", "y"));
+    expect_error(b, Errc::kLimitExceeded, "audit");
+  }
+  {
+    WriteBatch b;
+    b.comm.assign(kMaxBatch + 1, comm_state(id, 1));
+    expect_error(b, Errc::kLimitExceeded, "comm");
+  }
+  {
+    WriteBatch b;
+    b.command_updates.assign(kMaxBatch + 1, Command{});
+    expect_error(b, Errc::kLimitExceeded, "command updates");
+  }
+  {
+    WriteBatch b;
+    b.alerts = {alert(id, 0, "magnet")};
+    b.alerts[0].detail.assign(kMaxDetailLength + 1, 'd');
+    expect_error(b, Errc::kInvalidArgument, "alert detail");
+    b.alerts[0].detail.assign(kMaxDetailLength, 'd');
+    b.alerts[0].name.assign(kMaxFieldLength + 1, 'n');
+    expect_error(b, Errc::kInvalidArgument, "alert name");
+  }
+  {
+    WriteBatch b;
+    b.audit = {audit_record("x", std::string(kMaxFieldLength + 1, 's'))};
+    expect_error(b, Errc::kInvalidArgument, "audit subject");
+  }
+  {
+    WriteBatch b;
+    b.comm = {comm_state(id, 1)};
+    b.comm[0].peer_address.assign(kMaxFieldLength + 1, 'p');
+    expect_error(b, Errc::kInvalidArgument, "peer address");
+  }
+  EXPECT_TRUE(s->alerts_after(0, 10)->empty());
+  EXPECT_TRUE(s->audit_after(0, 10)->empty());
+  EXPECT_TRUE(s->all_comm()->empty());
+
+  // At the limits exactly: accepted.
+  WriteBatch ok;
+  ok.alerts = {alert(id, 0, std::string(kMaxFieldLength, 'n'))};
+  ok.alerts[0].detail.assign(kMaxDetailLength, 'd');
+  auto r = s->write(ok);
+  ASSERT_TRUE(r.ok()) << r.error().describe();
+  EXPECT_EQ((*s->alerts_after(0, 10))[0].detail.size(), kMaxDetailLength);
+}
+
+TEST_F(StoreTest, AlertsAreIdempotent) {
+  auto s = open(fresh_dir("alerts_idem"));
+  ASSERT_TRUE(s);
+  const auto id = import(*s, 1)[0];
+  WriteBatch b;
+  b.alerts = {alert(id, 1, "magnet"), alert(id, 1, "magnet")};
+  auto r1 = s->write(b);
+  ASSERT_TRUE(r1.ok()) << r1.error().describe();
+  EXPECT_EQ(r1->alerts_inserted, 1u);
+  EXPECT_EQ(r1->alert_duplicates, 1u);
+
+  // Delivered again later (a retried push) with another receive time and detail: a duplicate.
+  WriteBatch again;
+  again.alerts = {alert(id, 1, "magnet")};
+  again.alerts[0].received += 1h;
+  again.alerts[0].detail = "retransmitted";
+  // The same event ending, and one at another time, are new alerts.
+  again.alerts.push_back(alert(id, 1, "magnet", false));
+  again.alerts.push_back(alert(id, 2, "magnet"));
+  auto r2 = s->write(again);
+  ASSERT_TRUE(r2.ok());
+  EXPECT_EQ(r2->alerts_inserted, 2u);
+  EXPECT_EQ(r2->alert_duplicates, 1u);
+  auto all = s->alerts_after(0, 100);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[0].detail, "seen at minute 1");  // the first delivery is kept
+}
+
+TEST_F(StoreTest, AlertsAfterIsASubscriptionCursor) {
+  const std::string dir = fresh_dir("alerts_cursor");
+  std::int64_t id = 0;
+  {
+    auto s = open(dir);
+    ASSERT_TRUE(s);
+    id = import(*s, 1)[0];
+    WriteBatch b;
+    for (int i = 0; i < 5; ++i)
+      b.alerts.push_back(alert(i % 2 ? id : 0, i, "a" + std::to_string(i)));
+    ASSERT_TRUE(s->write(b).ok());
+  }
+  auto s = open(dir);  // the cursor stays valid across a restart
+  ASSERT_TRUE(s);
+  auto first = s->alerts_after(0, 2);
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(first->size(), 2u);
+  EXPECT_EQ((*first)[0].name, "a0");
+  EXPECT_EQ((*first)[1].name, "a1");
+  EXPECT_LT((*first)[0].id, (*first)[1].id);
+  // Every field round-trips.
+  const Alert want = alert(id, 1, "a1");
+  const Alert& got = (*first)[1];
+  EXPECT_EQ(got.meter_id, id);
+  EXPECT_EQ(got.at, want.at);
+  EXPECT_EQ(got.received, want.received);
+  EXPECT_EQ(got.kind, want.kind);
+  EXPECT_EQ(got.active, true);
+  EXPECT_EQ(got.detail, want.detail);
+  EXPECT_EQ((*first)[0].meter_id, 0);
+
+  auto rest = s->alerts_after(first->back().id, 100);
+  ASSERT_TRUE(rest.ok());
+  ASSERT_EQ(rest->size(), 3u);
+  EXPECT_EQ((*rest)[0].name, "a2");
+  EXPECT_EQ((*rest)[2].name, "a4");
+  EXPECT_TRUE(s->alerts_after(rest->back().id, 100)->empty());
+
+  // New alerts appear after the cursor, never before it.
+  WriteBatch more;
+  more.alerts = {alert(id, 60, "late")};
+  ASSERT_TRUE(s->write(more).ok());
+  auto tail = s->alerts_after(rest->back().id, 100);
+  ASSERT_TRUE(tail.ok());
+  ASSERT_EQ(tail->size(), 1u);
+  EXPECT_EQ((*tail)[0].name, "late");
+  EXPECT_GT((*tail)[0].id, rest->back().id);
+
+  auto too_big = s->alerts_after(0, kMaxPage + 1);
+  ASSERT_FALSE(too_big.ok());
+  EXPECT_EQ(too_big.error().code, Errc::kLimitExceeded);
+  auto audit_too_big = s->audit_after(0, kMaxPage + 1);
+  ASSERT_FALSE(audit_too_big.ok());
+  EXPECT_EQ(audit_too_big.error().code, Errc::kLimitExceeded);
+}
+
+TEST_F(StoreTest, CommStateRoundTripsAndSurvivesRestart) {
+  const std::string dir = fresh_dir("comm");
+  std::vector<std::int64_t> ids;
+  {
+    auto s = open(dir);
+    ASSERT_TRUE(s);
+    ids = import(*s, 3);
+    WriteBatch b;
+    b.comm = {comm_state(ids[2], 2), comm_state(ids[0], 1)};
+    ASSERT_TRUE(s->write(b).ok());
+    WriteBatch update;
+    update.comm = {comm_state(ids[0], 7)};
+    ASSERT_TRUE(s->write(update).ok());
+  }
+  auto s = open(dir);
+  ASSERT_TRUE(s);
+  auto all = s->all_comm();
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0], comm_state(ids[0], 7));  // meter id order, updated values
+  EXPECT_EQ((*all)[1], comm_state(ids[2], 2));
+  auto one = s->comm(ids[2]);
+  ASSERT_TRUE(one.ok() && one->has_value());
+  EXPECT_EQ(**one, comm_state(ids[2], 2));
+  EXPECT_EQ((**one).esw[15], 0xFF);
+  EXPECT_EQ((**one).client_ic, 0xFFFFFF02u);
+  auto none = s->comm(ids[1]);
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+
+  WriteBatch bad_sim;
+  bad_sim.comm = {comm_state(ids[1], 1)};
+  bad_sim.comm[0].active_sim = 3;
+  auto r = s->write(bad_sim);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::kInvalidArgument);
+}
+
+TEST_F(StoreTest, EnqueueCommandIsIdempotentAndAudited) {
+  auto s = open(fresh_dir("enqueue"));
+  ASSERT_TRUE(s);
+  auto ids = import(*s, 2);
+  Command c = new_command(ids[1], "op7-disconnect-1", kT0 - 1h, CommandKind::kLoadLimit);
+  auto first = s->enqueue_command(c);
+  ASSERT_TRUE(first.ok()) << first.error().describe();
+  EXPECT_GT(first->id, 0);
+  EXPECT_EQ(first->meter_id, ids[1]);
+  EXPECT_EQ(first->kind, CommandKind::kLoadLimit);
+  EXPECT_EQ(first->argument, "1500");
+  EXPECT_EQ(first->idempotency_key, c.idempotency_key);
+  EXPECT_EQ(first->requested_by, "operator-7");
+  EXPECT_EQ(first->reason, "non-payment");
+  EXPECT_EQ(first->created, kT0);
+  EXPECT_EQ(first->deadline, kT0 + 24h);
+  EXPECT_EQ(first->next_attempt, kT0);  // never before it was created
+  EXPECT_EQ(first->state, CommandState::kPending);
+  EXPECT_EQ(first->attempts, 0u);
+  EXPECT_EQ(first->result, "");
+  EXPECT_EQ(first->finished, UtcTime{});
+  auto stored = s->command(first->id);
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_EQ(**stored, *first);
+
+  // The same key again, even with other fields: the stored command, unchanged, and no new audit.
+  Command dup = c;
+  dup.reason = "retry of the request";
+  dup.next_attempt = kT0 + 5h;
+  auto second = s->enqueue_command(dup);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(*second, *first);
+  EXPECT_EQ(s->commands_after(0, 100)->size(), 1u);
+
+  auto audit = s->audit_after(0, 100);
+  ASSERT_TRUE(audit.ok());
+  ASSERT_EQ(audit->size(), 1u);
+  const AuditRecord& a = (*audit)[0];
+  EXPECT_EQ(a.at, kT0);
+  EXPECT_EQ(a.actor, "operator-7");
+  EXPECT_EQ(a.action, "command-enqueue");
+  EXPECT_EQ(a.subject, meter(1).first.serial);
+  EXPECT_EQ(a.detail, "load-limit 1500 id=" + std::to_string(first->id) + " reason=non-payment");
+
+  // A later next_attempt is kept as given.
+  auto later = s->enqueue_command(new_command(ids[0], "k2", kT0 + 10min));
+  ASSERT_TRUE(later.ok());
+  EXPECT_EQ(later->next_attempt, kT0 + 10min);
+  EXPECT_GT(later->id, first->id);
+  EXPECT_EQ(s->audit_after(0, 100)->size(), 2u);
+}
+
+TEST_F(StoreTest, EnqueueCommandValidates) {
+  auto s = open(fresh_dir("enqueue_bad"));
+  ASSERT_TRUE(s);
+  const auto id = import(*s, 1)[0];
+  auto unknown = s->enqueue_command(new_command(id + 1, "k", kT0));
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().code, Errc::kNotFound);
+  auto empty_key = s->enqueue_command(new_command(id, "", kT0));
+  ASSERT_FALSE(empty_key.ok());
+  EXPECT_EQ(empty_key.error().code, Errc::kInvalidArgument);
+  auto long_key = s->enqueue_command(new_command(id, std::string(kMaxFieldLength + 1, 'k'), kT0));
+  ASSERT_FALSE(long_key.ok());
+  EXPECT_EQ(long_key.error().code, Errc::kInvalidArgument);
+  Command bad_kind = new_command(id, "k", kT0);
+  bad_kind.kind = static_cast<CommandKind>(99);
+  auto bk = s->enqueue_command(bad_kind);
+  ASSERT_FALSE(bk.ok());
+  EXPECT_EQ(bk.error().code, Errc::kInvalidArgument);
+  EXPECT_TRUE(s->commands_after(0, 10)->empty());
+  EXPECT_TRUE(s->audit_after(0, 10)->empty());
+  auto max_key = s->enqueue_command(new_command(id, std::string(kMaxFieldLength, 'k'), kT0));
+  EXPECT_TRUE(max_key.ok());
+}
+
+TEST_F(StoreTest, DueCommandsAreOrderedAndFiltered) {
+  auto s = open(fresh_dir("due"));
+  ASSERT_TRUE(s);
+  auto ids = import(*s, 2);
+  // Enqueued in an order unlike their due order.
+  auto c_late = *s->enqueue_command(new_command(ids[0], "late", kT0 + 30min));
+  auto c_tie1 = *s->enqueue_command(new_command(ids[1], "tie1", kT0 + 10min));
+  auto c_first = *s->enqueue_command(new_command(ids[0], "first", kT0 + 5min));
+  auto c_tie2 = *s->enqueue_command(new_command(ids[0], "tie2", kT0 + 10min));
+  auto c_future = *s->enqueue_command(new_command(ids[1], "future", kT0 + 2h));
+  auto c_done = *s->enqueue_command(new_command(ids[1], "done", kT0 + 1min));
+  WriteBatch finish;
+  c_done.state = CommandState::kSucceeded;
+  c_done.finished = kT0 + 2min;
+  finish.command_updates = {c_done};
+  ASSERT_TRUE(s->write(finish).ok());
+
+  auto due = s->due_commands(kT0 + 30min, 100);  // next_attempt <= now is due
+  ASSERT_TRUE(due.ok());
+  EXPECT_EQ(ids_of(*due), (std::vector<std::int64_t>{c_first.id, c_tie1.id, c_tie2.id, c_late.id}));
+  auto two = s->due_commands(kT0 + 30min, 2);
+  ASSERT_TRUE(two.ok());
+  EXPECT_EQ(ids_of(*two), (std::vector<std::int64_t>{c_first.id, c_tie1.id}));
+  EXPECT_TRUE(s->due_commands(kT0, 100)->empty());
+  auto all_due = s->due_commands(kT0 + 3h, 100);
+  ASSERT_TRUE(all_due.ok());
+  EXPECT_EQ(all_due->size(), 5u);
+  EXPECT_EQ(all_due->back().id, c_future.id);
+  auto too_big = s->due_commands(kT0, kMaxPage + 1);
+  ASSERT_FALSE(too_big.ok());
+  EXPECT_EQ(too_big.error().code, Errc::kLimitExceeded);
+
+  auto pending1 = s->pending_commands(ids[1]);
+  ASSERT_TRUE(pending1.ok());
+  EXPECT_EQ(ids_of(*pending1), (std::vector<std::int64_t>{c_tie1.id, c_future.id}));
+  auto pending0 = s->pending_commands(ids[0]);
+  ASSERT_TRUE(pending0.ok());
+  EXPECT_EQ(ids_of(*pending0), (std::vector<std::int64_t>{c_late.id, c_first.id, c_tie2.id}));
+  auto unknown = s->pending_commands(ids[1] + 100);
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().code, Errc::kNotFound);
+}
+
+TEST_F(StoreTest, CommandUpdatesViaWrite) {
+  const std::string dir = fresh_dir("cmd_update");
+  std::int64_t cmd_id = 0;
+  Command want;
+  {
+    auto s = open(dir);
+    ASSERT_TRUE(s);
+    const auto id = import(*s, 1)[0];
+    auto a = s->enqueue_command(new_command(id, "a", kT0));
+    auto b = s->enqueue_command(new_command(id, "b", kT0));
+    ASSERT_TRUE(a.ok() && b.ok());
+    cmd_id = a->id;
+
+    // A failed attempt: retried later.
+    Command retry = *a;
+    retry.attempts = 1;
+    retry.next_attempt = kT0 + 15min;
+    retry.result = "timeout waiting for the meter";
+    WriteBatch w1;
+    w1.command_updates = {retry};
+    ASSERT_TRUE(s->write(w1).ok());
+    EXPECT_EQ(**s->command(a->id), retry);
+    EXPECT_EQ(ids_of(*s->due_commands(kT0 + 1min, 10)), std::vector<std::int64_t>{b->id});
+
+    // Success: no longer pending.
+    want = retry;
+    want.attempts = 2;
+    want.state = CommandState::kSucceeded;
+    want.result = "relay disconnected";
+    want.finished = kT0 + 16min;
+    // Fields the update does not cover are ignored.
+    Command done = want;
+    done.argument = "ignored";
+    done.reason = "ignored";
+    done.meter_id = id + 1;
+    WriteBatch w2;
+    w2.command_updates = {done};
+    ASSERT_TRUE(s->write(w2).ok());
+    EXPECT_EQ(ids_of(*s->pending_commands(id)), std::vector<std::int64_t>{b->id});
+    EXPECT_EQ(ids_of(*s->due_commands(kT0 + 1h, 10)), std::vector<std::int64_t>{b->id});
+
+    auto after = s->commands_after(0, 10);
+    ASSERT_TRUE(after.ok());
+    EXPECT_EQ(ids_of(*after), (std::vector<std::int64_t>{a->id, b->id}));
+    EXPECT_EQ(ids_of(*s->commands_after(a->id, 10)), std::vector<std::int64_t>{b->id});
+    auto too_big = s->commands_after(0, kMaxPage + 1);
+    ASSERT_FALSE(too_big.ok());
+    EXPECT_EQ(too_big.error().code, Errc::kLimitExceeded);
+
+    WriteBatch bad_state;
+    bad_state.command_updates = {want};
+    bad_state.command_updates[0].state = static_cast<CommandState>(42);
+    auto bs = s->write(bad_state);
+    ASSERT_FALSE(bs.ok());
+    EXPECT_EQ(bs.error().code, Errc::kInvalidArgument);
+  }
+  auto s = open(dir);
+  ASSERT_TRUE(s);
+  auto got = s->command(cmd_id);
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ(**got, want);
+  auto none = s->command(cmd_id + 100);
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+}
+
+TEST_F(StoreTest, IntervalSummaryCountsAndSums) {
+  auto s = open(fresh_dir("summary"));
+  ASSERT_TRUE(s);
+  auto ids = import(*s, 3);
+  std::vector<IntervalReading> rows;
+  for (int slot = 0; slot < 8; ++slot) rows.push_back(reading(ids[2], slot, 10 + slot));
+  for (int slot = 2; slot < 5; ++slot) rows.push_back(reading(ids[0], slot, 100));
+  rows.push_back(reading(ids[1], 20, 7));  // outside the range asked below
+  ASSERT_TRUE(s->put_intervals(rows).ok());
+
+  auto sum = s->interval_summary(kT0 + 15min, kT0 + 2h);  // slots 1..7, end excluded
+  ASSERT_TRUE(sum.ok());
+  ASSERT_EQ(sum->size(), 2u);
+  EXPECT_EQ((*sum)[0].meter_id, ids[0]);
+  EXPECT_EQ((*sum)[0].count, 3u);
+  EXPECT_EQ((*sum)[0].import_wh, 300);
+  EXPECT_EQ((*sum)[1].meter_id, ids[2]);
+  EXPECT_EQ((*sum)[1].count, 7u);
+  EXPECT_EQ((*sum)[1].import_wh, 11 + 12 + 13 + 14 + 15 + 16 + 17);
+
+  auto half_open = s->interval_summary(kT0, kT0 + 15min);  // slot 0 only
+  ASSERT_TRUE(half_open.ok());
+  ASSERT_EQ(half_open->size(), 1u);
+  EXPECT_EQ((*half_open)[0].meter_id, ids[2]);
+  EXPECT_EQ((*half_open)[0].count, 1u);
+  EXPECT_EQ((*half_open)[0].import_wh, 10);
+  EXPECT_TRUE(s->interval_summary(kT0 + 24h, kT0 + 48h)->empty());
+  auto too_long = s->interval_summary(kT0, kT0 + std::chrono::days(kMaxRangeDays + 1));
+  ASSERT_FALSE(too_long.ok());
+  EXPECT_EQ(too_long.error().code, Errc::kLimitExceeded);
+}
+
+TEST_F(StoreTest, UpgradeAddsHeadEndStateAndKeepsData) {
+  const std::string dir = fresh_dir("upgrade");
+  std::int64_t id = 0;
+  {
+    auto s = open(dir);
+    ASSERT_TRUE(s);
+    id = import(*s, 2)[1];
+    ASSERT_TRUE(s->put_intervals(std::vector<IntervalReading>{reading(id, 0, 42)}).ok());
+  }
+  // Turn it into the database an older build (before migration 3) left behind.
+  raw_sql(dir,
+          "DROP TABLE commands; DROP TABLE audit; DROP TABLE alerts; DROP TABLE meter_comm; "
+          "DELETE FROM schema_migrations WHERE version >= 3;");
+  ASSERT_EQ(raw_count(dir, "SELECT MAX(version) FROM schema_migrations"), 2);
+  ASSERT_EQ(raw_count(dir, "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'alerts'"), 0);
+
+  clock_.advance(24h);
+  auto s = open(dir);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->schema_version(), sqlite_latest_schema_version());
+  EXPECT_GE(s->schema_version(), 3);
+  auto check = s->schema_check();
+  EXPECT_TRUE(check.ok()) << (check.ok() ? "" : check.error().describe());
+  EXPECT_EQ(raw_count(dir, "SELECT applied_at_ms FROM schema_migrations WHERE version = 3"),
+            to_ms_for_test(kT0 + 24h));
+  // Old data kept.
+  EXPECT_EQ(*s->meter_count(), 2u);
+  auto got = s->intervals(id, kT0, kT0 + 1h);
+  ASSERT_TRUE(got.ok());
+  ASSERT_EQ(got->size(), 1u);
+  EXPECT_EQ((*got)[0].import_wh, 42);
+  EXPECT_EQ(*s->secrets(id), meter(1).second);
+  // New tables work.
+  WriteBatch b;
+  b.alerts = {alert(id, 1, "magnet")};
+  b.comm = {comm_state(id, 1)};
+  ASSERT_TRUE(s->write(b).ok());
+  EXPECT_TRUE(s->enqueue_command(new_command(id, "k", kT0)).ok());
+  EXPECT_EQ(s->alerts_after(0, 10)->size(), 1u);
+}
+
+TEST_F(StoreTest, SchemaCheckNoticesAMissingHeadEndTable) {
+  const std::string dir = fresh_dir("schema_check");
+  auto s = open(dir);
+  ASSERT_TRUE(s);
+  ASSERT_TRUE(s->schema_check().ok());
+  raw_sql(dir, "DROP TABLE audit");
+  auto check = s->schema_check();
+  ASSERT_FALSE(check.ok());
+  EXPECT_NE(check.error().message.find("audit"), std::string::npos) << check.error().message;
 }
 
 }  // namespace

@@ -45,6 +45,9 @@ inline constexpr std::size_t kMaxPage = 10'000;
 inline constexpr std::size_t kMaxSerialLength = 64;
 // Other registry text fields (names, ids, addresses): bounds what one row can hold.
 inline constexpr std::size_t kMaxFieldLength = 256;
+// Free-text fields of head-end state (alert and audit detail, a command's result): longer than a
+// name, still bounded so one row stays small.
+inline constexpr std::size_t kMaxDetailLength = kMaxFieldLength * 16;
 // LLS passwords are 16 characters in IS 15959; 64 leaves room for other profiles.
 inline constexpr std::size_t kMaxPasswordLength = 64;
 // Interval periods: 1 minute (bounds the slots gap detection enumerates) to 1 day (daily profile).
@@ -112,6 +115,106 @@ struct PutResult {
   std::size_t conflicts = 0;   // (meter, start) already stored with other values: first one kept
 };
 
+// ---- Head-end state (schema 3) ----------------------------------------------------------------
+
+// Per-meter communication state the head end keeps across restarts.
+struct MeterComm {
+  std::int64_t meter_id = 0;
+  // Highest invocation counter accepted from the meter's pushes: a push at or below it is a
+  // replay. 0 = none accepted yet.
+  std::uint32_t push_ic = 0;
+  // Next invocation counter the head end uses in ciphered requests to the meter (never reused).
+  std::uint32_t client_ic = 1;
+  UtcTime last_contact{};       // epoch = never
+  std::uint8_t active_sim = 0;  // 1 or 2; 0 = unknown
+  std::string peer_address;     // address the last session came from
+  // The event status word last received (16 bytes, 128 bits); alerts are raised on changes.
+  std::array<std::uint8_t, 16> esw{};
+
+  bool operator==(const MeterComm&) const = default;
+};
+
+// An event that the rest of the platform can subscribe to (tamper, outage, relay, security).
+struct Alert {
+  std::int64_t id = 0;        // assigned by the store, increasing: the subscription cursor
+  std::int64_t meter_id = 0;  // 0 when no registered meter is involved
+  UtcTime at{};               // when it happened (meter time for meter events, UTC)
+  UtcTime received{};         // when the head end learned of it
+  std::string kind;           // "tamper", "outage", "restore", "relay", ... (docs/head-end.md)
+  std::string name;           // e.g. "magnet", "last-gasp"
+  bool active = true;         // the condition started (true) or ended (false)
+  std::string detail;
+};
+
+// One audit record: who did what, when, to what, and the outcome.
+struct AuditRecord {
+  std::int64_t id = 0;  // assigned by the store
+  UtcTime at{};
+  std::string actor;    // "head-end", an operator name, "cli"
+  std::string action;   // "reject-unknown-meter", "command-enqueue", ...
+  std::string subject;  // a serial, a peer address, a command id
+  std::string detail;
+};
+
+enum class CommandKind : std::uint8_t {
+  kConnect = 0,
+  kDisconnect = 1,
+  kRead = 2,  // argument: what to read ("block-load <from> <to>", "daily", "billing", "events")
+  kClockSet = 3,
+  kLoadLimit = 4,    // argument: watts
+  kPaymentMode = 5,  // argument: "prepaid" | "postpaid"
+  kPing = 6,
+};
+enum class CommandState : std::uint8_t {
+  kPending = 0,  // waiting for the meter or for its next attempt
+  kSucceeded = 1,
+  kFailed = 2,   // the meter refused it, or a permanent error
+  kExpired = 3,  // deadline passed before it could be delivered
+  kCancelled = 4,
+};
+
+struct Command {
+  std::int64_t id = 0;  // assigned by the store
+  std::int64_t meter_id = 0;
+  CommandKind kind = CommandKind::kPing;
+  std::string argument;
+  // Unique per command: enqueueing a key that exists returns the existing command unchanged
+  // (a duplicated request from a caller never makes a second command).
+  std::string idempotency_key;
+  std::string requested_by;
+  std::string reason;
+  UtcTime created{};
+  UtcTime deadline{};
+  UtcTime next_attempt{};
+  std::uint32_t attempts = 0;
+  CommandState state = CommandState::kPending;
+  std::string result;  // final status text, or the last attempt's error
+  UtcTime finished{};  // epoch while pending
+
+  bool operator==(const Command&) const = default;
+};
+
+// What the head end writes per batch, in one transaction (see Store::write).
+struct WriteBatch {
+  std::vector<IntervalReading> intervals;  // <= kMaxBatch, idempotent as put_intervals
+  std::vector<Alert> alerts;               // idempotent per (meter_id, at, kind, name, active)
+  std::vector<MeterComm> comm;             // upserts by meter_id
+  std::vector<AuditRecord> audit;
+  std::vector<Command> command_updates;  // by id: state, attempts, next_attempt, result, finished
+};
+struct WriteResult {
+  PutResult intervals;
+  std::size_t alerts_inserted = 0;
+  std::size_t alert_duplicates = 0;
+};
+
+// Per-meter interval totals over a range: completeness and energy.
+struct MeterIntervalSummary {
+  std::int64_t meter_id = 0;
+  std::uint32_t count = 0;
+  std::int64_t import_wh = 0;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -152,6 +255,38 @@ class Store {
 
   // Intervals of all meters with start in [from, to).
   virtual Result<std::uint64_t> count_intervals(UtcTime from, UtcTime to) = 0;
+
+  // ---- Head-end state (schema 3) ----
+  // Writes everything in the batch in one transaction (all or nothing). kNotFound when an
+  // interval, alert (other than meter_id 0), comm row or command update names an unknown id.
+  virtual Result<WriteResult> write(const WriteBatch& batch) = 0;
+
+  // Communication state of every meter that has any, in meter id order (the head end loads it at
+  // start; bounded by the registry's size).
+  virtual Result<std::vector<MeterComm>> all_comm() = 0;
+  virtual Result<std::optional<MeterComm>> comm(std::int64_t meter_id) = 0;
+
+  // Alerts with id > after_id, ascending, at most `limit` (<= kMaxPage): a subscriber keeps the
+  // last id it saw and polls (or follows) from there.
+  virtual Result<std::vector<Alert>> alerts_after(std::int64_t after_id, std::size_t limit) = 0;
+  virtual Result<std::vector<AuditRecord>> audit_after(std::int64_t after_id,
+                                                       std::size_t limit) = 0;
+
+  // Stores a new command (id, attempts, state, result and finished are set by the store) and
+  // returns it; a command whose idempotency_key exists already is returned as stored, unchanged.
+  // Writes an audit record of the request in the same transaction.
+  virtual Result<Command> enqueue_command(const Command& command) = 0;
+  virtual Result<std::optional<Command>> command(std::int64_t id) = 0;
+  // Pending commands with next_attempt <= now, oldest first, at most `limit` (<= kMaxPage).
+  virtual Result<std::vector<Command>> due_commands(UtcTime now, std::size_t limit) = 0;
+  // A meter's pending commands, oldest first.
+  virtual Result<std::vector<Command>> pending_commands(std::int64_t meter_id) = 0;
+  // Commands with id > after_id, ascending, at most `limit` (<= kMaxPage).
+  virtual Result<std::vector<Command>> commands_after(std::int64_t after_id, std::size_t limit) = 0;
+
+  // Per meter: number of intervals and their import Wh with start in [from, to), for every meter
+  // that has at least one (meter id order). to - from <= kMaxRangeDays.
+  virtual Result<std::vector<MeterIntervalSummary>> interval_summary(UtcTime from, UtcTime to) = 0;
 
   // Verifies the database: its structure is intact and its schema is the one this build expects.
   virtual Status schema_check() = 0;

@@ -1,0 +1,502 @@
+// `vidyut demo`: the head end and a simulated fleet in one process, an accelerated day (or
+// more), and a report that compares what the platform stored with the simulator's truth
+// (docs/demo.md).
+//
+// The scenario: at hour 4, 10 % of the meters lose both SIM paths for 6 hours (gap fill must
+// recover every interval afterwards); at hour 13 the control room disconnects 1,000 consumers
+// (the truth must show 1,000 open relays) and reconnects them at hour 15. Random tamper,
+// outage and SIM-outage episodes run throughout at the simulator's default rates.
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <unordered_map>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "cli/registry.h"
+#include "core/log.h"
+#include "fleet/fleet.h"
+#include "headend/head_end.h"
+#include "simulator/simulator.h"
+#include "store/sqlite_store.h"
+
+namespace vidyut::cli {
+namespace {
+
+using json = nlohmann::json;
+constexpr std::int64_t kHourMs = 3'600'000;
+
+struct DemoOptions {
+  std::uint32_t consumers = 3'000;
+  double days = 1;
+  double speed = 720;
+  std::string data_dir;  // default: a fresh temporary directory
+  std::string report = "demo-report.json";
+  double cut_share = 0.10;
+  double cut_at_h = 4;
+  double cut_hours = 6;
+  std::uint32_t disconnects = 1'000;
+  double disconnect_at_h = 13;
+  double reconnect_at_h = 15;
+  std::uint64_t seed = 1;
+  double progress_s = 5;
+  bool random_events = true;
+};
+
+// The simulator's truth, kept in memory for the report.
+class Truth final : public fleet::TruthSink {
+ public:
+  struct Slot {
+    std::int64_t recorded_mwh = 0;
+    std::int64_t supplied_ms = 0;
+  };
+  void on_interval(const fleet::IntervalTruth& t) override {
+    std::lock_guard l(mu_);
+    intervals_[{t.meter, t.start.time_since_epoch().count()}] = {t.recorded_mwh, t.supplied_ms};
+  }
+  void on_episode(const fleet::Episode& e, bool started, UtcTime) override {
+    std::lock_guard l(mu_);
+    if (started) ++episodes_started_[fleet::to_string(e.kind)];
+  }
+  void on_push(std::uint32_t, fleet::Outgoing::Kind kind, UtcTime, UtcTime, fleet::PushFate fate,
+               std::uint8_t) override {
+    std::lock_guard l(mu_);
+    if (kind == fleet::Outgoing::Kind::kAlert && fate == fleet::PushFate::kSent) ++alerts_sent_;
+    if (kind == fleet::Outgoing::Kind::kBlockLoad && fate == fleet::PushFate::kSent) ++pushes_sent_;
+    if (fate == fleet::PushFate::kNoNetwork) ++pushes_no_network_;
+  }
+  void on_relay(std::uint32_t, UtcTime, bool, std::string_view) override {}
+  void on_failover(std::uint32_t, UtcTime, std::uint8_t) override {}
+
+  std::mutex mu_;
+  std::map<std::pair<std::uint32_t, std::int64_t>, Slot> intervals_;
+  std::map<std::string, std::uint64_t> episodes_started_;
+  std::uint64_t alerts_sent_ = 0, pushes_sent_ = 0, pushes_no_network_ = 0;
+};
+
+double percentile(std::vector<std::int64_t> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const auto i = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
+  return static_cast<double>(v[std::min(i, v.size() - 1)]);
+}
+
+volatile std::sig_atomic_t g_demo_stop = 0;
+void on_demo_signal(int) { g_demo_stop = 1; }
+
+int run_demo(const DemoOptions& o) {
+  if (!(o.speed > 0) || o.speed > 5'000) {
+    return report_error("demo", Error(Errc::kInvalidArgument, "--speed must be in (0, 5000]"));
+  }
+  if (o.days <= 0 || o.days > 31) {
+    return report_error("demo", Error(Errc::kInvalidArgument, "--days must be in (0, 31]"));
+  }
+  // ---- the fleet and the registry -----------------------------------------------------------
+  fleet::FleetSpec spec;
+  spec.seed = o.seed;
+  spec.consumers = o.consumers;
+  auto topology = fleet::generate(spec);
+  const std::size_t n = topology.meters.size();
+  std::string data_dir = o.data_dir;
+  if (data_dir.empty()) {
+    data_dir = (std::filesystem::temp_directory_path() / fmt::format("vidyut-demo-{}", ::getpid()))
+                   .string();
+    std::filesystem::remove_all(data_dir);
+  }
+  auto db = store::open_sqlite_store(data_dir, RealClock::instance(), {});
+  if (!db.ok()) return report_error("demo", db.error());
+  store::Store& st = **db;
+  {
+    std::vector<std::pair<store::MeterInfo, store::MeterSecrets>> rows;
+    for (const auto& r : topology.meters) rows.push_back(to_registry(r));
+    auto s = st.upsert_meters(rows);
+    if (!s.ok()) return report_error("demo", s.error());
+  }
+  std::vector<std::int64_t> id_of(n);  // fleet index -> registry id
+  std::unordered_map<std::int64_t, std::uint32_t> index_of;
+  for (std::uint32_t i = 0; i < n; ++i) {
+    auto m = st.meter_by_serial(topology.meters[i].identity.serial);
+    if (!m.ok() || !*m) return report_error("demo", Error(Errc::kIo, "registry lost a meter"));
+    id_of[i] = (*m)->id;
+    index_of[(*m)->id] = i;
+  }
+
+  // ---- scenario -----------------------------------------------------------------------------
+  const UtcTime start = std::chrono::floor<std::chrono::days>(RealClock::instance().now()) -
+                        std::chrono::days(1) - Millis(19'800'000);  // yesterday 00:00 IST
+  const UtcTime end = start + Millis(static_cast<std::int64_t>(o.days * 86'400'000));
+  const auto at_h = [&](double h) {
+    return start + Millis(static_cast<std::int64_t>(h * kHourMs));
+  };
+  std::vector<std::uint32_t> cut;  // every 1/share-th meter
+  if (o.cut_share > 0) {
+    const auto step = static_cast<std::uint32_t>(std::max(1.0, 1.0 / o.cut_share));
+    for (std::uint32_t i = 0; i < n; i += step) cut.push_back(i);
+  }
+  std::string scenario;
+  const auto cut_min = static_cast<std::int64_t>(o.cut_hours * 60);
+  for (std::uint32_t i : cut) {
+    for (int sim = 1; sim <= 2; ++sim) {
+      if (sim == 2 && topology.meters[i].sim_operator[1].empty()) continue;
+      scenario += fmt::format("+{} cut-sim {} {} {}\n", static_cast<std::int64_t>(o.cut_at_h * 60),
+                              topology.meters[i].identity.serial, sim, cut_min);
+    }
+  }
+  std::vector<std::uint32_t> consumers;
+  for (std::uint32_t i = 0; i < n; ++i) {
+    if (!topology.meters[i].consumer_id.empty()) consumers.push_back(i);
+  }
+  // Defaulters: consumers outside the network cut, spread over the fleet.
+  std::vector<std::uint32_t> defaulters;
+  {
+    std::set<std::uint32_t> cut_set(cut.begin(), cut.end());
+    std::vector<std::uint32_t> eligible;
+    for (auto i : consumers) {
+      if (!cut_set.count(i)) eligible.push_back(i);
+    }
+    const std::size_t want = std::min<std::size_t>(o.disconnects, eligible.size());
+    for (std::size_t k = 0; k < want; ++k) {
+      defaulters.push_back(eligible[k * eligible.size() / std::max<std::size_t>(want, 1)]);
+    }
+  }
+
+  fleet::FleetConfig fc;
+  fc.seed = o.seed;
+  if (!o.random_events) fc.rates = fleet::EventRates::none();
+  Truth truth;
+  std::cout << fmt::format("building {} meters ({} consumers) ...\n", n, o.consumers) << std::flush;
+  ScaledClock clock(start, o.speed);
+  fleet::Fleet fleet(std::move(topology), fc, clock, &truth);
+  if (auto s = fleet.load_scenario(scenario); !s.ok()) return report_error("demo", s.error());
+
+  // ---- the head end and the network ---------------------------------------------------------
+  headend::HeadEndOptions ho;
+  ho.bind_address = "127.0.0.1";
+  ho.port = 0;
+  ho.gap_window_s = static_cast<std::int64_t>(o.days * 86'400) + 86'400;
+  ho.gap_floor = start;
+  ho.default_deadline_s = 6 * 3'600;
+  headend::HeadEnd he(st, clock, ho);
+  if (auto s = he.start(); !s.ok()) return report_error("demo", s.error());
+  simulator::SimulatorOptions so;
+  so.head_end_host = "127.0.0.1";
+  so.head_end_port = he.port();
+  simulator::Simulator sim(fleet, clock, so);
+  if (auto s = sim.start(); !s.ok()) return report_error("demo", s.error());
+  std::cout << fmt::format(
+                   "head end on 127.0.0.1:{}, data in {}\n{} meters push to it; simulated time "
+                   "{} to {} at {}x\n"
+                   "scenario: {} meters lose both SIMs at hour {} for {} h; {} consumers are "
+                   "disconnected at hour {} and reconnected at hour {}\n",
+                   he.port(), data_dir, n, format_iso8601(start), format_iso8601(end), o.speed,
+                   cut.size(), o.cut_at_h, o.cut_hours, defaulters.size(), o.disconnect_at_h,
+                   o.reconnect_at_h)
+            << std::flush;
+
+  std::signal(SIGINT, on_demo_signal);
+  std::signal(SIGTERM, on_demo_signal);
+  bool disconnect_sent = false, reconnect_sent = false, relays_counted = false;
+  std::size_t relays_open_at_check = 0, relays_open_expected = defaulters.size();
+  std::vector<std::int64_t> disconnect_ids, reconnect_ids;
+  auto submit_all = [&](store::CommandKind kind, const char* tag, std::vector<std::int64_t>& ids) {
+    for (auto i : defaulters) {
+      store::Command c;
+      c.meter_id = id_of[i];
+      c.kind = kind;
+      c.requested_by = "demo-control-room";
+      c.reason =
+          kind == store::CommandKind::kDisconnect ? "demo: balance exhausted" : "demo: recharged";
+      c.idempotency_key = fmt::format("demo-{}-{}", tag, id_of[i]);
+      auto r = he.submit(c);
+      if (r.ok()) ids.push_back(r->id);
+    }
+  };
+  const auto wall0 = std::chrono::steady_clock::now();
+  auto next_progress = wall0;
+  // Run to the end, then a little longer so the last intervals' pushes (spread over 5 minutes)
+  // arrive.
+  const UtcTime stop_at = end + Millis(10 * 60'000);
+  while (g_demo_stop == 0 && clock.now() < stop_at) {
+    const UtcTime now = clock.now();
+    if (!disconnect_sent && now >= at_h(o.disconnect_at_h) && o.disconnect_at_h < o.days * 24) {
+      disconnect_sent = true;
+      submit_all(store::CommandKind::kDisconnect, "disconnect", disconnect_ids);
+      std::cout << fmt::format("{}: {} disconnect commands queued\n", format_iso8601(now),
+                               disconnect_ids.size())
+                << std::flush;
+    }
+    // Just before reconnecting: count the relays the truth has open.
+    if (!relays_counted && disconnect_sent && now >= at_h(o.reconnect_at_h) - Millis(5 * 60'000)) {
+      relays_counted = true;
+      relays_open_at_check = sim.with_fleet([&](fleet::Fleet& f) {
+        std::size_t open = 0;
+        for (auto i : defaulters) open += f.meter(i).relay_connected() ? 0 : 1;
+        return open;
+      });
+    }
+    if (!reconnect_sent && relays_counted && now >= at_h(o.reconnect_at_h)) {
+      reconnect_sent = true;
+      submit_all(store::CommandKind::kConnect, "reconnect", reconnect_ids);
+      std::cout << fmt::format("{}: {} reconnect commands queued\n", format_iso8601(now),
+                               reconnect_ids.size())
+                << std::flush;
+    }
+    if (std::chrono::steady_clock::now() >= next_progress) {
+      next_progress += Millis(static_cast<std::int64_t>(o.progress_s * 1000));
+      const auto s = he.stats();
+      const double done = 100.0 * static_cast<double>((now - start).count()) /
+                          static_cast<double>((end - start).count());
+      std::cout << fmt::format(
+                       "[{:5.1f} %] {} IST  sessions {}  pushes {}  stored {}  gap-reads {} ({} "
+                       "rows)  alerts {}  commands ok {} failed {}  rejected {}\n",
+                       std::min(done, 100.0),
+                       format_iso8601(now + Millis(19'800'000)).substr(0, 16), s.sessions_active,
+                       s.pushes, s.intervals_committed, s.gap_reads, s.gap_rows, s.alerts_raised,
+                       s.commands_succeeded, s.commands_failed,
+                       s.rejected_unknown + s.rejected_auth + s.rejected_replay +
+                           s.rejected_malformed + s.rejected_flood)
+                << std::flush;
+    }
+    std::this_thread::sleep_for(Millis(20));
+  }
+  const bool interrupted = g_demo_stop != 0;
+  sim.stop();
+  he.flush();
+  const auto hs = he.stats();
+  const double wall_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+
+  // ---- the report ---------------------------------------------------------------------------
+  // Intervals: every interval the meters recorded in [start, end) - as the truth has it - must
+  // be in the store with the same energy.
+  const std::int64_t s_ms = start.time_since_epoch().count();
+  const std::int64_t e_ms = end.time_since_epoch().count();
+  std::set<std::uint32_t> cut_set(cut.begin(), cut.end());
+  const std::int64_t cut_from = at_h(o.cut_at_h).time_since_epoch().count();
+  const std::int64_t cut_to = cut_from + cut_min * 60'000;
+  std::uint64_t expected = 0, present = 0, equal = 0, cut_expected = 0, cut_present = 0;
+  struct FeederEnergy {
+    std::int64_t truth_mwh = 0;
+    std::int64_t stored_wh = 0;
+    std::int64_t feeder_meter_wh = 0;
+    std::int64_t consumers_wh = 0;
+  };
+  std::map<std::string, FeederEnergy> feeders;
+  std::map<std::uint32_t, std::map<std::int64_t, store::IntervalReading>> stored;
+  std::uint64_t read_rows = 0;
+  for (std::uint32_t i = 0; i < n; ++i) {
+    auto rows = st.intervals(id_of[i], start, end);
+    if (!rows.ok()) return report_error("demo", rows.error());
+    for (const auto& r : *rows) {
+      stored[i][r.start.time_since_epoch().count()] = r;
+      if (r.source == store::IntervalReading::Source::kRead) ++read_rows;
+    }
+  }
+  {
+    std::lock_guard l(truth.mu_);
+    for (const auto& [key, slot] : truth.intervals_) {
+      const auto [m, t] = key;
+      if (t < s_ms || t >= e_ms) continue;
+      ++expected;
+      const bool in_cut = cut_set.count(m) && t >= cut_from && t < cut_to;
+      if (in_cut) ++cut_expected;
+      const auto& rec = fleet.topology().meters[m];
+      FeederEnergy& fe = feeders[rec.feeder];
+      fe.truth_mwh += rec.consumer_id.empty() ? 0 : slot.recorded_mwh;
+      auto mi = stored.find(m);
+      if (mi == stored.end()) continue;
+      auto it = mi->second.find(t);
+      if (it == mi->second.end()) continue;
+      ++present;
+      if (in_cut) ++cut_present;
+      // The meter's Wh register counts whole watt-hours; the truth is in mWh.
+      if (std::llabs(it->second.import_wh * 1000 - slot.recorded_mwh) < 1000) ++equal;
+    }
+  }
+  for (const auto& [m, rows] : stored) {
+    const auto& rec = fleet.topology().meters[m];
+    FeederEnergy& fe = feeders[rec.feeder];
+    for (const auto& [t, r] : rows) {
+      if (rec.consumer_id.empty() && rec.dt.empty()) fe.feeder_meter_wh += r.import_wh;
+      if (!rec.consumer_id.empty()) fe.consumers_wh += r.import_wh;
+    }
+  }
+  std::map<std::string, std::uint64_t> alerts_by_kind;
+  for (std::int64_t after = 0;;) {
+    auto as = st.alerts_after(after, store::kMaxPage);
+    if (!as.ok() || as->empty()) break;
+    for (const auto& a : *as) {
+      after = a.id;
+      if (a.active) ++alerts_by_kind[a.kind + "/" + a.name];
+    }
+  }
+  std::size_t relays_closed_at_end = sim.with_fleet([&](fleet::Fleet& f) {
+    std::size_t closed = 0;
+    for (auto i : defaulters) closed += f.meter(i).relay_connected() ? 1 : 0;
+    return closed;
+  });
+  std::map<std::string, std::uint64_t> command_states;
+  for (std::int64_t after = 0;;) {
+    auto cs = st.commands_after(after, store::kMaxPage);
+    if (!cs.ok() || cs->empty()) break;
+    for (const auto& c : *cs) {
+      after = c.id;
+      const char* s = c.state == store::CommandState::kSucceeded ? "succeeded"
+                      : c.state == store::CommandState::kPending ? "pending"
+                      : c.state == store::CommandState::kFailed  ? "failed"
+                                                                 : "expired";
+      ++command_states[s];
+    }
+  }
+  const auto lat = he.command_latencies_ms();
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  const double completeness = expected == 0 ? 0 : 100.0 * double(present) / double(expected);
+  const double cut_completeness =
+      cut_expected == 0 ? 100.0 : 100.0 * double(cut_present) / double(cut_expected);
+
+  json r;
+  r["interrupted"] = interrupted;
+  r["fleet"] = {{"meters", n},
+                {"consumers", consumers.size()},
+                {"feeders", fleet.topology().feeders.size()},
+                {"dts", fleet.topology().dts.size()}};
+  r["time"] = {{"simulated_from", format_iso8601(start)},
+               {"simulated_to", format_iso8601(end)},
+               {"speed", o.speed},
+               {"wall_seconds", wall_s}};
+  r["intervals"] = {{"expected", expected},
+                    {"stored", present},
+                    {"equal_energy", equal},
+                    {"completeness_percent", completeness},
+                    {"read_back_by_gap_fill", read_rows},
+                    {"pushes_sent", truth.pushes_sent_},
+                    {"pushes_without_network", truth.pushes_no_network_}};
+  r["network_cut"] = {{"meters", cut.size()},
+                      {"hours", o.cut_hours},
+                      {"intervals_expected", cut_expected},
+                      {"intervals_stored", cut_present},
+                      {"completeness_percent", cut_completeness}};
+  json fj = json::array();
+  for (const auto& [name, fe] : feeders) {
+    const double loss =
+        fe.feeder_meter_wh == 0
+            ? 0
+            : 100.0 * double(fe.feeder_meter_wh - fe.consumers_wh) / double(fe.feeder_meter_wh);
+    fj.push_back({{"feeder", name},
+                  {"consumers_truth_kwh", double(fe.truth_mwh) / 1e6},
+                  {"consumers_stored_kwh", double(fe.consumers_wh) / 1e3},
+                  {"feeder_meter_kwh", double(fe.feeder_meter_wh) / 1e3},
+                  {"loss_percent", loss}});
+  }
+  r["energy_by_feeder"] = fj;
+  json aj = json::object();
+  for (const auto& [k, v] : alerts_by_kind) aj[k] = v;
+  json ej = json::object();
+  {
+    std::lock_guard l(truth.mu_);
+    for (const auto& [k, v] : truth.episodes_started_) ej[k] = v;
+    r["alerts"] = {{"alert_pushes_sent_by_meters", truth.alerts_sent_},
+                   {"alert_pushes_received", hs.alert_pushes},
+                   {"alerts_raised", aj},
+                   {"episodes_injected", ej}};
+  }
+  r["commands"] = {{"disconnects_sent", disconnect_ids.size()},
+                   {"relays_open_before_reconnect", relays_open_at_check},
+                   {"relays_open_expected", relays_open_expected},
+                   {"reconnects_sent", reconnect_ids.size()},
+                   {"relays_closed_at_end", relays_closed_at_end},
+                   {"states", command_states},
+                   {"latency_simulated_ms_median", percentile(lat, 0.5)},
+                   {"latency_simulated_ms_p99", percentile(lat, 0.99)},
+                   {"latency_real_ms_median", percentile(lat, 0.5) / o.speed},
+                   {"latency_real_ms_p99", percentile(lat, 0.99) / o.speed}};
+  r["head_end"] = {{"sessions_accepted", hs.sessions_accepted},
+                   {"pushes", hs.pushes},
+                   {"intervals_committed", hs.intervals_committed},
+                   {"duplicates", hs.intervals_duplicate},
+                   {"conflicts", hs.intervals_conflict},
+                   {"batches", hs.batches},
+                   {"gap_reads", hs.gap_reads},
+                   {"rejected", hs.rejected_unknown + hs.rejected_auth + hs.rejected_replay +
+                                    hs.rejected_malformed + hs.rejected_flood},
+                   {"peak_rss_mib", double(ru.ru_maxrss) / 1024.0},
+                   {"cpu_seconds", double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec)}};
+  r["data_dir"] = data_dir;
+  he.stop();
+
+  std::cout << "\n==== report: the platform's view against the simulator's truth ====\n"
+            << fmt::format(
+                   "intervals: {} of {} stored ({:.3f} %), {} with the same energy; {} "
+                   "read back by gap fill\n",
+                   present, expected, completeness, equal, read_rows)
+            << fmt::format(
+                   "network cut: {} meters without network for {} h: {} of {} intervals "
+                   "stored ({:.3f} %)\n",
+                   cut.size(), o.cut_hours, cut_present, cut_expected, cut_completeness)
+            << fmt::format(
+                   "commands: {} disconnects -> {} of {} relays open in the truth; {} "
+                   "reconnects -> {} closed at the end; latency median {:.0f} ms, p99 "
+                   "{:.0f} ms (real)\n",
+                   disconnect_ids.size(), relays_open_at_check, relays_open_expected,
+                   reconnect_ids.size(), relays_closed_at_end, percentile(lat, 0.5) / o.speed,
+                   percentile(lat, 0.99) / o.speed)
+            << fmt::format("alerts: {} alert pushes sent by meters, {} received\n",
+                           truth.alerts_sent_, hs.alert_pushes);
+  for (const auto& [k, v] : alerts_by_kind) std::cout << fmt::format("  {:<32} {}\n", k, v);
+  std::cout << "energy by feeder (consumers: truth vs stored; feeder meter; loss):\n";
+  for (const auto& f : fj) {
+    std::cout << fmt::format("  {:<6} {:>10.1f} kWh {:>10.1f} kWh {:>10.1f} kWh {:>6.2f} %\n",
+                             f["feeder"].get<std::string>(), f["consumers_truth_kwh"].get<double>(),
+                             f["consumers_stored_kwh"].get<double>(),
+                             f["feeder_meter_kwh"].get<double>(), f["loss_percent"].get<double>());
+  }
+  std::ofstream out(o.report);
+  out << r.dump(2) << "\n";
+  std::cout << fmt::format("report written to {}\n", o.report);
+  const bool ok = !interrupted && present == expected &&
+                  relays_open_at_check == relays_open_expected &&
+                  relays_closed_at_end == defaulters.size();
+  if (!ok) std::cout << "RESULT: the platform's view does not match the truth (see above)\n";
+  return ok ? kExitOk : kExitFailure;
+}
+
+}  // namespace
+
+void register_demo(CLI::App& app, Runner& run) {
+  auto o = std::make_shared<DemoOptions>();
+  auto* d = app.add_subcommand(
+      "demo", "Head end + simulated fleet for an accelerated day, with a report against truth");
+  d->add_option("--consumers", o->consumers, "Consumer meters (plus their DT and feeder meters)")
+      ->capture_default_str();
+  d->add_option("--days", o->days, "Simulated days")->capture_default_str();
+  d->add_option("--speed", o->speed, "Simulated seconds per real second")->capture_default_str();
+  d->add_option("--data", o->data_dir, "Data directory (default: a new temporary one)");
+  d->add_option("--report", o->report, "JSON report file")->capture_default_str();
+  d->add_option("--cut-share", o->cut_share, "Share of meters whose network is cut")
+      ->capture_default_str();
+  d->add_option("--cut-at-hour", o->cut_at_h, "When the cut starts")->capture_default_str();
+  d->add_option("--cut-hours", o->cut_hours, "How long it lasts")->capture_default_str();
+  d->add_option("--disconnects", o->disconnects, "Consumers disconnected")->capture_default_str();
+  d->add_option("--disconnect-at-hour", o->disconnect_at_h, "When")->capture_default_str();
+  d->add_option("--reconnect-at-hour", o->reconnect_at_h, "When they are reconnected")
+      ->capture_default_str();
+  d->add_option("--seed", o->seed, "Fleet and episode seed")->capture_default_str();
+  d->add_option("--progress", o->progress_s, "Seconds between progress lines")
+      ->capture_default_str();
+  d->add_flag("!--no-random-events", o->random_events, "Only the scripted scenario");
+  d->callback([o, &run] { run = [o] { return run_demo(*o); }; });
+}
+
+}  // namespace vidyut::cli

@@ -1,0 +1,421 @@
+// `vidyut serve` (the head end) and the operator's commands beside it, all on one data
+// directory (docs/head-end.md):
+//
+//   serve    --data DIR [--port 4059] ...        runs the head end until SIGINT/SIGTERM
+//   command  --data DIR KIND SERIAL... [--arg]   queues a command (the running head end picks it
+//                                                up within a second)
+//   commands --data DIR [--after ID]             lists commands and their outcome
+//   alerts   --data DIR [--after ID] [--follow]  tamper, outage, relay and security alerts
+//   audit    --data DIR [--after ID]             the audit trail
+//   health   --data DIR [--day YYYY-MM-DD]       completeness KPIs; --meter SERIAL for one meter
+#include <csignal>
+#include <iostream>
+#include <memory>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "core/log.h"
+#include "headend/head_end.h"
+#include "store/sqlite_store.h"
+
+namespace vidyut::cli {
+namespace {
+
+struct DataOptions {
+  std::string data_dir = "vidyut-data";
+  std::string master_key_file;
+};
+
+Result<std::unique_ptr<store::Store>> open_store(const DataOptions& o) {
+  store::SqliteOptions so;
+  so.master_key_file = o.master_key_file;
+  auto db = store::open_sqlite_store(o.data_dir, RealClock::instance(), so);
+  if (!db.ok()) return db.error();
+  return std::unique_ptr<store::Store>(std::move(*db));
+}
+
+void add_data_options(CLI::App* c, DataOptions& o) {
+  c->add_option("--data", o.data_dir, "Data directory")->capture_default_str();
+  c->add_option("--master-key-file", o.master_key_file,
+                "Master key file (64 hex digits); default $VIDYUT_MASTER_KEY or DATA/master.key");
+}
+
+std::string ist(UtcTime t) {
+  if (t == UtcTime{}) return "never";
+  const auto local = t + Millis(19'800'000);
+  std::string s = format_iso8601(local);
+  if (!s.empty() && s.back() == 'Z') s.pop_back();
+  return s + "+05:30";
+}
+
+// ---- serve -----------------------------------------------------------------------------------
+
+struct ServeOptions {
+  DataOptions data;
+  headend::HeadEndOptions he;
+  double speed = 1;
+  std::string start;
+  std::string epoch;
+  double status_s = 10;
+  std::string duration;
+  double idle_timeout_s = 120;
+  double gap_window_days = 7;
+};
+
+volatile std::sig_atomic_t g_stop = 0;
+void on_stop_signal(int) { g_stop = 1; }
+
+int run_serve(ServeOptions o) {
+  auto db = open_store(o.data);
+  if (!db.ok()) return report_error("serve", db.error());
+  std::unique_ptr<Clock> owned;
+  const Clock* clock = &RealClock::instance();
+  if (o.speed != 1 || !o.start.empty() || !o.epoch.empty()) {
+    if (!(o.speed > 0) || o.speed > 100'000) {
+      return report_error("serve", Error(Errc::kInvalidArgument, "--speed must be in (0, 100000]"));
+    }
+    UtcTime start = RealClock::instance().now();
+    if (!o.start.empty()) {
+      auto s = parse_iso8601(o.start);
+      if (!s.ok()) return report_error("serve", s.error());
+      start = *s;
+    }
+    if (!o.epoch.empty()) {
+      auto e = parse_iso8601(o.epoch);
+      if (!e.ok()) return report_error("serve", e.error());
+      owned = std::make_unique<ScaledClock>(start, o.speed, *e);
+    } else {
+      owned = std::make_unique<ScaledClock>(start, o.speed);
+    }
+    clock = owned.get();
+  }
+  std::optional<Millis> duration;
+  if (!o.duration.empty()) {
+    auto d = parse_duration(o.duration);
+    if (!d.ok()) return report_error("serve", d.error());
+    duration = *d;
+  }
+  o.he.idle_timeout = Millis(static_cast<std::int64_t>(o.idle_timeout_s * 1000));
+  o.he.gap_window_s = static_cast<std::int64_t>(o.gap_window_days * 86'400);
+  headend::HeadEnd he(**db, *clock, o.he);
+  if (auto st = he.start(); !st.ok()) return report_error("serve", st.error());
+  std::cout << fmt::format("head end on {}:{}, data in {}\n", o.he.bind_address, he.port(),
+                           o.data.data_dir)
+            << std::flush;
+  std::signal(SIGINT, on_stop_signal);
+  std::signal(SIGTERM, on_stop_signal);
+  const auto wall0 = std::chrono::steady_clock::now();
+  auto next = wall0;
+  while (g_stop == 0) {
+    const auto wall = std::chrono::steady_clock::now();
+    if (duration && wall - wall0 >= *duration) break;
+    if (wall >= next) {
+      next += Millis(static_cast<std::int64_t>(o.status_s * 1000));
+      const auto s = he.stats();
+      // "committed" counts rows the store has made durable: acknowledged readings.
+      std::cout << fmt::format(
+                       "{} sessions {} meters {} pushes {} committed {} duplicates {} queue {} "
+                       "gap-reads {} gap-rows {} alerts {} rejected {} commands ok {} failed {} "
+                       "expired {}\n",
+                       format_iso8601(clock->now()), s.sessions_active, s.meters_connected,
+                       s.pushes, s.intervals_committed, s.intervals_duplicate, s.write_queue,
+                       s.gap_reads, s.gap_rows, s.alerts_raised,
+                       s.rejected_unknown + s.rejected_auth + s.rejected_replay +
+                           s.rejected_malformed + s.rejected_flood,
+                       s.commands_succeeded, s.commands_failed, s.commands_expired)
+                << std::flush;
+    }
+    std::this_thread::sleep_for(Millis(50));
+  }
+  std::cout << "stopping: committing what is queued\n" << std::flush;
+  he.stop();
+  const auto s = he.stats();
+  std::cout << fmt::format("stopped: {} intervals committed, {} pushes, {} sessions\n",
+                           s.intervals_committed, s.pushes, s.sessions_accepted);
+  return kExitOk;
+}
+
+// ---- command ---------------------------------------------------------------------------------
+
+struct CommandOptions {
+  DataOptions data;
+  std::string kind;
+  std::vector<std::string> serials;
+  std::string argument;
+  std::string reason = "operator";
+  std::string by;
+  std::string key;
+  double deadline_h = 24;
+};
+
+Result<store::CommandKind> command_kind(const std::string& k) {
+  if (k == "connect") return store::CommandKind::kConnect;
+  if (k == "disconnect") return store::CommandKind::kDisconnect;
+  if (k == "read") return store::CommandKind::kRead;
+  if (k == "clock-set") return store::CommandKind::kClockSet;
+  if (k == "load-limit") return store::CommandKind::kLoadLimit;
+  if (k == "payment-mode") return store::CommandKind::kPaymentMode;
+  if (k == "ping") return store::CommandKind::kPing;
+  return Error(Errc::kInvalidArgument,
+               "unknown command " + k +
+                   " (connect, disconnect, read, clock-set, load-limit, payment-mode, ping)");
+}
+
+const char* kind_text(store::CommandKind k) {
+  switch (k) {
+    case store::CommandKind::kConnect:
+      return "connect";
+    case store::CommandKind::kDisconnect:
+      return "disconnect";
+    case store::CommandKind::kRead:
+      return "read";
+    case store::CommandKind::kClockSet:
+      return "clock-set";
+    case store::CommandKind::kLoadLimit:
+      return "load-limit";
+    case store::CommandKind::kPaymentMode:
+      return "payment-mode";
+    case store::CommandKind::kPing:
+      return "ping";
+  }
+  return "?";
+}
+
+const char* state_text(store::CommandState s) {
+  switch (s) {
+    case store::CommandState::kPending:
+      return "pending";
+    case store::CommandState::kSucceeded:
+      return "succeeded";
+    case store::CommandState::kFailed:
+      return "failed";
+    case store::CommandState::kExpired:
+      return "expired";
+    case store::CommandState::kCancelled:
+      return "cancelled";
+  }
+  return "?";
+}
+
+int run_command(const CommandOptions& o) {
+  auto kind = command_kind(o.kind);
+  if (!kind.ok()) return report_error("command", kind.error());
+  if (*kind == store::CommandKind::kLoadLimit && o.argument.empty()) {
+    return report_error("command", Error(Errc::kInvalidArgument, "load-limit needs --arg WATTS"));
+  }
+  if (*kind == store::CommandKind::kPaymentMode && o.argument != "prepaid" &&
+      o.argument != "postpaid") {
+    return report_error("command",
+                        Error(Errc::kInvalidArgument, "payment-mode needs --arg prepaid|postpaid"));
+  }
+  auto db = open_store(o.data);
+  if (!db.ok()) return report_error("command", db.error());
+  const UtcTime now = RealClock::instance().now();
+  const std::string by = o.by.empty() ? (std::getenv("USER") ? std::getenv("USER") : "cli") : o.by;
+  int failures = 0;
+  for (const auto& serial : o.serials) {
+    auto m = (*db)->meter_by_serial(serial);
+    if (!m.ok() || !*m) {
+      std::cerr << fmt::format("{}: not in the registry\n", serial);
+      ++failures;
+      continue;
+    }
+    store::Command c;
+    c.meter_id = (*m)->id;
+    c.kind = *kind;
+    c.argument = o.argument;
+    c.requested_by = by;
+    c.reason = o.reason;
+    c.created = now;
+    c.next_attempt = now;
+    c.deadline = now + Millis(static_cast<std::int64_t>(o.deadline_h * 3'600'000));
+    // The same --key for the same meter is the same command: a repeated request is not a
+    // second command.
+    c.idempotency_key =
+        o.key.empty() ? fmt::format("cli-{}-{}-{}", serial, o.kind, now.time_since_epoch().count())
+                      : fmt::format("{}-{}", o.key, serial);
+    auto r = (*db)->enqueue_command(c);
+    if (!r.ok()) {
+      std::cerr << fmt::format("{}: {}\n", serial, r.error().describe());
+      ++failures;
+      continue;
+    }
+    std::cout << fmt::format("command {} {} {} for {}: {}\n", r->id, kind_text(r->kind),
+                             r->argument, serial, state_text(r->state));
+  }
+  return failures == 0 ? kExitOk : kExitFailure;
+}
+
+struct ListOptions {
+  DataOptions data;
+  std::int64_t after = 0;
+  std::size_t limit = 100;
+  bool follow = false;
+  std::string day;
+  std::string meter;
+  std::int32_t period_s = 900;
+};
+
+int run_commands(const ListOptions& o) {
+  auto db = open_store(o.data);
+  if (!db.ok()) return report_error("commands", db.error());
+  auto cs = (*db)->commands_after(o.after, std::min(o.limit, store::kMaxPage));
+  if (!cs.ok()) return report_error("commands", cs.error());
+  for (const auto& c : *cs) {
+    auto m = (*db)->meter_by_id(c.meter_id);
+    const std::string serial = m.ok() && *m ? (*m)->serial : std::to_string(c.meter_id);
+    std::cout << fmt::format("{} {} {}{} meter {} by {} ({}) created {} {} attempts {}{}{}\n", c.id,
+                             kind_text(c.kind), c.argument.empty() ? "" : c.argument + " ",
+                             state_text(c.state), serial, c.requested_by, c.reason, ist(c.created),
+                             c.finished == UtcTime{} ? "" : "finished " + ist(c.finished),
+                             c.attempts, c.result.empty() ? "" : ": ", c.result);
+  }
+  return kExitOk;
+}
+
+int run_alerts(const ListOptions& o) {
+  auto db = open_store(o.data);
+  if (!db.ok()) return report_error("alerts", db.error());
+  std::int64_t after = o.after;
+  std::unordered_map<std::int64_t, std::string> serials;
+  while (true) {
+    auto as = (*db)->alerts_after(after, std::min(o.limit, store::kMaxPage));
+    if (!as.ok()) return report_error("alerts", as.error());
+    for (const auto& a : *as) {
+      after = a.id;
+      auto& serial = serials[a.meter_id];
+      if (serial.empty()) {
+        auto m = (*db)->meter_by_id(a.meter_id);
+        serial = m.ok() && *m ? (*m)->serial : std::to_string(a.meter_id);
+      }
+      std::cout << fmt::format("{} {} meter {} {} {} {}: {}\n", a.id, ist(a.at), serial, a.kind,
+                               a.name, a.active ? "started" : "ended", a.detail)
+                << std::flush;
+    }
+    if (!o.follow) break;
+    if (as->empty()) std::this_thread::sleep_for(Millis(1000));
+  }
+  return kExitOk;
+}
+
+int run_audit(const ListOptions& o) {
+  auto db = open_store(o.data);
+  if (!db.ok()) return report_error("audit", db.error());
+  auto as = (*db)->audit_after(o.after, std::min(o.limit, store::kMaxPage));
+  if (!as.ok()) return report_error("audit", as.error());
+  for (const auto& a : *as) {
+    std::cout << fmt::format("{} {} {} {} {}: {}\n", a.id, ist(a.at), a.actor, a.action, a.subject,
+                             a.detail);
+  }
+  return kExitOk;
+}
+
+int run_health(const ListOptions& o) {
+  auto db = open_store(o.data);
+  if (!db.ok()) return report_error("health", db.error());
+  const UtcTime now = RealClock::instance().now();
+  if (!o.meter.empty()) {
+    auto h = headend::meter_health(**db, o.meter, o.period_s, now);
+    if (!h.ok()) return report_error("health", h.error());
+    std::cout << fmt::format(
+        "meter {} ({}, feeder {}, DT {})\n  last contact {}\n  active SIM {} ({}), from {}\n  "
+        "intervals today {} of {} so far\n",
+        h->meter.serial, h->meter.kind, h->meter.feeder, h->meter.dt.empty() ? "-" : h->meter.dt,
+        ist(h->last_contact), h->active_sim == 0 ? std::string("?") : std::to_string(h->active_sim),
+        h->active_operator, h->peer_address.empty() ? "-" : h->peer_address, h->intervals_today,
+        h->expected_today);
+    return kExitOk;
+  }
+  UtcTime day = now - Millis(86'400'000);  // yesterday by default
+  if (!o.day.empty()) {
+    auto d = parse_iso8601(o.day + "T12:00:00+05:30");
+    if (!d.ok()) return report_error("health", d.error());
+    day = *d;
+  }
+  auto h = headend::fleet_health(**db, day, o.period_s, now);
+  if (!h.ok()) return report_error("health", h.error());
+  auto line = [](const headend::Completeness& c) {
+    return fmt::format("  {:<12} {:>7} meters, {:>7} complete ({:5.1f} %), intervals {} of {}\n",
+                       c.group, c.meters, c.complete, 100.0 * c.share(), c.intervals, c.expected);
+  };
+  std::cout << fmt::format("interval completeness for the IST day from {}\n", ist(h->day_start))
+            << line(h->all) << "by operator:\n";
+  for (const auto& c : h->by_operator) std::cout << line(c);
+  std::cout << "by feeder:\n";
+  for (const auto& c : h->by_feeder) std::cout << line(c);
+  std::cout << fmt::format("meters never heard from: {}; silent for more than a day: {}\n",
+                           h->meters_never_seen, h->meters_silent_24h);
+  return kExitOk;
+}
+
+}  // namespace
+
+void register_serve(CLI::App& app, Runner& run) {
+  auto so = std::make_shared<ServeOptions>();
+  auto* s = app.add_subcommand("serve", "Run the head end (meter sessions on port 4059)");
+  add_data_options(s, so->data);
+  s->add_option("--bind", so->he.bind_address, "Address to listen on")->capture_default_str();
+  s->add_option("--port", so->he.port, "Meter-facing port")->capture_default_str();
+  s->add_option("--max-sessions", so->he.max_sessions, "Concurrent meter sessions")
+      ->capture_default_str();
+  s->add_option("--max-new-sessions-per-second", so->he.max_new_sessions_per_second,
+                "New sessions per second (0: unlimited)")
+      ->capture_default_str();
+  s->add_option("--new-session-burst", so->he.new_session_burst, "Burst above that rate")
+      ->capture_default_str();
+  s->add_option("--idle-timeout-s", so->idle_timeout_s, "Close a silent session after this")
+      ->capture_default_str();
+  s->add_option("--gap-window-days", so->gap_window_days, "How far back gaps are filled")
+      ->capture_default_str();
+  s->add_option("--speed", so->speed, "Business time runs this many times faster (simulation)")
+      ->capture_default_str();
+  s->add_option("--start", so->start, "Business time at start, ISO 8601 (simulation)");
+  s->add_option("--epoch", so->epoch,
+                "Wall-clock instant at which business time is --start (share a simulator's time)");
+  s->add_option("--status-every", so->status_s, "Seconds between status lines")
+      ->capture_default_str();
+  s->add_option("--run-for", so->duration, "Stop after this much real time (tests)");
+  s->callback([so, &run] { run = [so] { return run_serve(*so); }; });
+
+  auto co = std::make_shared<CommandOptions>();
+  auto* c = app.add_subcommand("command", "Queue a command for meters (the head end delivers it)");
+  add_data_options(c, co->data);
+  c->add_option("kind", co->kind,
+                "connect | disconnect | read | clock-set | load-limit | payment-mode | ping")
+      ->required();
+  c->add_option("serials", co->serials, "Meter serial numbers")->required();
+  c->add_option("--arg", co->argument, "load-limit: watts; payment-mode: prepaid|postpaid");
+  c->add_option("--reason", co->reason, "Why (kept in the audit trail)")->capture_default_str();
+  c->add_option("--by", co->by, "Who asks (default: $USER)");
+  c->add_option("--key", co->key,
+                "Idempotency key: repeating a request with the same key makes no new command");
+  c->add_option("--deadline-hours", co->deadline_h, "Give up after this long")
+      ->capture_default_str();
+  c->callback([co, &run] { run = [co] { return run_command(*co); }; });
+
+  auto lo = std::make_shared<ListOptions>();
+  auto list = [&app, lo](const char* name, const char* help) {
+    auto* l = app.add_subcommand(name, help);
+    add_data_options(l, lo->data);
+    l->add_option("--after", lo->after, "Only entries with a larger id")->capture_default_str();
+    l->add_option("--limit", lo->limit, "At most this many")->capture_default_str();
+    return l;
+  };
+  auto* cl = list("commands", "List queued and finished commands");
+  cl->callback([lo, &run] { run = [lo] { return run_commands(*lo); }; });
+  auto* al = list("alerts", "List alerts (tamper, outage, relay, security)");
+  al->add_flag("--follow", lo->follow, "Keep waiting for new alerts");
+  al->callback([lo, &run] { run = [lo] { return run_alerts(*lo); }; });
+  auto* au = list("audit", "List the audit trail");
+  au->callback([lo, &run] { run = [lo] { return run_audit(*lo); }; });
+  auto* h = app.add_subcommand("health", "Communication health and data completeness");
+  add_data_options(h, lo->data);
+  h->add_option("--day", lo->day, "IST day YYYY-MM-DD (default: yesterday)");
+  h->add_option("--meter", lo->meter, "One meter's health");
+  h->add_option("--period", lo->period_s, "Capture period (s)")->capture_default_str();
+  h->callback([lo, &run] { run = [lo] { return run_health(*lo); }; });
+}
+
+}  // namespace vidyut::cli

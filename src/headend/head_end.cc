@@ -1,0 +1,880 @@
+#include "headend/head_end.h"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "core/log.h"
+#include "headend/meter_session.h"
+#include "net/tcp_server.h"
+
+namespace vidyut::headend {
+
+namespace {
+
+// Invocation counters made durable at a time: one synchronous write per this many requests.
+constexpr std::uint32_t kIcCeilingStep = 10'000;
+
+std::int64_t ms_of(UtcTime t) { return t.time_since_epoch().count(); }
+UtcTime at_ms(std::int64_t ms) { return UtcTime(Millis(ms)); }
+std::int64_t floor_to(std::int64_t v, std::int64_t step) {
+  std::int64_t q = v / step;
+  if (v % step != 0 && v < 0) --q;
+  return q * step;
+}
+
+// The simulator's (and a utility's APN plan's) address pools: SIM 1 sessions come from
+// 127.10-17.x.y, SIM 2 from 127.18-25.x.y (docs/fleet-simulator.md). 0 when unknown.
+std::uint8_t sim_of_address(std::string_view a) {
+  if (a.substr(0, 4) != "127.") return 0;
+  const auto dot = a.find('.', 4);
+  if (dot == std::string_view::npos) return 0;
+  int second = 0;
+  for (char c : a.substr(4, dot - 4)) {
+    if (c < '0' || c > '9') return 0;
+    second = second * 10 + (c - '0');
+  }
+  if (second >= 10 && second < 18) return 1;
+  if (second >= 18 && second < 26) return 2;
+  return 0;
+}
+
+const char* kind_name(store::CommandKind k) {
+  switch (k) {
+    case store::CommandKind::kConnect:
+      return "connect";
+    case store::CommandKind::kDisconnect:
+      return "disconnect";
+    case store::CommandKind::kRead:
+      return "read";
+    case store::CommandKind::kClockSet:
+      return "clock-set";
+    case store::CommandKind::kLoadLimit:
+      return "load-limit";
+    case store::CommandKind::kPaymentMode:
+      return "payment-mode";
+    case store::CommandKind::kPing:
+      return "ping";
+  }
+  return "?";
+}
+
+}  // namespace
+
+class HeadEnd::Impl final : public SessionHost {
+ public:
+  Impl(store::Store& store, const Clock& clock, HeadEndOptions options)
+      : store_(store), clock_(clock), options_(std::move(options)) {}
+
+  ~Impl() override { stop(); }
+
+  // ---- per-meter state ------------------------------------------------------------------
+  struct MeterRt {
+    store::MeterInfo info;
+    store::MeterSecrets secrets;
+    store::MeterComm comm;
+    std::uint32_t next_client_ic = 1;
+    std::uint64_t connection = 0;
+    UtcTime checked_until{};                     // gaps before this are settled
+    UtcTime last_push_start{};                   // latest pushed interval (epoch: none since start)
+    bool gap_suspect = true;                     // check the store for gaps at the next chance
+    bool dirty = false;                          // comm changed since the last batch
+    std::vector<store::Command> queued;          // pending commands known here
+    std::unordered_set<std::int64_t> in_flight;  // command ids handed to a session
+  };
+
+  Status load() {
+    auto n = store_.meter_count();
+    if (!n.ok()) return n.error();
+    std::lock_guard l(mu_);
+    for (std::size_t off = 0; off < *n; off += store::kMaxPage) {
+      auto page = store_.meters(off, store::kMaxPage);
+      if (!page.ok()) return page.error();
+      for (auto& m : *page) {
+        auto sec = store_.secrets(m.id);
+        if (!sec.ok())
+          return Error(sec.error().code, "meter " + m.serial + ": " + sec.error().message);
+        add_meter_locked(std::move(m), *sec, std::nullopt);
+      }
+    }
+    auto comms = store_.all_comm();
+    if (!comms.ok()) return comms.error();
+    for (auto& c : *comms) {
+      auto it = by_id_.find(c.meter_id);
+      if (it == by_id_.end()) continue;
+      MeterRt& rt = meters_[it->second];
+      rt.comm = c;
+      rt.next_client_ic = std::max<std::uint32_t>(1, c.client_ic);
+    }
+    return ok_status();
+  }
+
+  MeterRt& add_meter_locked(store::MeterInfo m, const store::MeterSecrets& s,
+                            std::optional<store::MeterComm> comm) {
+    MeterRt rt;
+    rt.comm.meter_id = m.id;
+    if (comm) rt.comm = *comm;
+    rt.next_client_ic = std::max<std::uint32_t>(1, rt.comm.client_ic);
+    rt.secrets = s;
+    const std::int64_t now = ms_of(clock_.now());
+    rt.checked_until =
+        at_ms(floor_to(now - options_.gap_window_s * 1000, std::int64_t{options_.period_s} * 1000));
+    rt.info = std::move(m);
+    by_id_[rt.info.id] = meters_.size();
+    by_title_[rt.info.system_title] = meters_.size();
+    meters_.push_back(std::move(rt));
+    return meters_.back();
+  }
+
+  void mark_dirty_locked(MeterRt& rt) {
+    if (rt.dirty) return;
+    rt.dirty = true;
+    dirty_.push_back(by_id_[rt.info.id]);
+  }
+
+  MeterRt* find_locked(std::int64_t id) {
+    auto it = by_id_.find(id);
+    return it == by_id_.end() ? nullptr : &meters_[it->second];
+  }
+
+  // ---- SessionHost ------------------------------------------------------------------------
+  std::optional<MeterContext> find_meter(const dlms::security::SystemTitle& title) override {
+    {
+      std::lock_guard l(mu_);
+      auto it = by_title_.find(title);
+      if (it != by_title_.end()) return context_of(meters_[it->second]);
+    }
+    // Registered after start (an import while serving)?
+    auto m = store_.meter_by_title(title);
+    if (!m.ok() || !*m) return std::nullopt;
+    auto sec = store_.secrets((*m)->id);
+    if (!sec.ok()) return std::nullopt;
+    auto comm = store_.comm((*m)->id);
+    std::lock_guard l(mu_);
+    auto it = by_title_.find(title);
+    if (it != by_title_.end()) return context_of(meters_[it->second]);
+    std::optional<store::MeterComm> c;
+    if (comm.ok() && *comm) c = **comm;
+    return context_of(add_meter_locked(**m, *sec, c));
+  }
+
+  static MeterContext context_of(const MeterRt& rt) {
+    MeterContext c;
+    c.meter_id = rt.info.id;
+    c.serial = rt.info.serial;
+    c.title = rt.info.system_title;
+    c.kind = rt.info.kind;
+    c.secrets = rt.secrets;
+    c.push_ic = rt.comm.push_ic;
+    return c;
+  }
+
+  void attached(const MeterContext& m, std::uint64_t connection_id,
+                std::string_view peer) override {
+    std::lock_guard l(mu_);
+    MeterRt* rt = find_locked(m.meter_id);
+    if (rt == nullptr) return;
+    if (rt->connection == 0) ++meters_connected_;
+    rt->connection = connection_id;
+    rt->comm.peer_address = std::string(peer);
+    if (auto sim = sim_of_address(peer)) rt->comm.active_sim = sim;
+    mark_dirty_locked(*rt);
+  }
+
+  void detached(const MeterContext& m, std::uint64_t connection_id) override {
+    std::lock_guard l(mu_);
+    MeterRt* rt = find_locked(m.meter_id);
+    if (rt == nullptr || rt->connection != connection_id) return;
+    rt->connection = 0;
+    --meters_connected_;
+  }
+
+  void rejected(std::string_view action, std::string_view subject,
+                std::string_view detail) override {
+    if (action == "reject-unknown-meter")
+      ++stats_.rejected_unknown;
+    else if (action == "reject-auth")
+      ++stats_.rejected_auth;
+    else if (action == "reject-replay")
+      ++stats_.rejected_replay;
+    else if (action == "reject-flood")
+      ++stats_.rejected_flood;
+    else if (action == "reject-malformed")
+      ++stats_.rejected_malformed;
+    logger("headend")->info("{} {}: {}", action, subject, detail);
+    audit(std::string(action), std::string(subject), std::string(detail));
+  }
+
+  void pushed(const MeterContext& m, std::uint32_t ic, const PushContent& p) override {
+    const UtcTime now = clock_.now();
+    std::vector<store::IntervalReading> rows;
+    std::vector<store::Alert> alerts;
+    {
+      std::lock_guard l(mu_);
+      MeterRt* rt = find_locked(m.meter_id);
+      if (rt == nullptr) return;
+      rt->comm.push_ic = std::max(rt->comm.push_ic, ic);
+      rt->comm.last_contact = now;
+      mark_dirty_locked(*rt);
+      if (p.kind == PushContent::Kind::kAlert) {
+        alerts = esw_alerts(m.meter_id, rt->comm.esw, p.esw, p.at, now);
+        rt->comm.esw = p.esw;
+      } else {
+        const std::int64_t period_ms = std::int64_t{options_.period_s} * 1000;
+        for (const auto& b : p.rows) {
+          if (rt->last_push_start != UtcTime{} &&
+              ms_of(b.start) > ms_of(rt->last_push_start) + period_ms) {
+            rt->gap_suspect = true;
+          }
+          if (b.start > rt->last_push_start) rt->last_push_start = b.start;
+          rows.push_back(to_reading(m.meter_id, b, store::IntervalReading::Source::kPush));
+        }
+      }
+    }
+    ++stats_.pushes;
+    if (p.kind == PushContent::Kind::kAlert) ++stats_.alert_pushes;
+    stats_.intervals_received += rows.size();
+    stats_.alerts_raised += alerts.size();
+    enqueue(std::move(rows), std::move(alerts));
+  }
+
+  store::IntervalReading to_reading(std::int64_t id, const BlockInterval& b,
+                                    store::IntervalReading::Source src) const {
+    store::IntervalReading r;
+    r.meter_id = id;
+    r.start = b.start;
+    r.period_s = options_.period_s;
+    r.import_wh = b.import_wh;
+    r.import_vah = b.import_vah;
+    r.export_wh = b.export_wh;
+    r.export_vah = b.export_vah;
+    r.source = src;
+    return r;
+  }
+
+  std::vector<Task> plan(const MeterContext& m) override {
+    const UtcTime now = clock_.now();
+    std::vector<Task> tasks;
+    bool check_gaps = false;
+    UtcTime from{}, to{};
+    {
+      std::lock_guard l(mu_);
+      MeterRt* rt = find_locked(m.meter_id);
+      if (rt == nullptr) return tasks;
+      for (const auto& c : rt->queued) {
+        if (rt->in_flight.count(c.id) != 0 || c.next_attempt > now) continue;
+        rt->in_flight.insert(c.id);
+        Task t;
+        t.kind = Task::Kind::kCommand;
+        t.command = c;
+        tasks.push_back(std::move(t));
+      }
+      if (rt->gap_suspect && rt->last_push_start != UtcTime{}) {
+        const std::int64_t period_ms = std::int64_t{options_.period_s} * 1000;
+        const std::int64_t floor =
+            std::max(floor_to(ms_of(now) - options_.gap_window_s * 1000, period_ms),
+                     floor_to(ms_of(options_.gap_floor) + period_ms - 1, period_ms));
+        from = at_ms(std::max(ms_of(rt->checked_until), floor));
+        to = rt->last_push_start;  // the latest pushed row is on its way to the store
+        check_gaps = from < to;
+        if (!check_gaps) rt->gap_suspect = false;
+      }
+    }
+    if (!check_gaps) return tasks;
+    auto missing = store_.missing_intervals(m.meter_id, from, to, options_.period_s);
+    if (!missing.ok()) {
+      logger("headend")->warn("meter {}: gap check failed: {}", m.serial,
+                              missing.error().describe());
+      return tasks;
+    }
+    const std::int64_t period_ms = std::int64_t{options_.period_s} * 1000;
+    std::size_t reads = 0;
+    bool all_planned = true;
+    std::size_t i = 0;
+    while (i < missing->size()) {
+      if (reads == options_.max_reads_per_session) {
+        all_planned = false;
+        break;
+      }
+      // A run of missing slots, at most max_rows_per_read long.
+      std::size_t j = i + 1;
+      while (j < missing->size() && j - i < options_.max_rows_per_read &&
+             ms_of((*missing)[j]) == ms_of((*missing)[j - 1]) + period_ms) {
+        ++j;
+      }
+      Task t;
+      t.kind = Task::Kind::kRangeRead;
+      t.from = (*missing)[i];
+      t.to = (*missing)[j - 1] + Millis(period_ms);
+      tasks.push_back(t);
+      ++reads;
+      i = j;
+    }
+    std::lock_guard l(mu_);
+    if (MeterRt* rt = find_locked(m.meter_id)) {
+      if (all_planned) {
+        rt->gap_suspect = false;
+        if (missing->empty()) rt->checked_until = std::max(rt->checked_until, to);
+      }
+    }
+    return tasks;
+  }
+
+  std::uint32_t reserve_client_ic(const MeterContext& m, std::uint32_t reserve) override {
+    std::optional<store::MeterComm> persist;
+    std::uint32_t first = 1;
+    {
+      std::lock_guard l(mu_);
+      MeterRt* rt = find_locked(m.meter_id);
+      if (rt == nullptr) return 1;
+      first = rt->next_client_ic;
+      rt->next_client_ic += reserve;
+      if (rt->next_client_ic > rt->comm.client_ic) {
+        rt->comm.client_ic = rt->next_client_ic + kIcCeilingStep;
+        persist = rt->comm;
+      }
+    }
+    if (persist) {
+      // Durable before use: after a crash the head end starts above every counter it used.
+      store::WriteBatch b;
+      b.comm.push_back(*persist);
+      auto r = store_.write(b);
+      if (!r.ok()) {
+        logger("headend")->error("meter {}: invocation counter not persisted: {}", m.serial,
+                                 r.error().describe());
+      }
+    }
+    return first;
+  }
+
+  void read_done(const MeterContext& m, const Task& t,
+                 const Result<std::vector<BlockInterval>>& rows) override {
+    if (!rows.ok()) {
+      logger("headend")->info("meter {}: range read failed: {}", m.serial, rows.error().describe());
+      std::lock_guard l(mu_);
+      if (MeterRt* rt = find_locked(m.meter_id)) rt->gap_suspect = true;
+      return;
+    }
+    std::vector<store::IntervalReading> out;
+    for (const auto& b : *rows) {
+      if (b.start < t.from || b.start >= t.to) continue;  // only what was asked for
+      out.push_back(to_reading(m.meter_id, b, store::IntervalReading::Source::kRead));
+    }
+    ++stats_.gap_reads;
+    stats_.gap_rows += out.size();
+    stats_.intervals_received += out.size();
+    {
+      std::lock_guard l(mu_);
+      if (MeterRt* rt = find_locked(m.meter_id)) {
+        rt->checked_until = std::max(rt->checked_until, t.to);
+      }
+    }
+    enqueue(std::move(out), {});
+  }
+
+  void command_done(const MeterContext& m, const Task& t, const TaskOutcome& o) override {
+    const UtcTime now = clock_.now();
+    store::Command c = t.command;
+    c.attempts += 1;
+    ++stats_.command_attempts;
+    if (o.ok) {
+      c.state = store::CommandState::kSucceeded;
+      c.finished = now;
+      ++stats_.commands_succeeded;
+      std::lock_guard l(lat_mu_);
+      latencies_.push_back(ms_of(now) - ms_of(c.created));
+    } else if (!o.retryable) {
+      c.state = store::CommandState::kFailed;
+      c.finished = now;
+      ++stats_.commands_failed;
+    } else {
+      const std::int64_t backoff = std::min<std::int64_t>(
+          options_.retry_max_s,
+          options_.retry_base_s << std::min<std::uint32_t>(c.attempts - 1, 16));
+      c.next_attempt = now + Millis(backoff * 1000);
+      if (c.next_attempt > c.deadline) {
+        c.state = store::CommandState::kExpired;
+        c.finished = now;
+        ++stats_.commands_expired;
+      }
+    }
+    c.result = o.text;
+    {
+      std::lock_guard l(mu_);
+      if (MeterRt* rt = find_locked(m.meter_id)) {
+        rt->in_flight.erase(c.id);
+        auto it = std::find_if(rt->queued.begin(), rt->queued.end(),
+                               [&](const store::Command& q) { return q.id == c.id; });
+        if (it != rt->queued.end()) {
+          if (c.state == store::CommandState::kPending) {
+            *it = c;
+          } else {
+            rt->queued.erase(it);
+          }
+        }
+      }
+    }
+    store::AuditRecord a;
+    a.at = now;
+    a.actor = "head-end";
+    a.action = c.state == store::CommandState::kPending ? "command-retry" : "command-result";
+    a.subject = m.serial;
+    a.detail = std::string(kind_name(c.kind)) + " id=" + std::to_string(c.id) + " attempt " +
+               std::to_string(c.attempts) + ": " + (o.ok ? "ok" : "failed") + ": " + o.text;
+    std::lock_guard l(wq_mu_);
+    batch_.command_updates.push_back(std::move(c));
+    batch_.audit.push_back(std::move(a));
+    ++seq_;
+    wq_cv_.notify_one();
+  }
+
+  // ---- writer ------------------------------------------------------------------------------
+  void audit(std::string action, std::string subject, std::string detail) {
+    store::AuditRecord a;
+    a.at = clock_.now();
+    a.actor = "head-end";
+    a.action = std::move(action);
+    a.subject = std::move(subject);
+    a.detail = std::move(detail);
+    std::lock_guard l(wq_mu_);
+    if (batch_.audit.size() >= store::kMaxBatch) return;  // a storm: the counters still count
+    batch_.audit.push_back(std::move(a));
+    ++seq_;
+  }
+
+  void enqueue(std::vector<store::IntervalReading> rows, std::vector<store::Alert> alerts) {
+    if (rows.empty() && alerts.empty()) return;
+    std::lock_guard l(wq_mu_);
+    batch_.intervals.insert(batch_.intervals.end(), rows.begin(), rows.end());
+    batch_.alerts.insert(batch_.alerts.end(), alerts.begin(), alerts.end());
+    ++seq_;
+    if (batch_.intervals.size() >= options_.flush_rows) wq_cv_.notify_one();
+  }
+
+  void writer_loop() {
+    std::unique_lock l(wq_mu_);
+    while (true) {
+      wq_cv_.wait_for(l, options_.flush_interval, [&] {
+        return stopping_writer_ || flush_wanted_ || batch_.intervals.size() >= options_.flush_rows;
+      });
+      const bool stop = stopping_writer_;
+      flush_wanted_ = false;
+      store::WriteBatch b = std::move(batch_);
+      batch_ = store::WriteBatch{};
+      const std::uint64_t seq = seq_;
+      l.unlock();
+      {
+        std::lock_guard ml(mu_);
+        for (std::size_t i : dirty_) {
+          meters_[i].dirty = false;
+          b.comm.push_back(meters_[i].comm);
+        }
+        dirty_.clear();
+      }
+      commit(std::move(b));
+      l.lock();
+      committed_seq_ = seq;
+      done_cv_.notify_all();
+      if (stop && batch_.intervals.empty() && batch_.audit.empty() && batch_.alerts.empty() &&
+          batch_.command_updates.empty()) {
+        return;
+      }
+    }
+  }
+
+  void commit(store::WriteBatch b) {
+    if (b.intervals.empty() && b.alerts.empty() && b.comm.empty() && b.audit.empty() &&
+        b.command_updates.empty()) {
+      return;
+    }
+    // Pieces of at most kMaxBatch intervals; everything else goes with the first piece.
+    std::vector<store::IntervalReading> rest;
+    if (b.intervals.size() > store::kMaxBatch) {
+      rest.assign(b.intervals.begin() + store::kMaxBatch, b.intervals.end());
+      b.intervals.resize(store::kMaxBatch);
+    }
+    const std::vector<store::Alert> alerts = b.alerts;
+    for (int attempt = 0;; ++attempt) {
+      auto r = store_.write(b);
+      if (r.ok()) {
+        ++stats_.batches;
+        stats_.intervals_committed += r->intervals.inserted;
+        stats_.intervals_duplicate += r->intervals.duplicates;
+        stats_.intervals_conflict += r->intervals.conflicts;
+        break;
+      }
+      ++stats_.write_errors;
+      logger("headend")->error("batch of {} rows not written (attempt {}): {}", b.intervals.size(),
+                               attempt + 1, r.error().describe());
+      if (r.error().code == Errc::kNotFound || attempt >= 4) {
+        // A row naming a meter removed meanwhile: write row by row rather than lose the batch.
+        if (attempt >= 4 || !write_apart(b)) break;
+        break;
+      }
+      std::this_thread::sleep_for(Millis(200 * (attempt + 1)));
+    }
+    if (!alerts.empty()) {
+      std::lock_guard l(sub_mu_);
+      for (const auto& a : alerts) {
+        for (const auto& cb : subscribers_) cb(a);
+      }
+    }
+    if (!rest.empty()) {
+      store::WriteBatch nb;
+      nb.intervals = std::move(rest);
+      commit(std::move(nb));
+    }
+  }
+
+  // Writes each part of a failed batch on its own so one bad row cannot sink the rest.
+  bool write_apart(const store::WriteBatch& b) {
+    for (const auto& r : b.intervals) {
+      store::WriteBatch one;
+      one.intervals.push_back(r);
+      if (auto w = store_.write(one); w.ok()) {
+        stats_.intervals_committed += w->intervals.inserted;
+      }
+    }
+    for (const auto& a : b.alerts) {
+      store::WriteBatch one;
+      one.alerts.push_back(a);
+      (void)store_.write(one);
+    }
+    store::WriteBatch rest;
+    rest.comm = b.comm;
+    rest.audit = b.audit;
+    rest.command_updates = b.command_updates;
+    return store_.write(rest).ok();
+  }
+
+  void flush() {
+    std::unique_lock l(wq_mu_);
+    const std::uint64_t want = seq_;
+    flush_wanted_ = true;
+    wq_cv_.notify_one();
+    done_cv_.wait(l, [&] { return committed_seq_ >= want || writer_gone_; });
+  }
+
+  // ---- commands ----------------------------------------------------------------------------
+  Result<store::Command> submit(store::Command c) {
+    const UtcTime now = clock_.now();
+    if (c.created == UtcTime{}) c.created = now;
+    if (c.deadline == UtcTime{})
+      c.deadline = c.created + Millis(options_.default_deadline_s * 1000);
+    if (c.next_attempt == UtcTime{}) c.next_attempt = c.created;
+    if (c.requested_by.empty()) c.requested_by = "api";
+    auto stored = store_.enqueue_command(c);
+    if (!stored.ok()) return stored.error();
+    take_commands({*stored});
+    return stored;
+  }
+
+  // Makes commands known to their meters' state and wakes connected meters.
+  void take_commands(const std::vector<store::Command>& cs) {
+    std::vector<std::uint64_t> wake;
+    {
+      std::lock_guard l(mu_);
+      for (const auto& c : cs) {
+        if (c.state != store::CommandState::kPending) continue;
+        MeterRt* rt = find_locked(c.meter_id);
+        if (rt == nullptr) continue;
+        const bool known = std::any_of(rt->queued.begin(), rt->queued.end(),
+                                       [&](const store::Command& q) { return q.id == c.id; });
+        if (!known) rt->queued.push_back(c);
+        if (rt->connection != 0) wake.push_back(rt->connection);
+      }
+    }
+    if (server_) {
+      for (auto id : wake) server_->wake(id);
+    }
+  }
+
+  void command_loop() {
+    std::unique_lock l(cmd_mu_);
+    while (!stopping_) {
+      cmd_cv_.wait_for(l, options_.command_poll, [&] { return stopping_.load(); });
+      if (stopping_) break;
+      l.unlock();
+      poll_commands();
+      flush_refusals();
+      l.lock();
+    }
+  }
+
+  void poll_commands() {
+    const UtcTime now = clock_.now();
+    auto due = store_.due_commands(now, store::kMaxPage);
+    if (due.ok()) take_commands(*due);
+    // Expire what can no longer be delivered in time.
+    std::vector<store::Command> expired;
+    std::vector<std::uint64_t> wake;
+    {
+      std::lock_guard ml(mu_);
+      for (auto& rt : meters_) {
+        if (rt.queued.empty()) continue;
+        for (auto it = rt.queued.begin(); it != rt.queued.end();) {
+          if (it->deadline < now && rt.in_flight.count(it->id) == 0) {
+            store::Command c = *it;
+            c.state = store::CommandState::kExpired;
+            c.finished = now;
+            c.result = "deadline passed before the meter could be reached" +
+                       (c.result.empty() ? std::string() : " (last attempt: " + c.result + ")");
+            expired.push_back(std::move(c));
+            it = rt.queued.erase(it);
+          } else {
+            ++it;
+          }
+        }
+        if (!rt.queued.empty() && rt.connection != 0) wake.push_back(rt.connection);
+      }
+    }
+    if (!expired.empty()) {
+      stats_.commands_expired += expired.size();
+      std::lock_guard wl(wq_mu_);
+      for (auto& c : expired) {
+        store::AuditRecord a;
+        a.at = now;
+        a.actor = "head-end";
+        a.action = "command-result";
+        a.subject = std::to_string(c.meter_id);
+        a.detail = std::string(kind_name(c.kind)) + " id=" + std::to_string(c.id) + ": expired";
+        batch_.audit.push_back(std::move(a));
+        batch_.command_updates.push_back(std::move(c));
+      }
+      ++seq_;
+    }
+    if (server_) {
+      for (auto id : wake) server_->wake(id);
+    }
+  }
+
+  void on_refused(const net::PeerInfo& peer, std::string_view reason) {
+    ++stats_.sessions_refused;
+    std::lock_guard l(ref_mu_);
+    ++refusals_[std::string(reason)];
+    if (refusal_example_.empty()) refusal_example_ = peer.address;
+  }
+
+  // One audit record per reason and poll period: a storm of connection attempts must not
+  // become a storm of writes.
+  void flush_refusals() {
+    std::map<std::string, std::uint64_t> r;
+    std::string example;
+    {
+      std::lock_guard l(ref_mu_);
+      r.swap(refusals_);
+      example.swap(refusal_example_);
+    }
+    for (const auto& [reason, n] : r) {
+      audit("refuse-connection", example, std::to_string(n) + " connection(s) refused: " + reason);
+    }
+  }
+
+  // ---- network -----------------------------------------------------------------------------
+  class Handler final : public net::StreamHandler {
+   public:
+    Handler(Impl& he, const net::PeerInfo& peer)
+        : session_(he, he.clock_, he.session_options(), peer.connection_id, peer.address) {}
+    Result<Bytes> on_bytes(ByteView data) override { return session_.on_bytes(data); }
+    Result<Bytes> on_wake() override { return session_.on_wake(); }
+    std::optional<Millis> wake_after() const override { return session_.wake_after(); }
+    bool wants_close() const override { return session_.wants_close(); }
+    void on_closed() override { session_.on_closed(); }
+
+   private:
+    MeterSession session_;
+  };
+
+  SessionOptions session_options() const {
+    SessionOptions s;
+    s.client_title = options_.system_title;
+    s.request_timeout = options_.request_timeout;
+    s.rows.period_s = options_.period_s;
+    s.rows.stamp_at_end = options_.stamp_at_end;
+    s.timer_clock = &real_clock_;
+    return s;
+  }
+
+  Status start() {
+    if (auto st = load(); !st.ok()) return st;
+    net::TcpServerOptions so;
+    so.bind_address = options_.bind_address;
+    so.port = options_.port;
+    so.limits.max_connections = options_.max_sessions;
+    so.limits.idle_timeout = options_.idle_timeout;
+    so.limits.max_accepts_per_second = options_.max_new_sessions_per_second;
+    so.limits.accept_burst = options_.new_session_burst;
+    so.on_refused = [this](const net::PeerInfo& p, std::string_view reason) {
+      on_refused(p, reason);
+    };
+    server_ = std::make_unique<net::DlmsTcpServer>(
+        so, [this](const net::PeerInfo& peer) -> std::unique_ptr<net::StreamHandler> {
+          ++stats_.sessions_accepted;
+          return std::make_unique<Handler>(*this, peer);
+        });
+    writer_ = std::thread([this] {
+      writer_loop();
+      std::lock_guard l(wq_mu_);
+      writer_gone_ = true;
+      done_cv_.notify_all();
+    });
+    if (auto st = server_->start(); !st.ok()) {
+      stop();
+      return st;
+    }
+    // Commands queued before this start (or while it was down).
+    poll_commands();
+    commands_ = std::thread([this] { command_loop(); });
+    logger("headend")->info("head end listening on {}:{} with {} meters in the registry",
+                            options_.bind_address, server_->port(), meters_.size());
+    return ok_status();
+  }
+
+  void stop() {
+    if (stopped_.exchange(true)) return;
+    stopping_ = true;
+    cmd_cv_.notify_all();
+    if (commands_.joinable()) commands_.join();
+    if (server_) server_->stop();
+    {
+      std::lock_guard l(wq_mu_);
+      stopping_writer_ = true;
+      wq_cv_.notify_all();
+    }
+    if (writer_.joinable()) writer_.join();
+  }
+
+  HeadEndStats stats() const {
+    HeadEndStats s;
+    s.sessions_accepted = stats_.sessions_accepted;
+    s.sessions_refused = stats_.sessions_refused;
+    s.sessions_active = server_ ? server_->stats().active : 0;
+    s.meters_connected = meters_connected_;
+    s.pushes = stats_.pushes;
+    s.alert_pushes = stats_.alert_pushes;
+    s.rejected_unknown = stats_.rejected_unknown;
+    s.rejected_auth = stats_.rejected_auth;
+    s.rejected_replay = stats_.rejected_replay;
+    s.rejected_malformed = stats_.rejected_malformed;
+    s.rejected_flood = stats_.rejected_flood;
+    s.intervals_received = stats_.intervals_received;
+    s.intervals_committed = stats_.intervals_committed;
+    s.intervals_duplicate = stats_.intervals_duplicate;
+    s.intervals_conflict = stats_.intervals_conflict;
+    s.batches = stats_.batches;
+    s.write_errors = stats_.write_errors;
+    {
+      std::lock_guard l(wq_mu_);
+      s.write_queue = batch_.intervals.size();
+    }
+    s.gap_reads = stats_.gap_reads;
+    s.gap_rows = stats_.gap_rows;
+    s.alerts_raised = stats_.alerts_raised;
+    s.commands_succeeded = stats_.commands_succeeded;
+    s.commands_failed = stats_.commands_failed;
+    s.commands_expired = stats_.commands_expired;
+    s.command_attempts = stats_.command_attempts;
+    return s;
+  }
+
+  Result<FleetHealth> health(UtcTime day) {
+    flush();
+    return fleet_health(store_, day, options_.period_s, clock_.now());
+  }
+
+  Result<MeterHealth> meter_health_of(std::string_view serial) {
+    flush();
+    auto h = headend::meter_health(store_, serial, options_.period_s, clock_.now());
+    if (!h.ok()) return h;
+    std::lock_guard l(mu_);
+    if (const MeterRt* rt = find_locked(h->meter.id)) h->connected = rt->connection != 0;
+    return h;
+  }
+
+  std::vector<std::int64_t> latencies() const {
+    std::lock_guard l(lat_mu_);
+    return latencies_;
+  }
+
+  void subscribe(std::function<void(const store::Alert&)> cb) {
+    std::lock_guard l(sub_mu_);
+    subscribers_.push_back(std::move(cb));
+  }
+
+  std::uint16_t port() const { return server_ ? server_->port() : 0; }
+
+ private:
+  struct Counters {
+    std::atomic<std::uint64_t> sessions_accepted{0}, sessions_refused{0}, pushes{0},
+        alert_pushes{0}, rejected_unknown{0}, rejected_auth{0}, rejected_replay{0},
+        rejected_malformed{0}, rejected_flood{0}, intervals_received{0}, intervals_committed{0},
+        intervals_duplicate{0}, intervals_conflict{0}, batches{0}, write_errors{0}, gap_reads{0},
+        gap_rows{0}, alerts_raised{0}, commands_succeeded{0}, commands_failed{0},
+        commands_expired{0}, command_attempts{0};
+  };
+
+  store::Store& store_;
+  const Clock& clock_;
+  HeadEndOptions options_;
+  RealClock real_clock_;
+
+  std::mutex mu_;  // meters_, by_id_, by_title_
+  std::vector<MeterRt> meters_;
+  std::unordered_map<std::int64_t, std::size_t> by_id_;
+  std::map<dlms::security::SystemTitle, std::size_t> by_title_;
+  std::vector<std::size_t> dirty_;  // meters whose comm changed since the last batch
+  std::atomic<std::uint64_t> meters_connected_{0};
+
+  mutable std::mutex wq_mu_;  // batch_, seq_, committed_seq_, flags
+  std::condition_variable wq_cv_, done_cv_;
+  store::WriteBatch batch_;
+  std::uint64_t seq_ = 0;
+  std::uint64_t committed_seq_ = 0;
+  bool flush_wanted_ = false;
+  bool stopping_writer_ = false;
+  bool writer_gone_ = false;
+
+  std::mutex cmd_mu_;
+  std::condition_variable cmd_cv_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> stopped_{false};
+
+  std::mutex ref_mu_;
+  std::map<std::string, std::uint64_t> refusals_;
+  std::string refusal_example_;
+
+  std::mutex sub_mu_;
+  std::vector<std::function<void(const store::Alert&)>> subscribers_;
+
+  mutable std::mutex lat_mu_;
+  std::vector<std::int64_t> latencies_;
+
+  Counters stats_;
+  std::unique_ptr<net::DlmsTcpServer> server_;
+  std::thread writer_, commands_;
+};
+
+HeadEnd::HeadEnd(store::Store& store, const Clock& clock, HeadEndOptions options)
+    : impl_(std::make_unique<Impl>(store, clock, std::move(options))) {}
+HeadEnd::~HeadEnd() { stop(); }
+Status HeadEnd::start() { return impl_->start(); }
+void HeadEnd::stop() { impl_->stop(); }
+std::uint16_t HeadEnd::port() const { return impl_->port(); }
+HeadEndStats HeadEnd::stats() const { return impl_->stats(); }
+void HeadEnd::flush() { impl_->flush(); }
+Result<store::Command> HeadEnd::submit(store::Command c) { return impl_->submit(std::move(c)); }
+void HeadEnd::subscribe(std::function<void(const store::Alert&)> cb) {
+  impl_->subscribe(std::move(cb));
+}
+Result<FleetHealth> HeadEnd::health(UtcTime day) { return impl_->health(day); }
+Result<MeterHealth> HeadEnd::meter_health(std::string_view serial) {
+  return impl_->meter_health_of(serial);
+}
+std::vector<std::int64_t> HeadEnd::command_latencies_ms() const { return impl_->latencies(); }
+
+}  // namespace vidyut::headend

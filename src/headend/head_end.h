@@ -1,0 +1,122 @@
+// HeadEnd: `vidyut serve`'s engine. It holds the meters' sessions (MeterSession over the net
+// module's event-driven server), writes what they push into the Store in batches, fills gaps by
+// range reads, carries queued commands to meters, raises alerts, and keeps per-meter
+// communication health. docs/head-end.md is the operator's guide.
+//
+// Threads: the network I/O thread runs every session; a writer thread commits batches (a
+// reading counts as acknowledged once its batch is committed: stats().intervals_committed); a
+// command thread picks up commands queued by other processes (the CLI writes to the same
+// store), expires overdue ones and wakes the sessions of meters that have work.
+//
+// Time: business time (command deadlines and backoff, timestamps, gap windows) comes from the
+// injected clock; network timeouts are real time (they protect sockets, not business rules).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/result.h"
+#include "dlms/security/suite0.h"
+#include "headend/health.h"
+#include "store/store.h"
+
+namespace vidyut::headend {
+
+struct HeadEndOptions {
+  std::string bind_address = "0.0.0.0";
+  std::uint16_t port = 4059;  // 0: ephemeral (read it back with port())
+  // Protection from the field (docs/head-end.md "Limits").
+  std::size_t max_sessions = 18'000;       // under the process's open-file limit
+  double max_new_sessions_per_second = 0;  // 0 = unlimited
+  std::size_t new_session_burst = 1'000;
+  Millis idle_timeout{120'000};    // a session silent this long is closed (real time)
+  Millis request_timeout{30'000};  // a meter that does not answer a request (real time)
+  // Data.
+  std::int32_t period_s = 900;             // block-load capture period
+  bool stamp_at_end = false;               // block-load rows stamped at interval end
+  std::int64_t gap_window_s = 7 * 86'400;  // how far back gaps are filled
+  UtcTime gap_floor{};  // and never before this (e.g. the day the head end took the fleet over)
+  std::size_t max_rows_per_read = 192;  // rows per range read (two days at 15 minutes)
+  std::size_t max_reads_per_session = 4;
+  // Writes: a batch is committed at least this often, or when it holds this many rows.
+  Millis flush_interval{250};
+  std::size_t flush_rows = 20'000;
+  // Commands (injected-clock time).
+  std::int64_t retry_base_s = 60;
+  std::int64_t retry_max_s = 3'600;
+  std::int64_t default_deadline_s = 24 * 3'600;
+  Millis command_poll{1'000};  // real time between looks at the store's queue
+  dlms::security::SystemTitle system_title{'H', 'E', 'S', 0, 0, 0, 0, 1};
+};
+
+struct HeadEndStats {
+  std::uint64_t sessions_accepted = 0;
+  std::uint64_t sessions_active = 0;
+  std::uint64_t sessions_refused = 0;  // rate limit, max sessions
+  std::uint64_t meters_connected = 0;
+  std::uint64_t pushes = 0;  // authenticated pushes (block load + alerts)
+  std::uint64_t alert_pushes = 0;
+  std::uint64_t rejected_unknown = 0;
+  std::uint64_t rejected_auth = 0;
+  std::uint64_t rejected_replay = 0;
+  std::uint64_t rejected_malformed = 0;
+  std::uint64_t rejected_flood = 0;
+  std::uint64_t intervals_received = 0;   // rows pushed or read, before storage
+  std::uint64_t intervals_committed = 0;  // new rows durable in the store (acknowledged)
+  std::uint64_t intervals_duplicate = 0;
+  std::uint64_t intervals_conflict = 0;
+  std::uint64_t batches = 0;
+  std::uint64_t write_errors = 0;
+  std::uint64_t write_queue = 0;  // rows waiting for the writer
+  std::uint64_t gap_reads = 0;
+  std::uint64_t gap_rows = 0;
+  std::uint64_t alerts_raised = 0;
+  std::uint64_t commands_succeeded = 0;
+  std::uint64_t commands_failed = 0;
+  std::uint64_t commands_expired = 0;
+  std::uint64_t command_attempts = 0;
+};
+
+class HeadEnd {
+ public:
+  // `store` and `clock` must outlive the head end.
+  HeadEnd(store::Store& store, const Clock& clock, HeadEndOptions options);
+  ~HeadEnd();  // stops
+  HeadEnd(const HeadEnd&) = delete;
+  HeadEnd& operator=(const HeadEnd&) = delete;
+
+  // Loads the registry and meter state, binds the port, starts the threads.
+  Status start();
+  // Stops accepting, closes sessions, commits what is queued, joins the threads. Idempotent.
+  void stop();
+  std::uint16_t port() const;
+  HeadEndStats stats() const;
+
+  // Waits until everything received before the call is committed (or failed).
+  void flush();
+
+  // Queues a command (idempotent on its key; see store::Store::enqueue_command) and, when the
+  // meter is connected, starts it at once. Unset created/deadline/next_attempt are filled in.
+  Result<store::Command> submit(store::Command command);
+
+  // Alerts as they are committed, on the writer thread (keep the callback short).
+  void subscribe(std::function<void(const store::Alert&)> callback);
+
+  // Completeness of the IST day containing `day`, by operator and by feeder.
+  Result<FleetHealth> health(UtcTime day);
+  Result<MeterHealth> meter_health(std::string_view serial);
+
+  // Latencies of commands finished since start (created -> succeeded, injected-clock ms).
+  std::vector<std::int64_t> command_latencies_ms() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace vidyut::headend

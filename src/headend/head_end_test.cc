@@ -1,0 +1,336 @@
+// The head end on real sockets with the fleet simulator pushing to it and an embedded store:
+// a network cut is filled from the meters' memory, relay commands reach the meters, and bad
+// peers are rejected with an audit record while the rest of the fleet keeps reporting.
+#include "headend/head_end.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <set>
+#include <thread>
+
+#include "dlms/apdu/wrapper.h"
+#include "fleet/fleet.h"
+#include "meter/load_model.h"
+#include "simulator/simulator.h"
+#include "store/sqlite_store.h"
+
+namespace vidyut::headend {
+namespace {
+
+namespace fs = std::filesystem;
+
+// 2026-09-21 00:00 IST, on a 15-minute boundary.
+const UtcTime kStart = UtcTime(Millis(1'789'929'000'000));
+
+fleet::Topology small_fleet() {
+  fleet::FleetSpec s;
+  s.seed = 5;
+  s.consumers = 40;
+  s.consumers_per_dt = 20;
+  s.dts_per_feeder = 2;
+  return fleet::generate(s);
+}
+
+fleet::FleetConfig quiet() {
+  fleet::FleetConfig c;
+  c.rates = fleet::EventRates::none();
+  c.limiter_trips = false;
+  return c;
+}
+
+template <class Cond>
+bool eventually(Cond cond, int tenths = 100) {
+  for (int i = 0; i < tenths * 10; ++i) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return cond();
+}
+
+std::pair<store::MeterInfo, store::MeterSecrets> registry_row(const fleet::MeterRecord& r) {
+  store::MeterInfo m;
+  m.serial = r.identity.serial;
+  m.kind = meter::to_string(r.identity.kind);
+  m.manufacturer = r.identity.manufacturer;
+  m.system_title = r.identity.system_title;
+  m.category = meter::to_string(r.identity.category);
+  m.sanctioned_load_w = r.identity.sanctioned_load_w;
+  m.feeder = r.feeder;
+  m.dt = r.dt;
+  m.consumer_id = r.consumer_id;
+  m.sim_operator = r.sim_operator;
+  store::MeterSecrets s;
+  s.lls_password = r.secrets.lls_password;
+  s.ek = r.secrets.ek;
+  s.ak = r.secrets.ak;
+  return {m, s};
+}
+
+// Fleet + simulator + head end + store, on a manual clock moved in steps.
+struct Rig {
+  explicit Rig(const std::string& name, HeadEndOptions ho = {},
+               std::function<void(std::vector<std::pair<store::MeterInfo, store::MeterSecrets>>&)>
+                   edit_registry = {}) {
+    dir =
+        (fs::path(::testing::TempDir()) / ("vidyut-he-" + name + "-" + std::to_string(::getpid())))
+            .string();
+    fs::remove_all(dir);
+    store::SqliteOptions so;
+    so.master_key = std::array<std::uint8_t, 32>{};
+    so.master_key->fill(0x5A);
+    auto s = store::open_sqlite_store(dir, clock, so);
+    EXPECT_TRUE(s.ok()) << s.error().describe();
+    db = std::move(*s);
+    std::vector<std::pair<store::MeterInfo, store::MeterSecrets>> rows;
+    for (const auto& r : fleet.topology().meters) rows.push_back(registry_row(r));
+    if (edit_registry) edit_registry(rows);
+    EXPECT_TRUE(db->upsert_meters(rows).ok());
+    ho.bind_address = "127.0.0.1";
+    ho.port = 0;
+    ho.gap_floor = kStart;
+    ho.retry_base_s = 60;
+    he = std::make_unique<HeadEnd>(*db, clock, ho);
+    auto st = he->start();
+    EXPECT_TRUE(st.ok()) << st.error().describe();
+    simulator::SimulatorOptions so2;
+    so2.head_end_host = "127.0.0.1";
+    so2.head_end_port = he->port();
+    sim = std::make_unique<simulator::Simulator>(fleet, clock, so2);
+    EXPECT_TRUE(sim->start().ok());
+  }
+  ~Rig() {
+    sim->stop();
+    he->stop();
+    fs::remove_all(dir);
+  }
+  // Advances simulated time, letting the simulator and the head end catch up after each step.
+  void step(Millis total, Millis by = Millis(60'000)) {
+    for (Millis d{0}; d < total; d += by) {
+      clock.advance(by);
+      eventually([&] {
+        return sim->with_fleet([&](fleet::Fleet& f) { return f.next_event_time() > clock.now(); });
+      });
+      std::this_thread::sleep_for(std::chrono::milliseconds(15));
+    }
+  }
+  std::int64_t id_of(std::uint32_t m) {
+    auto r = db->meter_by_serial(fleet.topology().meters[m].identity.serial);
+    return r.ok() && *r ? (*r)->id : 0;
+  }
+  std::vector<std::string> audit_actions() {
+    std::vector<std::string> v;
+    auto a = db->audit_after(0, store::kMaxPage);
+    if (a.ok()) {
+      for (const auto& r : *a) v.push_back(r.action);
+    }
+    return v;
+  }
+
+  ManualClock clock{kStart};
+  fleet::Fleet fleet{small_fleet(), quiet(), clock};
+  std::string dir;
+  std::unique_ptr<store::Store> db;
+  std::unique_ptr<HeadEnd> he;
+  std::unique_ptr<simulator::Simulator> sim;
+};
+
+// Every interval the meter holds in [from, to) is stored with the same energy.
+void expect_all_intervals(Rig& rig, UtcTime from, UtcTime to, std::size_t* checked = nullptr) {
+  for (std::uint32_t m = 0; m < rig.fleet.topology().meters.size(); ++m) {
+    const auto want = rig.sim->with_fleet(
+        [&](fleet::Fleet& f) { return f.meter(m).block_load(from, to - Millis(1)); });
+    auto got = rig.db->intervals(rig.id_of(m), from, to);
+    ASSERT_TRUE(got.ok());
+    ASSERT_EQ(got->size(), want.size())
+        << "meter " << rig.fleet.topology().meters[m].identity.serial;
+    for (std::size_t i = 0; i < want.size(); ++i) {
+      EXPECT_EQ((*got)[i].start, want[i].stamp);
+      EXPECT_EQ((*got)[i].import_wh, want[i].import_wh);
+    }
+    if (checked) *checked += want.size();
+  }
+}
+
+TEST(HeadEnd, ANetworkCutIsFilledFromTheMetersMemoryAfterRestoration) {
+  HeadEndOptions ho;
+  ho.gap_window_s = 86'400;
+  Rig rig("cut", ho);
+  // 10 % of the meters lose both SIM paths for two hours, from minute 60.
+  std::set<std::uint32_t> cut;
+  std::string scenario;
+  for (std::uint32_t m = 0; m < rig.fleet.topology().meters.size(); m += 10) {
+    cut.insert(m);
+    const auto& serial = rig.fleet.topology().meters[m].identity.serial;
+    scenario += "+60 cut-sim " + serial + " 1 120\n+60 cut-sim " + serial + " 2 120\n";
+  }
+  ASSERT_TRUE(rig.sim->with_fleet([&](fleet::Fleet& f) { return f.load_scenario(scenario); }).ok());
+  rig.step(Millis(150 * 60'000));
+  // Mid-cut: the cut meters' recent intervals are missing.
+  rig.he->flush();
+  const std::uint32_t some_cut = *cut.begin();
+  auto mid = rig.db->intervals(rig.id_of(some_cut), kStart + Millis(70 * 60'000),
+                               kStart + Millis(140 * 60'000));
+  ASSERT_TRUE(mid.ok());
+  EXPECT_TRUE(mid->empty());
+  rig.step(Millis(90 * 60'000));  // restored at minute 180; two more pushes each
+  rig.he->flush();
+  std::size_t checked = 0;
+  expect_all_intervals(rig, kStart, kStart + Millis(225 * 60'000), &checked);
+  EXPECT_GE(checked, rig.fleet.topology().meters.size() * 14);
+  const auto s = rig.he->stats();
+  EXPECT_GE(s.gap_reads, cut.size());
+  EXPECT_GE(s.gap_rows, cut.size() * 7);
+  EXPECT_EQ(s.rejected_auth + s.rejected_replay + s.rejected_unknown + s.rejected_malformed, 0u);
+  // Communication health: yesterday's... today's completeness counted from the store.
+  auto h = rig.he->health(kStart + Millis(3'600'000));
+  ASSERT_TRUE(h.ok());
+  EXPECT_EQ(h->all.meters, rig.fleet.topology().meters.size());
+  EXPECT_EQ(h->meters_never_seen, 0u);
+}
+
+TEST(HeadEnd, DisconnectReachesEveryMeterAndLeavesItsRelayOpen) {
+  Rig rig("relay");
+  rig.step(Millis(20 * 60'000));
+  std::vector<std::uint32_t> targets;
+  for (std::uint32_t m = 0; m < rig.fleet.topology().meters.size(); ++m) {
+    if (!rig.fleet.topology().meters[m].consumer_id.empty() && targets.size() < 10) {
+      targets.push_back(m);
+    }
+  }
+  ASSERT_EQ(targets.size(), 10u);
+  for (auto m : targets) {
+    store::Command c;
+    c.meter_id = rig.id_of(m);
+    c.kind = store::CommandKind::kDisconnect;
+    c.idempotency_key = "t-" + std::to_string(m);
+    c.requested_by = "test";
+    c.reason = "defaulter";
+    auto r = rig.he->submit(c);
+    ASSERT_TRUE(r.ok()) << r.error().describe();
+    // A duplicated request is the same command.
+    auto again = rig.he->submit(c);
+    ASSERT_TRUE(again.ok());
+    EXPECT_EQ(again->id, r->id);
+  }
+  rig.step(Millis(30 * 60'000));
+  ASSERT_TRUE(eventually([&] { return rig.he->stats().commands_succeeded >= targets.size(); }));
+  for (auto m : targets) {
+    EXPECT_FALSE(
+        rig.sim->with_fleet([&](fleet::Fleet& f) { return f.meter(m).relay_connected(); }));
+  }
+  rig.he->flush();
+  auto cs = rig.db->commands_after(0, 100);
+  ASSERT_TRUE(cs.ok());
+  ASSERT_EQ(cs->size(), targets.size());
+  for (const auto& c : *cs) {
+    EXPECT_EQ(c.state, store::CommandState::kSucceeded) << c.result;
+    EXPECT_EQ(c.attempts, 1u);
+  }
+  // Relay alerts (ESW bit 84) from the meters that switched.
+  auto alerts = rig.db->alerts_after(0, 1000);
+  ASSERT_TRUE(alerts.ok());
+  std::size_t relay_alerts = 0;
+  for (const auto& a : *alerts) relay_alerts += a.kind == "relay";
+  EXPECT_EQ(relay_alerts, targets.size());
+  EXPECT_EQ(rig.he->command_latencies_ms().size(), targets.size());
+}
+
+int connect_to(std::uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// Sends bytes and waits until the head end closes the connection (or 5 s pass).
+bool closed_after(std::uint16_t port, const Bytes& b) {
+  const int fd = connect_to(port);
+  if (fd < 0) return false;
+  (void)!::write(fd, b.data(), b.size());
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  std::array<std::uint8_t, 256> buf{};
+  const auto n = ::read(fd, buf.data(), buf.size());
+  ::close(fd);
+  return n == 0;
+}
+
+TEST(HeadEnd, BadPeersAreRejectedWithAnAuditRecordWhileTheFleetKeepsReporting) {
+  const fleet::Topology t = small_fleet();
+  // Meter 3 is registered with a wrong authentication key; meter 4 is not registered at all.
+  const std::string wrong_key_serial = t.meters[3].identity.serial;
+  const std::string unknown_serial = t.meters[4].identity.serial;
+  HeadEndOptions ho;
+  ho.max_new_sessions_per_second = 20;
+  ho.new_session_burst = 80;
+  Rig rig("reject", ho, [&](auto& rows) {
+    rows[3].second.ak[5] ^= 0x40;
+    rows.erase(rows.begin() + 4);
+  });
+  // An old frame from meter 5, captured by an eavesdropper: a second copy of the fleet at the
+  // same start makes the same first push.
+  ManualClock old_clock(kStart);
+  fleet::Fleet copy(small_fleet(), quiet(), old_clock);
+  Bytes captured;
+  for (int i = 0; i < 20 && captured.empty(); ++i) {
+    old_clock.advance(Millis(60'000));
+    for (auto& o : copy.advance(old_clock.now())) {
+      if (o.meter == 5 && captured.empty()) captured = o.frame;
+    }
+  }
+  ASSERT_FALSE(captured.empty());
+  rig.step(Millis(40 * 60'000));
+  rig.he->flush();
+  const auto before = rig.he->stats().intervals_committed;
+  EXPECT_GT(before, 0u);
+
+  EXPECT_TRUE(closed_after(rig.he->port(), captured));  // a replay
+  EXPECT_TRUE(closed_after(rig.he->port(), Bytes{0x00, 0x01, 0x00, 0x01, 0x00, 0x40, 0xFF, 0xFF,
+                                                 0x01, 0x02}));  // malformed
+  // A flood of connection attempts: more than the burst in well under a second.
+  std::vector<int> flood;
+  for (int i = 0; i < 200; ++i) flood.push_back(connect_to(rig.he->port()));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  for (int fd : flood) {
+    if (fd >= 0) ::close(fd);
+  }
+  rig.step(Millis(40 * 60'000));
+  ASSERT_TRUE(eventually([&] {
+    rig.he->flush();
+    const auto a = rig.audit_actions();
+    auto has = [&](const char* x) { return std::find(a.begin(), a.end(), x) != a.end(); };
+    return has("reject-unknown-meter") && has("reject-auth") && has("reject-replay") &&
+           has("reject-malformed") && has("refuse-connection");
+  }));
+  const auto s = rig.he->stats();
+  EXPECT_GT(s.rejected_unknown, 0u);
+  EXPECT_GT(s.rejected_auth, 0u);
+  EXPECT_GT(s.rejected_replay, 0u);
+  EXPECT_GT(s.rejected_malformed, 0u);
+  EXPECT_GT(s.sessions_refused, 0u);
+  // The rest of the fleet kept reporting.
+  EXPECT_GT(s.intervals_committed, before + (t.meters.size() - 2) * 2);
+  // Nothing was stored for the meter with the wrong key.
+  auto wrong = rig.db->meter_by_serial(wrong_key_serial);
+  ASSERT_TRUE(wrong.ok() && *wrong);
+  auto rows = rig.db->intervals((*wrong)->id, kStart, rig.clock.now());
+  ASSERT_TRUE(rows.ok());
+  EXPECT_TRUE(rows->empty());
+  auto unknown = rig.db->meter_by_serial(unknown_serial);
+  ASSERT_TRUE(unknown.ok());
+  EXPECT_FALSE(unknown->has_value());
+}
+
+}  // namespace
+}  // namespace vidyut::headend

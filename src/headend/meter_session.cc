@@ -1,0 +1,423 @@
+#include "headend/meter_session.h"
+
+#include <algorithm>
+#include <variant>
+
+#include "dlms/apdu/ciphered.h"
+#include "dlms/cosem/is15959.h"
+
+namespace vidyut::headend {
+
+namespace is = dlms::is15959;
+using dlms::Data;
+
+namespace {
+
+std::string hex_title(const dlms::security::SystemTitle& t) {
+  static const char* d = "0123456789ABCDEF";
+  std::string s;
+  for (auto b : t) {
+    s.push_back(d[b >> 4]);
+    s.push_back(d[b & 15]);
+  }
+  return s;
+}
+
+std::string command_name(store::CommandKind k) {
+  switch (k) {
+    case store::CommandKind::kConnect:
+      return "connect";
+    case store::CommandKind::kDisconnect:
+      return "disconnect";
+    case store::CommandKind::kRead:
+      return "read";
+    case store::CommandKind::kClockSet:
+      return "clock-set";
+    case store::CommandKind::kLoadLimit:
+      return "load-limit";
+    case store::CommandKind::kPaymentMode:
+      return "payment-mode";
+    case store::CommandKind::kPing:
+      return "ping";
+  }
+  return "?";
+}
+
+const dlms::AttributeDescriptor kRelayState{70, is::kDisconnectControl, 2};
+const dlms::AttributeDescriptor kClockTime{8, is::kClock, 2};
+const dlms::AttributeDescriptor kBlockBuffer{7, is::kBlockLoadProfile, 2};
+const dlms::AttributeDescriptor kInstantBuffer{7, is::kInstantaneousProfile, 2};
+const dlms::AttributeDescriptor kLimiterNormal{71, is::kLimiter, 4};
+const dlms::AttributeDescriptor kPaymentModeValue{1, is::kPaymentMode, 2};
+
+std::string access_text(dlms::DataAccessResult r) {
+  return "meter answered data-access-result " + std::to_string(static_cast<int>(r));
+}
+
+}  // namespace
+
+MeterSession::MeterSession(SessionHost& host, const Clock& clock, SessionOptions options,
+                           std::uint64_t connection_id, std::string peer)
+    : host_(host),
+      clock_(clock),
+      options_(options),
+      connection_id_(connection_id),
+      peer_(std::move(peer)),
+      decoder_(kMaxMeterApdu) {}
+
+MeterSession::~MeterSession() { on_closed(); }
+
+Error MeterSession::reject(std::string_view action, std::string_view subject, std::string detail) {
+  host_.rejected(action, subject, detail);
+  close_ = true;
+  return Error(Errc::kRefused, std::string(action) + ": " + detail);
+}
+
+Result<Bytes> MeterSession::on_bytes(ByteView data) {
+  if (close_) return Bytes{};
+  decoder_.feed(data);
+  Bytes out;
+  while (true) {
+    auto f = decoder_.next();
+    if (!f.ok()) {
+      return reject("reject-malformed", meter_ ? meter_->serial : peer_,
+                    "undecodable wrapper stream: " + f.error().message);
+    }
+    if (!*f) break;
+    if (++frames_ > kMaxFramesPerSession) {
+      return reject("reject-flood", meter_ ? meter_->serial : peer_,
+                    "more than " + std::to_string(kMaxFramesPerSession) + " frames in a session");
+    }
+    auto r = on_apdu((*f)->apdu);
+    if (!r.ok()) return r.error();
+    out.insert(out.end(), r->begin(), r->end());
+    if (close_) break;
+  }
+  return out;
+}
+
+Result<Bytes> MeterSession::on_apdu(const Bytes& apdu) {
+  if (dlms::ClientCodec::looks_like_notification(apdu)) return on_push(apdu);
+  if (!meter_) {
+    return reject("reject-malformed", peer_, "first frame is not a ciphered push");
+  }
+  if (state_ == State::kIdle || state_ == State::kReady) {
+    return reject("reject-malformed", meter_->serial, "unexpected APDU while no request is open");
+  }
+  return on_response(apdu);
+}
+
+Result<Bytes> MeterSession::on_push(const Bytes& apdu) {
+  // general-glo-ciphering: tag, title length, title, then the ciphered content.
+  if (apdu.size() < 2 || apdu[0] != dlms::tag::kGeneralGloCiphering) {
+    return reject("reject-malformed", meter_ ? meter_->serial : peer_,
+                  "push not ciphered (a plain push cannot be authenticated)");
+  }
+  ByteReader in(apdu);
+  auto c = dlms::decode_ciphered(in);
+  if (!c.ok() || !c->system_title || c->system_title->size() != 8) {
+    return reject(
+        "reject-malformed", meter_ ? meter_->serial : peer_,
+        "undecodable ciphered push" + (c.ok() ? std::string() : ": " + c.error().message));
+  }
+  dlms::security::SystemTitle title{};
+  std::copy(c->system_title->begin(), c->system_title->end(), title.begin());
+  if (!meter_) {
+    auto m = host_.find_meter(title);
+    if (!m) {
+      return reject("reject-unknown-meter", peer_,
+                    "system title " + hex_title(title) + " is not in the registry");
+    }
+    meter_ = std::move(*m);
+    layout_ = block_layout_for_kind(meter_->kind);
+  } else if (title != meter_->title) {
+    return reject("reject-malformed", meter_->serial,
+                  "push from another system title (" + hex_title(title) + ") on this session");
+  }
+  dlms::ClientSettings cs;
+  cs.keys.block_key = meter_->secrets.ek;
+  cs.keys.auth_key = meter_->secrets.ak;
+  dlms::ClientCodec codec(cs);
+  auto n = codec.decode_notification(apdu);
+  if (!n.ok()) {
+    const bool auth = n.error().code == Errc::kAuthFailed;
+    return reject(
+        auth ? "reject-auth" : "reject-malformed", meter_->serial,
+        (auth ? "push failed authentication with the meter's keys: " : "push did not decode: ") +
+            n.error().message);
+  }
+  if (c->invocation_counter <= meter_->push_ic) {
+    return reject("reject-replay", meter_->serial,
+                  "invocation counter " + std::to_string(c->invocation_counter) +
+                      " not above the last accepted " + std::to_string(meter_->push_ic));
+  }
+  auto p = decode_push(*n, layout_, options_.rows);
+  if (!p.ok()) {
+    return reject("reject-malformed", meter_->serial, "push content: " + p.error().message);
+  }
+  meter_->push_ic = c->invocation_counter;
+  if (!attached_) {
+    attached_ = true;
+    host_.attached(*meter_, connection_id_, peer_);
+  }
+  host_.pushed(*meter_, c->invocation_counter, *p);
+  if (state_ == State::kIdle || state_ == State::kReady) return start_work();
+  return Bytes{};
+}
+
+Result<Bytes> MeterSession::send(Result<Bytes> apdu) {
+  if (!apdu.ok()) return apdu.error();
+  deadline_ = timer_now() + options_.request_timeout;
+  return dlms::wrap(is::kSapUtility, 1, *apdu);
+}
+
+Result<Bytes> MeterSession::start_work() {
+  if (!meter_ || close_) return Bytes{};
+  auto tasks = host_.plan(*meter_);
+  if (tasks.empty()) return Bytes{};
+  for (auto& t : tasks) tasks_.push_back(std::move(t));
+  if (state_ == State::kReady) return next_task();
+  dlms::ClientSettings cs;
+  cs.client_sap = is::kSapUtility;
+  cs.auth = dlms::Authentication::kHlsGmac;
+  cs.security = dlms::security::SecurityPolicy::kAuthenticatedEncrypted;
+  cs.client_title = options_.client_title;
+  cs.keys.block_key = meter_->secrets.ek;
+  cs.keys.auth_key = meter_->secrets.ak;
+  cs.invocation_counter = host_.reserve_client_ic(*meter_, options_.ic_reserve);
+  codec_ = std::make_unique<dlms::ClientCodec>(cs);
+  state_ = State::kAssociating;
+  return send(codec_->build_aarq());
+}
+
+Result<Bytes> MeterSession::on_wake() {
+  if (close_) return Bytes{};
+  if (state_ != State::kIdle && state_ != State::kReady && deadline_ && timer_now() >= *deadline_) {
+    return fail_current(Error(Errc::kTimeout, "the meter did not answer in time"), true);
+  }
+  if (state_ == State::kIdle || state_ == State::kReady) return start_work();
+  return Bytes{};
+}
+
+std::optional<Millis> MeterSession::wake_after() const {
+  if (state_ == State::kIdle || state_ == State::kReady || !deadline_) return std::nullopt;
+  const auto left = *deadline_ - timer_now();
+  return std::max(Millis(0), std::chrono::duration_cast<Millis>(left));
+}
+
+Result<Bytes> MeterSession::fail_current(const Error& e, bool retryable) {
+  // The association is in an unknown state: report, and close the connection; the meter
+  // reconnects and the work is planned again.
+  if (current_ && current_->kind == Task::Kind::kCommand) {
+    finish_command(false, retryable, e.message);
+  } else if (current_) {
+    host_.read_done(*meter_, *current_, e);
+  }
+  current_.reset();
+  for (auto& t : tasks_) {
+    if (t.kind == Task::Kind::kCommand) {
+      host_.command_done(*meter_, t, TaskOutcome{false, true, "not attempted: " + e.message});
+    }
+  }
+  tasks_.clear();
+  state_ = State::kIdle;
+  deadline_.reset();
+  close_ = true;
+  return Bytes{};
+}
+
+void MeterSession::finish_command(bool ok, bool retryable, std::string text) {
+  if (!current_) return;
+  host_.command_done(*meter_, *current_, TaskOutcome{ok, retryable, std::move(text)});
+}
+
+Result<Bytes> MeterSession::next_task() {
+  current_.reset();
+  step_ = 0;
+  if (tasks_.empty()) {
+    state_ = State::kReady;
+    deadline_.reset();
+    return Bytes{};
+  }
+  current_ = std::move(tasks_.front());
+  tasks_.pop_front();
+  state_ = State::kWorking;
+  const Task& t = *current_;
+  if (t.kind == Task::Kind::kRangeRead) {
+    const std::int64_t shift = options_.rows.stamp_at_end ? options_.rows.period_s * 1000 : 0;
+    const auto from = dlms::CosemDateTime::from_utc(t.from + Millis(shift));
+    const auto to = dlms::CosemDateTime::from_utc(t.to + Millis(shift) - Millis(1000));
+    return send(codec_->build_get(kBlockBuffer, dlms::make_range_access(from, to)));
+  }
+  const store::Command& c = t.command;
+  switch (c.kind) {
+    case store::CommandKind::kConnect:
+      return send(codec_->build_action({70, is::kDisconnectControl, 2}, Data::integer(0)));
+    case store::CommandKind::kDisconnect:
+      return send(codec_->build_action({70, is::kDisconnectControl, 1}, Data::integer(0)));
+    case store::CommandKind::kPing:
+      return send(codec_->build_get(kClockTime));
+    case store::CommandKind::kRead:
+      return send(codec_->build_get(kInstantBuffer));
+    case store::CommandKind::kClockSet:
+      return send(codec_->build_set(
+          kClockTime, Data::date_time_octets(dlms::CosemDateTime::from_utc(clock_.now()))));
+    case store::CommandKind::kLoadLimit: {
+      std::uint32_t w = 0;
+      try {
+        w = static_cast<std::uint32_t>(std::stoul(c.argument));
+      } catch (...) {
+        finish_command(false, false, "load limit is not a number of watts: " + c.argument);
+        return next_task();
+      }
+      return send(codec_->build_set(kLimiterNormal, Data::double_long_unsigned(w)));
+    }
+    case store::CommandKind::kPaymentMode: {
+      if (c.argument != "prepaid" && c.argument != "postpaid") {
+        finish_command(false, false, "payment mode must be prepaid or postpaid: " + c.argument);
+        return next_task();
+      }
+      return send(
+          codec_->build_set(kPaymentModeValue, Data::enumerated(c.argument == "prepaid" ? 1 : 0)));
+    }
+  }
+  finish_command(false, false, "unknown command kind");
+  return next_task();
+}
+
+Result<Bytes> MeterSession::on_response(const Bytes& apdu) {
+  deadline_.reset();
+  switch (state_) {
+    case State::kIdle:
+    case State::kReady:
+      return Bytes{};
+    case State::kAssociating: {
+      auto st = codec_->on_aare(apdu);
+      if (!st.ok()) {
+        if (st.error().code == Errc::kAuthFailed) {
+          host_.rejected("association-refused", meter_->serial, st.error().message);
+        }
+        return fail_current(st.error(), true);
+      }
+      if (codec_->hls_pending()) {
+        state_ = State::kHls;
+        return send(codec_->build_hls_reply());
+      }
+      return next_task();
+    }
+    case State::kHls: {
+      auto st = codec_->on_hls_reply_response(apdu);
+      if (!st.ok()) {
+        host_.rejected("reject-auth", meter_->serial,
+                       "HLS-GMAC: the meter's reply did not verify: " + st.error().message);
+        return fail_current(st.error(), true);
+      }
+      return next_task();
+    }
+    case State::kWorking:
+      break;
+  }
+  if (!current_) return next_task();
+  Task& t = *current_;
+  const bool is_get = t.kind == Task::Kind::kRangeRead ||
+                      (t.command.kind == store::CommandKind::kPing) ||
+                      (t.command.kind == store::CommandKind::kRead) ||
+                      ((t.command.kind == store::CommandKind::kConnect ||
+                        t.command.kind == store::CommandKind::kDisconnect) &&
+                       step_ == 1);
+  if (is_get) {
+    auto g = codec_->on_get_response(apdu);
+    if (!g.ok()) return fail_current(g.error(), true);
+    if (!g->complete) return send(std::move(g->next_request));
+    if (g->results.size() != 1)
+      return fail_current(Error(Errc::kProtocol, "GET result count"), true);
+    const auto& res = g->results.front();
+    const Data* value = std::get_if<Data>(&res);
+    if (t.kind == Task::Kind::kRangeRead) {
+      if (value == nullptr) {
+        host_.read_done(*meter_, t,
+                        Error(Errc::kRefused, access_text(std::get<dlms::DataAccessResult>(res))));
+      } else {
+        host_.read_done(*meter_, t, decode_block_rows(*value, layout_, options_.rows));
+      }
+      return next_task();
+    }
+    if (value == nullptr) {
+      finish_command(false, false, access_text(std::get<dlms::DataAccessResult>(res)));
+      return next_task();
+    }
+    switch (t.command.kind) {
+      case store::CommandKind::kPing: {
+        const auto dt = value->as_date_time();
+        std::string text = "meter clock " + (dt ? dt->to_string() : std::string("?"));
+        if (dt) {
+          if (auto u = dt->to_utc(); u.ok()) {
+            text += ", offset " + std::to_string((*u - clock_.now()).count() / 1000) + " s";
+          }
+        }
+        finish_command(true, false, text);
+        break;
+      }
+      case store::CommandKind::kRead: {
+        const auto* l = value->as_list();
+        finish_command(true, false,
+                       "instantaneous profile: " + std::to_string(l ? l->size() : 0) + " rows");
+        break;
+      }
+      default: {  // relay state after connect / disconnect
+        const auto on = value->as_bool();
+        const bool want = t.command.kind == store::CommandKind::kConnect;
+        if (!on) {
+          finish_command(false, true, "relay state unreadable");
+        } else if (*on == want) {
+          finish_command(true, false, want ? "relay connected" : "relay disconnected");
+        } else {
+          finish_command(false, true,
+                         std::string("relay still ") + (*on ? "connected" : "disconnected"));
+        }
+        break;
+      }
+    }
+    return next_task();
+  }
+  if (t.kind == Task::Kind::kCommand && (t.command.kind == store::CommandKind::kConnect ||
+                                         t.command.kind == store::CommandKind::kDisconnect)) {
+    auto a = codec_->on_action_response(apdu);
+    if (!a.ok()) return fail_current(a.error(), true);
+    // Whatever the ACTION's result, the relay's state decides: a duplicated or retried relay
+    // command on a relay already in the asked state is a success.
+    step_ = 1;
+    return send(codec_->build_get(kRelayState));
+  }
+  auto s = codec_->on_set_response(apdu);
+  if (!s.ok()) return fail_current(s.error(), true);
+  const bool ok = s->size() == 1 && s->front() == dlms::DataAccessResult::kSuccess;
+  finish_command(ok, false,
+                 ok ? command_name(t.command.kind) + " " + t.command.argument + " applied"
+                    : access_text(s->empty() ? dlms::DataAccessResult::kOtherReason : s->front()));
+  return next_task();
+}
+
+void MeterSession::on_closed() {
+  if (closed_) return;
+  closed_ = true;
+  if (!meter_ || !attached_) return;
+  if (current_ || !tasks_.empty()) {
+    const Error e(Errc::kIo, "the connection closed");
+    if (current_ && current_->kind == Task::Kind::kCommand) {
+      host_.command_done(*meter_, *current_, TaskOutcome{false, true, e.message});
+    } else if (current_) {
+      host_.read_done(*meter_, *current_, e);
+    }
+    current_.reset();
+    for (auto& t : tasks_) {
+      if (t.kind == Task::Kind::kCommand) {
+        host_.command_done(*meter_, t, TaskOutcome{false, true, "not attempted: " + e.message});
+      }
+    }
+    tasks_.clear();
+  }
+  host_.detached(*meter_, connection_id_);
+}
+
+}  // namespace vidyut::headend
