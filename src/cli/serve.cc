@@ -8,6 +8,7 @@
 //   alerts   --data DIR [--after ID] [--follow]  tamper, outage, relay and security alerts
 //   audit    --data DIR [--after ID]             the audit trail
 //   health   --data DIR [--day YYYY-MM-DD]       completeness KPIs; --meter SERIAL for one meter
+//   status   --data DIR [--from ISO --to ISO]    meters, stored intervals, commands
 #include <csignal>
 #include <iostream>
 #include <memory>
@@ -62,6 +63,7 @@ struct ServeOptions {
   std::string duration;
   double idle_timeout_s = 120;
   double gap_window_days = 7;
+  std::string gap_floor;
 };
 
 volatile std::sig_atomic_t g_stop = 0;
@@ -99,6 +101,11 @@ int run_serve(ServeOptions o) {
   }
   o.he.idle_timeout = Millis(static_cast<std::int64_t>(o.idle_timeout_s * 1000));
   o.he.gap_window_s = static_cast<std::int64_t>(o.gap_window_days * 86'400);
+  if (!o.gap_floor.empty()) {
+    auto f = parse_iso8601(o.gap_floor);
+    if (!f.ok()) return report_error("serve", f.error());
+    o.he.gap_floor = *f;
+  }
   headend::HeadEnd he(**db, *clock, o.he);
   if (auto st = he.start(); !st.ok()) return report_error("serve", st.error());
   std::cout << fmt::format("head end on {}:{}, data in {}\n", o.he.bind_address, he.port(),
@@ -256,6 +263,7 @@ struct ListOptions {
   std::string day;
   std::string meter;
   std::int32_t period_s = 900;
+  std::string from, to;
 };
 
 int run_commands(const ListOptions& o) {
@@ -309,6 +317,41 @@ int run_audit(const ListOptions& o) {
     std::cout << fmt::format("{} {} {} {} {}: {}\n", a.id, ist(a.at), a.actor, a.action, a.subject,
                              a.detail);
   }
+  return kExitOk;
+}
+
+int run_status(const ListOptions& o) {
+  auto db = open_store(o.data);
+  if (!db.ok()) return report_error("status", db.error());
+  UtcTime from = UtcTime(Millis(0));
+  UtcTime to = UtcTime(Millis(std::int64_t{253'402'300'799'000}));  // 9999-12-31
+  if (!o.from.empty()) {
+    auto f = parse_iso8601(o.from);
+    if (!f.ok()) return report_error("status", f.error());
+    from = *f;
+  }
+  if (!o.to.empty()) {
+    auto t = parse_iso8601(o.to);
+    if (!t.ok()) return report_error("status", t.error());
+    to = *t;
+  }
+  auto meters = (*db)->meter_count();
+  if (!meters.ok()) return report_error("status", meters.error());
+  auto n = (*db)->count_intervals(from, to);
+  if (!n.ok()) return report_error("status", n.error());
+  std::size_t pending = 0;
+  std::int64_t last_command = 0;
+  for (std::int64_t after = 0;;) {
+    auto cs = (*db)->commands_after(after, store::kMaxPage);
+    if (!cs.ok()) return report_error("status", cs.error());
+    if (cs->empty()) break;
+    for (const auto& c : *cs) {
+      after = last_command = c.id;
+      pending += c.state == store::CommandState::kPending;
+    }
+  }
+  std::cout << fmt::format("meters {}\nintervals {}\ncommands {} (pending {})\nschema {}\n",
+                           *meters, *n, last_command, pending, (*db)->schema_version());
   return kExitOk;
 }
 
@@ -369,6 +412,8 @@ void register_serve(CLI::App& app, Runner& run) {
       ->capture_default_str();
   s->add_option("--gap-window-days", so->gap_window_days, "How far back gaps are filled")
       ->capture_default_str();
+  s->add_option("--gap-floor", so->gap_floor,
+                "Never fill gaps before this instant, ISO 8601 (e.g. when the head end took over)");
   s->add_option("--speed", so->speed, "Business time runs this many times faster (simulation)")
       ->capture_default_str();
   s->add_option("--start", so->start, "Business time at start, ISO 8601 (simulation)");
@@ -410,6 +455,11 @@ void register_serve(CLI::App& app, Runner& run) {
   al->callback([lo, &run] { run = [lo] { return run_alerts(*lo); }; });
   auto* au = list("audit", "List the audit trail");
   au->callback([lo, &run] { run = [lo] { return run_audit(*lo); }; });
+  auto* stt = app.add_subcommand("status", "What the data directory holds");
+  add_data_options(stt, lo->data);
+  stt->add_option("--from", lo->from, "Count intervals starting at or after (ISO 8601)");
+  stt->add_option("--to", lo->to, "... and before (ISO 8601)");
+  stt->callback([lo, &run] { run = [lo] { return run_status(*lo); }; });
   auto* h = app.add_subcommand("health", "Communication health and data completeness");
   add_data_options(h, lo->data);
   h->add_option("--day", lo->day, "IST day YYYY-MM-DD (default: yesterday)");
