@@ -39,7 +39,7 @@ start_serve() {
     --start "$START" --epoch "$EPOCH" --gap-floor "$START" --status-every 0.25 >"$W/serve$1.log" 2>&1 &
   SERVE_PID=$!
   for _ in $(seq 100); do
-    grep -q "head end on" "$W/serve$1.log" && return 0
+    grep -qs "head end on" "$W/serve$1.log" && return 0
     kill -0 "$SERVE_PID" 2>/dev/null || fail "serve did not start"
     sleep 0.1
   done
