@@ -75,7 +75,8 @@ const UtcTime kFleetStart = UtcTime(Millis(1'790'000'000'000));  // 2026-09-21
 // The head end's clocks when an input starts, and the end of the range reads it plans.
 const UtcTime kSessionStart = kFleetStart + Millis(3 * 3'600'000);
 const UtcTime kRangeEnd =
-    UtcTime(Millis((1'790'000'000'000 / kPeriodMs) * kPeriodMs + 2 * 3'600'000));
+    UtcTime(Millis(kFleetStart.time_since_epoch().count() / kPeriodMs * kPeriodMs)) +
+    Millis(2 * 3'600'000);
 constexpr Millis kRequestTimeout{30'000};
 constexpr std::uint64_t kConnectionId = 7;
 
@@ -438,12 +439,13 @@ struct SeedWriter {
   std::string dir;
   int written = 0;
 
-  explicit SeedWriter(std::string d) : dir(std::move(d)) {
-    fleet::FleetConfig c;
-    c.rates = fleet::EventRates::none();
-    c.limiter_trips = false;
-    c.history_days = 3;
-    fleet = std::make_unique<fleet::Fleet>(fleet::generate(fleet_spec()), c, clock);
+  explicit SeedWriter(std::string d) : fleet(make_fleet(clock)), dir(std::move(d)) {}
+  static std::unique_ptr<fleet::Fleet> make_fleet(const Clock& c) {
+    fleet::FleetConfig config;
+    config.rates = fleet::EventRates::none();
+    config.limiter_trips = false;
+    config.history_days = 3;
+    return std::make_unique<fleet::Fleet>(fleet::generate(fleet_spec()), config, c);
   }
   void run_until(UtcTime t) {
     while (clock.now() < t) {
@@ -482,20 +484,39 @@ struct SeedWriter {
                  t.last_outcome.empty() ? "" : "] last: ", t.last_outcome.c_str());
   }
 
+  // A fresh copy of the fleet at the end of the recorded pushes, to answer one conversation:
+  // the head end's client invocation counters start at 1 in every input, and a meter that has
+  // seen them in an earlier conversation would refuse them as replays.
+  struct Responder {
+    ManualClock clock{kFleetStart};
+    std::unique_ptr<fleet::Fleet> fleet;
+    std::unique_ptr<fleet::Fleet::Session> session;
+  };
+  static std::unique_ptr<Responder> responder(std::uint32_t m) {
+    auto r = std::make_unique<Responder>();
+    r->fleet = make_fleet(r->clock);
+    r->clock.set(kFleetStart + Millis(3 * 3'600'000));
+    (void)r->fleet->advance(r->clock.now());
+    r->session = r->fleet->make_session(m);
+    return r;
+  }
+
   // Pushes `frame` with `op` into a recording run and plays the real meter's side until the
-  // session stops asking; the meter's answers become records of the seed.
-  void converse(Run& run, Seed& s, std::unique_ptr<fleet::Fleet::Session>& meter, std::uint32_t m,
-                std::uint8_t op, const Bytes& frame) {
-    if (!meter) meter = fleet->make_session(m);
+  // session stops asking; the meter's answers become records of the seed, and what the meter
+  // pushes because of the session (a relay-change alert) is returned.
+  static std::vector<Bytes> converse(Run& run, Seed& s, Responder& meter, std::uint32_t m,
+                                     std::uint8_t op, const Bytes& frame) {
+    std::vector<Bytes> pushed;
     s.add(op, frame);
     auto out = run.step(op, frame);
     while (out && !out->empty()) {
-      auto reply = meter->on_bytes(*out);
-      for (auto& o : fleet->after_session(m)) frames.push_back(std::move(o));
-      if (!reply.ok() || reply->empty()) return;
+      auto reply = meter.session->on_bytes(*out);
+      for (auto& o : meter.fleet->after_session(m)) pushed.push_back(std::move(o.frame));
+      if (!reply.ok() || reply->empty()) break;
       s.add(0, *reply);
       out = run.step(0, *reply);
     }
+    return pushed;
   }
   // A conversation: each step is (op, frame); the meter's answers are recorded after each.
   void conversation(const std::string& name, std::uint32_t m,
@@ -503,8 +524,8 @@ struct SeedWriter {
                     std::uint8_t header = 0) {
     Seed s(header);
     Run run(header);
-    std::unique_ptr<fleet::Fleet::Session> meter;
-    for (const auto& [op, frame] : steps) converse(run, s, meter, m, op, frame);
+    auto meter = responder(m);
+    for (const auto& [op, frame] : steps) (void)converse(run, s, *meter, m, op, frame);
     run.close();
     write(name, s);
   }
@@ -591,13 +612,18 @@ struct SeedWriter {
     {
       Seed s(0);
       Run run(0);
-      std::unique_ptr<fleet::Fleet::Session> meter;
-      const std::size_t before = frames.size();
-      converse(run, s, meter, consumer, cmd(1), blocks[0]->frame);
-      for (std::size_t i = before; i < frames.size(); ++i) {
-        if (frames[i].meter == consumer) s.add(0, frames[i].frame);  // the relay-change alert
+      auto meter = responder(consumer);
+      for (const auto& alert : converse(run, s, *meter, consumer, cmd(1), blocks[0]->frame)) {
+        s.add(0, alert);  // the relay-change alert, pushed within the session
       }
-      converse(run, s, meter, consumer, cmd(0), blocks[1]->frame);
+      // The next block-load push comes after the alert (its invocation counter is higher).
+      meter->clock.advance(Millis(kPeriodMs + 600'000));
+      for (const auto& o : meter->fleet->advance(meter->clock.now())) {
+        if (o.meter == consumer && o.kind == K::kBlockLoad) {
+          (void)converse(run, s, *meter, consumer, cmd(0), o.frame);
+          break;
+        }
+      }
       run.close();
       write("conv_disconnect_connect", s);
     }

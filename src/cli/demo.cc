@@ -28,6 +28,7 @@
 #include "core/log.h"
 #include "fleet/fleet.h"
 #include "headend/head_end.h"
+#include "headend/profile.h"
 #include "simulator/simulator.h"
 #include "store/sqlite_store.h"
 
@@ -359,6 +360,12 @@ int run_demo(const DemoOptions& o) {
       ++command_states[s];
     }
   }
+  json scheduled = json::object();
+  for (const auto& ps : headend::scheduled_profiles()) {
+    auto c =
+        st.count_profile_rows(ps.name, start - std::chrono::days(40), end + std::chrono::days(1));
+    scheduled[ps.name] = c.ok() ? *c : 0;
+  }
   const auto lat = he.command_latencies_ms();
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
@@ -422,6 +429,7 @@ int run_demo(const DemoOptions& o) {
                    {"latency_simulated_ms_p99", percentile(lat, 0.99)},
                    {"latency_real_ms_median", percentile(lat, 0.5) / o.speed},
                    {"latency_real_ms_p99", percentile(lat, 0.99) / o.speed}};
+  r["scheduled_reads"] = {{"reads", hs.profile_reads}, {"rows_by_profile", scheduled}};
   r["head_end"] = {{"sessions_accepted", hs.sessions_accepted},
                    {"pushes", hs.pushes},
                    {"intervals_committed", hs.intervals_committed},
@@ -452,6 +460,17 @@ int run_demo(const DemoOptions& o) {
                    disconnect_ids.size(), relays_open_at_check, relays_open_expected,
                    reconnect_ids.size(), relays_closed_at_end, percentile(lat, 0.5) / o.speed,
                    percentile(lat, 0.99) / o.speed)
+            << fmt::format(
+                   "scheduled reads: {} reads; daily rows {}, billing rows {}, event rows {}\n",
+                   hs.profile_reads, scheduled["daily"].get<std::uint64_t>(),
+                   scheduled["billing"].get<std::uint64_t>(),
+                   [&] {
+                     std::uint64_t e = 0;
+                     for (const auto& [k, v] : scheduled.items()) {
+                       if (k.rfind("event-", 0) == 0) e += v.get<std::uint64_t>();
+                     }
+                     return e;
+                   }())
             << fmt::format("alerts: {} alert pushes sent by meters, {} received\n",
                            truth.alerts_sent_, hs.alert_pushes);
   for (const auto& [k, v] : alerts_by_kind) std::cout << fmt::format("  {:<32} {}\n", k, v);

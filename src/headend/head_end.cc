@@ -86,6 +86,10 @@ class HeadEnd::Impl final : public SessionHost {
     bool dirty = false;                          // comm changed since the last batch
     std::vector<store::Command> queued;          // pending commands known here
     std::unordered_set<std::int64_t> in_flight;  // command ids handed to a session
+    // Scheduled profile reads (scheduled_profiles()): when each last succeeded, and whether one
+    // is under way.
+    std::vector<UtcTime> profile_read_at = std::vector<UtcTime>(scheduled_profiles().size());
+    std::vector<bool> profile_busy = std::vector<bool>(scheduled_profiles().size());
   };
 
   Status load() {
@@ -274,6 +278,7 @@ class HeadEnd::Impl final : public SessionHost {
         t.command = c;
         tasks.push_back(std::move(t));
       }
+      plan_profiles_locked(*rt, now, tasks);
       if (rt->gap_suspect && rt->last_push_start != UtcTime{}) {
         const std::int64_t period_ms = std::int64_t{options_.period_s} * 1000;
         const std::int64_t floor =
@@ -323,6 +328,61 @@ class HeadEnd::Impl final : public SessionHost {
       }
     }
     return tasks;
+  }
+
+  // The latest moment a scheduled read of `spec` became due at or before `now`: 5 minutes after
+  // IST midnight (daily) or after 00:00 IST on the 1st (monthly: the billing date).
+  static UtcTime due_anchor(const ProfileSpec& spec, UtcTime now) {
+    using namespace std::chrono;
+    constexpr Millis kIst{19'800'000};
+    constexpr Millis kDelay{300'000};
+    const auto local = floor<days>(sys_time<Millis>(now.time_since_epoch() + kIst - kDelay));
+    sys_days day = local;
+    if (spec.schedule == ProfileSpec::Schedule::kMonthly) {
+      const year_month_day ymd(local);
+      day = sys_days(ymd.year() / ymd.month() / 1);
+    }
+    return UtcTime(duration_cast<Millis>(day.time_since_epoch()) - kIst + kDelay);
+  }
+
+  void plan_profiles_locked(MeterRt& rt, UtcTime now, std::vector<Task>& tasks) {
+    const auto& specs = scheduled_profiles();
+    for (std::size_t p = 0; p < specs.size(); ++p) {
+      if (rt.profile_busy[p] || rt.profile_read_at[p] >= due_anchor(specs[p], now)) continue;
+      Task t;
+      t.kind = Task::Kind::kProfileRead;
+      t.profile = p;
+      t.from = std::max(options_.gap_floor, now - Millis(specs[p].window_s * 1000));
+      t.to = now;
+      rt.profile_busy[p] = true;
+      tasks.push_back(t);
+    }
+  }
+
+  void profile_read_done(const MeterContext& m, const Task& t,
+                         const Result<dlms::Data>& rows) override {
+    const auto& specs = scheduled_profiles();
+    if (t.profile >= specs.size()) return;
+    Result<std::vector<store::ProfileRow>> decoded =
+        rows.ok() ? profile_rows_of(m.meter_id, specs[t.profile], *rows)
+                  : Result<std::vector<store::ProfileRow>>(rows.error());
+    {
+      std::lock_guard l(mu_);
+      if (MeterRt* rt = find_locked(m.meter_id)) {
+        rt->profile_busy[t.profile] = false;
+        if (decoded.ok()) rt->profile_read_at[t.profile] = t.to;
+      }
+    }
+    if (!decoded.ok()) {
+      logger("headend")->info("meter {}: {} read failed: {}", m.serial, specs[t.profile].name,
+                              decoded.error().describe());
+      return;
+    }
+    ++stats_.profile_reads;
+    stats_.profile_rows += decoded->size();
+    std::lock_guard l(wq_mu_);
+    for (auto& r : *decoded) batch_.profile_rows.push_back(std::move(r));
+    ++seq_;
   }
 
   std::uint32_t reserve_client_ic(const MeterContext& m, std::uint32_t reserve) override {
@@ -481,7 +541,7 @@ class HeadEnd::Impl final : public SessionHost {
       committed_seq_ = seq;
       done_cv_.notify_all();
       if (stop && batch_.intervals.empty() && batch_.audit.empty() && batch_.alerts.empty() &&
-          batch_.command_updates.empty()) {
+          batch_.command_updates.empty() && batch_.profile_rows.empty()) {
         return;
       }
     }
@@ -489,7 +549,7 @@ class HeadEnd::Impl final : public SessionHost {
 
   void commit(store::WriteBatch b) {
     if (b.intervals.empty() && b.alerts.empty() && b.comm.empty() && b.audit.empty() &&
-        b.command_updates.empty()) {
+        b.command_updates.empty() && b.profile_rows.empty()) {
       return;
     }
     // Pieces of at most kMaxBatch intervals; everything else goes with the first piece.
@@ -497,6 +557,11 @@ class HeadEnd::Impl final : public SessionHost {
     if (b.intervals.size() > store::kMaxBatch) {
       rest.assign(b.intervals.begin() + store::kMaxBatch, b.intervals.end());
       b.intervals.resize(store::kMaxBatch);
+    }
+    std::vector<store::ProfileRow> rest_profiles;
+    if (b.profile_rows.size() > store::kMaxBatch) {
+      rest_profiles.assign(b.profile_rows.begin() + store::kMaxBatch, b.profile_rows.end());
+      b.profile_rows.resize(store::kMaxBatch);
     }
     const std::vector<store::Alert> alerts = b.alerts;
     for (int attempt = 0;; ++attempt) {
@@ -524,9 +589,10 @@ class HeadEnd::Impl final : public SessionHost {
         for (const auto& cb : subscribers_) cb(a);
       }
     }
-    if (!rest.empty()) {
+    if (!rest.empty() || !rest_profiles.empty()) {
       store::WriteBatch nb;
       nb.intervals = std::move(rest);
+      nb.profile_rows = std::move(rest_profiles);
       commit(std::move(nb));
     }
   }
@@ -543,6 +609,11 @@ class HeadEnd::Impl final : public SessionHost {
     for (const auto& a : b.alerts) {
       store::WriteBatch one;
       one.alerts.push_back(a);
+      (void)store_.write(one);
+    }
+    for (const auto& p : b.profile_rows) {
+      store::WriteBatch one;
+      one.profile_rows.push_back(p);
       (void)store_.write(one);
     }
     store::WriteBatch rest;
@@ -779,6 +850,8 @@ class HeadEnd::Impl final : public SessionHost {
     s.commands_failed = stats_.commands_failed;
     s.commands_expired = stats_.commands_expired;
     s.command_attempts = stats_.command_attempts;
+    s.profile_reads = stats_.profile_reads;
+    s.profile_rows = stats_.profile_rows;
     return s;
   }
 
@@ -815,7 +888,7 @@ class HeadEnd::Impl final : public SessionHost {
         rejected_malformed{0}, rejected_flood{0}, intervals_received{0}, intervals_committed{0},
         intervals_duplicate{0}, intervals_conflict{0}, batches{0}, write_errors{0}, gap_reads{0},
         gap_rows{0}, alerts_raised{0}, commands_succeeded{0}, commands_failed{0},
-        commands_expired{0}, command_attempts{0};
+        commands_expired{0}, command_attempts{0}, profile_reads{0}, profile_rows{0};
   };
 
   store::Store& store_;

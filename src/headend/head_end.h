@@ -80,6 +80,8 @@ struct HeadEndStats {
   std::uint64_t commands_failed = 0;
   std::uint64_t commands_expired = 0;
   std::uint64_t command_attempts = 0;
+  std::uint64_t profile_reads = 0;  // scheduled daily, billing and event-log reads
+  std::uint64_t profile_rows = 0;
 };
 
 class HeadEnd {

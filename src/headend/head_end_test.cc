@@ -191,6 +191,11 @@ TEST(HeadEnd, ANetworkCutIsFilledFromTheMetersMemoryAfterRestoration) {
   ASSERT_TRUE(h.ok());
   EXPECT_EQ(h->all.meters, rig.fleet.topology().meters.size());
   EXPECT_EQ(h->meters_never_seen, 0u);
+  // Scheduled reads: each meter's daily profile row of the starting midnight was read.
+  auto daily = rig.db->count_profile_rows("daily", kStart, kStart + Millis(86'400'000));
+  ASSERT_TRUE(daily.ok());
+  EXPECT_EQ(*daily, rig.fleet.topology().meters.size());
+  EXPECT_GE(s.profile_reads, rig.fleet.topology().meters.size() * 9);
 }
 
 TEST(HeadEnd, DisconnectReachesEveryMeterAndLeavesItsRelayOpen) {

@@ -208,22 +208,30 @@ std::optional<Millis> MeterSession::wake_after() const {
 Result<Bytes> MeterSession::fail_current(const Error& e, bool retryable) {
   // The association is in an unknown state: report, and close the connection; the meter
   // reconnects and the work is planned again.
-  if (current_ && current_->kind == Task::Kind::kCommand) {
-    finish_command(false, retryable, e.message);
-  } else if (current_) {
-    host_.read_done(*meter_, *current_, e);
-  }
+  if (current_) report_failure(*current_, e, retryable, false);
   current_.reset();
-  for (auto& t : tasks_) {
-    if (t.kind == Task::Kind::kCommand) {
-      host_.command_done(*meter_, t, TaskOutcome{false, true, "not attempted: " + e.message});
-    }
-  }
+  for (auto& t : tasks_) report_failure(t, e, true, true);  // the host plans them again
   tasks_.clear();
   state_ = State::kIdle;
   deadline_.reset();
   close_ = true;
   return Bytes{};
+}
+
+void MeterSession::report_failure(const Task& t, const Error& e, bool retryable,
+                                  bool not_attempted) {
+  const std::string text = (not_attempted ? "not attempted: " : "") + e.message;
+  switch (t.kind) {
+    case Task::Kind::kCommand:
+      host_.command_done(*meter_, t, TaskOutcome{false, retryable, text});
+      break;
+    case Task::Kind::kRangeRead:
+      host_.read_done(*meter_, t, Error(e.code, text));
+      break;
+    case Task::Kind::kProfileRead:
+      host_.profile_read_done(*meter_, t, Error(e.code, text));
+      break;
+  }
 }
 
 void MeterSession::finish_command(bool ok, bool retryable, std::string text) {
@@ -248,6 +256,18 @@ Result<Bytes> MeterSession::next_task() {
     const auto from = dlms::CosemDateTime::from_utc(t.from + Millis(shift));
     const auto to = dlms::CosemDateTime::from_utc(t.to + Millis(shift) - Millis(1000));
     return send(codec_->build_get(kBlockBuffer, dlms::make_range_access(from, to)));
+  }
+  if (t.kind == Task::Kind::kProfileRead) {
+    const auto& specs = scheduled_profiles();
+    if (t.profile >= specs.size()) {
+      host_.profile_read_done(*meter_, t, Error(Errc::kInvalidArgument, "no such profile"));
+      return next_task();
+    }
+    const dlms::AttributeDescriptor buffer{7, specs[t.profile].obis, 2};
+    if (specs[t.profile].whole_buffer) return send(codec_->build_get(buffer));
+    return send(
+        codec_->build_get(buffer, dlms::make_range_access(dlms::CosemDateTime::from_utc(t.from),
+                                                          dlms::CosemDateTime::from_utc(t.to))));
   }
   const store::Command& c = t.command;
   switch (c.kind) {
@@ -319,7 +339,7 @@ Result<Bytes> MeterSession::on_response(const Bytes& apdu) {
   }
   if (!current_) return next_task();
   Task& t = *current_;
-  const bool is_get = t.kind == Task::Kind::kRangeRead ||
+  const bool is_get = t.kind == Task::Kind::kRangeRead || t.kind == Task::Kind::kProfileRead ||
                       (t.command.kind == store::CommandKind::kPing) ||
                       (t.command.kind == store::CommandKind::kRead) ||
                       ((t.command.kind == store::CommandKind::kConnect ||
@@ -333,6 +353,15 @@ Result<Bytes> MeterSession::on_response(const Bytes& apdu) {
       return fail_current(Error(Errc::kProtocol, "GET result count"), true);
     const auto& res = g->results.front();
     const Data* value = std::get_if<Data>(&res);
+    if (t.kind == Task::Kind::kProfileRead) {
+      if (value == nullptr) {
+        host_.profile_read_done(
+            *meter_, t, Error(Errc::kRefused, access_text(std::get<dlms::DataAccessResult>(res))));
+      } else {
+        host_.profile_read_done(*meter_, t, *value);
+      }
+      return next_task();
+    }
     if (t.kind == Task::Kind::kRangeRead) {
       if (value == nullptr) {
         host_.read_done(*meter_, t,
@@ -404,17 +433,9 @@ void MeterSession::on_closed() {
   if (!meter_ || !attached_) return;
   if (current_ || !tasks_.empty()) {
     const Error e(Errc::kIo, "the connection closed");
-    if (current_ && current_->kind == Task::Kind::kCommand) {
-      host_.command_done(*meter_, *current_, TaskOutcome{false, true, e.message});
-    } else if (current_) {
-      host_.read_done(*meter_, *current_, e);
-    }
+    if (current_) report_failure(*current_, e, true, false);
     current_.reset();
-    for (auto& t : tasks_) {
-      if (t.kind == Task::Kind::kCommand) {
-        host_.command_done(*meter_, t, TaskOutcome{false, true, "not attempted: " + e.message});
-      }
-    }
+    for (auto& t : tasks_) report_failure(t, e, true, true);  // the host plans them again
     tasks_.clear();
   }
   host_.detached(*meter_, connection_id_);

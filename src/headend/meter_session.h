@@ -55,9 +55,12 @@ struct MeterContext {
 
 // One unit of work on an associated session.
 struct Task {
-  enum class Kind : std::uint8_t { kRangeRead, kCommand };
+  enum class Kind : std::uint8_t { kRangeRead, kCommand, kProfileRead };
   Kind kind = Kind::kRangeRead;
-  UtcTime from{}, to{};    // kRangeRead: interval starts in [from, to)
+  // kRangeRead: block-load interval starts in [from, to); kProfileRead: rows captured in
+  // [from, to] of profile `profile` (an index into scheduled_profiles()).
+  UtcTime from{}, to{};
+  std::size_t profile = 0;
   store::Command command;  // kCommand
 };
 
@@ -91,6 +94,11 @@ class SessionHost {
   virtual void read_done(const MeterContext& m, const Task& t,
                          const Result<std::vector<BlockInterval>>& rows) = 0;
   virtual void command_done(const MeterContext& m, const Task& t, const TaskOutcome& o) = 0;
+  // A scheduled profile read finished: the rows (an array of structures), or why not.
+  virtual void profile_read_done(const MeterContext& m, const Task& t,
+                                 const Result<dlms::Data>& rows) {
+    (void)m, (void)t, (void)rows;
+  }
   // The connection ended; tasks not done are handed back (commands stay queued).
   virtual void detached(const MeterContext& m, std::uint64_t connection_id) = 0;
 };
@@ -138,6 +146,7 @@ class MeterSession {
   Result<Bytes> send(Result<Bytes> apdu);
   Result<Bytes> fail_current(const Error& e, bool retryable);
   void finish_command(bool ok, bool retryable, std::string text);
+  void report_failure(const Task& t, const Error& e, bool retryable, bool not_attempted);
   Error reject(std::string_view action, std::string_view subject, std::string detail);
   UtcTime timer_now() const {
     return options_.timer_clock != nullptr ? options_.timer_clock->now() : clock_.now();

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <set>
 
 #include "dlms/apdu/wrapper.h"
 #include "fleet/fleet.h"
@@ -15,6 +16,12 @@ namespace vidyut::headend {
 namespace {
 
 const UtcTime kStart = UtcTime(Millis(1'790'000'000'000));  // 2026-09-21
+
+UtcTime ist_midnight(UtcTime t) {
+  const std::int64_t ist = 19'800'000, day = 86'400'000;
+  const std::int64_t ms = t.time_since_epoch().count();
+  return UtcTime(Millis((ms + ist) / day * day - ist));
+}
 
 fleet::FleetSpec spec() {
   fleet::FleetSpec s;
@@ -53,6 +60,7 @@ struct FakeHost final : SessionHost {
   std::vector<std::vector<BlockInterval>> reads;
   std::vector<Error> read_errors;
   std::vector<TaskOutcome> outcomes;
+  std::vector<std::pair<std::size_t, Result<dlms::Data>>> profile_reads;
   std::uint32_t next_ic = 1;
   int attached_count = 0, detached_count = 0;
 
@@ -88,6 +96,10 @@ struct FakeHost final : SessionHost {
     outcomes.push_back(o);
   }
   void detached(const MeterContext&, std::uint64_t) override { ++detached_count; }
+  void profile_read_done(const MeterContext&, const Task& t,
+                         const Result<dlms::Data>& rows) override {
+    profile_reads.emplace_back(t.profile, rows);
+  }
 };
 
 struct Harness {
@@ -363,6 +375,51 @@ TEST(MeterSession, AMeterThatStopsAnsweringFailsTheCommandAsRetryable) {
   EXPECT_FALSE(h.host.outcomes[0].ok);
   EXPECT_TRUE(h.host.outcomes[0].retryable);
   EXPECT_TRUE(s.wants_close());
+}
+
+std::size_t profile_index(std::string_view name) {
+  const auto& specs = scheduled_profiles();
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    if (specs[i].name == name) return i;
+  }
+  return specs.size();
+}
+
+TEST(MeterSession, ScheduledReadsFetchTheDailyProfileAndEventLogs) {
+  Harness h;
+  h.register_all();
+  const std::uint32_t m = first_consumer(h.fleet);
+  const auto& serial = h.fleet.topology().meters[m].identity.serial;
+  ASSERT_TRUE(h.fleet.control("tamper " + serial + " magnet 30").ok());
+  h.run(Millis(26 * 3'600'000));  // past a midnight, the tamper started and ended
+  const auto pushes = h.block_pushes(m);
+  ASSERT_FALSE(pushes.empty());
+  Task daily;
+  daily.kind = Task::Kind::kProfileRead;
+  daily.profile = profile_index("daily");
+  daily.from = kStart;
+  daily.to = h.clock.now();
+  Task events = daily;
+  events.profile = profile_index("event-other");
+  h.host.next_plan = {daily, events};
+  MeterSession s(h.host, h.clock, {}, 1, "127.10.0.4");
+  std::unique_ptr<fleet::Fleet::Session> meter;
+  ASSERT_TRUE(converse(s, h.fleet, m, pushes.back(), meter).ok());
+  ASSERT_EQ(h.host.profile_reads.size(), 2u);
+  for (const auto& [p, rows] : h.host.profile_reads)
+    ASSERT_TRUE(rows.ok()) << rows.error().describe();
+  const auto& specs = scheduled_profiles();
+  auto d = profile_rows_of(7, specs[daily.profile], *h.host.profile_reads[0].second);
+  ASSERT_TRUE(d.ok()) << d.error().describe();
+  ASSERT_EQ(d->size(), 1u);  // one midnight in the range
+  EXPECT_EQ(d->front().profile, "daily");
+  EXPECT_EQ(ist_midnight(d->front().captured), d->front().captured);
+  auto e = profile_rows_of(7, specs[events.profile], *h.host.profile_reads[1].second);
+  ASSERT_TRUE(e.ok()) << e.error().describe();
+  std::set<std::int32_t> codes;
+  for (const auto& r : *e) codes.insert(r.code);
+  EXPECT_TRUE(codes.count(201)) << "magnet tamper occurrence";
+  EXPECT_TRUE(codes.count(202)) << "magnet tamper restoration";
 }
 
 }  // namespace

@@ -208,4 +208,77 @@ std::vector<store::Alert> esw_alerts(std::int64_t meter_id,
   return out;
 }
 
+const std::vector<ProfileSpec>& scheduled_profiles() {
+  static const std::vector<ProfileSpec> specs = [] {
+    std::vector<ProfileSpec> v;
+    v.push_back(
+        {"daily", is::kDailyLoadProfile, ProfileSpec::Schedule::kDaily, std::nullopt, 2 * 86'400});
+    v.push_back({"billing", is::kBillingProfile, ProfileSpec::Schedule::kMonthly, std::nullopt,
+                 40 * 86'400, true});
+    const std::pair<is::EventLog, const char*> logs[] = {
+        {is::EventLog::kVoltage, "event-voltage"},
+        {is::EventLog::kCurrent, "event-current"},
+        {is::EventLog::kPower, "event-power"},
+        {is::EventLog::kTransaction, "event-transaction"},
+        {is::EventLog::kOther, "event-other"},
+        {is::EventLog::kNonRollover, "event-non-rollover"},
+        {is::EventLog::kControl, "event-control"},
+    };
+    for (const auto& [log, name] : logs) {
+      std::optional<std::size_t> code;
+      const auto cols = is::event_log_columns(log);
+      for (std::size_t i = 0; i < cols.size(); ++i) {
+        if (cols[i].logical_name == is::event_code_obis(log)) code = i;
+      }
+      v.push_back({name, is::event_log_obis(log), ProfileSpec::Schedule::kDaily, code, 2 * 86'400});
+    }
+    return v;
+  }();
+  return specs;
+}
+
+Result<std::vector<store::ProfileRow>> profile_rows_of(std::int64_t meter_id,
+                                                       const ProfileSpec& spec,
+                                                       const dlms::Data& rows) {
+  const auto* list = rows.as_list();
+  if (list == nullptr || rows.tag() != DataTag::kArray) {
+    return malformed(spec.name + " rows: not an array");
+  }
+  if (list->size() > kMaxRowsPerRead) {
+    return Error(Errc::kLimitExceeded, spec.name + " rows: too many");
+  }
+  std::vector<store::ProfileRow> out;
+  out.reserve(list->size());
+  for (std::size_t r = 0; r < list->size(); ++r) {
+    const auto* row = (*list)[r].as_list();
+    if (row == nullptr || row->empty()) {
+      return malformed(spec.name + " row " + std::to_string(r) + ": not a structure");
+    }
+    const auto dt = (*row)[0].as_date_time();
+    if (!dt) return malformed(spec.name + " row " + std::to_string(r) + ": no clock");
+    auto t = dt->to_utc();
+    if (!t.ok())
+      return malformed(spec.name + " row " + std::to_string(r) + ": " + t.error().message);
+    store::ProfileRow p;
+    p.meter_id = meter_id;
+    p.profile = spec.name;
+    p.captured = *t;
+    if (spec.code_column && *spec.code_column < row->size()) {
+      const auto c = (*row)[*spec.code_column].as_int();
+      if (!c || *c < 0 || *c > 0xFFFF) {
+        return malformed(spec.name + " row " + std::to_string(r) + ": no event code");
+      }
+      p.code = static_cast<std::int32_t>(*c);
+    }
+    Bytes enc = dlms::axdr::encode((*list)[r]);
+    if (enc.size() > store::kMaxProfileRowBytes) {
+      return malformed(spec.name + " row " + std::to_string(r) + ": larger than " +
+                       std::to_string(store::kMaxProfileRowBytes) + " bytes");
+    }
+    p.data.assign(enc.begin(), enc.end());
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
 }  // namespace vidyut::headend

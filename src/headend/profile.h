@@ -85,4 +85,29 @@ std::vector<store::Alert> esw_alerts(std::int64_t meter_id,
 
 bool esw_test(const std::array<std::uint8_t, 16>& esw, unsigned bit);
 
+// A profile the head end reads on schedule when meters do not push it: the daily load profile,
+// the billing profile and the seven IS 15959 event logs.
+struct ProfileSpec {
+  enum class Schedule : std::uint8_t {
+    kDaily,    // after each IST midnight
+    kMonthly,  // after each billing date (00:00 IST on the 1st)
+  };
+  std::string name;  // store::ProfileRow::profile
+  dlms::Obis obis;
+  Schedule schedule = Schedule::kDaily;
+  std::optional<std::size_t> code_column;  // event logs: the event code's column
+  std::int64_t window_s = 2 * 86'400;      // how far back one read reaches
+  // Read the whole buffer instead of a range: the billing profile holds a dozen rows and its
+  // first column is the billing date (class 1), on which meters seldom support range access.
+  bool whole_buffer = false;
+};
+const std::vector<ProfileSpec>& scheduled_profiles();
+
+// The rows of a profile read as the store keeps them: captured = the row's clock (column 1),
+// code = the event code column for event logs, data = the row in A-XDR. kMalformed for a row
+// without a clock or an oversized row; kLimitExceeded beyond kMaxRowsPerRead rows.
+Result<std::vector<store::ProfileRow>> profile_rows_of(std::int64_t meter_id,
+                                                       const ProfileSpec& spec,
+                                                       const dlms::Data& rows);
+
 }  // namespace vidyut::headend

@@ -113,6 +113,17 @@ constexpr Migration kMigrations[] = {
      "  finished_ms INTEGER NOT NULL);"
      "CREATE INDEX commands_due ON commands (state, next_attempt_ms);"
      "CREATE INDEX commands_by_meter ON commands (meter_id, state);"},
+    {4, "profile rows",
+     // Daily, billing and event-log rows as the meter sent them (A-XDR), one per
+     // (meter, profile, captured, code).
+     "CREATE TABLE profile_rows ("
+     "  meter_id INTEGER NOT NULL REFERENCES meters(id),"
+     "  profile TEXT NOT NULL,"
+     "  captured_ms INTEGER NOT NULL,"
+     "  code INTEGER NOT NULL,"
+     "  data BLOB NOT NULL,"
+     "  PRIMARY KEY (meter_id, profile, captured_ms, code)) WITHOUT ROWID;"
+     "CREATE INDEX profile_rows_by_captured ON profile_rows (profile, captured_ms);"},
 };
 
 constexpr int kLatestVersion = kMigrations[std::size(kMigrations) - 1].version;
@@ -523,12 +534,28 @@ std::string_view command_kind_name(CommandKind k) {
   return "unknown";
 }
 
+Status validate_profile_row(const ProfileRow& r) {
+  if (r.profile.empty()) return Error(Errc::kInvalidArgument, "profile row: profile is empty");
+  VIDYUT_CHECK(check_text(r.profile, kMaxFieldLength, "profile row profile"));
+  if (r.data.empty()) {
+    return Error(Errc::kInvalidArgument, "profile row of \"" + r.profile + "\": data is empty");
+  }
+  if (r.data.size() > kMaxProfileRowBytes) {
+    return Error(Errc::kInvalidArgument, "profile row of \"" + r.profile + "\": data of " +
+                                             std::to_string(r.data.size()) + " bytes exceeds " +
+                                             std::to_string(kMaxProfileRowBytes));
+  }
+  return ok_status();
+}
+
 Status validate_batch(const WriteBatch& b) {
   VIDYUT_CHECK(validate_intervals(b.intervals));
   VIDYUT_CHECK(check_count(b.alerts.size(), "alerts"));
   VIDYUT_CHECK(check_count(b.comm.size(), "comm rows"));
   VIDYUT_CHECK(check_count(b.audit.size(), "audit records"));
   VIDYUT_CHECK(check_count(b.command_updates.size(), "command updates"));
+  VIDYUT_CHECK(check_count(b.profile_rows.size(), "profile rows"));
+  for (const ProfileRow& r : b.profile_rows) VIDYUT_CHECK(validate_profile_row(r));
   for (const Alert& a : b.alerts) {
     VIDYUT_CHECK(check_text(a.kind, kMaxFieldLength, "alert kind"));
     VIDYUT_CHECK(check_text(a.name, kMaxFieldLength, "alert name"));
@@ -883,6 +910,49 @@ class SqliteStore final : public Store {
     return read_commands(u);
   }
 
+  // ---- Profile rows ----
+
+  Result<std::vector<ProfileRow>> profile_rows(std::int64_t meter_id, std::string_view profile,
+                                               UtcTime from, UtcTime to) override {
+    VIDYUT_CHECK(check_range(from, to));
+    std::lock_guard lock(mu_);
+    VIDYUT_CHECK(require_meter(meter_id));
+    Use u(profile_range_);
+    u.bind(meter_id).bind(profile).bind(to_ms(from)).bind(to_ms(to));
+    std::vector<ProfileRow> out;
+    while (true) {
+      VIDYUT_TRY(row, u.step());
+      if (!*row) break;
+      ProfileRow r;
+      r.meter_id = meter_id;
+      r.profile = std::string(profile);
+      r.captured = from_ms(u.i64(0));
+      r.code = static_cast<std::int32_t>(u.i64(1));
+      r.data = u.blob(2);
+      out.push_back(std::move(r));
+    }
+    return out;
+  }
+
+  Result<std::optional<UtcTime>> last_profile_row(std::int64_t meter_id,
+                                                  std::string_view profile) override {
+    std::lock_guard lock(mu_);
+    Use u(profile_last_);
+    u.bind(meter_id).bind(profile);
+    VIDYUT_TRY(row, u.step());
+    if (!*row) return std::optional<UtcTime>();
+    return std::optional<UtcTime>(from_ms(u.i64(0)));
+  }
+
+  Result<std::uint64_t> count_profile_rows(std::string_view profile, UtcTime from,
+                                           UtcTime to) override {
+    std::lock_guard lock(mu_);
+    Use u(profile_count_);
+    u.bind(profile).bind(to_ms(from)).bind(to_ms(to));
+    VIDYUT_TRY(row, u.step());
+    return static_cast<std::uint64_t>(*row ? u.i64(0) : 0);
+  }
+
   Result<std::vector<MeterIntervalSummary>> interval_summary(UtcTime from, UtcTime to) override {
     VIDYUT_CHECK(check_range(from, to));
     std::lock_guard lock(mu_);
@@ -919,7 +989,7 @@ class SqliteStore final : public Store {
                                            std::to_string(kLatestVersion));
     }
     for (const char* table : {"schema_migrations", "store_meta", "meters", "intervals",
-                              "meter_comm", "alerts", "audit", "commands"}) {
+                              "meter_comm", "alerts", "audit", "commands", "profile_rows"}) {
       Stmt s;
       VIDYUT_CHECK(
           s.prepare(h_.db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?"));
@@ -1112,6 +1182,23 @@ class SqliteStore final : public Store {
         db, "SELECT " + cmd_cols + " FROM commands WHERE meter_id = ? AND state = ? ORDER BY id"));
     VIDYUT_CHECK(commands_after_.prepare(
         db, "SELECT " + cmd_cols + " FROM commands WHERE id > ? ORDER BY id LIMIT ?"));
+
+    VIDYUT_CHECK(insert_profile_row_.prepare(
+        db,
+        "INSERT INTO profile_rows (meter_id, profile, captured_ms, code, data) VALUES "
+        "(?,?,?,?,?) ON CONFLICT (meter_id, profile, captured_ms, code) DO NOTHING"));
+    VIDYUT_CHECK(profile_range_.prepare(
+        db,
+        "SELECT captured_ms, code, data FROM profile_rows WHERE meter_id = ? AND profile = ? AND "
+        "captured_ms >= ? AND captured_ms < ? ORDER BY captured_ms, code"));
+    VIDYUT_CHECK(profile_last_.prepare(
+        db,
+        "SELECT captured_ms FROM profile_rows WHERE meter_id = ? AND profile = ? "
+        "ORDER BY captured_ms DESC LIMIT 1"));
+    VIDYUT_CHECK(profile_count_.prepare(
+        db,
+        "SELECT COUNT(*) FROM profile_rows WHERE profile = ? AND captured_ms >= ? AND "
+        "captured_ms < ?"));
     return ok_status();
   }
 
@@ -1319,6 +1406,7 @@ class SqliteStore final : public Store {
     for (const Alert& a : batch.alerts) VIDYUT_CHECK(put_alert(a, res));
     for (const AuditRecord& r : batch.audit) VIDYUT_CHECK(put_audit(r));
     for (const Command& c : batch.command_updates) VIDYUT_CHECK(update_command(c));
+    for (const ProfileRow& r : batch.profile_rows) VIDYUT_CHECK(put_profile_row(r, res));
     return ok_status();
   }
 
@@ -1417,6 +1505,29 @@ class SqliteStore final : public Store {
     return ok_status();
   }
 
+  Status put_profile_row(const ProfileRow& r, WriteResult& res) {
+    Use u(insert_profile_row_);
+    u.bind(r.meter_id)
+        .bind(r.profile)
+        .bind(to_ms(r.captured))
+        .bind(std::int64_t{r.code})
+        .bind_blob(r.data);
+    auto st = u.step();
+    if (!st.ok()) {
+      if (u.last_rc() == SQLITE_CONSTRAINT_FOREIGNKEY) {
+        return Error(Errc::kNotFound,
+                     "profile row for unknown meter id " + std::to_string(r.meter_id));
+      }
+      return st.error();
+    }
+    if (sqlite3_changes(h_.db) == 1) {
+      ++res.profile_rows_inserted;
+    } else {
+      ++res.profile_row_duplicates;
+    }
+    return ok_status();
+  }
+
   Status put_audit(const AuditRecord& r) {
     Use u(insert_audit_);
     u.bind(to_ms(r.at)).bind(r.actor).bind(r.action).bind(r.subject).bind(r.detail);
@@ -1508,6 +1619,7 @@ class SqliteStore final : public Store {
   Stmt insert_alert_, alerts_after_, insert_audit_, audit_after_;
   Stmt insert_command_, command_by_key_, command_by_id_, update_command_, due_, pending_by_meter_,
       commands_after_;
+  Stmt insert_profile_row_, profile_range_, profile_last_, profile_count_;
 };
 
 }  // namespace

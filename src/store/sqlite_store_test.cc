@@ -1127,8 +1127,8 @@ TEST_F(StoreTest, UpgradeAddsHeadEndStateAndKeepsData) {
   }
   // Turn it into the database an older build (before migration 3) left behind.
   raw_sql(dir,
-          "DROP TABLE commands; DROP TABLE audit; DROP TABLE alerts; DROP TABLE meter_comm; "
-          "DELETE FROM schema_migrations WHERE version >= 3;");
+          "DROP TABLE profile_rows; DROP TABLE commands; DROP TABLE audit; DROP TABLE alerts; "
+          "DROP TABLE meter_comm; DELETE FROM schema_migrations WHERE version >= 3;");
   ASSERT_EQ(raw_count(dir, "SELECT MAX(version) FROM schema_migrations"), 2);
   ASSERT_EQ(raw_count(dir, "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'alerts'"), 0);
 
@@ -1166,6 +1166,321 @@ TEST_F(StoreTest, SchemaCheckNoticesAMissingHeadEndTable) {
   auto check = s->schema_check();
   ASSERT_FALSE(check.ok());
   EXPECT_NE(check.error().message.find("audit"), std::string::npos) << check.error().message;
+}
+
+// ---- Profile rows (schema migration 4) --------------------------------------------------------
+
+// A row of `profile` captured `minute` minutes after kT0; the data encodes all three so a row
+// read back can be told from any other.
+ProfileRow profile_row(std::int64_t meter_id, const std::string& profile, int minute,
+                       std::int32_t code = 0) {
+  ProfileRow r;
+  r.meter_id = meter_id;
+  r.profile = profile;
+  r.captured = kT0 + std::chrono::minutes(minute);
+  r.code = code;
+  // A-XDR structure of 3: octet-string clock (abbreviated), long-unsigned code, double-long value.
+  r.data = {0x02,
+            0x03,
+            0x09,
+            0x02,
+            static_cast<std::uint8_t>(minute >> 8),
+            static_cast<std::uint8_t>(minute),
+            0x12,
+            static_cast<std::uint8_t>(code >> 8),
+            static_cast<std::uint8_t>(code),
+            0x06,
+            static_cast<std::uint8_t>(meter_id),
+            static_cast<std::uint8_t>(profile.size()),
+            0x00,
+            0x01};
+  return r;
+}
+
+TEST_F(StoreTest, ProfileRowsRoundTripInCapturedAndCodeOrder) {
+  auto s = open(fresh_dir("profile_rows"));
+  ASSERT_TRUE(s);
+  auto ids = import(*s, 2);
+  WriteBatch b;
+  // Given out of order, over two meters and three profiles.
+  b.profile_rows = {
+      profile_row(ids[0], "event-voltage", 30, 8), profile_row(ids[0], "daily", 1440),
+      profile_row(ids[0], "event-voltage", 10, 7), profile_row(ids[0], "event-voltage", 30, 2),
+      profile_row(ids[1], "event-voltage", 20, 7), profile_row(ids[0], "daily", 0),
+      profile_row(ids[0], "event-voltage", -5, 7), profile_row(ids[0], "billing", 0),
+  };
+  b.profile_rows[1].data.assign(kMaxProfileRowBytes, 0xAB);  // the largest row accepted
+  auto r = s->write(b);
+  ASSERT_TRUE(r.ok()) << r.error().describe();
+  EXPECT_EQ(r->profile_rows_inserted, 8u);
+  EXPECT_EQ(r->profile_row_duplicates, 0u);
+
+  auto ev = s->profile_rows(ids[0], "event-voltage", kT0, kT0 + 24h);
+  ASSERT_TRUE(ev.ok()) << ev.error().describe();
+  const std::vector<ProfileRow> want_ev = {profile_row(ids[0], "event-voltage", 10, 7),
+                                           profile_row(ids[0], "event-voltage", 30, 2),
+                                           profile_row(ids[0], "event-voltage", 30, 8)};
+  EXPECT_EQ(*ev, want_ev);  // other meter, profile and the row before kT0 left out
+
+  auto daily = s->profile_rows(ids[0], "daily", kT0, kT0 + 48h);
+  ASSERT_TRUE(daily.ok());
+  ASSERT_EQ(daily->size(), 2u);
+  EXPECT_EQ((*daily)[0], profile_row(ids[0], "daily", 0));
+  EXPECT_EQ((*daily)[1], b.profile_rows[1]);  // 4096 bytes, unchanged
+  // Half-open: the row at `to` is excluded, the one at `from` included.
+  auto half = s->profile_rows(ids[0], "daily", kT0, kT0 + 24h);
+  ASSERT_TRUE(half.ok());
+  ASSERT_EQ(half->size(), 1u);
+  EXPECT_EQ((*half)[0].captured, kT0);
+
+  EXPECT_TRUE(s->profile_rows(ids[1], "daily", kT0, kT0 + 48h)->empty());
+  auto unknown = s->profile_rows(ids[1] + 100, "daily", kT0, kT0 + 48h);
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().code, Errc::kNotFound);
+  auto too_long = s->profile_rows(ids[0], "daily", kT0, kT0 + std::chrono::days(kMaxRangeDays + 1));
+  ASSERT_FALSE(too_long.ok());
+  EXPECT_EQ(too_long.error().code, Errc::kLimitExceeded);
+  EXPECT_TRUE(s->profile_rows(ids[0], "daily", kT0, kT0 + std::chrono::days(kMaxRangeDays)).ok());
+}
+
+TEST_F(StoreTest, ProfileRowsAreIdempotentPerMeterProfileCapturedAndCode) {
+  const std::string dir = fresh_dir("profile_idem");
+  std::int64_t id = 0;
+  {
+    auto s = open(dir);
+    ASSERT_TRUE(s);
+    id = import(*s, 1)[0];
+    WriteBatch b;
+    b.profile_rows = {profile_row(id, "event-power", 5, 101),
+                      profile_row(id, "event-power", 5, 101)};
+    auto r1 = s->write(b);
+    ASSERT_TRUE(r1.ok()) << r1.error().describe();
+    EXPECT_EQ(r1->profile_rows_inserted, 1u);
+    EXPECT_EQ(r1->profile_row_duplicates, 1u);
+  }
+  auto s = open(dir);  // idempotent across a restart, too
+  ASSERT_TRUE(s);
+  WriteBatch again;
+  // The same row read again, with other bytes (e.g. re-encoded): a duplicate, the first is kept.
+  again.profile_rows = {profile_row(id, "event-power", 5, 101)};
+  again.profile_rows[0].data.push_back(0xFF);
+  // Same time, another code; same time and code in another profile; another time: all new.
+  again.profile_rows.push_back(profile_row(id, "event-power", 5, 102));
+  again.profile_rows.push_back(profile_row(id, "event-other", 5, 101));
+  again.profile_rows.push_back(profile_row(id, "event-power", 6, 101));
+  auto r2 = s->write(again);
+  ASSERT_TRUE(r2.ok()) << r2.error().describe();
+  EXPECT_EQ(r2->profile_rows_inserted, 3u);
+  EXPECT_EQ(r2->profile_row_duplicates, 1u);
+
+  auto got = s->profile_rows(id, "event-power", kT0, kT0 + 1h);
+  ASSERT_TRUE(got.ok());
+  const std::vector<ProfileRow> want = {profile_row(id, "event-power", 5, 101),
+                                        profile_row(id, "event-power", 5, 102),
+                                        profile_row(id, "event-power", 6, 101)};
+  EXPECT_EQ(*got, want);
+  EXPECT_EQ(raw_count(dir, "SELECT COUNT(*) FROM profile_rows"), 4);
+}
+
+TEST_F(StoreTest, ProfileRowWithUnknownMeterRollsBackTheWholeBatch) {
+  const std::string dir = fresh_dir("profile_tx");
+  auto s = open(dir);
+  ASSERT_TRUE(s);
+  auto ids = import(*s, 2);
+  auto good_batch = [&] {
+    WriteBatch b;
+    b.intervals = {reading(ids[0], 0, 100)};
+    b.alerts = {alert(ids[0], 1, "magnet")};
+    b.comm = {comm_state(ids[1], 2)};
+    b.audit = {audit_record("profile-read", "x")};
+    b.profile_rows = {profile_row(ids[0], "billing", 0), profile_row(ids[1], "daily", 0)};
+    return b;
+  };
+  WriteBatch bad = good_batch();
+  bad.profile_rows.push_back(profile_row(ids[1] + 100, "daily", 0));  // last element
+  auto r = s->write(bad);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::kNotFound) << r.error().describe();
+  EXPECT_EQ(raw_count(dir, "SELECT COUNT(*) FROM profile_rows"), 0);
+  EXPECT_EQ(*s->count_intervals(kT0, kT0 + 24h), 0u);
+  EXPECT_TRUE(s->alerts_after(0, 10)->empty());
+  EXPECT_TRUE(s->all_comm()->empty());
+  EXPECT_TRUE(s->audit_after(0, 10)->empty());
+  EXPECT_FALSE(s->last_profile_row(ids[0], "billing")->has_value());
+
+  // An unknown meter in another part of the batch also takes the profile rows back.
+  WriteBatch bad_alert = good_batch();
+  bad_alert.alerts.push_back(alert(ids[1] + 100, 2, "cover-open"));
+  ASSERT_FALSE(s->write(bad_alert).ok());
+  EXPECT_EQ(raw_count(dir, "SELECT COUNT(*) FROM profile_rows"), 0);
+
+  auto ok = s->write(good_batch());
+  ASSERT_TRUE(ok.ok()) << ok.error().describe();
+  EXPECT_EQ(ok->profile_rows_inserted, 2u);
+  EXPECT_EQ(ok->intervals.inserted, 1u);
+  EXPECT_EQ(raw_count(dir, "SELECT COUNT(*) FROM profile_rows"), 2);
+}
+
+TEST_F(StoreTest, LastProfileRowIsTheLatestCapturedOfThatMeterAndProfile) {
+  auto s = open(fresh_dir("profile_last"));
+  ASSERT_TRUE(s);
+  auto ids = import(*s, 2);
+  auto none = s->last_profile_row(ids[0], "daily");
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+
+  WriteBatch b;
+  b.profile_rows = {profile_row(ids[0], "daily", 2 * 1440), profile_row(ids[0], "daily", 1440),
+                    profile_row(ids[0], "billing", 9 * 1440),  // another profile
+                    profile_row(ids[1], "daily", 5 * 1440)};   // another meter
+  ASSERT_TRUE(s->write(b).ok());
+  auto last = s->last_profile_row(ids[0], "daily");
+  ASSERT_TRUE(last.ok());
+  ASSERT_TRUE(last->has_value());
+  EXPECT_EQ(**last, kT0 + 48h);
+  EXPECT_EQ(**s->last_profile_row(ids[1], "daily"), kT0 + 5 * 24h);
+  EXPECT_EQ(**s->last_profile_row(ids[0], "billing"), kT0 + 9 * 24h);
+  EXPECT_FALSE(s->last_profile_row(ids[1], "billing")->has_value());
+
+  // An older row arriving later does not move it back; a newer one moves it forward.
+  WriteBatch more;
+  more.profile_rows = {profile_row(ids[0], "daily", 0)};
+  ASSERT_TRUE(s->write(more).ok());
+  EXPECT_EQ(**s->last_profile_row(ids[0], "daily"), kT0 + 48h);
+  more.profile_rows = {profile_row(ids[0], "daily", 3 * 1440, 1)};
+  ASSERT_TRUE(s->write(more).ok());
+  EXPECT_EQ(**s->last_profile_row(ids[0], "daily"), kT0 + 72h);
+}
+
+TEST_F(StoreTest, CountProfileRowsCountsOneProfileOfAllMetersInTheRange) {
+  auto s = open(fresh_dir("profile_count"));
+  ASSERT_TRUE(s);
+  auto ids = import(*s, 3);
+  WriteBatch b;
+  for (int day = 0; day < 5; ++day) {
+    for (const auto id : ids) b.profile_rows.push_back(profile_row(id, "daily", day * 1440));
+  }
+  b.profile_rows.push_back(profile_row(ids[0], "event-current", 0, 51));
+  b.profile_rows.push_back(profile_row(ids[0], "event-current", 0, 52));
+  ASSERT_TRUE(s->write(b).ok());
+
+  EXPECT_EQ(*s->count_profile_rows("daily", kT0, kT0 + 5 * 24h), 15u);
+  EXPECT_EQ(*s->count_profile_rows("daily", kT0 + 24h, kT0 + 3 * 24h), 6u);  // days 1 and 2
+  EXPECT_EQ(*s->count_profile_rows("daily", kT0, kT0 + 24h), 3u);            // end excluded
+  EXPECT_EQ(*s->count_profile_rows("daily", kT0 + 1ms, kT0 + 24h), 0u);      // start excluded
+  EXPECT_EQ(*s->count_profile_rows("daily", kT0 + 5 * 24h, kT0 + 10 * 24h), 0u);
+  EXPECT_EQ(*s->count_profile_rows("event-current", kT0, kT0 + 1min), 2u);
+  EXPECT_EQ(*s->count_profile_rows("billing", kT0, kT0 + 10 * 24h), 0u);
+}
+
+TEST_F(StoreTest, ProfileRowLimitsAreEnforcedAndWriteNothing) {
+  const std::string dir = fresh_dir("profile_limits");
+  auto s = open(dir);
+  ASSERT_TRUE(s);
+  const auto id = import(*s, 1)[0];
+  auto expect_error = [&](const ProfileRow& row, Errc code, const char* what) {
+    WriteBatch b;
+    b.intervals = {reading(id, 0, 1)};
+    b.profile_rows = {profile_row(id, "daily", 0), row};
+    auto r = s->write(b);
+    ASSERT_FALSE(r.ok()) << what;
+    EXPECT_EQ(r.error().code, code) << what << ": " << r.error().describe();
+  };
+  ProfileRow big = profile_row(id, "daily", 1);
+  big.data.assign(kMaxProfileRowBytes + 1, 0x00);
+  expect_error(big, Errc::kInvalidArgument, "oversized data");
+  ProfileRow empty = profile_row(id, "daily", 1);
+  empty.data.clear();
+  expect_error(empty, Errc::kInvalidArgument, "empty data");
+  ProfileRow long_name = profile_row(id, std::string(kMaxFieldLength + 1, 'p'), 1);
+  expect_error(long_name, Errc::kInvalidArgument, "profile name too long");
+  expect_error(profile_row(id, "", 1), Errc::kInvalidArgument, "empty profile name");
+  {
+    WriteBatch b;
+    b.profile_rows.assign(kMaxBatch + 1, profile_row(id, "daily", 0));
+    auto r = s->write(b);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, Errc::kLimitExceeded) << r.error().describe();
+  }
+  EXPECT_EQ(raw_count(dir, "SELECT COUNT(*) FROM profile_rows"), 0);
+  EXPECT_EQ(*s->count_intervals(kT0, kT0 + 1h), 0u);
+
+  // At the limits exactly: accepted.
+  ProfileRow max = profile_row(id, std::string(kMaxFieldLength, 'p'), 1);
+  max.data.assign(kMaxProfileRowBytes, 0x5A);
+  WriteBatch ok;
+  ok.profile_rows = {max};
+  auto r = s->write(ok);
+  ASSERT_TRUE(r.ok()) << r.error().describe();
+  auto got = s->profile_rows(id, max.profile, kT0, kT0 + 1h);
+  ASSERT_TRUE(got.ok());
+  ASSERT_EQ(got->size(), 1u);
+  EXPECT_EQ((*got)[0], max);
+}
+
+TEST_F(StoreTest, UpgradeAddsProfileRowsAndKeepsData) {
+  const std::string dir = fresh_dir("upgrade_profile");
+  std::int64_t id = 0;
+  std::int64_t cmd_id = 0;
+  {
+    auto s = open(dir);
+    ASSERT_TRUE(s);
+    id = import(*s, 2)[1];
+    WriteBatch b;
+    b.intervals = {reading(id, 0, 42)};
+    b.alerts = {alert(id, 1, "magnet")};
+    b.comm = {comm_state(id, 3)};
+    ASSERT_TRUE(s->write(b).ok());
+    auto cmd = s->enqueue_command(new_command(id, "k", kT0));
+    ASSERT_TRUE(cmd.ok());
+    cmd_id = cmd->id;
+  }
+  // Turn it into the database a build at schema 3 left behind.
+  raw_sql(dir, "DROP TABLE profile_rows; DELETE FROM schema_migrations WHERE version >= 4;");
+  ASSERT_EQ(raw_count(dir, "SELECT MAX(version) FROM schema_migrations"), 3);
+  ASSERT_EQ(raw_count(dir, "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'profile_rows'"), 0);
+
+  clock_.advance(24h);
+  auto s = open(dir);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->schema_version(), sqlite_latest_schema_version());
+  EXPECT_GE(s->schema_version(), 4);
+  auto check = s->schema_check();
+  EXPECT_TRUE(check.ok()) << (check.ok() ? "" : check.error().describe());
+  EXPECT_EQ(raw_count(dir, "SELECT applied_at_ms FROM schema_migrations WHERE version = 4"),
+            to_ms_for_test(kT0 + 24h));
+  EXPECT_EQ(raw_count(dir,
+                      "SELECT COUNT(*) FROM sqlite_schema WHERE type = 'index' AND "
+                      "name = 'profile_rows_by_captured'"),
+            1);
+  // Old data kept, head-end state included.
+  EXPECT_EQ(*s->meter_count(), 2u);
+  auto got = s->intervals(id, kT0, kT0 + 1h);
+  ASSERT_TRUE(got.ok());
+  ASSERT_EQ(got->size(), 1u);
+  EXPECT_EQ((*got)[0].import_wh, 42);
+  EXPECT_EQ(*s->secrets(id), meter(1).second);
+  EXPECT_EQ(s->alerts_after(0, 10)->size(), 1u);
+  EXPECT_EQ(**s->comm(id), comm_state(id, 3));
+  EXPECT_TRUE(s->command(cmd_id)->has_value());
+  // The new table works.
+  WriteBatch b;
+  b.profile_rows = {profile_row(id, "billing", 0)};
+  auto w = s->write(b);
+  ASSERT_TRUE(w.ok()) << w.error().describe();
+  EXPECT_EQ(w->profile_rows_inserted, 1u);
+  EXPECT_EQ(**s->last_profile_row(id, "billing"), kT0);
+}
+
+TEST_F(StoreTest, SchemaCheckNoticesAMissingProfileRowsTable) {
+  const std::string dir = fresh_dir("schema_check_profile");
+  auto s = open(dir);
+  ASSERT_TRUE(s);
+  ASSERT_TRUE(s->schema_check().ok());
+  raw_sql(dir, "DROP TABLE profile_rows");
+  auto check = s->schema_check();
+  ASSERT_FALSE(check.ok());
+  EXPECT_NE(check.error().message.find("profile_rows"), std::string::npos) << check.error().message;
 }
 
 }  // namespace

@@ -194,6 +194,21 @@ struct Command {
   bool operator==(const Command&) const = default;
 };
 
+// ---- Profile rows (schema 4) ------------------------------------------------------------------
+
+// A row of a meter profile other than block load, as the meter sent it: the daily load profile
+// ("daily"), the billing profile ("billing"), an event log ("event-voltage", "event-current",
+// "event-power", "event-transaction", "event-other", "event-non-rollover", "event-control").
+struct ProfileRow {
+  std::int64_t meter_id = 0;
+  std::string profile;             // <= kMaxFieldLength
+  UtcTime captured{};              // the row's clock column, UTC
+  std::int32_t code = 0;           // event logs: the event code; 0 for other profiles
+  std::vector<std::uint8_t> data;  // the row (a structure) in A-XDR, <= kMaxProfileRowBytes
+  bool operator==(const ProfileRow&) const = default;
+};
+inline constexpr std::size_t kMaxProfileRowBytes = 4096;
+
 // What the head end writes per batch, in one transaction (see Store::write).
 struct WriteBatch {
   std::vector<IntervalReading> intervals;  // <= kMaxBatch, idempotent as put_intervals
@@ -201,11 +216,16 @@ struct WriteBatch {
   std::vector<MeterComm> comm;             // upserts by meter_id
   std::vector<AuditRecord> audit;
   std::vector<Command> command_updates;  // by id: state, attempts, next_attempt, result, finished
+  // <= kMaxBatch, idempotent per (meter_id, profile, captured, code): a duplicate is ignored (the
+  // first row's data is kept) and counted. profile must be non-empty and data 1 to
+  // kMaxProfileRowBytes bytes (kInvalidArgument otherwise).
+  std::vector<ProfileRow> profile_rows;
 };
 struct WriteResult {
   PutResult intervals;
   std::size_t alerts_inserted = 0;
   std::size_t alert_duplicates = 0;
+  std::size_t profile_rows_inserted = 0, profile_row_duplicates = 0;
 };
 
 // Per-meter interval totals over a range: completeness and energy.
@@ -258,7 +278,8 @@ class Store {
 
   // ---- Head-end state (schema 3) ----
   // Writes everything in the batch in one transaction (all or nothing). kNotFound when an
-  // interval, alert (other than meter_id 0), comm row or command update names an unknown id.
+  // interval, alert (other than meter_id 0), comm row, profile row or command update names an
+  // unknown id.
   virtual Result<WriteResult> write(const WriteBatch& batch) = 0;
 
   // Communication state of every meter that has any, in meter id order (the head end loads it at
@@ -283,6 +304,19 @@ class Store {
   virtual Result<std::vector<Command>> pending_commands(std::int64_t meter_id) = 0;
   // Commands with id > after_id, ascending, at most `limit` (<= kMaxPage).
   virtual Result<std::vector<Command>> commands_after(std::int64_t after_id, std::size_t limit) = 0;
+
+  // ---- Profile rows (schema 4); written by write() ----
+  // A meter's rows of one profile with captured in [from, to), ascending (captured, code);
+  // to - from <= kMaxRangeDays; kNotFound for an unknown meter.
+  virtual Result<std::vector<ProfileRow>> profile_rows(std::int64_t meter_id,
+                                                       std::string_view profile, UtcTime from,
+                                                       UtcTime to) = 0;
+  // The latest captured time of a meter's rows of one profile, or nullopt when it has none.
+  virtual Result<std::optional<UtcTime>> last_profile_row(std::int64_t meter_id,
+                                                          std::string_view profile) = 0;
+  // Number of rows of one profile (all meters) with captured in [from, to).
+  virtual Result<std::uint64_t> count_profile_rows(std::string_view profile, UtcTime from,
+                                                   UtcTime to) = 0;
 
   // Per meter: number of intervals and their import Wh with start in [from, to), for every meter
   // that has at least one (meter id order). to - from <= kMaxRangeDays.
