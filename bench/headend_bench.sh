@@ -16,7 +16,9 @@
 #   steady-s   real seconds of the steady CPU measurement (default 60)
 #   serve options are passed on, e.g. --gap-floor (default: the simulated start, so the run
 #   measures sessions and pushes, not a 7-day gap fill of a new registry; pass
-#   "--gap-window-days 7" with --no-gap-floor as the first option to keep gap fill)
+#   --no-gap-floor as the first serve option to keep it)
+# Environment: VIDYUT (the binary, default build/release/src/cli/vidyut), LOG_LEVEL (of both
+# processes, default warn), KEEP=1 (keep the work directory with the logs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 consumers="${1:-9000}"
@@ -25,12 +27,14 @@ steady="${3:-60}"
 shift $(( $# < 3 ? $# : 3 ))
 gap_floor=1
 if [ "${1:-}" = "--no-gap-floor" ]; then gap_floor=0; shift; fi
-vidyut=./build/release/src/cli/vidyut
+vidyut="${VIDYUT:-./build/release/src/cli/vidyut}"  # VIDYUT=path: another build of vidyut
 [ -x "$vidyut" ] || { cmake --preset release >/dev/null && cmake --build --preset release --target vidyut; }
 work=$(mktemp -d /var/tmp/headend_bench.XXXXXX)
 serve_pid=""
 sim_pid=""
+sampler_pid=""
 cleanup() {
+  [ -n "$sampler_pid" ] && kill "$sampler_pid" 2>/dev/null || true
   [ -n "$sim_pid" ] && kill -INT "$sim_pid" 2>/dev/null || true
   [ -n "$serve_pid" ] && kill -INT "$serve_pid" 2>/dev/null || true
   [ -n "$sim_pid" ] && wait "$sim_pid" 2>/dev/null || true
@@ -49,7 +53,7 @@ last_status() { grep ' sessions ' "$work/serve.log" | tail -1; }
 status_field() { last_status | awk -v k="$1" '{for (i = 1; i < NF; i++) if ($i == k) {print $(i + 1); exit}}'; }
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), open-file limit $(ulimit -n)"
-echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
 "$vidyut" simulate export --meters "$consumers" --out "$work/fleet.csv"
 "$vidyut" registry import --data "$work/data" "$work/fleet.csv"
@@ -67,12 +71,21 @@ echo "serve: vidyut serve ${serve_args[*]}"
 "$vidyut" --log-level "${LOG_LEVEL:-warn}" serve "${serve_args[@]}" >"$work/serve.log" 2>&1 &
 serve_pid=$!
 for _ in $(seq 1 300); do
-  grep -q '^head end on' "$work/serve.log" && break
+  grep -qs '^head end on' "$work/serve.log" && break
   kill -0 "$serve_pid" 2>/dev/null || { cat "$work/serve.log"; exit 1; }
   sleep 0.1
 done
 sleep 3
 rss_idle=$(rss_kb "$serve_pid")
+# Serve's VmRSS every second with the status line's session, queue and committed counts.
+(
+  while kill -0 "$serve_pid" 2>/dev/null; do
+    r=$(rss_kb "$serve_pid" 2>/dev/null) || break
+    echo "$(date +%s) $r sessions $(status_field sessions) queue $(status_field queue) committed $(status_field committed) gap-rows $(status_field gap-rows)"
+    sleep 1
+  done
+) >"$work/rss.log" 2>/dev/null &
+sampler_pid=$!
 echo "idle: $meters meters registered, no session: VmRSS $rss_idle kB, $(fds "$serve_pid") fds; $(last_status)"
 
 # The simulator runs long enough for the connect phase plus the steady period.
@@ -126,6 +139,8 @@ awk -v c0="$c0" -v c1="$c1" -v w0="$w0" -v w1="$w1" -v t="$tck" -v p="$((p1 - p0
   printf "steady %.1f s real (%.0f simulated min): serve CPU %.2f s = %.1f %% of one core; %d pushes, %d rows committed; %.0f us CPU per push\n",
          wall, wall * sp / 60, cpu, 100 * cpu / wall, p, k, (p > 0 ? 1e6 * cpu / p : 0) }'
 echo "end of steady period: VmRSS $rss_end kB, VmHWM $(hwm_kb "$serve_pid") kB; $(last_status)"
+sort -k2,2n "$work/rss.log" | tail -1 | awk -v t0="$(head -1 "$work/rss.log" | cut -d' ' -f1)" '{
+  printf "peak VmRSS sampled: %d kB, %d s after the simulator started, at: %s\n", $2, $1 - t0, substr($0, index($0, "sessions")) }'
 echo "serve status lines (first, around connect, last):"
 grep ' sessions ' "$work/serve.log" | sed -n '1p'
 grep ' sessions ' "$work/serve.log" | tail -3

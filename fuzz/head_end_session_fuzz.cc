@@ -1,19 +1,25 @@
 // Fuzz target for the head end's side of a meter connection: headend::MeterSession (identify,
 // authenticate and replay-check pushes, then act as the DLMS client on the same connection) and
-// the push and range-read decoders of headend/profile.h, all fed with bytes from the meter.
+// the push, range-read and scheduled-profile decoders of headend/profile.h, all fed with bytes
+// from the meter.
 //
 // Input format (every field may stop short; a record cut short is fed as far as it goes):
 //   header byte: bit 0 = RowOptions::stamp_at_end; bit 1 = the host hands out client invocation
 //                counters just below 2^32 (the counter runs out during the session)
-//   records, each:  op byte, chunk length (uint16 big-endian), chunk bytes
+//   records, each:  op byte, [profile byte], chunk length (uint16 big-endian), chunk bytes
 //     op bits 0-1: what the host's plan() returns when next asked: 0 nothing, 1 a range read,
 //                  2 a command, 3 a command then a range read (the plan is set before the chunk
 //                  and replaced by the next record)
 //     op bits 2-4: the command: connect, disconnect, read, clock-set, load-limit, payment-mode,
-//                  ping, ping
+//                  ping, or 7: profile reads instead of a command, as the profile byte says (the
+//                  profile byte is there only when op bit 1 is set and bits 2-4 are 7)
 //     op bit 5:    "other": a 2-day range read (block transfer) instead of a 2-hour one; a bad
-//                  load-limit / payment-mode argument
+//                  load-limit / payment-mode argument; profile reads reach 40 days back instead
+//                  of the profile's window
 //     op bit 6:    on_wake() after the chunk; bit 7: the request deadline passes, then on_wake()
+//     profile byte bits 0-3: the profile, an index into scheduled_profiles() (10 of them; 10-15
+//                  are "no such profile"); bit 4: the next index is read too, after it; bits
+//                  5-7: 0, or command (value - 1) planned before the profile reads
 //   The chunk goes to on_bytes() (an empty chunk only when no wake is asked). Feeding stops at
 //   an Error or when the session wants to close; then on_closed() (twice: it must be idempotent).
 //
@@ -25,15 +31,21 @@
 // challenge then verifies when replayed, and every input runs the same way each time).
 //
 // Checked for every input, besides ASan/UBSan: detached() at most once and only after
-// attached(); every task plan() handed out is reported back exactly once through read_done() or
-// command_done() by the time on_closed() returns, and never after detached(); push invocation
-// counters strictly increase within the session; decoded rows are aligned to the period; every
+// attached(); every task plan() handed out is reported back exactly once through read_done(),
+// command_done() or profile_read_done() (each for its own kind of task) by the time on_closed()
+// returns, and never after detached(); push invocation counters strictly increase within the
+// session; decoded rows are aligned to the period; a read of no such profile never succeeds;
+// profile_rows_of() on a successful profile read either fails with kMalformed/kLimitExceeded or
+// gives at most kMaxRowsPerRead rows of the meter, each named for the profile, with A-XDR data of
+// 1 to store::kMaxProfileRowBytes bytes that decodes back to the same bytes and whose first
+// element is the captured time, and code 0 unless the profile has an event code column; every
 // output is whole wrapper frames from the utility client (wPort 48) to the meter (1);
 // wake_after() never exceeds the request timeout.
 //
 // Seeds: VIDYUT_FUZZ_WRITE_SEEDS=<dir> ./fuzz_head_end_session -runs=0 writes the seed corpus
-// (real pushes and whole conversations with the fleet simulator's meters, fuzz/corpus/
-// head_end_session/) from LLVMFuzzerInitialize and prints how each seed runs.
+// (real pushes and whole conversations with the fleet simulator's meters, among them daily,
+// billing and event-log profile reads, fuzz/corpus/head_end_session/) from LLVMFuzzerInitialize
+// and prints how each seed runs.
 #define OPENSSL_SUPPRESS_DEPRECATED  // RAND_set_rand_method: a test double for the CSPRNG
 #include <openssl/rand.h>
 
@@ -56,6 +68,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "dlms/apdu/wrapper.h"
+#include "dlms/axdr/data.h"
 #include "fleet/fleet.h"
 #include "headend/meter_session.h"
 #include "headend/profile.h"
@@ -149,6 +162,7 @@ const Registry& registry() {
 struct Tally {
   int pushes = 0, alerts = 0, rejections = 0, reads_ok = 0, read_rows = 0, read_errors = 0;
   int commands_ok = 0, commands_failed = 0, planned = 0;
+  int profiles_ok = 0, profile_rows = 0, profile_errors = 0, profile_bad_rows = 0;
   std::string last_rejection, last_outcome;
 };
 
@@ -209,7 +223,7 @@ class FuzzHost final : public headend::SessionHost {
   void read_done(const MeterContext& m, const Task& t,
                  const Result<std::vector<BlockInterval>>& rows) override {
     check_meter(m, "read_done");
-    if (t.kind != Task::Kind::kRangeRead) fail("read_done for a command");
+    if (t.kind != Task::Kind::kRangeRead) fail("read_done for a command or a profile read");
     report(t);
     if (rows.ok()) {
       check_rows(*rows);
@@ -222,11 +236,38 @@ class FuzzHost final : public headend::SessionHost {
   }
   void command_done(const MeterContext& m, const Task& t, const TaskOutcome& o) override {
     check_meter(m, "command_done");
-    if (t.kind != Task::Kind::kCommand) fail("command_done for a range read");
+    if (t.kind != Task::Kind::kCommand) fail("command_done for a read");
     if (o.ok && o.retryable) fail("a successful command marked retryable");
     report(t);
     ++(o.ok ? tally.commands_ok : tally.commands_failed);
     tally.last_outcome = o.text;
+  }
+  void profile_read_done(const MeterContext& m, const Task& t,
+                         const Result<dlms::Data>& rows) override {
+    check_meter(m, "profile_read_done");
+    if (t.kind != Task::Kind::kProfileRead) fail("profile_read_done for another kind of task");
+    report(t);
+    const auto& specs = headend::scheduled_profiles();
+    if (t.profile >= specs.size() && rows.ok()) fail("a read of no such profile succeeded");
+    if (!rows.ok()) {
+      ++tally.profile_errors;
+      tally.last_outcome = "profile read: " + rows.error().message;
+      return;
+    }
+    const headend::ProfileSpec& spec = specs[t.profile];
+    const auto decoded = headend::profile_rows_of(m.meter_id, spec, *rows);
+    if (!decoded.ok()) {
+      if (decoded.error().code != Errc::kMalformed &&
+          decoded.error().code != Errc::kLimitExceeded) {
+        fail("profile_rows_of failed with an unexpected error code");
+      }
+      ++tally.profile_bad_rows;
+      tally.last_outcome = "profile rows: " + decoded.error().message;
+      return;
+    }
+    check_profile_rows(m.meter_id, spec, *decoded);
+    ++tally.profiles_ok;
+    tally.profile_rows += static_cast<int>(decoded->size());
   }
   void detached(const MeterContext& m, std::uint64_t connection_id) override {
     check_meter(m, "detached");
@@ -262,6 +303,33 @@ class FuzzHost final : public headend::SessionHost {
     }
   }
 
+  static void check_profile_rows(std::int64_t meter_id, const headend::ProfileSpec& spec,
+                                 const std::vector<store::ProfileRow>& rows) {
+    if (rows.size() > headend::kMaxRowsPerRead) fail("more profile rows than kMaxRowsPerRead");
+    for (const auto& r : rows) {
+      if (r.meter_id != meter_id) fail("a profile row of another meter");
+      if (r.profile != spec.name) fail("a profile row not named for its profile");
+      if (r.data.empty() || r.data.size() > store::kMaxProfileRowBytes) {
+        fail("a profile row's data empty or larger than kMaxProfileRowBytes");
+      }
+      if (!spec.code_column && r.code != 0) fail("an event code in a profile without one");
+      if (r.code < 0 || r.code > 0xFFFF) fail("an event code outside 0-65535");
+      // The data is the row in A-XDR: it decodes, re-encodes to itself, and starts with the
+      // clock it was captured at.
+      auto row = dlms::axdr::decode_all(r.data);
+      if (!row.ok()) fail("a profile row's data does not decode");
+      if (dlms::axdr::encode(*row) != Bytes(r.data.begin(), r.data.end())) {
+        fail("a profile row's data does not re-encode to itself");
+      }
+      const auto* cols = row->as_list();
+      if (cols == nullptr || cols->empty()) fail("a profile row's data is not a structure");
+      const auto dt = cols->front().as_date_time();
+      if (!dt) fail("a profile row's data has no clock first");
+      const auto t = dt->to_utc();
+      if (!t.ok() || *t != r.captured) fail("a profile row's captured time is not its clock");
+    }
+  }
+
   bool attached_ = false, detached_ = false;
   std::int64_t meter_id_ = 0;
   std::optional<std::uint32_t> last_ic_;
@@ -277,43 +345,75 @@ enum : std::uint8_t {
   kPlanCommand = 0x02,
   kPlanMask = 0x03,
   kCommandShift = 2,
+  kProfileCommand = 7,  // op bits 2-4: profile reads instead of a command
+  kProfileIndexMask = 0x0F,
+  kProfileNext = 0x10,
+  kProfileCommandShift = 5,
   kOther = 0x20,
   kWake = 0x40,
   kExpireAndWake = 0x80,
 };
 
-std::vector<Task> plan_of(std::uint8_t op) {
+bool has_profile_byte(std::uint8_t op) {
+  return (op & kPlanCommand) != 0 && ((op >> kCommandShift) & 7) == kProfileCommand;
+}
+
+Task command_task(unsigned kind, bool other) {
+  Task t;
+  t.kind = Task::Kind::kCommand;
+  switch (kind) {
+    case 0:
+      t.command.kind = store::CommandKind::kConnect;
+      break;
+    case 1:
+      t.command.kind = store::CommandKind::kDisconnect;
+      break;
+    case 2:
+      t.command.kind = store::CommandKind::kRead;
+      break;
+    case 3:
+      t.command.kind = store::CommandKind::kClockSet;
+      break;
+    case 4:
+      t.command.kind = store::CommandKind::kLoadLimit;
+      t.command.argument = other ? "lots" : "2500";
+      break;
+    case 5:
+      t.command.kind = store::CommandKind::kPaymentMode;
+      t.command.argument = other ? "free" : "postpaid";
+      break;
+    default:
+      t.command.kind = store::CommandKind::kPing;
+      break;
+  }
+  return t;
+}
+
+Task profile_task(std::size_t index, bool other) {
+  const auto& specs = headend::scheduled_profiles();
+  Task t;
+  t.kind = Task::Kind::kProfileRead;
+  t.profile = index;
+  t.to = kSessionStart;
+  const std::int64_t window_s =
+      other ? 40 * 86'400 : (index < specs.size() ? specs[index].window_s : 86'400);
+  t.from = kSessionStart - Millis(window_s * 1000);
+  return t;
+}
+
+// The plan a record sets: [command], [profile reads], [range read].
+std::vector<Task> plan_of(std::uint8_t op, std::uint8_t profile) {
   std::vector<Task> tasks;
   const bool other = (op & kOther) != 0;
-  if ((op & kPlanCommand) != 0) {
-    Task t;
-    t.kind = Task::Kind::kCommand;
-    switch ((op >> kCommandShift) & 7) {
-      case 0:
-        t.command.kind = store::CommandKind::kConnect;
-        break;
-      case 1:
-        t.command.kind = store::CommandKind::kDisconnect;
-        break;
-      case 2:
-        t.command.kind = store::CommandKind::kRead;
-        break;
-      case 3:
-        t.command.kind = store::CommandKind::kClockSet;
-        break;
-      case 4:
-        t.command.kind = store::CommandKind::kLoadLimit;
-        t.command.argument = other ? "lots" : "2500";
-        break;
-      case 5:
-        t.command.kind = store::CommandKind::kPaymentMode;
-        t.command.argument = other ? "free" : "postpaid";
-        break;
-      default:
-        t.command.kind = store::CommandKind::kPing;
-        break;
+  if (has_profile_byte(op)) {
+    if (const unsigned c = profile >> kProfileCommandShift; c != 0) {
+      tasks.push_back(command_task(c - 1, other));
     }
-    tasks.push_back(std::move(t));
+    const std::size_t index = profile & kProfileIndexMask;
+    tasks.push_back(profile_task(index, other));
+    if ((profile & kProfileNext) != 0) tasks.push_back(profile_task(index + 1, other));
+  } else if ((op & kPlanCommand) != 0) {
+    tasks.push_back(command_task((op >> kCommandShift) & 7, other));
   }
   if ((op & kPlanRead) != 0) {
     Task t;
@@ -356,8 +456,8 @@ class Run {
   }
 
   // One record. Returns what the session sends, or nullopt when feeding must stop.
-  std::optional<Bytes> step(std::uint8_t op, ByteView chunk) {
-    host.next_plan = plan_of(op);
+  std::optional<Bytes> step(std::uint8_t op, std::uint8_t profile, ByteView chunk) {
+    host.next_plan = plan_of(op, profile);
     Bytes sent;
     if (!chunk.empty() || (op & (kWake | kExpireAndWake)) == 0) {
       auto r = session_->on_bytes(chunk);
@@ -407,12 +507,14 @@ Tally run_input(const std::uint8_t* data, std::size_t size) {
   std::size_t pos = 1;
   while (pos < size) {
     const std::uint8_t op = data[pos++];
+    std::uint8_t profile = 0;
+    if (has_profile_byte(op) && pos < size) profile = data[pos++];
     std::size_t len = 0;
     for (int i = 0; i < 2 && pos < size; ++i) len = (len << 8) | data[pos++];
     len = std::min(len, size - pos);
     const ByteView chunk(data + pos, len);
     pos += len;
-    if (!run.step(op, chunk)) break;
+    if (!run.step(op, profile, chunk)) break;
   }
   run.close();
   return run.host.tally;
@@ -423,9 +525,11 @@ Tally run_input(const std::uint8_t* data, std::size_t size) {
 struct Seed {
   Bytes bytes;
   explicit Seed(std::uint8_t header) : bytes{header} {}
-  void add(std::uint8_t op, ByteView chunk) {
+  void add(std::uint8_t op, ByteView chunk) { add(op, 0, chunk); }
+  void add(std::uint8_t op, std::uint8_t profile, ByteView chunk) {
     if (chunk.size() > 0xFFFF) fail("seed chunk too long");
     bytes.push_back(op);
+    if (has_profile_byte(op)) bytes.push_back(profile);
     bytes.push_back(static_cast<std::uint8_t>(chunk.size() >> 8));
     bytes.push_back(static_cast<std::uint8_t>(chunk.size() & 0xFF));
     bytes.insert(bytes.end(), chunk.begin(), chunk.end());
@@ -440,11 +544,11 @@ struct SeedWriter {
   int written = 0;
 
   explicit SeedWriter(std::string d) : fleet(make_fleet(clock)), dir(std::move(d)) {}
-  static std::unique_ptr<fleet::Fleet> make_fleet(const Clock& c) {
+  static std::unique_ptr<fleet::Fleet> make_fleet(const Clock& c, std::uint32_t history_days = 3) {
     fleet::FleetConfig config;
     config.rates = fleet::EventRates::none();
     config.limiter_trips = false;
-    config.history_days = 3;
+    config.history_days = history_days;
     return std::make_unique<fleet::Fleet>(fleet::generate(fleet_spec()), config, c);
   }
   void run_until(UtcTime t) {
@@ -477,9 +581,11 @@ struct SeedWriter {
     const Tally t = run_input(s.bytes.data(), s.bytes.size());
     std::fprintf(stderr,
                  "seed %-22s %5zu bytes: pushes %d (alerts %d), planned %d, commands ok %d "
-                 "failed %d, reads ok %d (%d rows) failed %d, rejections %d%s%s%s%s\n",
+                 "failed %d, reads ok %d (%d rows) failed %d, profiles ok %d (%d rows) failed %d "
+                 "bad rows %d, rejections %d%s%s%s%s\n",
                  name.c_str(), s.bytes.size(), t.pushes, t.alerts, t.planned, t.commands_ok,
-                 t.commands_failed, t.reads_ok, t.read_rows, t.read_errors, t.rejections,
+                 t.commands_failed, t.reads_ok, t.read_rows, t.read_errors, t.profiles_ok,
+                 t.profile_rows, t.profile_errors, t.profile_bad_rows, t.rejections,
                  t.last_rejection.empty() ? "" : " [", t.last_rejection.c_str(),
                  t.last_outcome.empty() ? "" : "] last: ", t.last_outcome.c_str());
   }
@@ -492,11 +598,24 @@ struct SeedWriter {
     std::unique_ptr<fleet::Fleet> fleet;
     std::unique_ptr<fleet::Fleet::Session> session;
   };
-  static std::unique_ptr<Responder> responder(std::uint32_t m) {
+  // `control`: a fleet control line applied at the start (the fleet then runs minute by minute,
+  // so what the episode makes the meter log carries the time it happened); `history_days`: the
+  // meters' history before the start (billing rows need a billing date in it).
+  static std::unique_ptr<Responder> responder(std::uint32_t m, const std::string& control = {},
+                                              std::uint32_t history_days = 3) {
     auto r = std::make_unique<Responder>();
-    r->fleet = make_fleet(r->clock);
-    r->clock.set(kFleetStart + Millis(3 * 3'600'000));
-    (void)r->fleet->advance(r->clock.now());
+    r->fleet = make_fleet(r->clock, history_days);
+    const UtcTime end = kFleetStart + Millis(3 * 3'600'000);
+    if (control.empty()) {
+      r->clock.set(end);
+      (void)r->fleet->advance(r->clock.now());
+    } else {
+      if (!r->fleet->control(control).ok()) fail("a seed fleet control line failed");
+      while (r->clock.now() < end) {
+        r->clock.advance(Millis(60'000));
+        (void)r->fleet->advance(r->clock.now());
+      }
+    }
     r->session = r->fleet->make_session(m);
     return r;
   }
@@ -505,27 +624,34 @@ struct SeedWriter {
   // session stops asking; the meter's answers become records of the seed, and what the meter
   // pushes because of the session (a relay-change alert) is returned.
   static std::vector<Bytes> converse(Run& run, Seed& s, Responder& meter, std::uint32_t m,
-                                     std::uint8_t op, const Bytes& frame) {
+                                     std::uint8_t op, const Bytes& frame,
+                                     std::uint8_t profile = 0) {
     std::vector<Bytes> pushed;
-    s.add(op, frame);
-    auto out = run.step(op, frame);
+    s.add(op, profile, frame);
+    auto out = run.step(op, profile, frame);
     while (out && !out->empty()) {
       auto reply = meter.session->on_bytes(*out);
       for (auto& o : meter.fleet->after_session(m)) pushed.push_back(std::move(o.frame));
       if (!reply.ok() || reply->empty()) break;
       s.add(0, *reply);
-      out = run.step(0, *reply);
+      out = run.step(0, 0, *reply);
     }
     return pushed;
   }
-  // A conversation: each step is (op, frame); the meter's answers are recorded after each.
-  void conversation(const std::string& name, std::uint32_t m,
-                    const std::vector<std::pair<std::uint8_t, Bytes>>& steps,
-                    std::uint8_t header = 0) {
+  // One step of a conversation: the op, the pushed frame, the profile byte (profile reads).
+  struct Step {
+    std::uint8_t op = 0;
+    Bytes frame;
+    std::uint8_t profile = 0;
+  };
+  // A conversation: the meter's answers are recorded after each step.
+  void conversation(const std::string& name, std::uint32_t m, const std::vector<Step>& steps,
+                    std::uint8_t header = 0, const std::string& control = {},
+                    std::uint32_t history_days = 3) {
     Seed s(header);
     Run run(header);
-    auto meter = responder(m);
-    for (const auto& [op, frame] : steps) (void)converse(run, s, *meter, m, op, frame);
+    auto meter = responder(m, control, history_days);
+    for (const auto& st : steps) (void)converse(run, s, *meter, m, st.op, st.frame, st.profile);
     run.close();
     write(name, s);
   }
@@ -651,6 +777,33 @@ struct SeedWriter {
       s.add(kExpireAndWake, {});
       write("timeout", s);
     }
+
+    // Scheduled profile reads (profile byte: index, kProfileNext, command + 1 before them).
+    const auto& specs = headend::scheduled_profiles();
+    const auto index_of = [&](std::string_view name) {
+      for (std::size_t i = 0; i < specs.size(); ++i) {
+        if (specs[i].name == name) return static_cast<std::uint8_t>(i);
+      }
+      fail("no such scheduled profile");
+    };
+    const std::uint8_t profiles = cmd(kProfileCommand);
+    // The daily load profile over its 2-day window; the billing profile's whole buffer (a meter
+    // with 75 days of history: two billing dates); the meter's "other" event log after a magnet
+    // tamper episode (occurrence and restoration rows).
+    conversation("conv_profile_daily", consumer, {{profiles, blocks[0]->frame, index_of("daily")}});
+    conversation("conv_profile_billing", consumer,
+                 {{profiles, blocks[0]->frame, index_of("billing")}}, 0, {}, 75);
+    conversation("conv_profile_event_tamper", consumer,
+                 {{profiles, blocks[0]->frame, index_of("event-other")}}, 0,
+                 "tamper " + ms[consumer].identity.serial + " magnet 30");
+    // Mixed plans: a ping, the daily profile and a range read; then the last event log and the
+    // profile after it (no such profile); then a read of no such profile alone.
+    conversation(
+        "conv_profile_mixed", consumer,
+        {{static_cast<std::uint8_t>(profiles | kPlanRead), blocks[0]->frame,
+          static_cast<std::uint8_t>(index_of("daily") | ((6 + 1) << kProfileCommandShift))},
+         {profiles, blocks[1]->frame, static_cast<std::uint8_t>((specs.size() - 1) | kProfileNext)},
+         {profiles, blocks[2]->frame, static_cast<std::uint8_t>(specs.size() + 2)}});
   }
 };
 

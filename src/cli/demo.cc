@@ -107,6 +107,9 @@ int run_demo(const DemoOptions& o) {
   fleet::FleetSpec spec;
   spec.seed = o.seed;
   spec.consumers = o.consumers;
+  // Half the consumers (and every DT and feeder meter) are on a static-IP APN: the head end can
+  // dial them; the others only push.
+  spec.static_ip_share = 0.5;
   auto topology = fleet::generate(spec);
   const std::size_t n = topology.meters.size();
   std::string data_dir = o.data_dir;
@@ -193,8 +196,11 @@ int run_demo(const DemoOptions& o) {
   simulator::SimulatorOptions so;
   so.head_end_host = "127.0.0.1";
   so.head_end_port = he.port();
+  so.inbound = true;  // static-IP meters accept the head end's calls
+  so.inbound_port = 0;
   simulator::Simulator sim(fleet, clock, so);
   if (auto s = sim.start(); !s.ok()) return report_error("demo", s.error());
+  he.set_dial_port(sim.inbound_port());
   std::cout << fmt::format(
                    "head end on 127.0.0.1:{}, data in {}\n{} meters push to it; simulated time "
                    "{} to {} at {}x\n"
@@ -437,6 +443,8 @@ int run_demo(const DemoOptions& o) {
                    {"conflicts", hs.intervals_conflict},
                    {"batches", hs.batches},
                    {"gap_reads", hs.gap_reads},
+                   {"dials", hs.dials},
+                   {"dial_failures", hs.dial_failures},
                    {"rejected", hs.rejected_unknown + hs.rejected_auth + hs.rejected_replay +
                                     hs.rejected_malformed + hs.rejected_flood},
                    {"peak_rss_mib", double(ru.ru_maxrss) / 1024.0},

@@ -47,7 +47,7 @@ start_serve() {
 }
 start_serve 1
 "$VIDYUT" simulate run --fleet "$W/fleet.csv" --head-end "127.0.0.1:$PORT" --speed "$SPEED" \
-  --start "$START" --epoch "$EPOCH" --duration 6h --control-port 0 --truth "$W/truth" \
+  --start "$START" --epoch "$EPOCH" --duration 9h --control-port 0 --truth "$W/truth" \
   --progress 5 >"$W/sim.log" 2>&1 &
 SIM_PID=$!
 
@@ -71,18 +71,34 @@ echo "acknowledged before kill -9: $acked; in the store after: $stored"
 # Two simulated hours (12 s) with the head end down: pushes fail, the meters keep the rows.
 sleep 12
 start_serve 2
-wait "$SIM_PID" || fail "simulator failed"
-SIM_PID=""
-sleep 3
+
+# Every interval the meters recorded from START to CUTOFF must reach the store while the fleet
+# keeps running (gap fill reads what the head end missed at the meters' next sessions). The
+# simulator's clock reaches START at EPOCH, so it begins a little before START.
+CUTOFF=2026-12-01T00:00:00Z              # 05:30 IST; the simulator runs to 09:00 IST
+count_truth() {
+  awk -F, -v s="$START" -v c="$CUTOFF" 'NR > 1 && $3 >= s && $3 < c { n++ } END { print n + 0 }' \
+    "$W/truth/intervals.csv"
+}
+meters=$("$VIDYUT" status --data "$W/data" | sed -n 's/^meters //p')
+stored=0
+expected=0
+while kill -0 "$SIM_PID" 2>/dev/null; do
+  expected=$(count_truth)
+  stored=$("$VIDYUT" status --data "$W/data" --from "$START" --to "$CUTOFF" | sed -n 's/^intervals //p')
+  # 5.5 hours of 15-minute intervals for every meter: the truth is complete once past CUTOFF.
+  if [ "$expected" -ge $((22 * meters)) ] && [ "$stored" = "$expected" ]; then
+    break
+  fi
+  sleep 1
+done
 kill -TERM "$SERVE_PID"
 wait "$SERVE_PID" || fail "serve did not stop cleanly"
 SERVE_PID=""
-
-# Every interval the meters recorded from START to CUTOFF is in the store. (The simulator's
-# clock reaches START at EPOCH, so it begins a little before START.)
-CUTOFF=2026-12-01T00:00:00Z              # 05:30 IST
-expected=$(awk -F, -v s="$START" -v c="$CUTOFF" 'NR > 1 && $3 >= s && $3 < c { n++ } END { print n + 0 }' \
-  "$W/truth/intervals.csv")
+kill -TERM "$SIM_PID" 2>/dev/null || true
+wait "$SIM_PID" 2>/dev/null || true
+SIM_PID=""
+expected=$(count_truth)
 stored=$("$VIDYUT" status --data "$W/data" --from "$START" --to "$CUTOFF" | sed -n 's/^intervals //p')
 gap_rows=$(grep -a " gap-rows " "$W/serve2.log" | tail -n 1 | sed -n 's/.* gap-rows \([0-9]*\) .*/\1/p')
 echo "intervals before $CUTOFF: truth $expected, stored $stored; read back by gap fill after the restart: ${gap_rows:-0}"

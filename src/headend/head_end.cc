@@ -17,8 +17,9 @@ namespace vidyut::headend {
 
 namespace {
 
-// Invocation counters made durable at a time: one synchronous write per this many requests.
-constexpr std::uint32_t kIcCeilingStep = 10'000;
+// Invocation counters made durable beyond what is reserved: one synchronous write per about this
+// many counters actually used.
+constexpr std::uint32_t kIcCeilingStep = 100'000;
 
 std::int64_t ms_of(UtcTime t) { return t.time_since_epoch().count(); }
 UtcTime at_ms(std::int64_t ms) { return UtcTime(Millis(ms)); }
@@ -69,7 +70,9 @@ const char* kind_name(store::CommandKind k) {
 class HeadEnd::Impl final : public SessionHost {
  public:
   Impl(store::Store& store, const Clock& clock, HeadEndOptions options)
-      : store_(store), clock_(clock), options_(std::move(options)) {}
+      : store_(store), clock_(clock), options_(std::move(options)) {
+    dial_port_ = options_.dial_port;
+  }
 
   ~Impl() override { stop(); }
 
@@ -90,6 +93,9 @@ class HeadEnd::Impl final : public SessionHost {
     // is under way.
     std::vector<UtcTime> profile_read_at = std::vector<UtcTime>(scheduled_profiles().size());
     std::vector<bool> profile_busy = std::vector<bool>(scheduled_profiles().size());
+    std::uint64_t assoc_conn = 0;  // the connection associated with the meter (0: none)
+    bool dialing = false;          // a dial-out to the meter's static address is under way
+    UtcTime next_dial{};           // real time: no new dial before this
   };
 
   Status load() {
@@ -185,17 +191,32 @@ class HeadEnd::Impl final : public SessionHost {
     if (rt == nullptr) return;
     if (rt->connection == 0) ++meters_connected_;
     rt->connection = connection_id;
+    if (rt->dialing) {
+      rt->dialing = false;
+      --dials_in_flight_;
+    }
     rt->comm.peer_address = std::string(peer);
     if (auto sim = sim_of_address(peer)) rt->comm.active_sim = sim;
     mark_dirty_locked(*rt);
   }
 
   void detached(const MeterContext& m, std::uint64_t connection_id) override {
-    std::lock_guard l(mu_);
-    MeterRt* rt = find_locked(m.meter_id);
-    if (rt == nullptr || rt->connection != connection_id) return;
-    rt->connection = 0;
-    --meters_connected_;
+    std::uint64_t wake = 0;
+    {
+      std::lock_guard l(mu_);
+      MeterRt* rt = find_locked(m.meter_id);
+      if (rt == nullptr) return;
+      if (rt->assoc_conn == connection_id) {
+        rt->assoc_conn = 0;
+        // A newer session of the meter may have work it could not start meanwhile.
+        if (rt->connection != connection_id && rt->connection != 0) wake = rt->connection;
+      }
+      if (rt->connection == connection_id) {
+        rt->connection = 0;
+        --meters_connected_;
+      }
+    }
+    if (wake != 0 && server_) server_->wake(wake);
   }
 
   void rejected(std::string_view action, std::string_view subject,
@@ -262,6 +283,15 @@ class HeadEnd::Impl final : public SessionHost {
   }
 
   std::vector<Task> plan(const MeterContext& m) override {
+    auto tasks = plan_tasks(m);
+    if (!tasks.empty()) {
+      std::lock_guard l(mu_);
+      if (MeterRt* rt = find_locked(m.meter_id)) rt->assoc_conn = m.connection_id;
+    }
+    return tasks;
+  }
+
+  std::vector<Task> plan_tasks(const MeterContext& m) {
     const UtcTime now = clock_.now();
     std::vector<Task> tasks;
     bool check_gaps = false;
@@ -270,6 +300,8 @@ class HeadEnd::Impl final : public SessionHost {
       std::lock_guard l(mu_);
       MeterRt* rt = find_locked(m.meter_id);
       if (rt == nullptr) return tasks;
+      // One association per meter at a time: its invocation counters must only grow.
+      if (rt->assoc_conn != 0 && rt->assoc_conn != m.connection_id) return tasks;
       for (const auto& c : rt->queued) {
         if (rt->in_flight.count(c.id) != 0 || c.next_attempt > now) continue;
         rt->in_flight.insert(c.id);
@@ -349,6 +381,10 @@ class HeadEnd::Impl final : public SessionHost {
     const auto& specs = scheduled_profiles();
     for (std::size_t p = 0; p < specs.size(); ++p) {
       if (rt.profile_busy[p] || rt.profile_read_at[p] >= due_anchor(specs[p], now)) continue;
+      // Spread over the fleet's sessions: a whole fleet's billing reads at once would load
+      // the meters' network and the store in one burst.
+      if (profile_reads_in_flight_ >= options_.max_scheduled_reads) break;
+      ++profile_reads_in_flight_;
       Task t;
       t.kind = Task::Kind::kProfileRead;
       t.profile = p;
@@ -368,6 +404,7 @@ class HeadEnd::Impl final : public SessionHost {
                   : Result<std::vector<store::ProfileRow>>(rows.error());
     {
       std::lock_guard l(mu_);
+      --profile_reads_in_flight_;
       if (MeterRt* rt = find_locked(m.meter_id)) {
         rt->profile_busy[t.profile] = false;
         if (decoded.ok()) rt->profile_read_at[t.profile] = t.to;
@@ -393,9 +430,11 @@ class HeadEnd::Impl final : public SessionHost {
       MeterRt* rt = find_locked(m.meter_id);
       if (rt == nullptr) return 1;
       first = rt->next_client_ic;
-      rt->next_client_ic += reserve;
-      if (rt->next_client_ic > rt->comm.client_ic) {
-        rt->comm.client_ic = rt->next_client_ic + kIcCeilingStep;
+      const std::uint64_t end = std::uint64_t{first} + reserve;
+      rt->next_client_ic = static_cast<std::uint32_t>(std::min<std::uint64_t>(end, 0xFFFFFFFFu));
+      if (end > rt->comm.client_ic) {
+        rt->comm.client_ic =
+            static_cast<std::uint32_t>(std::min<std::uint64_t>(end + kIcCeilingStep, 0xFFFFFFFFu));
         persist = rt->comm;
       }
     }
@@ -410,6 +449,15 @@ class HeadEnd::Impl final : public SessionHost {
       }
     }
     return first;
+  }
+
+  void released(const MeterContext& m, std::uint32_t next_client_ic) override {
+    std::lock_guard l(mu_);
+    MeterRt* rt = find_locked(m.meter_id);
+    // Only one association at a time: what it did not use can go to the next one.
+    if (rt != nullptr && rt->assoc_conn == m.connection_id && next_client_ic > 0) {
+      rt->next_client_ic = next_client_ic;
+    }
   }
 
   void read_done(const MeterContext& m, const Task& t,
@@ -642,6 +690,12 @@ class HeadEnd::Impl final : public SessionHost {
     auto stored = store_.enqueue_command(c);
     if (!stored.ok()) return stored.error();
     take_commands({*stored});
+    {
+      // Not connected: the command thread dials out to it (static address) at once.
+      std::lock_guard l(cmd_mu_);
+      poll_now_ = true;
+    }
+    cmd_cv_.notify_all();
     return stored;
   }
 
@@ -668,8 +722,9 @@ class HeadEnd::Impl final : public SessionHost {
   void command_loop() {
     std::unique_lock l(cmd_mu_);
     while (!stopping_) {
-      cmd_cv_.wait_for(l, options_.command_poll, [&] { return stopping_.load(); });
+      cmd_cv_.wait_for(l, options_.command_poll, [&] { return stopping_.load() || poll_now_; });
       if (stopping_) break;
+      poll_now_ = false;
       l.unlock();
       poll_commands();
       flush_refusals();
@@ -722,7 +777,59 @@ class HeadEnd::Impl final : public SessionHost {
     if (server_) {
       for (auto id : wake) server_->wake(id);
     }
+    dial_out(now);
   }
+
+  // Meters with due commands and no session, reachable on a static address: the head end opens
+  // the session itself instead of waiting for the meter's next push.
+  void dial_out(UtcTime now) {
+    if (!options_.dial_out || !server_) return;
+    const std::uint16_t port = dial_port_;
+    if (port == 0) return;
+    const UtcTime real_now = real_clock_.now();
+    std::vector<std::pair<std::string, MeterContext>> dials;
+    {
+      std::lock_guard ml(mu_);
+      for (auto& rt : meters_) {
+        if (dials_in_flight_ >= options_.max_dials_in_flight) break;
+        if (rt.queued.empty() || rt.connection != 0 || rt.dialing || rt.info.static_ip.empty() ||
+            real_now < rt.next_dial) {
+          continue;
+        }
+        const bool due = std::any_of(rt.queued.begin(), rt.queued.end(), [&](const auto& c) {
+          return c.next_attempt <= now && rt.in_flight.count(c.id) == 0;
+        });
+        if (!due) continue;
+        rt.dialing = true;
+        rt.next_dial = real_now + options_.dial_retry;
+        ++dials_in_flight_;
+        dials.emplace_back(rt.info.static_ip, context_of(rt));
+      }
+    }
+    for (auto& [ip, ctx] : dials) {
+      ++stats_.dials;
+      const std::int64_t id = ctx.meter_id;
+      const std::string serial = ctx.serial;
+      server_->dial(
+          ip, port,
+          [this,
+           ctx = std::move(ctx)](const net::PeerInfo& peer) -> std::unique_ptr<net::StreamHandler> {
+            return std::make_unique<Handler>(*this, peer, ctx);
+          },
+          [this, id, serial](const Error& e) {
+            ++stats_.dial_failures;
+            logger("headend")->info("meter {}: dial-out failed: {}", serial, e.describe());
+            std::lock_guard l(mu_);
+            if (MeterRt* rt = find_locked(id); rt != nullptr && rt->dialing) {
+              rt->dialing = false;
+              --dials_in_flight_;
+            }
+          },
+          options_.dial_timeout);
+    }
+  }
+
+  void set_dial_port(std::uint16_t port) { dial_port_ = port; }
 
   void on_refused(const net::PeerInfo& peer, std::string_view reason) {
     ++stats_.sessions_refused;
@@ -751,6 +858,9 @@ class HeadEnd::Impl final : public SessionHost {
    public:
     Handler(Impl& he, const net::PeerInfo& peer)
         : session_(he, he.clock_, he.session_options(), peer.connection_id, peer.address) {}
+    Handler(Impl& he, const net::PeerInfo& peer, MeterContext dialed)
+        : session_(he, he.clock_, he.session_options(), peer.connection_id, peer.address,
+                   std::move(dialed)) {}
     Result<Bytes> on_bytes(ByteView data) override { return session_.on_bytes(data); }
     Result<Bytes> on_wake() override { return session_.on_wake(); }
     std::optional<Millis> wake_after() const override { return session_.wake_after(); }
@@ -852,6 +962,8 @@ class HeadEnd::Impl final : public SessionHost {
     s.command_attempts = stats_.command_attempts;
     s.profile_reads = stats_.profile_reads;
     s.profile_rows = stats_.profile_rows;
+    s.dials = stats_.dials;
+    s.dial_failures = stats_.dial_failures;
     return s;
   }
 
@@ -888,7 +1000,8 @@ class HeadEnd::Impl final : public SessionHost {
         rejected_malformed{0}, rejected_flood{0}, intervals_received{0}, intervals_committed{0},
         intervals_duplicate{0}, intervals_conflict{0}, batches{0}, write_errors{0}, gap_reads{0},
         gap_rows{0}, alerts_raised{0}, commands_succeeded{0}, commands_failed{0},
-        commands_expired{0}, command_attempts{0}, profile_reads{0}, profile_rows{0};
+        commands_expired{0}, command_attempts{0}, profile_reads{0}, profile_rows{0}, dials{0},
+        dial_failures{0};
   };
 
   store::Store& store_;
@@ -900,7 +1013,10 @@ class HeadEnd::Impl final : public SessionHost {
   std::vector<MeterRt> meters_;
   std::unordered_map<std::int64_t, std::size_t> by_id_;
   std::map<dlms::security::SystemTitle, std::size_t> by_title_;
-  std::vector<std::size_t> dirty_;  // meters whose comm changed since the last batch
+  std::vector<std::size_t> dirty_;           // meters whose comm changed since the last batch
+  std::size_t dials_in_flight_ = 0;          // guarded by mu_
+  std::size_t profile_reads_in_flight_ = 0;  // guarded by mu_
+  std::atomic<std::uint16_t> dial_port_{0};
   std::atomic<std::uint64_t> meters_connected_{0};
 
   mutable std::mutex wq_mu_;  // batch_, seq_, committed_seq_, flags
@@ -914,6 +1030,7 @@ class HeadEnd::Impl final : public SessionHost {
 
   std::mutex cmd_mu_;
   std::condition_variable cmd_cv_;
+  bool poll_now_ = false;  // guarded by cmd_mu_
   std::atomic<bool> stopping_{false};
   std::atomic<bool> stopped_{false};
 
@@ -949,5 +1066,6 @@ Result<MeterHealth> HeadEnd::meter_health(std::string_view serial) {
   return impl_->meter_health_of(serial);
 }
 std::vector<std::int64_t> HeadEnd::command_latencies_ms() const { return impl_->latencies(); }
+void HeadEnd::set_dial_port(std::uint16_t port) { impl_->set_dial_port(port); }
 
 }  // namespace vidyut::headend

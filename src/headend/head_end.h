@@ -43,6 +43,9 @@ struct HeadEndOptions {
   UtcTime gap_floor{};  // and never before this (e.g. the day the head end took the fleet over)
   std::size_t max_rows_per_read = 192;  // rows per range read (two days at 15 minutes)
   std::size_t max_reads_per_session = 4;
+  // Scheduled profile reads (daily, billing, event logs) under way at once, fleet-wide: they are
+  // spread over the meters' sessions rather than all asked at midnight.
+  std::size_t max_scheduled_reads = 32;
   // Writes: a batch is committed at least this often, or when it holds this many rows.
   Millis flush_interval{250};
   std::size_t flush_rows = 20'000;
@@ -51,6 +54,13 @@ struct HeadEndOptions {
   std::int64_t retry_max_s = 3'600;
   std::int64_t default_deadline_s = 24 * 3'600;
   Millis command_poll{1'000};  // real time between looks at the store's queue
+  // Dial-out: a meter with a static address (registry static_ip) and a due command, but no
+  // session, is called on dial_port instead of waiting for its next push.
+  bool dial_out = true;
+  std::uint16_t dial_port = 4059;
+  std::size_t max_dials_in_flight = 256;
+  Millis dial_timeout{10'000};
+  Millis dial_retry{30'000};  // real time between dials to one meter
   dlms::security::SystemTitle system_title{'H', 'E', 'S', 0, 0, 0, 0, 1};
 };
 
@@ -82,6 +92,8 @@ struct HeadEndStats {
   std::uint64_t command_attempts = 0;
   std::uint64_t profile_reads = 0;  // scheduled daily, billing and event-log reads
   std::uint64_t profile_rows = 0;
+  std::uint64_t dials = 0;  // dial-outs to static-IP meters
+  std::uint64_t dial_failures = 0;
 };
 
 class HeadEnd {
@@ -112,6 +124,10 @@ class HeadEnd {
   // Completeness of the IST day containing `day`, by operator and by feeder.
   Result<FleetHealth> health(UtcTime day);
   Result<MeterHealth> meter_health(std::string_view serial);
+
+  // The port meters on static-IP APNs listen on (HeadEndOptions::dial_port), for when it is known
+  // only after start (a simulator on an ephemeral port).
+  void set_dial_port(std::uint16_t port);
 
   // Latencies of commands finished since start (created -> succeeded, injected-clock ms).
   std::vector<std::int64_t> command_latencies_ms() const;

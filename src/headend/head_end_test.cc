@@ -27,14 +27,20 @@ namespace fs = std::filesystem;
 // 2026-09-21 00:00 IST, on a 15-minute boundary.
 const UtcTime kStart = UtcTime(Millis(1'789'929'000'000));
 
-fleet::Topology small_fleet() {
+fleet::Topology small_fleet(double static_ip_share = 0) {
   fleet::FleetSpec s;
   s.seed = 5;
   s.consumers = 40;
   s.consumers_per_dt = 20;
   s.dts_per_feeder = 2;
+  s.static_ip_share = static_ip_share;
   return fleet::generate(s);
 }
+
+struct RigOptions {
+  double static_ip_share = 0;
+  Millis linger{10'000};
+};
 
 fleet::FleetConfig quiet() {
   fleet::FleetConfig c;
@@ -64,6 +70,7 @@ std::pair<store::MeterInfo, store::MeterSecrets> registry_row(const fleet::Meter
   m.dt = r.dt;
   m.consumer_id = r.consumer_id;
   m.sim_operator = r.sim_operator;
+  m.static_ip = r.static_ip;
   store::MeterSecrets s;
   s.lls_password = r.secrets.lls_password;
   s.ek = r.secrets.ek;
@@ -75,7 +82,9 @@ std::pair<store::MeterInfo, store::MeterSecrets> registry_row(const fleet::Meter
 struct Rig {
   explicit Rig(const std::string& name, HeadEndOptions ho = {},
                std::function<void(std::vector<std::pair<store::MeterInfo, store::MeterSecrets>>&)>
-                   edit_registry = {}) {
+                   edit_registry = {},
+               RigOptions ro = {})
+      : fleet(small_fleet(ro.static_ip_share), quiet(), clock) {
     dir =
         (fs::path(::testing::TempDir()) / ("vidyut-he-" + name + "-" + std::to_string(::getpid())))
             .string();
@@ -100,8 +109,12 @@ struct Rig {
     simulator::SimulatorOptions so2;
     so2.head_end_host = "127.0.0.1";
     so2.head_end_port = he->port();
+    so2.linger = ro.linger;
+    so2.inbound = ro.static_ip_share > 0;
+    so2.inbound_port = 0;
     sim = std::make_unique<simulator::Simulator>(fleet, clock, so2);
     EXPECT_TRUE(sim->start().ok());
+    if (so2.inbound) he->set_dial_port(sim->inbound_port());
   }
   ~Rig() {
     sim->stop();
@@ -132,7 +145,7 @@ struct Rig {
   }
 
   ManualClock clock{kStart};
-  fleet::Fleet fleet{small_fleet(), quiet(), clock};
+  fleet::Fleet fleet;
   std::string dir;
   std::unique_ptr<store::Store> db;
   std::unique_ptr<HeadEnd> he;
@@ -243,6 +256,35 @@ TEST(HeadEnd, DisconnectReachesEveryMeterAndLeavesItsRelayOpen) {
   for (const auto& a : *alerts) relay_alerts += a.kind == "relay";
   EXPECT_EQ(relay_alerts, targets.size());
   EXPECT_EQ(rig.he->command_latencies_ms().size(), targets.size());
+}
+
+TEST(HeadEnd, ACommandForAMeterWithoutASessionDialsItsStaticAddress) {
+  RigOptions ro;
+  ro.static_ip_share = 1.0;
+  ro.linger = Millis(100);  // sessions close right after each push
+  Rig rig("dial", {}, {}, ro);
+  rig.step(Millis(20 * 60'000));
+  // Let the push sessions close.
+  ASSERT_TRUE(eventually([&] { return rig.he->stats().meters_connected == 0; }));
+  std::vector<std::uint32_t> targets;
+  for (std::uint32_t m = 0; m < rig.fleet.topology().meters.size() && targets.size() < 5; ++m) {
+    if (!rig.fleet.topology().meters[m].consumer_id.empty()) targets.push_back(m);
+  }
+  for (auto m : targets) {
+    store::Command c;
+    c.meter_id = rig.id_of(m);
+    c.kind = store::CommandKind::kDisconnect;
+    c.idempotency_key = "dial-" + std::to_string(m);
+    ASSERT_TRUE(rig.he->submit(c).ok());
+  }
+  // No simulated time passes: no meter pushes, so only a dial-out can deliver the commands.
+  ASSERT_TRUE(eventually([&] { return rig.he->stats().commands_succeeded >= targets.size(); }));
+  for (auto m : targets) {
+    EXPECT_FALSE(
+        rig.sim->with_fleet([&](fleet::Fleet& f) { return f.meter(m).relay_connected(); }));
+  }
+  EXPECT_GE(rig.he->stats().dials, targets.size());
+  EXPECT_EQ(rig.he->stats().dial_failures, 0u);
 }
 
 int connect_to(std::uint16_t port) {

@@ -65,6 +65,15 @@ MeterSession::MeterSession(SessionHost& host, const Clock& clock, SessionOptions
       peer_(std::move(peer)),
       decoder_(kMaxMeterApdu) {}
 
+MeterSession::MeterSession(SessionHost& host, const Clock& clock, SessionOptions options,
+                           std::uint64_t connection_id, std::string peer, MeterContext dialed)
+    : MeterSession(host, clock, options, connection_id, std::move(peer)) {
+  layout_ = block_layout_for_kind(dialed.kind);
+  meter_ = std::move(dialed);
+  meter_->connection_id = connection_id_;
+  dialed_ = true;
+}
+
 MeterSession::~MeterSession() { on_closed(); }
 
 Error MeterSession::reject(std::string_view action, std::string_view subject, std::string detail) {
@@ -129,6 +138,7 @@ Result<Bytes> MeterSession::on_push(const Bytes& apdu) {
                     "system title " + hex_title(title) + " is not in the registry");
     }
     meter_ = std::move(*m);
+    meter_->connection_id = connection_id_;
     layout_ = block_layout_for_kind(meter_->kind);
   } else if (title != meter_->title) {
     return reject("reject-malformed", meter_->serial,
@@ -185,6 +195,8 @@ Result<Bytes> MeterSession::start_work() {
   cs.keys.block_key = meter_->secrets.ek;
   cs.keys.auth_key = meter_->secrets.ak;
   cs.invocation_counter = host_.reserve_client_ic(*meter_, options_.ic_reserve);
+  ic_end_ = *cs.invocation_counter + options_.ic_reserve;
+  if (ic_end_ < *cs.invocation_counter) ic_end_ = 0xFFFFFFFFu;  // no wrap: the codec refuses first
   codec_ = std::make_unique<dlms::ClientCodec>(cs);
   state_ = State::kAssociating;
   return send(codec_->build_aarq());
@@ -192,6 +204,13 @@ Result<Bytes> MeterSession::start_work() {
 
 Result<Bytes> MeterSession::on_wake() {
   if (close_) return Bytes{};
+  if (dialed_ && !attached_) {
+    attached_ = true;
+    host_.attached(*meter_, connection_id_, peer_);
+    auto first = start_work();
+    if (first.ok() && first->empty() && state_ == State::kIdle) close_ = true;  // nothing to do
+    return first;
+  }
   if (state_ != State::kIdle && state_ != State::kReady && deadline_ && timer_now() >= *deadline_) {
     return fail_current(Error(Errc::kTimeout, "the meter did not answer in time"), true);
   }
@@ -245,7 +264,14 @@ Result<Bytes> MeterSession::next_task() {
   if (tasks_.empty()) {
     state_ = State::kReady;
     deadline_.reset();
+    if (dialed_) close_ = true;  // the head end opened it for this work: done
     return Bytes{};
+  }
+  // Each request takes one counter; GET block transfers take more (next-block requests). Leave
+  // room for a full profile read in blocks.
+  if (std::uint64_t{codec_->next_invocation_counter()} + 1'024 >= ic_end_) {
+    return fail_current(Error(Errc::kLimitExceeded, "invocation counter reservation used up"),
+                        true);
   }
   current_ = std::move(tasks_.front());
   tasks_.pop_front();
@@ -438,6 +464,7 @@ void MeterSession::on_closed() {
     for (auto& t : tasks_) report_failure(t, e, true, true);  // the host plans them again
     tasks_.clear();
   }
+  if (codec_) host_.released(*meter_, codec_->next_invocation_counter());
   host_.detached(*meter_, connection_id_);
 }
 

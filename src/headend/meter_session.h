@@ -50,7 +50,8 @@ struct MeterContext {
   dlms::security::SystemTitle title{};
   std::string kind;  // store::MeterInfo::kind
   store::MeterSecrets secrets;
-  std::uint32_t push_ic = 0;  // highest invocation counter accepted from the meter
+  std::uint32_t push_ic = 0;        // highest invocation counter accepted from the meter
+  std::uint64_t connection_id = 0;  // the session's connection (set by the session)
 };
 
 // One unit of work on an associated session.
@@ -86,11 +87,19 @@ class SessionHost {
                         std::string_view detail) = 0;
   // An authenticated, fresh push; `ic` becomes the meter's replay floor.
   virtual void pushed(const MeterContext& m, std::uint32_t ic, const PushContent& p) = 0;
-  // Work for the meter now (asked when the session is idle after a push or a wake).
+  // Work for the meter now (asked when the session is idle after a push or a wake). A meter is
+  // associated on one connection at a time (its invocation counters must only grow): a host
+  // returns nothing to a second connection (m.connection_id) while another one works.
   virtual std::vector<Task> plan(const MeterContext& m) = 0;
-  // The next invocation counter to use toward the meter; the host has made `reserve` counters
-  // from it durable as used, so a crash never reuses one under the same key.
+  // The first invocation counter of a new association toward the meter; the session uses at most
+  // `reserve` counters from it. The host has made them durable as used, so a crash never reuses
+  // one under the same key.
   virtual std::uint32_t reserve_client_ic(const MeterContext& m, std::uint32_t reserve) = 0;
+  // The session's association ends with the connection; `next_client_ic` is the first counter
+  // it did not use.
+  virtual void released(const MeterContext& m, std::uint32_t next_client_ic) {
+    (void)m, (void)next_client_ic;
+  }
   virtual void read_done(const MeterContext& m, const Task& t,
                          const Result<std::vector<BlockInterval>>& rows) = 0;
   virtual void command_done(const MeterContext& m, const Task& t, const TaskOutcome& o) = 0;
@@ -108,8 +117,9 @@ struct SessionOptions {
   // A request the meter has not answered in this long fails (the command is retried later).
   Millis request_timeout{30'000};
   RowOptions rows;
-  // Invocation counters reserved per association (see SessionHost::reserve_client_ic).
-  std::uint32_t ic_reserve = 64;
+  // Invocation counters reserved per association (see SessionHost::reserve_client_ic); an
+  // association that would need more ends and its remaining work is planned again.
+  std::uint32_t ic_reserve = 4'096;
   // Clock for request deadlines (network time: real time even when business time is
   // accelerated). nullptr: the session's clock.
   const Clock* timer_clock = nullptr;
@@ -119,6 +129,11 @@ class MeterSession {
  public:
   MeterSession(SessionHost& host, const Clock& clock, SessionOptions options,
                std::uint64_t connection_id, std::string peer);
+  // A session the head end opened to a meter it knows (dial-out to a static-IP meter): the meter
+  // does not push first; the first on_wake() attaches it and starts the work, and the session
+  // asks to close once the work is done.
+  MeterSession(SessionHost& host, const Clock& clock, SessionOptions options,
+               std::uint64_t connection_id, std::string peer, MeterContext dialed);
   ~MeterSession();
 
   // Bytes from the meter. Returns bytes to send. An Error means: close the connection (the
@@ -172,6 +187,8 @@ class MeterSession {
   bool close_ = false;
   bool closed_ = false;
   bool attached_ = false;
+  bool dialed_ = false;
+  std::uint32_t ic_end_ = 0;  // first invocation counter beyond this association's reservation
 };
 
 }  // namespace vidyut::headend

@@ -263,7 +263,10 @@ Result<std::vector<store::ProfileRow>> profile_rows_of(std::int64_t meter_id,
     p.meter_id = meter_id;
     p.profile = spec.name;
     p.captured = *t;
-    if (spec.code_column && *spec.code_column < row->size()) {
+    if (spec.code_column && *spec.code_column >= row->size()) {
+      return malformed(spec.name + " row " + std::to_string(r) + ": no event code column");
+    }
+    if (spec.code_column) {
       const auto c = (*row)[*spec.code_column].as_int();
       if (!c || *c < 0 || *c > 0xFFFF) {
         return malformed(spec.name + " row " + std::to_string(r) + ": no event code");

@@ -32,6 +32,8 @@ struct Counters {
   std::atomic<std::uint64_t> closed_error{0};
   std::atomic<std::uint64_t> closed_by_handler{0};
   std::atomic<std::uint64_t> closed_by_peer{0};
+  std::atomic<std::uint64_t> dialed{0};
+  std::atomic<std::uint64_t> dial_failed{0};
 };
 
 enum class CloseReason { kIdle, kError, kHandler, kPeer, kShutdown };
@@ -72,11 +74,26 @@ class AcceptRateLimiter {
   SteadyClock::time_point last_{};
 };
 
+// The remote and local ends of a connected socket; connection_id is left to the caller.
+PeerInfo peer_info_of(const asio::ip::tcp::socket& socket) {
+  PeerInfo peer;
+  asio::error_code ec;
+  auto remote = socket.remote_endpoint(ec);
+  if (!ec) {
+    peer.address = remote.address().to_string();
+    peer.port = remote.port();
+  }
+  auto local = socket.local_endpoint(ec);
+  if (!ec) peer.local_address = local.address().to_string();
+  return peer;
+}
+
 }  // namespace
 
 class DlmsTcpServer::Impl {
  public:
   class Connection;
+  struct Dial;
 
   Impl(TcpServerOptions options, HandlerFactory factory)
       : options_(std::move(options)),
@@ -99,12 +116,23 @@ class DlmsTcpServer::Impl {
     s.closed_error = counters_.closed_error.load();
     s.closed_by_handler = counters_.closed_by_handler.load();
     s.closed_by_peer = counters_.closed_by_peer.load();
+    s.dialed = counters_.dialed.load();
+    s.dial_failed = counters_.dial_failed.load();
     return s;
   }
+  void dial(std::string host, std::uint16_t port, HandlerFactory factory,
+            DlmsTcpServer::DialFailed on_failed, Millis connect_timeout);
 
   // I/O thread only.
   void do_accept();
   void on_accepted(asio::ip::tcp::socket socket);
+  // Hosts `handler` on a connected socket, accepted or dialled; `speak_first` calls its on_wake()
+  // at once (dialled connections).
+  void open_connection(asio::ip::tcp::socket socket, std::unique_ptr<StreamHandler> handler,
+                       const PeerInfo& peer, bool speak_first);
+  void start_dial(const std::shared_ptr<Dial>& dial, const asio::ip::tcp::endpoint& endpoint);
+  void on_dial_done(const std::shared_ptr<Dial>& dial, const asio::error_code& ec);
+  void fail_dial(Dial& dial, const Error& error);
   void refuse(asio::ip::tcp::socket& socket, const PeerInfo& peer, std::string_view reason);
   void on_closed(std::uint64_t id, CloseReason reason);
   void wake(std::uint64_t id);
@@ -123,6 +151,16 @@ class DlmsTcpServer::Impl {
   Counters counters_;
   std::uint64_t next_id_ = 0;                                             // I/O thread only
   std::unordered_map<std::uint64_t, std::shared_ptr<Connection>> conns_;  // I/O thread only
+  // Dials still connecting, by dial id (not a connection id). I/O thread only.
+  std::unordered_map<std::uint64_t, std::shared_ptr<Dial>> dials_;
+  std::uint64_t next_dial_id_ = 0;  // I/O thread only
+  bool shutting_down_ = false;      // I/O thread only: stop()'s shutdown has run
+  // True from a successful start() until stop() begins. dial() posts to io_ only while it holds
+  // dial_mu_ and sees this true, and stop() clears it under dial_mu_ before posting the shutdown,
+  // so every posted dial runs (and fails or connects) before the I/O thread ends. Not
+  // lifecycle_mu_: stop() holds that while joining, and dial() may be called on the I/O thread.
+  std::mutex dial_mu_;
+  bool dial_open_ = false;
   std::shared_ptr<spdlog::logger> log_ = logger("net.server");
 };
 
@@ -137,8 +175,14 @@ class DlmsTcpServer::Impl::Connection : public std::enable_shared_from_this<Conn
         handler_(std::move(handler)),
         peer_(std::move(peer)) {}
 
-  void start() {
+  // `speak_first`: call the handler's on_wake() at once and send what it returns (a dialled
+  // connection's client-role handler speaks first).
+  void start(bool speak_first) {
     arm_idle_timer();
+    if (speak_first) {
+      if (handle_output(handler_->on_wake())) do_read();
+      return;
+    }
     arm_wake_timer();
     do_read();
   }
@@ -281,6 +325,40 @@ class DlmsTcpServer::Impl::Connection : public std::enable_shared_from_this<Conn
   bool closed_ = false;
 };
 
+// One dial still connecting. Its connect handler is the only place it ends: the time-out and
+// stop() only record why and close the socket, which makes that handler run.
+struct DlmsTcpServer::Impl::Dial {
+  enum class Abort { kNone, kTimeout, kStopped };
+
+  Dial(asio::io_context& io, std::uint64_t dial_id, std::string host_port,
+       HandlerFactory handler_factory, DlmsTcpServer::DialFailed failed, Millis connect_timeout)
+      : id(dial_id),
+        where(std::move(host_port)),
+        socket(io),
+        timer(io),
+        factory(std::move(handler_factory)),
+        on_failed(std::move(failed)),
+        timeout(connect_timeout) {}
+
+  // Ends the connect attempt; the connect handler then reports `why` (the first reason wins).
+  void abort(Abort why) {
+    if (aborted == Abort::kNone) aborted = why;
+    asio::error_code ignored;
+    timer.cancel();
+    socket.close(ignored);
+  }
+
+  std::uint64_t id;
+  std::string where;  // "10.1.2.3:4059", for messages
+  asio::ip::tcp::socket socket;
+  asio::steady_timer timer;  // the connect time-out
+  HandlerFactory factory;
+  DlmsTcpServer::DialFailed on_failed;
+  Millis timeout;
+  Abort aborted = Abort::kNone;
+  bool done = false;  // the connect handler has run
+};
+
 Status DlmsTcpServer::Impl::start() {
   std::lock_guard lock(lifecycle_mu_);
   if (started_) return Error(Errc::kInternal, "server already started");
@@ -300,6 +378,10 @@ Status DlmsTcpServer::Impl::start() {
   }
   port_ = acceptor_.local_endpoint(ec).port();
   started_ = true;
+  {
+    std::lock_guard dial_lock(dial_mu_);
+    dial_open_ = true;
+  }
   do_accept();
   thread_ = std::thread([this] { io_.run(); });
   log_->info("listening on {}:{}", options_.bind_address, port_.load());
@@ -310,10 +392,18 @@ void DlmsTcpServer::Impl::stop() {
   std::lock_guard lock(lifecycle_mu_);
   if (!started_ || stopped_) return;
   stopped_ = true;
+  {
+    std::lock_guard dial_lock(dial_mu_);
+    dial_open_ = false;  // dials from now on fail at once; those posted before run first
+  }
   asio::post(io_, [this] {
     asio::error_code ignored;
+    shutting_down_ = true;
     acceptor_.close(ignored);
     accept_retry_timer_.cancel();
+    // Their connect handlers report "server stopped" (on_failed may dial again: that fails at
+    // once).
+    for (auto& [id, dial] : dials_) dial->abort(Dial::Abort::kStopped);
     auto conns = conns_;  // close() erases from conns_
     for (auto& [id, conn] : conns) conn->close(CloseReason::kShutdown);
   });
@@ -353,15 +443,7 @@ void DlmsTcpServer::Impl::do_accept() {
 }
 
 void DlmsTcpServer::Impl::on_accepted(asio::ip::tcp::socket socket) {
-  PeerInfo peer;
-  asio::error_code peer_ec;
-  auto remote = socket.remote_endpoint(peer_ec);
-  if (!peer_ec) {
-    peer.address = remote.address().to_string();
-    peer.port = remote.port();
-  }
-  auto local = socket.local_endpoint(peer_ec);
-  if (!peer_ec) peer.local_address = local.address().to_string();
+  PeerInfo peer = peer_info_of(socket);
   peer.connection_id = ++next_id_;
   if (!rate_limiter_.admit(std::chrono::steady_clock::now())) {
     ++counters_.refused_rate;
@@ -369,23 +451,131 @@ void DlmsTcpServer::Impl::on_accepted(asio::ip::tcp::socket socket) {
     log_->debug("refusing connection from {}: over {} new connections per second", peer.address,
                 options_.limits.max_accepts_per_second);
     refuse(socket, peer, "rate-limit");
-  } else if (conns_.size() >= options_.limits.max_connections) {
+  } else if (conns_.size() + dials_.size() >= options_.limits.max_connections) {
     ++counters_.refused;
-    log_->warn("refusing connection from {}: {} connections open (limit)", peer.address,
-               conns_.size());
+    log_->warn("refusing connection from {}: {} connections open or dialling (limit)", peer.address,
+               conns_.size() + dials_.size());
     refuse(socket, peer, "max-connections");
   } else if (auto handler = factory_(peer)) {
     ++counters_.accepted;
-    ++counters_.active;
-    socket.set_option(asio::ip::tcp::no_delay(true), peer_ec);
     log_->info("connection {} from {}:{}", peer.connection_id, peer.address, peer.port);
-    auto conn = std::make_shared<Connection>(*this, std::move(socket), std::move(handler), peer);
-    conns_.emplace(peer.connection_id, conn);
-    conn->start();
+    open_connection(std::move(socket), std::move(handler), peer, /*speak_first=*/false);
   } else {
     ++counters_.refused;
     refuse(socket, peer, "handler-refused");
   }
+}
+
+void DlmsTcpServer::Impl::open_connection(asio::ip::tcp::socket socket,
+                                          std::unique_ptr<StreamHandler> handler,
+                                          const PeerInfo& peer, bool speak_first) {
+  ++counters_.active;
+  asio::error_code ignored;
+  socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+  auto conn = std::make_shared<Connection>(*this, std::move(socket), std::move(handler), peer);
+  conns_.emplace(peer.connection_id, conn);  // before start(): it may close (and erase) at once
+  conn->start(speak_first);
+}
+
+void DlmsTcpServer::Impl::dial(std::string host, std::uint16_t port, HandlerFactory factory,
+                               DlmsTcpServer::DialFailed on_failed, Millis connect_timeout) {
+  std::string where = host + ":" + std::to_string(port);
+  {
+    std::lock_guard lock(dial_mu_);
+    if (dial_open_) {
+      asio::post(io_, [this, host = std::move(host), port, where, factory = std::move(factory),
+                       on_failed = std::move(on_failed), connect_timeout]() mutable {
+        auto dial =
+            std::make_shared<Dial>(io_, ++next_dial_id_, std::move(where), std::move(factory),
+                                   std::move(on_failed), connect_timeout);
+        if (shutting_down_) {
+          fail_dial(*dial, Error(Errc::kIo, "cannot dial " + dial->where + ": server stopped"));
+          return;
+        }
+        asio::error_code ec;
+        const auto address = asio::ip::make_address(host, ec);
+        if (ec) {
+          fail_dial(*dial, Error(Errc::kInvalidArgument,
+                                 "cannot dial " + dial->where + ": not an IP address"));
+          return;
+        }
+        if (conns_.size() + dials_.size() >= options_.limits.max_connections) {
+          fail_dial(*dial,
+                    Error(Errc::kLimitExceeded, "cannot dial " + dial->where + ": " +
+                                                    std::to_string(conns_.size() + dials_.size()) +
+                                                    " connections open (limit)"));
+          return;
+        }
+        start_dial(dial, asio::ip::tcp::endpoint(address, port));
+      });
+      return;
+    }
+  }
+  // Not running: no I/O thread will ever run a posted dial.
+  ++counters_.dial_failed;
+  if (on_failed) on_failed(Error(Errc::kIo, "cannot dial " + where + ": server not running"));
+}
+
+void DlmsTcpServer::Impl::start_dial(const std::shared_ptr<Dial>& dial,
+                                     const asio::ip::tcp::endpoint& endpoint) {
+  dials_.emplace(dial->id, dial);
+  dial->timer.expires_after(std::max(dial->timeout, Millis::zero()));
+  dial->timer.async_wait([dial](const asio::error_code& ec) {
+    if (ec || dial->done) return;  // cancelled, or the connect handler has run
+    dial->abort(Dial::Abort::kTimeout);
+  });
+  dial->socket.async_connect(endpoint,
+                             [this, dial](const asio::error_code& ec) { on_dial_done(dial, ec); });
+}
+
+void DlmsTcpServer::Impl::on_dial_done(const std::shared_ptr<Dial>& dial,
+                                       const asio::error_code& ec) {
+  dial->done = true;
+  dials_.erase(dial->id);
+  asio::error_code ignored;
+  dial->timer.cancel();
+  // An abort wins over a success that completed meanwhile: the socket is closed already.
+  switch (dial->aborted) {
+    case Dial::Abort::kStopped:
+      fail_dial(*dial, Error(Errc::kIo, "cannot dial " + dial->where + ": server stopped"));
+      return;
+    case Dial::Abort::kTimeout:
+      fail_dial(*dial, Error(Errc::kTimeout, "no connection to " + dial->where + " within " +
+                                                 std::to_string(dial->timeout.count()) + " ms"));
+      return;
+    case Dial::Abort::kNone:
+      break;
+  }
+  if (ec) {
+    dial->socket.close(ignored);
+    if (ec == asio::error::connection_refused) {
+      fail_dial(*dial, Error(Errc::kIo, "connection to " + dial->where + " refused"));
+    } else {
+      fail_dial(*dial, Error(Errc::kIo, "cannot connect to " + dial->where + ": " + ec.message()));
+    }
+    return;
+  }
+  PeerInfo peer = peer_info_of(dial->socket);
+  peer.connection_id = ++next_id_;
+  auto handler = dial->factory ? dial->factory(peer) : nullptr;
+  if (!handler) {
+    log_->info("dialled connection {} to {}: handler refused it", peer.connection_id, dial->where);
+    dial->socket.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    dial->socket.close(ignored);
+    return;
+  }
+  ++counters_.dialed;
+  log_->info("connection {} to {}:{} (dialled)", peer.connection_id, peer.address, peer.port);
+  open_connection(std::move(dial->socket), std::move(handler), peer, /*speak_first=*/true);
+}
+
+void DlmsTcpServer::Impl::fail_dial(Dial& dial, const Error& error) {
+  ++counters_.dial_failed;
+  log_->info("{}", error.describe());
+  // Moved out first: whatever on_failed does (dial again, ...), it is called only once.
+  auto on_failed = std::move(dial.on_failed);
+  dial.on_failed = nullptr;
+  if (on_failed) on_failed(error);
 }
 
 void DlmsTcpServer::Impl::refuse(asio::ip::tcp::socket& socket, const PeerInfo& peer,
@@ -435,5 +625,9 @@ void DlmsTcpServer::stop() { impl_->stop(); }
 std::uint16_t DlmsTcpServer::port() const { return impl_->port(); }
 TcpServerStats DlmsTcpServer::stats() const { return impl_->stats(); }
 void DlmsTcpServer::wake(std::uint64_t connection_id) { impl_->wake(connection_id); }
+void DlmsTcpServer::dial(std::string host, std::uint16_t port, HandlerFactory factory,
+                         DialFailed on_failed, Millis connect_timeout) {
+  impl_->dial(std::move(host), port, std::move(factory), std::move(on_failed), connect_timeout);
+}
 
 }  // namespace vidyut::net

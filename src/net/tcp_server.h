@@ -1,6 +1,7 @@
 // DlmsTcpServer: an event-driven TCP listener that hosts one sans-I/O protocol handler per
 // accepted connection (for DLMS: a dlms::ServerConnection; see make_dlms_handler_factory in
-// dlms_tcp.h).
+// dlms_tcp.h). It also dials out (dial()): an outbound connection's handler runs exactly like an
+// accepted one's, and speaks first.
 //
 // One I/O thread runs every socket, timer and handler, so handlers (and whatever they share, such
 // as a simulated meter) are only ever called from that thread. Hostile peers are bounded by
@@ -10,7 +11,8 @@
 // timer, wake) costs time proportional to the number of open connections; each connection owns a
 // read buffer, an idle timer and a wake timer that is only armed when its handler asks.
 //
-// Thread-safety: start(), stop(), wake(), port() and stats() may be called from any thread.
+// Thread-safety: start(), stop(), wake(), dial(), port() and stats() may be called from any
+// thread.
 #pragma once
 
 #include <chrono>
@@ -56,15 +58,17 @@ class StreamHandler {
 };
 
 struct PeerInfo {
-  std::string address;  // "127.0.0.1"
+  std::string address;  // "127.0.0.1": the remote end (for a dialled connection, the one dialled)
   std::uint16_t port = 0;
   // The local address the peer connected to: with a wildcard bind, which of the machine's
-  // addresses it dialled (the simulator hosts one meter per loopback address this way).
+  // addresses it dialled (the simulator hosts one meter per loopback address this way). For a
+  // connection made by DlmsTcpServer::dial(), the local address it was made from.
   std::string local_address;
-  std::uint64_t connection_id = 0;  // 1, 2, ... in accept order
+  // 1, 2, ... in the order connections open, accepted and dialled alike (one sequence).
+  std::uint64_t connection_id = 0;
 };
 
-// Returns the handler for a new connection, or nullptr to refuse it.
+// Returns the handler for a new connection, or nullptr to refuse it (close it).
 using HandlerFactory = std::function<std::unique_ptr<StreamHandler>(const PeerInfo&)>;
 
 // Every bound against a hostile or broken peer.
@@ -79,16 +83,17 @@ struct TcpServerLimits {
   // is well under 1 MiB, so 4 MiB means the peer is not draining.
   static constexpr std::size_t kDefaultMaxBufferedBytes = 4u << 20;
 
-  // Open connections at once; a head end holding its meters' sessions sets tens of thousands
-  // (mind the process's file-descriptor limit, RLIMIT_NOFILE). Connections over it are refused
-  // ("max-connections").
+  // Open connections at once, accepted and dialled (a dial still connecting holds a place too);
+  // a head end holding its meters' sessions sets tens of thousands (mind the process's
+  // file-descriptor limit, RLIMIT_NOFILE). Connections over it are refused ("max-connections");
+  // dials over it fail with kLimitExceeded.
   std::size_t max_connections = kDefaultMaxConnections;
   // A peer that sends nothing for this long is disconnected (whatever the server sends it).
   Millis idle_timeout = kDefaultIdleTimeout;
   std::size_t max_buffered_bytes = kDefaultMaxBufferedBytes;
-  // New connections per second, enforced as a token bucket of accept_burst tokens refilled at
-  // this rate; connections over it are accepted and closed at once ("rate-limit"). It bounds the
-  // cost of a reconnect storm or a connection flood. 0 = unlimited.
+  // New inbound connections per second (dials are not limited), enforced as a token bucket of
+  // accept_burst tokens refilled at this rate; connections over it are accepted and closed at once
+  // ("rate-limit"). It bounds the cost of a reconnect storm or a connection flood. 0 = unlimited.
   double max_accepts_per_second = 0;
   // The bucket's size: how many connections may arrive at once after a quiet spell. 0 = one
   // second's worth (max_accepts_per_second rounded up, at least 1).
@@ -115,6 +120,11 @@ struct TcpServerStats {
   std::uint64_t closed_error = 0;  // handler error, I/O error or buffer limit
   std::uint64_t closed_by_handler = 0;
   std::uint64_t closed_by_peer = 0;
+  // Connections established by dial() and handed to a handler (also counted in `active` and the
+  // closed_* counters while and after they are open). A dialled connection whose factory returned
+  // nullptr counts in neither `dialed` nor `dial_failed`.
+  std::uint64_t dialed = 0;
+  std::uint64_t dial_failed = 0;  // dials that ended in on_failed
 };
 
 class DlmsTcpServer {
@@ -137,6 +147,28 @@ class DlmsTcpServer {
   // connection is open (any more), or it is closing. Callable from handlers too (it never calls
   // on_wake() re-entrantly).
   void wake(std::uint64_t connection_id);
+
+  // Called on the I/O thread when a dial fails (connect refused, timed out, unresolvable host,
+  // or the server stopped first).
+  using DialFailed = std::function<void(const Error&)>;
+  // Opens a connection to host:port (an IP literal is enough; no DNS needed) from the I/O
+  // thread. On success `factory` is called with the PeerInfo (address/port = the remote end,
+  // local_address, a fresh connection_id from the same sequence as accepted connections) and the
+  // handler it returns runs like an accepted one: same idle timeout, buffer limits, wake(),
+  // wake_after(), on_closed(); the connection counts toward max_connections (a dial over the
+  // limit fails with kLimitExceeded). Right after the handler is created the server calls its
+  // on_wake() and sends what it returns - that is how a client-role handler speaks first. A
+  // factory returning nullptr closes the connection (no on_failed). Thread-safe; returns at
+  // once. Not subject to the accept rate limit.
+  //
+  // Errors passed to on_failed: kInvalidArgument (host is not an IP address literal: names are
+  // not resolved), kLimitExceeded, kTimeout (not connected within connect_timeout), kIo (refused,
+  // unreachable, or "server stopped" when stop() came first). on_failed is called exactly once
+  // for a dial that fails and never for one that connects. When the server is not running
+  // (before start(), after stop() has begun) the dial fails at once with kIo and on_failed is
+  // called on the caller's thread, before dial() returns. on_failed may call dial() again.
+  void dial(std::string host, std::uint16_t port, HandlerFactory factory, DialFailed on_failed,
+            Millis connect_timeout = Millis(10'000));
 
  private:
   class Impl;

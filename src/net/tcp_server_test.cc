@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -192,6 +193,7 @@ TEST(DlmsTcpServer, BindFailureIsIoError) {
 struct Probe {
   std::mutex mu;
   std::vector<std::uint64_t> ids;          // connection ids, in accept order
+  std::vector<PeerInfo> peers;             // what the factory was given, in the same order
   std::vector<std::string> refusals;       // on_refused reasons
   std::atomic<int> wakes{0};               // on_wake() calls
   std::atomic<int> closed{0};              // on_closed() calls
@@ -205,6 +207,10 @@ struct Probe {
   std::vector<std::string> refusal_list() {
     std::lock_guard lock(mu);
     return refusals;
+  }
+  std::vector<PeerInfo> peer_list() {
+    std::lock_guard lock(mu);
+    return peers;
   }
 };
 
@@ -269,6 +275,7 @@ HandlerFactory probe_factory(Probe& probe) {
     {
       std::lock_guard lock(probe.mu);
       probe.ids.push_back(peer.connection_id);
+      probe.peers.push_back(peer);
     }
     return std::make_unique<ProbeHandler>(probe, peer.connection_id);
   };
@@ -603,6 +610,396 @@ TEST(DlmsTcpServer, AcceptErrorsBackOffAndAcceptingResumes) {
   // And it keeps accepting.
   TcpStream s;
   ASSERT_NE(connect_probe(s, server, probe), 0u);
+}
+
+// ---- dial(): outbound connections ----
+
+// One end of a plain TCP connection, driven with blocking POSIX calls (the test plays the meter).
+class RawConn {
+ public:
+  explicit RawConn(int fd = -1) : fd_(fd) {
+    if (fd_ >= 0) {
+      timeval tv{2, 0};
+      ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    }
+  }
+  ~RawConn() { close(); }
+  RawConn(const RawConn&) = delete;
+  RawConn& operator=(const RawConn&) = delete;
+
+  bool valid() const { return fd_ >= 0; }
+  void close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+  bool send_text(std::string_view text) {
+    return ::send(fd_, text.data(), text.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(text.size());
+  }
+  // Reads until `n` bytes arrived, the peer closed or two seconds passed; returns what arrived.
+  std::string recv_n(std::size_t n) {
+    std::string out;
+    char buf[256];
+    while (out.size() < n) {
+      const ssize_t got = ::recv(fd_, buf, std::min(sizeof buf, n - out.size()), 0);
+      if (got <= 0) break;
+      out.append(buf, static_cast<std::size_t>(got));
+    }
+    return out;
+  }
+  // True when the peer closes (end of stream) within two seconds, having sent nothing more.
+  bool closed_by_peer() {
+    char c;
+    return ::recv(fd_, &c, 1, 0) == 0;
+  }
+  // True when no byte (and no end of stream) arrives within `wait`.
+  bool silent_for(Millis wait) {
+    pollfd p{fd_, POLLIN, 0};
+    return ::poll(&p, 1, static_cast<int>(wait.count())) == 0;
+  }
+
+ private:
+  int fd_;
+};
+
+// A plain listening socket on 127.0.0.1 for dial() to reach.
+class RawListener {
+ public:
+  explicit RawListener(int backlog = 16) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = 0;
+    socklen_t len = sizeof addr;
+    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::listen(fd_, backlog) != 0 ||
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      close();
+      return;
+    }
+    port_ = ntohs(addr.sin_port);
+  }
+  ~RawListener() { close(); }
+  RawListener(const RawListener&) = delete;
+  RawListener& operator=(const RawListener&) = delete;
+
+  std::uint16_t port() const { return port_; }
+  void close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+  // The next connection, waiting up to `wait`; an invalid RawConn when none came.
+  std::unique_ptr<RawConn> accept_one(Millis wait = kIoTimeout) {
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(wait.count())) != 1) return std::make_unique<RawConn>();
+    return std::make_unique<RawConn>(::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC));
+  }
+
+ private:
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+};
+
+// A listener whose accept queue is full, so that the kernel drops further SYNs and a connect to
+// it neither succeeds nor fails until its time-out (a reliable "no answer" on loopback).
+class UnansweringListener {
+ public:
+  UnansweringListener() : listener_(/*backlog=*/0) {
+    for (int i = 0; i < 8 && !full_; ++i) {
+      const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+      if (fd < 0) return;
+      fillers_.push_back(fd);
+      sockaddr_in addr{};
+      addr.sin_family = AF_INET;
+      addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      addr.sin_port = htons(listener_.port());
+      ::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr);  // EINPROGRESS
+      pollfd p{fd, POLLOUT, 0};
+      full_ = ::poll(&p, 1, 200) == 0;  // still connecting: SYNs are being dropped
+    }
+  }
+  ~UnansweringListener() {
+    for (int fd : fillers_) ::close(fd);
+  }
+  bool full() const { return full_; }
+  std::uint16_t port() const { return listener_.port(); }
+
+ private:
+  RawListener listener_;
+  std::vector<int> fillers_;
+  bool full_ = false;
+};
+
+// What on_failed saw, shared with the test thread.
+struct DialFailures {
+  std::mutex mu;
+  std::vector<Error> errors;
+  std::atomic<int> count{0};
+
+  DlmsTcpServer::DialFailed callback() {
+    return [this](const Error& e) {
+      {
+        std::lock_guard lock(mu);
+        errors.push_back(e);
+      }
+      ++count;
+    };
+  }
+  Error last() {
+    std::lock_guard lock(mu);
+    return errors.empty() ? Error() : errors.back();
+  }
+};
+
+TEST(DlmsTcpServer, DialedHandlerSpeaksFirstHearsTheReplyAndIsClosedOnce) {
+  Probe probe;
+  DialFailures failures;
+  DlmsTcpServer server(loopback(), probe_factory(probe));
+  ASSERT_TRUE(server.start().ok());
+  TcpStream inbound;  // connection 1: dialled connections share the id sequence
+  ASSERT_EQ(connect_probe(inbound, server, probe), 1u);
+
+  RawListener meter;
+  ASSERT_NE(meter.port(), 0);
+  server.dial("127.0.0.1", meter.port(), probe_factory(probe), failures.callback());
+  auto conn = meter.accept_one();
+  ASSERT_TRUE(conn->valid());
+  // The meter has said nothing: the head end's handler speaks first (its on_wake()).
+  EXPECT_EQ(conn->recv_n(kWakeTextSize), wake_text(2));
+  ASSERT_EQ(probe.id_list(), (std::vector<std::uint64_t>{1, 2}));
+  const PeerInfo peer = probe.peer_list().back();
+  EXPECT_EQ(peer.address, "127.0.0.1");
+  EXPECT_EQ(peer.port, meter.port());
+  EXPECT_EQ(peer.local_address, "127.0.0.1");
+  EXPECT_EQ(peer.connection_id, 2u);
+
+  // The meter's reply reaches on_bytes() (ProbeHandler echoes it).
+  ASSERT_TRUE(conn->send_text("ping"));
+  EXPECT_EQ(conn->recv_n(4), "ping");
+  TcpServerStats stats = server.stats();
+  EXPECT_EQ(stats.dialed, 1u);
+  EXPECT_EQ(stats.accepted, 1u);
+  EXPECT_EQ(stats.active, 2u);
+  EXPECT_EQ(stats.dial_failed, 0u);
+
+  conn->close();  // the meter hangs up: on_closed() once, for that connection only
+  ASSERT_TRUE(eventually([&] { return probe.destroyed.load() == 1; }));
+  EXPECT_EQ(probe.closed.load(), 1);
+  EXPECT_EQ(probe.destroyed_unclosed.load(), 0);
+  stats = server.stats();
+  EXPECT_EQ(stats.closed_by_peer, 1u);
+  EXPECT_EQ(stats.active, 1u);
+  std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(probe.closed.load(), 1);
+  server.stop();
+  EXPECT_EQ(probe.closed.load(), 2);  // the inbound one, at stop
+  EXPECT_EQ(failures.count.load(), 0);
+}
+
+TEST(DlmsTcpServer, DialToClosedPortOrBadHostFailsOnce) {
+  Probe probe;
+  DialFailures failures;
+  DlmsTcpServer server(loopback(), probe_factory(probe));
+  ASSERT_TRUE(server.start().ok());
+  std::uint16_t closed_port = 0;
+  {
+    RawListener gone;
+    closed_port = gone.port();
+  }  // nothing listens on closed_port now
+  ASSERT_NE(closed_port, 0);
+  server.dial("127.0.0.1", closed_port, probe_factory(probe), failures.callback());
+  ASSERT_TRUE(eventually([&] { return failures.count.load() == 1; }));
+  EXPECT_EQ(failures.last().code, Errc::kIo);
+  EXPECT_NE(failures.last().message.find("refused"), std::string::npos) << failures.last().message;
+
+  server.dial("meter.invalid", 4059, probe_factory(probe), failures.callback());  // no DNS
+  ASSERT_TRUE(eventually([&] { return failures.count.load() == 2; }));
+  EXPECT_EQ(failures.last().code, Errc::kInvalidArgument);
+
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(failures.count.load(), 2);  // once each
+  const TcpServerStats stats = server.stats();
+  EXPECT_EQ(stats.dial_failed, 2u);
+  EXPECT_EQ(stats.dialed, 0u);
+  EXPECT_EQ(stats.active, 0u);
+  EXPECT_TRUE(probe.id_list().empty());  // no handler was made
+}
+
+TEST(DlmsTcpServer, DialTimesOut) {
+  UnansweringListener meter;
+  if (!meter.full()) GTEST_SKIP() << "could not fill a listener's accept queue here";
+  Probe probe;
+  DialFailures failures;
+  DlmsTcpServer server(loopback(), probe_factory(probe));
+  ASSERT_TRUE(server.start().ok());
+  const auto t0 = std::chrono::steady_clock::now();
+  server.dial("127.0.0.1", meter.port(), probe_factory(probe), failures.callback(), Millis(200));
+  ASSERT_TRUE(eventually([&] { return failures.count.load() == 1; }));
+  const auto elapsed = std::chrono::steady_clock::now() - t0;
+  EXPECT_GE(elapsed, 190ms);
+  EXPECT_LT(elapsed, 1500ms);
+  EXPECT_EQ(failures.last().code, Errc::kTimeout);
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(failures.count.load(), 1);
+  EXPECT_EQ(server.stats().dial_failed, 1u);
+  EXPECT_EQ(server.stats().dialed, 0u);
+  EXPECT_TRUE(probe.id_list().empty());
+}
+
+TEST(DlmsTcpServer, StopCancelsPendingDialsAndLaterDialsFailAtOnce) {
+  UnansweringListener meter;
+  if (!meter.full()) GTEST_SKIP() << "could not fill a listener's accept queue here";
+  Probe probe;
+  DialFailures failures;
+  DlmsTcpServer server(loopback(), probe_factory(probe));
+
+  server.dial("127.0.0.1", meter.port(), probe_factory(probe), failures.callback());
+  EXPECT_EQ(failures.count.load(), 1);  // not started: fails before dial() returns
+  EXPECT_EQ(failures.last().code, Errc::kIo);
+
+  ASSERT_TRUE(server.start().ok());
+  // on_failed dials again from the I/O thread while stop() is under way: that must fail at once,
+  // not deadlock.
+  std::atomic<int> retried{0};
+  server.dial(
+      "127.0.0.1", meter.port(), probe_factory(probe),
+      [&](const Error& e) {
+        failures.callback()(e);
+        if (retried++ == 0) {
+          server.dial("127.0.0.1", meter.port(), probe_factory(probe), failures.callback());
+        }
+      },
+      Millis(10'000));
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(failures.count.load(), 1);  // still connecting
+  const auto t0 = std::chrono::steady_clock::now();
+  server.stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 1000ms);
+  EXPECT_EQ(failures.count.load(), 3);  // the cancelled dial, then its retry
+  {
+    std::lock_guard lock(failures.mu);
+    ASSERT_EQ(failures.errors.size(), 3u);
+    EXPECT_EQ(failures.errors[1].code, Errc::kIo);
+    EXPECT_NE(failures.errors[1].message.find("stopped"), std::string::npos)
+        << failures.errors[1].message;
+    EXPECT_EQ(failures.errors[2].code, Errc::kIo);
+  }
+  server.dial("127.0.0.1", meter.port(), probe_factory(probe), failures.callback());
+  EXPECT_EQ(failures.count.load(), 4);  // stopped: fails before dial() returns
+  EXPECT_EQ(server.stats().dial_failed, 4u);
+  EXPECT_TRUE(probe.id_list().empty());
+}
+
+TEST(DlmsTcpServer, DialedConnectionsCountTowardMaxConnections) {
+  TcpServerLimits limits;
+  limits.max_connections = 1;
+  Probe probe;
+  DialFailures failures;
+  DlmsTcpServer server(audited(probe, limits), probe_factory(probe));
+  ASSERT_TRUE(server.start().ok());
+  RawListener meter;
+  server.dial("127.0.0.1", meter.port(), probe_factory(probe), failures.callback());
+  auto conn = meter.accept_one();
+  ASSERT_TRUE(conn->valid());
+  ASSERT_EQ(conn->recv_n(kWakeTextSize), wake_text(1));
+  EXPECT_EQ(server.stats().active, 1u);
+
+  server.dial("127.0.0.1", meter.port(), probe_factory(probe), failures.callback());
+  ASSERT_TRUE(eventually([&] { return failures.count.load() == 1; }));
+  EXPECT_EQ(failures.last().code, Errc::kLimitExceeded);
+  EXPECT_FALSE(meter.accept_one(Millis(100))->valid());  // it did not even connect
+
+  TcpStream inbound;  // the dialled connection fills the limit for inbound ones too
+  ASSERT_TRUE(inbound.connect("127.0.0.1", server.port(), kIoTimeout).ok());
+  expect_closed_by_server(inbound);
+  ASSERT_TRUE(eventually([&] { return probe.refusal_list().size() == 1; }));
+  EXPECT_EQ(probe.refusal_list(), std::vector<std::string>{"max-connections"});
+
+  conn->close();  // a place frees up: dialling works again
+  ASSERT_TRUE(eventually([&] { return server.stats().active == 0; }));
+  server.dial("127.0.0.1", meter.port(), probe_factory(probe), failures.callback());
+  auto again = meter.accept_one();
+  ASSERT_TRUE(again->valid());
+  const std::string first_word = again->recv_n(kWakeTextSize);  // the handler exists by now
+  EXPECT_EQ(first_word, wake_text(3));  // 2 went to the refused inbound connection
+  const TcpServerStats stats = server.stats();
+  EXPECT_EQ(stats.dialed, 2u);
+  EXPECT_EQ(stats.dial_failed, 1u);
+  EXPECT_EQ(stats.refused, 1u);
+  EXPECT_EQ(failures.count.load(), 1);
+}
+
+TEST(DlmsTcpServer, WakeAndWakeAfterWorkOnDialedConnection) {
+  Probe probe;
+  DialFailures failures;
+  DlmsTcpServer server(loopback(), probe_factory(probe));
+  ASSERT_TRUE(server.start().ok());
+  RawListener meter;
+  server.dial("127.0.0.1", meter.port(), probe_factory(probe), failures.callback());
+  auto conn = meter.accept_one();
+  ASSERT_TRUE(conn->valid());
+  const std::string first_word = conn->recv_n(kWakeTextSize);  // the handler exists by now
+  ASSERT_EQ(probe.id_list().size(), 1u);
+  const std::uint64_t id = probe.id_list().back();
+  ASSERT_EQ(first_word, wake_text(id));
+  EXPECT_EQ(probe.wakes.load(), 1);
+  EXPECT_TRUE(conn->silent_for(Millis(100)));
+
+  server.wake(id);
+  EXPECT_EQ(conn->recv_n(kWakeTextSize), wake_text(id));
+  EXPECT_EQ(probe.wakes.load(), 2);
+
+  const auto t0 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(conn->send_text("arm"));  // wake_after() = 100 ms
+  EXPECT_EQ(conn->recv_n(3), "arm");
+  EXPECT_EQ(conn->recv_n(kWakeTextSize), wake_text(id));
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, 95ms);
+  EXPECT_EQ(probe.wakes.load(), 3);
+  EXPECT_EQ(failures.count.load(), 0);
+}
+
+TEST(DlmsTcpServer, DialedConnectionHasTheIdleTimeout) {
+  TcpServerLimits limits;
+  limits.idle_timeout = Millis(150);
+  Probe probe;
+  DialFailures failures;
+  DlmsTcpServer server(loopback(limits), probe_factory(probe));
+  ASSERT_TRUE(server.start().ok());
+  RawListener meter;
+  server.dial("127.0.0.1", meter.port(), probe_factory(probe), failures.callback());
+  auto conn = meter.accept_one();
+  ASSERT_TRUE(conn->valid());
+  ASSERT_EQ(conn->recv_n(kWakeTextSize).size(), kWakeTextSize);
+  EXPECT_TRUE(conn->closed_by_peer());  // the meter says nothing: closed after 150 ms
+  ASSERT_TRUE(eventually([&] { return server.stats().closed_idle == 1; }));
+  EXPECT_EQ(probe.closed.load(), 1);
+  EXPECT_EQ(failures.count.load(), 0);
+}
+
+TEST(DlmsTcpServer, DialFactoryReturningNullClosesWithoutOnFailed) {
+  Probe probe;
+  DialFailures failures;
+  DlmsTcpServer server(audited(probe), probe_factory(probe));
+  ASSERT_TRUE(server.start().ok());
+  RawListener meter;
+  std::atomic<int> asked{0};
+  server.dial(
+      "127.0.0.1", meter.port(),
+      [&](const PeerInfo&) -> std::unique_ptr<StreamHandler> {
+        ++asked;
+        return nullptr;
+      },
+      failures.callback());
+  auto conn = meter.accept_one();
+  ASSERT_TRUE(conn->valid());
+  EXPECT_TRUE(conn->closed_by_peer());
+  EXPECT_EQ(asked.load(), 1);
+  std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(failures.count.load(), 0);
+  const TcpServerStats stats = server.stats();
+  EXPECT_EQ(stats.dialed, 0u);
+  EXPECT_EQ(stats.dial_failed, 0u);
+  EXPECT_EQ(stats.active, 0u);
 }
 
 TEST(TcpStream, ConnectionRefusedIsIoError) {
