@@ -14,9 +14,9 @@
 #              holds one descriptor per session: keep the fleet under the open-file limit
 #   speed      simulated seconds per real second (default 60: a push wave every 15 s real)
 #   steady-s   real seconds of the steady CPU measurement (default 60)
-#   serve options are passed on, e.g. --gap-floor (default: the simulated start, so the run
-#   measures sessions and pushes, not a 7-day gap fill of a new registry; pass
-#   --no-gap-floor as the first serve option to keep it)
+#   serve options are passed on to `vidyut serve`. The script gives serve --gap-floor at the
+#   simulated start, so the run measures sessions and pushes, not the 7-day gap fill of a new
+#   registry; --no-gap-floor as the first serve option leaves it out (gap fill happens).
 # Environment: VIDYUT (the binary, default build/release/src/cli/vidyut), LOG_LEVEL (of both
 # processes, default warn), KEEP=1 (keep the work directory with the logs).
 set -euo pipefail
@@ -61,7 +61,7 @@ meters=$(grep -vc -e '^#' -e '^kind,' "$work/fleet.csv")
 
 port=$((20000 + RANDOM % 20000))
 start="2026-12-01T00:00:00Z"
-# The shared epoch: a few seconds after serve has loaded the registry and been sampled idle.
+# The shared epoch, 20 s from now: after serve has loaded the registry and been sampled idle.
 epoch=$(date -u -d "@$(( $(date +%s) + 20 ))" +%Y-%m-%dT%H:%M:%SZ)
 serve_args=(--data "$work/data" --port "$port" --speed "$speed" --start "$start" --epoch "$epoch"
   --max-sessions 19000 --idle-timeout-s 3600 --status-every 2)
@@ -117,7 +117,6 @@ connect_s=$(( $(date +%s) - t0 ))
 sleep 4  # let the first wave's batches commit
 rss_conn=$(rss_kb "$serve_pid")
 sessions=$(status_field sessions)
-meters_conn=$(status_field meters)
 echo "connected after ${connect_s} s: VmRSS $rss_conn kB, $(fds "$serve_pid") fds; $(last_status)"
 awk -v a="$rss_idle" -v b="$rss_conn" -v n="$sessions" 'BEGIN {
   printf "memory per connected meter session: (%d - %d) kB / %d sessions = %.0f bytes\n",
@@ -134,14 +133,14 @@ k1=$(status_field committed)
 w1=$(date +%s.%N)
 rss_end=$(rss_kb "$serve_pid")
 awk -v c0="$c0" -v c1="$c1" -v w0="$w0" -v w1="$w1" -v t="$tck" -v p="$((p1 - p0))" \
-  -v k="$((k1 - k0))" -v n="$sessions" -v sp="$speed" 'BEGIN {
+  -v k="$((k1 - k0))" -v sp="$speed" 'BEGIN {
   cpu = (c1 - c0) / t; wall = w1 - w0
   printf "steady %.1f s real (%.0f simulated min): serve CPU %.2f s = %.1f %% of one core; %d pushes, %d rows committed; %.0f us CPU per push\n",
          wall, wall * sp / 60, cpu, 100 * cpu / wall, p, k, (p > 0 ? 1e6 * cpu / p : 0) }'
 echo "end of steady period: VmRSS $rss_end kB, VmHWM $(hwm_kb "$serve_pid") kB; $(last_status)"
 sort -k2,2n "$work/rss.log" | tail -1 | awk -v t0="$(head -1 "$work/rss.log" | cut -d' ' -f1)" '{
   printf "peak VmRSS sampled: %d kB, %d s after the simulator started, at: %s\n", $2, $1 - t0, substr($0, index($0, "sessions")) }'
-echo "serve status lines (first, around connect, last):"
+echo "serve status lines (first, last three):"
 grep ' sessions ' "$work/serve.log" | sed -n '1p'
 grep ' sessions ' "$work/serve.log" | tail -3
 other=$(grep -vc ' sessions \|^head end on' "$work/serve.log" || true)

@@ -525,6 +525,7 @@ class HeadEnd::Impl final : public SessionHost {
             rt->queued.erase(it);
           }
         }
+        if (c.state != store::CommandState::kPending) finished_.insert(c.id);
       }
     }
     store::AuditRecord a;
@@ -706,6 +707,8 @@ class HeadEnd::Impl final : public SessionHost {
       std::lock_guard l(mu_);
       for (const auto& c : cs) {
         if (c.state != store::CommandState::kPending) continue;
+        // Finished here, but the store's copy is still pending until the writer commits it.
+        if (finished_.count(c.id) != 0) continue;
         MeterRt* rt = find_locked(c.meter_id);
         if (rt == nullptr) continue;
         const bool known = std::any_of(rt->queued.begin(), rt->queued.end(),
@@ -735,7 +738,16 @@ class HeadEnd::Impl final : public SessionHost {
   void poll_commands() {
     const UtcTime now = clock_.now();
     auto due = store_.due_commands(now, store::kMaxPage);
-    if (due.ok()) take_commands(*due);
+    if (due.ok()) {
+      take_commands(*due);
+      // Forget finished commands the store no longer lists as pending (their update landed).
+      std::unordered_set<std::int64_t> still;
+      for (const auto& c : *due) still.insert(c.id);
+      std::lock_guard ml(mu_);
+      for (auto it = finished_.begin(); it != finished_.end();) {
+        it = still.count(*it) != 0 ? std::next(it) : finished_.erase(it);
+      }
+    }
     // Expire what can no longer be delivered in time.
     std::vector<store::Command> expired;
     std::vector<std::uint64_t> wake;
@@ -750,6 +762,7 @@ class HeadEnd::Impl final : public SessionHost {
             c.finished = now;
             c.result = "deadline passed before the meter could be reached" +
                        (c.result.empty() ? std::string() : " (last attempt: " + c.result + ")");
+            finished_.insert(c.id);
             expired.push_back(std::move(c));
             it = rt.queued.erase(it);
           } else {
@@ -1013,9 +1026,10 @@ class HeadEnd::Impl final : public SessionHost {
   std::vector<MeterRt> meters_;
   std::unordered_map<std::int64_t, std::size_t> by_id_;
   std::map<dlms::security::SystemTitle, std::size_t> by_title_;
-  std::vector<std::size_t> dirty_;           // meters whose comm changed since the last batch
-  std::size_t dials_in_flight_ = 0;          // guarded by mu_
-  std::size_t profile_reads_in_flight_ = 0;  // guarded by mu_
+  std::vector<std::size_t> dirty_;             // meters whose comm changed since the last batch
+  std::size_t dials_in_flight_ = 0;            // guarded by mu_
+  std::size_t profile_reads_in_flight_ = 0;    // guarded by mu_
+  std::unordered_set<std::int64_t> finished_;  // guarded by mu_: see take_commands
   std::atomic<std::uint16_t> dial_port_{0};
   std::atomic<std::uint64_t> meters_connected_{0};
 

@@ -253,8 +253,13 @@ TEST(HeadEnd, DisconnectReachesEveryMeterAndLeavesItsRelayOpen) {
   auto alerts = rig.db->alerts_after(0, 1000);
   ASSERT_TRUE(alerts.ok());
   std::size_t relay_alerts = 0;
-  for (const auto& a : *alerts) relay_alerts += a.kind == "relay";
-  EXPECT_EQ(relay_alerts, targets.size());
+  std::string seen;
+  for (const auto& a : *alerts) {
+    relay_alerts += a.kind == "relay";
+    seen += a.kind + "/" + a.name + " meter " + std::to_string(a.meter_id) + " at " +
+            format_iso8601(a.at) + "; ";
+  }
+  EXPECT_EQ(relay_alerts, targets.size()) << seen;
   EXPECT_EQ(rig.he->command_latencies_ms().size(), targets.size());
 }
 
