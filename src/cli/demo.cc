@@ -359,11 +359,7 @@ int run_demo(const DemoOptions& o) {
     if (!cs.ok() || cs->empty()) break;
     for (const auto& c : *cs) {
       after = c.id;
-      const char* s = c.state == store::CommandState::kSucceeded ? "succeeded"
-                      : c.state == store::CommandState::kPending ? "pending"
-                      : c.state == store::CommandState::kFailed  ? "failed"
-                                                                 : "expired";
-      ++command_states[s];
+      ++command_states[store::to_string(c.state)];
     }
   }
   json scheduled = json::object();

@@ -157,58 +157,14 @@ struct CommandOptions {
   double deadline_h = 24;
 };
 
-Result<store::CommandKind> command_kind(const std::string& k) {
-  if (k == "connect") return store::CommandKind::kConnect;
-  if (k == "disconnect") return store::CommandKind::kDisconnect;
-  if (k == "read") return store::CommandKind::kRead;
-  if (k == "clock-set") return store::CommandKind::kClockSet;
-  if (k == "load-limit") return store::CommandKind::kLoadLimit;
-  if (k == "payment-mode") return store::CommandKind::kPaymentMode;
-  if (k == "ping") return store::CommandKind::kPing;
-  return Error(Errc::kInvalidArgument,
-               "unknown command " + k +
-                   " (connect, disconnect, read, clock-set, load-limit, payment-mode, ping)");
-}
-
-const char* kind_text(store::CommandKind k) {
-  switch (k) {
-    case store::CommandKind::kConnect:
-      return "connect";
-    case store::CommandKind::kDisconnect:
-      return "disconnect";
-    case store::CommandKind::kRead:
-      return "read";
-    case store::CommandKind::kClockSet:
-      return "clock-set";
-    case store::CommandKind::kLoadLimit:
-      return "load-limit";
-    case store::CommandKind::kPaymentMode:
-      return "payment-mode";
-    case store::CommandKind::kPing:
-      return "ping";
-  }
-  return "?";
-}
-
-const char* state_text(store::CommandState s) {
-  switch (s) {
-    case store::CommandState::kPending:
-      return "pending";
-    case store::CommandState::kSucceeded:
-      return "succeeded";
-    case store::CommandState::kFailed:
-      return "failed";
-    case store::CommandState::kExpired:
-      return "expired";
-    case store::CommandState::kCancelled:
-      return "cancelled";
-  }
-  return "?";
-}
-
 int run_command(const CommandOptions& o) {
-  auto kind = command_kind(o.kind);
-  if (!kind.ok()) return report_error("command", kind.error());
+  const auto kind = store::command_kind_from_string(o.kind);
+  if (!kind) {
+    return report_error("command", Error(Errc::kInvalidArgument,
+                                         "unknown command " + o.kind +
+                                             " (connect, disconnect, read, clock-set, load-limit, "
+                                             "payment-mode, ping)"));
+  }
   if (*kind == store::CommandKind::kLoadLimit && o.argument.empty()) {
     return report_error("command", Error(Errc::kInvalidArgument, "load-limit needs --arg WATTS"));
   }
@@ -249,8 +205,8 @@ int run_command(const CommandOptions& o) {
       ++failures;
       continue;
     }
-    std::cout << fmt::format("command {} {} {} for {}: {}\n", r->id, kind_text(r->kind),
-                             r->argument, serial, state_text(r->state));
+    std::cout << fmt::format("command {} {} {} for {}: {}\n", r->id, store::to_string(r->kind),
+                             r->argument, serial, store::to_string(r->state));
   }
   return failures == 0 ? kExitOk : kExitFailure;
 }
@@ -275,8 +231,9 @@ int run_commands(const ListOptions& o) {
     auto m = (*db)->meter_by_id(c.meter_id);
     const std::string serial = m.ok() && *m ? (*m)->serial : std::to_string(c.meter_id);
     std::cout << fmt::format("{} {} {}{} meter {} by {} ({}) created {} {} attempts {}{}{}\n", c.id,
-                             kind_text(c.kind), c.argument.empty() ? "" : c.argument + " ",
-                             state_text(c.state), serial, c.requested_by, c.reason, ist(c.created),
+                             store::to_string(c.kind), c.argument.empty() ? "" : c.argument + " ",
+                             store::to_string(c.state), serial, c.requested_by, c.reason,
+                             ist(c.created),
                              c.finished == UtcTime{} ? "" : "finished " + ist(c.finished),
                              c.attempts, c.result.empty() ? "" : ": ", c.result);
   }

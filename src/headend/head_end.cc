@@ -45,26 +45,6 @@ std::uint8_t sim_of_address(std::string_view a) {
   return 0;
 }
 
-const char* kind_name(store::CommandKind k) {
-  switch (k) {
-    case store::CommandKind::kConnect:
-      return "connect";
-    case store::CommandKind::kDisconnect:
-      return "disconnect";
-    case store::CommandKind::kRead:
-      return "read";
-    case store::CommandKind::kClockSet:
-      return "clock-set";
-    case store::CommandKind::kLoadLimit:
-      return "load-limit";
-    case store::CommandKind::kPaymentMode:
-      return "payment-mode";
-    case store::CommandKind::kPing:
-      return "ping";
-  }
-  return "?";
-}
-
 }  // namespace
 
 class HeadEnd::Impl final : public SessionHost {
@@ -533,7 +513,7 @@ class HeadEnd::Impl final : public SessionHost {
     a.actor = "head-end";
     a.action = c.state == store::CommandState::kPending ? "command-retry" : "command-result";
     a.subject = m.serial;
-    a.detail = std::string(kind_name(c.kind)) + " id=" + std::to_string(c.id) + " attempt " +
+    a.detail = std::string(store::to_string(c.kind)) + " id=" + std::to_string(c.id) + " attempt " +
                std::to_string(c.attempts) + ": " + (o.ok ? "ok" : "failed") + ": " + o.text;
     std::lock_guard l(wq_mu_);
     batch_.command_updates.push_back(std::move(c));
@@ -781,7 +761,8 @@ class HeadEnd::Impl final : public SessionHost {
         a.actor = "head-end";
         a.action = "command-result";
         a.subject = std::to_string(c.meter_id);
-        a.detail = std::string(kind_name(c.kind)) + " id=" + std::to_string(c.id) + ": expired";
+        a.detail =
+            std::string(store::to_string(c.kind)) + " id=" + std::to_string(c.id) + ": expired";
         batch_.audit.push_back(std::move(a));
         batch_.command_updates.push_back(std::move(c));
       }

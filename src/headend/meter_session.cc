@@ -23,26 +23,6 @@ std::string hex_title(const dlms::security::SystemTitle& t) {
   return s;
 }
 
-std::string command_name(store::CommandKind k) {
-  switch (k) {
-    case store::CommandKind::kConnect:
-      return "connect";
-    case store::CommandKind::kDisconnect:
-      return "disconnect";
-    case store::CommandKind::kRead:
-      return "read";
-    case store::CommandKind::kClockSet:
-      return "clock-set";
-    case store::CommandKind::kLoadLimit:
-      return "load-limit";
-    case store::CommandKind::kPaymentMode:
-      return "payment-mode";
-    case store::CommandKind::kPing:
-      return "ping";
-  }
-  return "?";
-}
-
 const dlms::AttributeDescriptor kRelayState{70, is::kDisconnectControl, 2};
 const dlms::AttributeDescriptor kClockTime{8, is::kClock, 2};
 const dlms::AttributeDescriptor kBlockBuffer{7, is::kBlockLoadProfile, 2};
@@ -447,9 +427,10 @@ Result<Bytes> MeterSession::on_response(const Bytes& apdu) {
   auto s = codec_->on_set_response(apdu);
   if (!s.ok()) return fail_current(s.error(), true);
   const bool ok = s->size() == 1 && s->front() == dlms::DataAccessResult::kSuccess;
-  finish_command(ok, false,
-                 ok ? command_name(t.command.kind) + " " + t.command.argument + " applied"
-                    : access_text(s->empty() ? dlms::DataAccessResult::kOtherReason : s->front()));
+  finish_command(
+      ok, false,
+      ok ? std::string(store::to_string(t.command.kind)) + " " + t.command.argument + " applied"
+         : access_text(s->empty() ? dlms::DataAccessResult::kOtherReason : s->front()));
   return next_task();
 }
 

@@ -173,6 +173,13 @@ enum class CommandState : std::uint8_t {
   kCancelled = 4,
 };
 
+// "connect", "disconnect", "read", "clock-set", "load-limit", "payment-mode", "ping".
+const char* to_string(CommandKind k);
+// The kind named so, or nullopt.
+std::optional<CommandKind> command_kind_from_string(std::string_view name);
+// "pending", "succeeded", "failed", "expired", "cancelled".
+const char* to_string(CommandState s);
+
 struct Command {
   std::int64_t id = 0;  // assigned by the store
   std::int64_t meter_id = 0;
