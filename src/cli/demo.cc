@@ -16,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 #include <unordered_map>
@@ -52,6 +53,7 @@ struct DemoOptions {
   double reconnect_at_h = 15;
   std::uint64_t seed = 1;
   double progress_s = 5;
+  double settle_s = 120;  // real seconds after the end for the last gaps to be filled
   bool random_events = true;
 };
 
@@ -234,7 +236,33 @@ int run_demo(const DemoOptions& o) {
   // Run to the end, then a little longer so the last intervals' pushes (spread over 5 minutes)
   // arrive.
   const UtcTime stop_at = end + Millis(10 * 60'000);
-  while (g_demo_stop == 0 && clock.now() < stop_at) {
+  // After the end, the fleet runs on until the store holds every interval the meters recorded
+  // during the period (what the head end missed is read back at the meters' next sessions), or
+  // until settle_limit of real time.
+  const auto expected_now = [&] {
+    std::lock_guard l(truth.mu_);
+    std::uint64_t count = 0;
+    for (const auto& [key, slot] : truth.intervals_) {
+      count += key.second >= start.time_since_epoch().count() &&
+               key.second < end.time_since_epoch().count();
+    }
+    return count;
+  };
+  std::optional<std::chrono::steady_clock::time_point> settle_from;
+  const auto settle_limit = std::chrono::seconds(static_cast<std::int64_t>(o.settle_s));
+  auto next_settle_check = std::chrono::steady_clock::now();
+  while (g_demo_stop == 0) {
+    if (clock.now() >= stop_at) {
+      const auto wall = std::chrono::steady_clock::now();
+      if (!settle_from) settle_from = wall;
+      if (wall - *settle_from >= settle_limit) break;
+      if (wall >= next_settle_check) {
+        next_settle_check = wall + std::chrono::seconds(1);
+        he.flush();
+        auto stored_n = st.count_intervals(start, end);
+        if (stored_n.ok() && *stored_n >= expected_now()) break;
+      }
+    }
     const UtcTime now = clock.now();
     if (!disconnect_sent && now >= at_h(o.disconnect_at_h) && o.disconnect_at_h < o.days * 24) {
       disconnect_sent = true;
@@ -278,6 +306,10 @@ int run_demo(const DemoOptions& o) {
     std::this_thread::sleep_for(Millis(20));
   }
   const bool interrupted = g_demo_stop != 0;
+  const double settle_s =
+      settle_from ? std::chrono::duration<double>(std::chrono::steady_clock::now() - *settle_from)
+                        .count()
+                  : 0.0;
   sim.stop();
   he.flush();
   const auto hs = he.stats();
@@ -384,7 +416,8 @@ int run_demo(const DemoOptions& o) {
   r["time"] = {{"simulated_from", format_iso8601(start)},
                {"simulated_to", format_iso8601(end)},
                {"speed", o.speed},
-               {"wall_seconds", wall_s}};
+               {"wall_seconds", wall_s},
+               {"settle_seconds", settle_s}};
   r["intervals"] = {{"expected", expected},
                     {"stored", present},
                     {"equal_energy", equal},
@@ -519,6 +552,9 @@ void register_demo(CLI::App& app, Runner& run) {
   d->add_option("--progress", o->progress_s, "Seconds between progress lines")
       ->capture_default_str();
   d->add_flag("!--no-random-events", o->random_events, "Only the scripted scenario");
+  d->add_option("--settle", o->settle_s,
+                "Real seconds the fleet runs on after the end until every interval is stored")
+      ->capture_default_str();
   d->callback([o, &run] { run = [o] { return run_demo(*o); }; });
 }
 

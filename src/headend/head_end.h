@@ -45,7 +45,7 @@ struct HeadEndOptions {
   std::size_t max_reads_per_session = 4;
   // Scheduled profile reads (daily, billing, event logs) under way at once, fleet-wide: they are
   // spread over the meters' sessions rather than all asked at midnight.
-  std::size_t max_scheduled_reads = 32;
+  std::size_t max_scheduled_reads = 8;
   // Writes: a batch is committed at least this often, or when it holds this many rows.
   Millis flush_interval{250};
   std::size_t flush_rows = 20'000;
