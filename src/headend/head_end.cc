@@ -207,7 +207,7 @@ class HeadEnd::Impl final : public SessionHost {
       ++stats_.rejected_auth;
     else if (action == "reject-replay")
       ++stats_.rejected_replay;
-    else if (action == "reject-flood")
+    else if (action == "reject-flood" || action == "reject-slow")
       ++stats_.rejected_flood;
     else if (action == "reject-malformed")
       ++stats_.rejected_malformed;

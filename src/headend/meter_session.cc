@@ -82,6 +82,12 @@ Result<Bytes> MeterSession::on_bytes(ByteView data) {
     out.insert(out.end(), r->begin(), r->end());
     if (close_) break;
   }
+  // Slow sender: a frame that has begun must be complete within frame_timeout.
+  if (decoder_.buffered() == 0) {
+    frame_deadline_.reset();
+  } else if (!frame_deadline_) {
+    frame_deadline_ = timer_now() + options_.frame_timeout;
+  }
   return out;
 }
 
@@ -184,6 +190,12 @@ Result<Bytes> MeterSession::start_work() {
 
 Result<Bytes> MeterSession::on_wake() {
   if (close_) return Bytes{};
+  if (frame_deadline_ && timer_now() >= *frame_deadline_) {
+    return reject("reject-slow", meter_ ? meter_->serial : peer_,
+                  "a frame was not complete " + std::to_string(options_.frame_timeout.count()) +
+                      " ms after it began (" + std::to_string(decoder_.buffered()) +
+                      " bytes received)");
+  }
   if (dialed_ && !attached_) {
     attached_ = true;
     host_.attached(*meter_, connection_id_, peer_);
@@ -199,8 +211,11 @@ Result<Bytes> MeterSession::on_wake() {
 }
 
 std::optional<Millis> MeterSession::wake_after() const {
-  if (state_ == State::kIdle || state_ == State::kReady || !deadline_) return std::nullopt;
-  const auto left = *deadline_ - timer_now();
+  std::optional<UtcTime> next;
+  if (state_ != State::kIdle && state_ != State::kReady && deadline_) next = deadline_;
+  if (frame_deadline_ && (!next || *frame_deadline_ < *next)) next = frame_deadline_;
+  if (!next) return std::nullopt;
+  const auto left = *next - timer_now();
   return std::max(Millis(0), std::chrono::duration_cast<Millis>(left));
 }
 

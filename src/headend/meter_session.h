@@ -82,7 +82,8 @@ class SessionHost {
   virtual void attached(const MeterContext& m, std::uint64_t connection_id,
                         std::string_view peer) = 0;
   // A rejection to audit: action ("reject-unknown-meter", "reject-auth", "reject-replay",
-  // "reject-malformed", "reject-flood"), subject (serial or peer address), detail.
+  // "reject-malformed", "reject-flood", "reject-slow"), subject (serial or peer address),
+  // detail.
   virtual void rejected(std::string_view action, std::string_view subject,
                         std::string_view detail) = 0;
   // An authenticated, fresh push; `ic` becomes the meter's replay floor.
@@ -116,6 +117,9 @@ struct SessionOptions {
   dlms::security::SystemTitle client_title{'H', 'E', 'S', 0, 0, 0, 0, 1};
   // A request the meter has not answered in this long fails (the command is retried later).
   Millis request_timeout{30'000};
+  // A frame that has begun must be complete within this (a slow sender holding a connection
+  // open with a trickle of bytes is cut off).
+  Millis frame_timeout{20'000};
   RowOptions rows;
   // Invocation counters reserved per association (see SessionHost::reserve_client_ic); an
   // association that would need more ends and its remaining work is planned again.
@@ -181,7 +185,8 @@ class MeterSession {
   std::optional<Task> current_;
   int step_ = 0;  // step within the current task
   std::optional<UtcTime> deadline_;
-  std::uint16_t wport_source_ = 1;  // our wrapper port (client SAP) and the meter's
+  std::optional<UtcTime> frame_deadline_;  // slow-sender guard: see SessionOptions
+  std::uint16_t wport_source_ = 1;         // our wrapper port (client SAP) and the meter's
   std::uint16_t wport_dest_ = 1;
   std::uint32_t frames_ = 0;
   bool close_ = false;

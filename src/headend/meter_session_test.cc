@@ -377,6 +377,36 @@ TEST(MeterSession, AMeterThatStopsAnsweringFailsTheCommandAsRetryable) {
   EXPECT_TRUE(s.wants_close());
 }
 
+TEST(MeterSession, ASlowSenderIsCutOffWhenAFrameTakesTooLong) {
+  Harness h;
+  h.register_all();
+  h.run(Millis(1'200'000));
+  const auto pushes = h.block_pushes(first_consumer(h.fleet));
+  ASSERT_FALSE(pushes.empty());
+  ManualClock timer(kStart);
+  SessionOptions o;
+  o.timer_clock = &timer;
+  o.frame_timeout = Millis(20'000);
+  MeterSession s(h.host, h.clock, o, 1, "127.10.0.4");
+  // Half a frame, then nothing: the session asks to be woken when the frame is overdue.
+  const Bytes half(pushes[0].begin(), pushes[0].begin() + 20);
+  ASSERT_TRUE(s.on_bytes(half).ok());
+  ASSERT_TRUE(s.wake_after().has_value());
+  EXPECT_EQ(*s.wake_after(), Millis(20'000));
+  timer.advance(Millis(19'000));
+  EXPECT_TRUE(s.on_wake().ok());  // not yet
+  EXPECT_FALSE(s.wants_close());
+  timer.advance(Millis(1'000));
+  EXPECT_FALSE(s.on_wake().ok());
+  EXPECT_TRUE(s.wants_close());
+  ASSERT_EQ(h.host.rejections.size(), 1u);
+  EXPECT_EQ(h.host.rejections[0].first, "reject-slow");
+  // A whole frame in one go leaves no deadline behind.
+  MeterSession quick(h.host, h.clock, o, 2, "127.10.0.4");
+  ASSERT_TRUE(quick.on_bytes(pushes[0]).ok());
+  EXPECT_FALSE(quick.wake_after().has_value());
+}
+
 std::size_t profile_index(std::string_view name) {
   const auto& specs = scheduled_profiles();
   for (std::size_t i = 0; i < specs.size(); ++i) {
