@@ -291,7 +291,10 @@ class HeadEnd::Impl final : public SessionHost {
         tasks.push_back(std::move(t));
       }
       plan_profiles_locked(*rt, now, tasks);
-      if (rt->gap_suspect && rt->last_push_start != UtcTime{}) {
+      // Backpressure: while the writer is behind, gap reads wait (they would only add to the
+      // queue); pushes and commands go on.
+      if (rt->gap_suspect && rt->last_push_start != UtcTime{} &&
+          queued_rows_ < options_.max_write_backlog) {
         const std::int64_t period_ms = std::int64_t{options_.period_s} * 1000;
         const std::int64_t floor =
             std::max(floor_to(ms_of(now) - options_.gap_window_s * 1000, period_ms),
@@ -538,6 +541,7 @@ class HeadEnd::Impl final : public SessionHost {
 
   void enqueue(std::vector<store::IntervalReading> rows, std::vector<store::Alert> alerts) {
     if (rows.empty() && alerts.empty()) return;
+    queued_rows_ += rows.size();
     std::lock_guard l(wq_mu_);
     batch_.intervals.insert(batch_.intervals.end(), rows.begin(), rows.end());
     batch_.alerts.insert(batch_.alerts.end(), alerts.begin(), alerts.end());
@@ -581,18 +585,33 @@ class HeadEnd::Impl final : public SessionHost {
         b.command_updates.empty() && b.profile_rows.empty()) {
       return;
     }
-    // Pieces of at most kMaxBatch intervals; everything else goes with the first piece.
-    std::vector<store::IntervalReading> rest;
-    if (b.intervals.size() > store::kMaxBatch) {
-      rest.assign(b.intervals.begin() + store::kMaxBatch, b.intervals.end());
-      b.intervals.resize(store::kMaxBatch);
+    // Pieces of at most kMaxBatch rows, each one transaction, moved out of `b` one at a time
+    // (a large backlog is never copied); everything else goes with the first piece.
+    std::size_t off = 0, poff = 0;
+    bool first = true;
+    while (first || off < b.intervals.size() || poff < b.profile_rows.size()) {
+      store::WriteBatch piece;
+      const std::size_t n = std::min(store::kMaxBatch, b.intervals.size() - off);
+      piece.intervals.assign(std::make_move_iterator(b.intervals.begin() + off),
+                             std::make_move_iterator(b.intervals.begin() + off + n));
+      off += n;
+      const std::size_t pn = std::min(store::kMaxBatch, b.profile_rows.size() - poff);
+      piece.profile_rows.assign(std::make_move_iterator(b.profile_rows.begin() + poff),
+                                std::make_move_iterator(b.profile_rows.begin() + poff + pn));
+      poff += pn;
+      if (first) {
+        piece.alerts = std::move(b.alerts);
+        piece.comm = std::move(b.comm);
+        piece.audit = std::move(b.audit);
+        piece.command_updates = std::move(b.command_updates);
+        first = false;
+      }
+      commit_piece(piece);
+      queued_rows_ -= std::min<std::size_t>(queued_rows_, n);
     }
-    std::vector<store::ProfileRow> rest_profiles;
-    if (b.profile_rows.size() > store::kMaxBatch) {
-      rest_profiles.assign(b.profile_rows.begin() + store::kMaxBatch, b.profile_rows.end());
-      b.profile_rows.resize(store::kMaxBatch);
-    }
-    const std::vector<store::Alert> alerts = b.alerts;
+  }
+
+  void commit_piece(const store::WriteBatch& b) {
     for (int attempt = 0;; ++attempt) {
       auto r = store_.write(b);
       if (r.ok()) {
@@ -606,23 +625,18 @@ class HeadEnd::Impl final : public SessionHost {
       logger("headend")->error("batch of {} rows not written (attempt {}): {}", b.intervals.size(),
                                attempt + 1, r.error().describe());
       if (r.error().code == Errc::kNotFound || attempt >= 4) {
-        // A row naming a meter removed meanwhile: write row by row rather than lose the batch.
-        if (attempt >= 4 || !write_apart(b)) break;
+        // A row naming a meter removed meanwhile, or a store that keeps failing: write part by
+        // part rather than lose the rest of the batch.
+        (void)write_apart(b);
         break;
       }
       std::this_thread::sleep_for(Millis(200 * (attempt + 1)));
     }
-    if (!alerts.empty()) {
+    if (!b.alerts.empty()) {
       std::lock_guard l(sub_mu_);
-      for (const auto& a : alerts) {
+      for (const auto& a : b.alerts) {
         for (const auto& cb : subscribers_) cb(a);
       }
-    }
-    if (!rest.empty() || !rest_profiles.empty()) {
-      store::WriteBatch nb;
-      nb.intervals = std::move(rest);
-      nb.profile_rows = std::move(rest_profiles);
-      commit(std::move(nb));
     }
   }
 
@@ -945,7 +959,7 @@ class HeadEnd::Impl final : public SessionHost {
     s.write_errors = stats_.write_errors;
     {
       std::lock_guard l(wq_mu_);
-      s.write_queue = batch_.intervals.size();
+      s.write_queue = queued_rows_;
     }
     s.gap_reads = stats_.gap_reads;
     s.gap_rows = stats_.gap_rows;
@@ -1010,6 +1024,7 @@ class HeadEnd::Impl final : public SessionHost {
   std::vector<std::size_t> dirty_;             // meters whose comm changed since the last batch
   std::size_t dials_in_flight_ = 0;            // guarded by mu_
   std::size_t profile_reads_in_flight_ = 0;    // guarded by mu_
+  std::atomic<std::size_t> queued_rows_{0};  // interval rows received and not yet committed
   std::unordered_set<std::int64_t> finished_;  // guarded by mu_: see take_commands
   std::atomic<std::uint16_t> dial_port_{0};
   std::atomic<std::uint64_t> meters_connected_{0};

@@ -49,6 +49,9 @@ struct HeadEndOptions {
   // Writes: a batch is committed at least this often, or when it holds this many rows.
   Millis flush_interval{250};
   std::size_t flush_rows = 20'000;
+  // Gap-fill reads pause while this many rows wait to be committed (bounds memory when a large
+  // backlog is being read back faster than the store takes it).
+  std::size_t max_write_backlog = 200'000;
   // Commands (injected-clock time).
   std::int64_t retry_base_s = 60;
   std::int64_t retry_max_s = 3'600;
