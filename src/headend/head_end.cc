@@ -294,7 +294,8 @@ class HeadEnd::Impl final : public SessionHost {
       // Backpressure: while the writer is behind, gap reads wait (they would only add to the
       // queue); pushes and commands go on.
       if (rt->gap_suspect && rt->last_push_start != UtcTime{} &&
-          queued_rows_ < options_.max_write_backlog) {
+          queued_rows_ < options_.max_write_backlog &&
+          gap_reads_in_flight_ < options_.max_gap_reads) {
         const std::int64_t period_ms = std::int64_t{options_.period_s} * 1000;
         const std::int64_t floor =
             std::max(floor_to(ms_of(now) - options_.gap_window_s * 1000, period_ms),
@@ -316,8 +317,15 @@ class HeadEnd::Impl final : public SessionHost {
     std::size_t reads = 0;
     bool all_planned = true;
     std::size_t i = 0;
+    std::size_t budget = 0;  // reads this session may start within the fleet-wide limit
+    {
+      std::lock_guard l(mu_);
+      budget =
+          std::min(options_.max_reads_per_session,
+                   options_.max_gap_reads - std::min(options_.max_gap_reads, gap_reads_in_flight_));
+    }
     while (i < missing->size()) {
-      if (reads == options_.max_reads_per_session) {
+      if (reads == budget) {
         all_planned = false;
         break;
       }
@@ -336,6 +344,7 @@ class HeadEnd::Impl final : public SessionHost {
       i = j;
     }
     std::lock_guard l(mu_);
+    gap_reads_in_flight_ += reads;
     if (MeterRt* rt = find_locked(m.meter_id)) {
       if (all_planned) {
         rt->gap_suspect = false;
@@ -445,6 +454,10 @@ class HeadEnd::Impl final : public SessionHost {
 
   void read_done(const MeterContext& m, const Task& t,
                  const Result<std::vector<BlockInterval>>& rows) override {
+    {
+      std::lock_guard l(mu_);
+      if (gap_reads_in_flight_ > 0) --gap_reads_in_flight_;
+    }
     if (!rows.ok()) {
       logger("headend")->info("meter {}: range read failed: {}", m.serial, rows.error().describe());
       std::lock_guard l(mu_);
@@ -1024,7 +1037,8 @@ class HeadEnd::Impl final : public SessionHost {
   std::vector<std::size_t> dirty_;             // meters whose comm changed since the last batch
   std::size_t dials_in_flight_ = 0;            // guarded by mu_
   std::size_t profile_reads_in_flight_ = 0;    // guarded by mu_
-  std::atomic<std::size_t> queued_rows_{0};  // interval rows received and not yet committed
+  std::size_t gap_reads_in_flight_ = 0;        // guarded by mu_
+  std::atomic<std::size_t> queued_rows_{0};    // interval rows received and not yet committed
   std::unordered_set<std::int64_t> finished_;  // guarded by mu_: see take_commands
   std::atomic<std::uint16_t> dial_port_{0};
   std::atomic<std::uint64_t> meters_connected_{0};
