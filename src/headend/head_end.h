@@ -44,8 +44,8 @@ struct HeadEndOptions {
   std::size_t max_rows_per_read = 192;  // rows per range read (two days at 15 minutes)
   std::size_t max_reads_per_session = 4;
   // Gap-fill range reads under way at once, fleet-wide (with max_rows_per_read, this bounds
-  // the rows a backlog can put in memory: 64 x 192 = 12,288).
-  std::size_t max_gap_reads = 64;
+  // the rows a backlog can put in memory: 256 x 192 = 49,152).
+  std::size_t max_gap_reads = 256;
   // Scheduled profile reads (daily, billing, event logs) under way at once, fleet-wide: they are
   // spread over the meters' sessions rather than all asked at midnight.
   std::size_t max_scheduled_reads = 8;
