@@ -307,9 +307,9 @@ int run_demo(const DemoOptions& o) {
   }
   const bool interrupted = g_demo_stop != 0;
   const double settle_s =
-      settle_from ? std::chrono::duration<double>(std::chrono::steady_clock::now() - *settle_from)
-                        .count()
-                  : 0.0;
+      settle_from
+          ? std::chrono::duration<double>(std::chrono::steady_clock::now() - *settle_from).count()
+          : 0.0;
   sim.stop();
   he.flush();
   const auto hs = he.stats();
@@ -460,6 +460,7 @@ int run_demo(const DemoOptions& o) {
                    {"reconnects_sent", reconnect_ids.size()},
                    {"relays_closed_at_end", relays_closed_at_end},
                    {"states", command_states},
+                   {"successes_reported", hs.commands_succeeded},
                    {"latency_simulated_ms_median", percentile(lat, 0.5)},
                    {"latency_simulated_ms_p99", percentile(lat, 0.99)},
                    {"latency_real_ms_median", percentile(lat, 0.5) / o.speed},
@@ -521,9 +522,11 @@ int run_demo(const DemoOptions& o) {
   std::ofstream out(o.report);
   out << r.dump(2) << "\n";
   std::cout << fmt::format("report written to {}\n", o.report);
+  // Each command succeeds once: a second success would mean it was carried out twice.
   const bool ok = !interrupted && present == expected &&
                   relays_open_at_check == relays_open_expected &&
-                  relays_closed_at_end == defaulters.size();
+                  relays_closed_at_end == defaulters.size() &&
+                  hs.commands_succeeded == disconnect_ids.size() + reconnect_ids.size();
   if (!ok) std::cout << "RESULT: the platform's view does not match the truth (see above)\n";
   return ok ? kExitOk : kExitFailure;
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -20,6 +21,8 @@ namespace {
 // Invocation counters made durable beyond what is reserved: one synchronous write per about this
 // many counters actually used.
 constexpr std::uint32_t kIcCeilingStep = 100'000;
+// Range reads one gap check hands to a meter's sessions (the rest is found by the next check).
+constexpr std::size_t kMaxGapTasksPerCheck = 64;
 
 std::int64_t ms_of(UtcTime t) { return t.time_since_epoch().count(); }
 UtcTime at_ms(std::int64_t ms) { return UtcTime(Millis(ms)); }
@@ -56,6 +59,12 @@ class HeadEnd::Impl final : public SessionHost {
 
   ~Impl() override { stop(); }
 
+  // A gap check for the gap checker thread: which intervals of [from, to) the store lacks.
+  struct GapJob {
+    std::int64_t meter_id;
+    UtcTime from, to;
+  };
+
   // ---- per-meter state ------------------------------------------------------------------
   struct MeterRt {
     store::MeterInfo info;
@@ -74,8 +83,14 @@ class HeadEnd::Impl final : public SessionHost {
     std::vector<UtcTime> profile_read_at = std::vector<UtcTime>(scheduled_profiles().size());
     std::vector<bool> profile_busy = std::vector<bool>(scheduled_profiles().size());
     std::uint64_t assoc_conn = 0;  // the connection associated with the meter (0: none)
-    bool dialing = false;          // a dial-out to the meter's static address is under way
-    UtcTime next_dial{};           // real time: no new dial before this
+    // Gap fill: range reads found by the gap checker (never on the I/O thread), taken a few at
+    // a time by plan(); `gap_complete` when they cover every gap found.
+    std::vector<Task> gap_tasks;
+    bool gap_complete = false;
+    bool gap_check_queued = false;
+    bool gap_jumped = false;  // a push skipped ahead while a check was under way
+    bool dialing = false;     // a dial-out to the meter's static address is under way
+    UtcTime next_dial{};      // real time: no new dial before this
   };
 
   Status load() {
@@ -100,6 +115,21 @@ class HeadEnd::Impl final : public SessionHost {
       MeterRt& rt = meters_[it->second];
       rt.comm = c;
       rt.next_client_ic = std::max<std::uint32_t>(1, c.client_ic);
+    }
+    // Reserve a block of invocation counters for every meter in one go, durable before any
+    // session starts, so the first association of each meter needs no write of its own.
+    store::WriteBatch b;
+    for (auto& rt : meters_) {
+      const std::uint64_t ceiling = std::uint64_t{rt.next_client_ic} + kIcCeilingStep;
+      rt.comm.client_ic = static_cast<std::uint32_t>(std::min<std::uint64_t>(ceiling, 0xFFFFFFFFu));
+      b.comm.push_back(rt.comm);
+      if (b.comm.size() == store::kMaxBatch) {
+        if (auto w = store_.write(b); !w.ok()) return w.error();
+        b.comm.clear();
+      }
+    }
+    if (!b.comm.empty()) {
+      if (auto w = store_.write(b); !w.ok()) return w.error();
     }
     return ok_status();
   }
@@ -235,6 +265,8 @@ class HeadEnd::Impl final : public SessionHost {
           if (rt->last_push_start != UtcTime{} &&
               ms_of(b.start) > ms_of(rt->last_push_start) + period_ms) {
             rt->gap_suspect = true;
+            rt->gap_complete = false;  // the ranges found before do not cover this gap
+            rt->gap_jumped = true;
           }
           if (b.start > rt->last_push_start) rt->last_push_start = b.start;
           rows.push_back(to_reading(m.meter_id, b, store::IntervalReading::Source::kPush));
@@ -274,8 +306,6 @@ class HeadEnd::Impl final : public SessionHost {
   std::vector<Task> plan_tasks(const MeterContext& m) {
     const UtcTime now = clock_.now();
     std::vector<Task> tasks;
-    bool check_gaps = false;
-    UtcTime from{}, to{};
     {
       std::lock_guard l(mu_);
       MeterRt* rt = find_locked(m.meter_id);
@@ -291,67 +321,112 @@ class HeadEnd::Impl final : public SessionHost {
         tasks.push_back(std::move(t));
       }
       plan_profiles_locked(*rt, now, tasks);
-      // Backpressure: while the writer is behind, gap reads wait (they would only add to the
-      // queue); pushes and commands go on.
-      if (rt->gap_suspect && rt->last_push_start != UtcTime{} &&
-          queued_rows_ < options_.max_write_backlog &&
-          gap_reads_in_flight_ < options_.max_gap_reads) {
-        const std::int64_t period_ms = std::int64_t{options_.period_s} * 1000;
-        const std::int64_t floor =
-            std::max(floor_to(ms_of(now) - options_.gap_window_s * 1000, period_ms),
-                     floor_to(ms_of(options_.gap_floor) + period_ms - 1, period_ms));
-        from = at_ms(std::max(ms_of(rt->checked_until), floor));
-        to = rt->last_push_start;  // the latest pushed row is on its way to the store
-        check_gaps = from < to;
-        if (!check_gaps) rt->gap_suspect = false;
-      }
-    }
-    if (!check_gaps) return tasks;
-    auto missing = store_.missing_intervals(m.meter_id, from, to, options_.period_s);
-    if (!missing.ok()) {
-      logger("headend")->warn("meter {}: gap check failed: {}", m.serial,
-                              missing.error().describe());
-      return tasks;
-    }
-    const std::int64_t period_ms = std::int64_t{options_.period_s} * 1000;
-    std::size_t reads = 0;
-    bool all_planned = true;
-    std::size_t i = 0;
-    std::size_t budget = 0;  // reads this session may start within the fleet-wide limit
-    {
-      std::lock_guard l(mu_);
-      budget =
-          std::min(options_.max_reads_per_session,
-                   options_.max_gap_reads - std::min(options_.max_gap_reads, gap_reads_in_flight_));
-    }
-    while (i < missing->size()) {
-      if (reads == budget) {
-        all_planned = false;
-        break;
-      }
-      // A run of missing slots, at most max_rows_per_read long.
-      std::size_t j = i + 1;
-      while (j < missing->size() && j - i < options_.max_rows_per_read &&
-             ms_of((*missing)[j]) == ms_of((*missing)[j - 1]) + period_ms) {
-        ++j;
-      }
-      Task t;
-      t.kind = Task::Kind::kRangeRead;
-      t.from = (*missing)[i];
-      t.to = (*missing)[j - 1] + Millis(period_ms);
-      tasks.push_back(t);
-      ++reads;
-      i = j;
-    }
-    std::lock_guard l(mu_);
-    gap_reads_in_flight_ += reads;
-    if (MeterRt* rt = find_locked(m.meter_id)) {
-      if (all_planned) {
-        rt->gap_suspect = false;
-        if (missing->empty()) rt->checked_until = std::max(rt->checked_until, to);
-      }
+      plan_gaps_locked(*rt, now, tasks);
     }
     return tasks;
+  }
+
+  // Gap reads for a meter's session, from what the gap checker found. Backpressure: while the
+  // writer is behind, or many reads are under way fleet-wide, gap reads wait (they would only
+  // add to the queue); pushes and commands go on.
+  void plan_gaps_locked(MeterRt& rt, UtcTime now, std::vector<Task>& tasks) {
+    if (!rt.gap_suspect || rt.last_push_start == UtcTime{}) return;
+    if (!rt.gap_tasks.empty()) {
+      if (queued_rows_ >= options_.max_write_backlog) return;
+      std::size_t budget =
+          std::min(options_.max_reads_per_session,
+                   options_.max_gap_reads - std::min(options_.max_gap_reads, gap_reads_in_flight_));
+      std::size_t taken = 0;
+      while (taken < budget && !rt.gap_tasks.empty()) {
+        tasks.push_back(std::move(rt.gap_tasks.front()));
+        rt.gap_tasks.erase(rt.gap_tasks.begin());
+        ++taken;
+      }
+      gap_reads_in_flight_ += taken;
+      if (rt.gap_tasks.empty() && rt.gap_complete) rt.gap_suspect = false;
+      return;
+    }
+    if (rt.gap_check_queued) return;
+    const std::int64_t period_ms = std::int64_t{options_.period_s} * 1000;
+    const std::int64_t floor =
+        std::max(floor_to(ms_of(now) - options_.gap_window_s * 1000, period_ms),
+                 floor_to(ms_of(options_.gap_floor) + period_ms - 1, period_ms));
+    const UtcTime from = at_ms(std::max(ms_of(rt.checked_until), floor));
+    const UtcTime to = rt.last_push_start;  // the latest pushed row is on its way to the store
+    if (!(from < to)) {
+      rt.gap_suspect = false;
+      return;
+    }
+    rt.gap_check_queued = true;
+    {
+      std::lock_guard g(gap_mu_);
+      gap_queue_.push_back({rt.info.id, from, to});
+    }
+    gap_cv_.notify_one();
+  }
+
+  // The gap checker: asks the store what is missing, off the I/O thread, and wakes the meter's
+  // session when there is something to read.
+  void gap_loop() {
+    std::unique_lock g(gap_mu_);
+    while (true) {
+      gap_cv_.wait(g, [&] { return stopping_.load() || !gap_queue_.empty(); });
+      if (stopping_) return;
+      const GapJob job = gap_queue_.front();
+      gap_queue_.pop_front();
+      g.unlock();
+      check_gap(job);
+      g.lock();
+    }
+  }
+
+  void check_gap(const GapJob& job) {
+    auto missing = store_.missing_intervals(job.meter_id, job.from, job.to, options_.period_s);
+    const std::int64_t period_ms = std::int64_t{options_.period_s} * 1000;
+    std::vector<Task> found;
+    bool complete = true;
+    if (missing.ok()) {
+      std::size_t i = 0;
+      while (i < missing->size()) {
+        if (found.size() == kMaxGapTasksPerCheck) {
+          complete = false;
+          break;
+        }
+        // A run of missing slots, at most max_rows_per_read long.
+        std::size_t j = i + 1;
+        while (j < missing->size() && j - i < options_.max_rows_per_read &&
+               ms_of((*missing)[j]) == ms_of((*missing)[j - 1]) + period_ms) {
+          ++j;
+        }
+        Task t;
+        t.kind = Task::Kind::kRangeRead;
+        t.from = (*missing)[i];
+        t.to = (*missing)[j - 1] + Millis(period_ms);
+        found.push_back(t);
+        i = j;
+      }
+    } else {
+      logger("headend")->warn("meter id {}: gap check failed: {}", job.meter_id,
+                              missing.error().describe());
+    }
+    std::uint64_t wake = 0;
+    {
+      std::lock_guard l(mu_);
+      MeterRt* rt = find_locked(job.meter_id);
+      if (rt == nullptr) return;
+      rt->gap_check_queued = false;
+      if (!missing.ok()) return;  // gap_suspect stays: checked again at the next session
+      if (missing->empty()) {
+        rt->gap_suspect = false;
+        rt->checked_until = std::max(rt->checked_until, job.to);
+        return;
+      }
+      rt->gap_tasks = std::move(found);
+      rt->gap_complete = complete && !rt->gap_jumped;
+      rt->gap_jumped = false;
+      wake = rt->connection;
+    }
+    if (wake != 0 && server_) server_->wake(wake);
   }
 
   // The latest moment a scheduled read of `spec` became due at or before `now`: 5 minutes after
@@ -521,7 +596,9 @@ class HeadEnd::Impl final : public SessionHost {
             rt->queued.erase(it);
           }
         }
-        if (c.state != store::CommandState::kPending) finished_.insert(c.id);
+        if (c.state != store::CommandState::kPending) {
+          finished_[c.id] = std::chrono::steady_clock::now();
+        }
       }
     }
     store::AuditRecord a;
@@ -744,15 +821,19 @@ class HeadEnd::Impl final : public SessionHost {
 
   void poll_commands() {
     const UtcTime now = clock_.now();
+    const auto asked = std::chrono::steady_clock::now();
     auto due = store_.due_commands(now, store::kMaxPage);
     if (due.ok()) {
       take_commands(*due);
-      // Forget finished commands the store no longer lists as pending (their update landed).
+      // Forget finished commands the store no longer lists as pending: their update landed.
+      // Only those finished before the query: a later one may be missing from it only because
+      // it was queued after the query, with its update still to come.
       std::unordered_set<std::int64_t> still;
       for (const auto& c : *due) still.insert(c.id);
       std::lock_guard ml(mu_);
       for (auto it = finished_.begin(); it != finished_.end();) {
-        it = still.count(*it) != 0 ? std::next(it) : finished_.erase(it);
+        const bool landed = it->second < asked && still.count(it->first) == 0;
+        it = landed ? finished_.erase(it) : std::next(it);
       }
     }
     // Expire what can no longer be delivered in time.
@@ -769,7 +850,7 @@ class HeadEnd::Impl final : public SessionHost {
             c.finished = now;
             c.result = "deadline passed before the meter could be reached" +
                        (c.result.empty() ? std::string() : " (last attempt: " + c.result + ")");
-            finished_.insert(c.id);
+            finished_[c.id] = std::chrono::steady_clock::now();
             expired.push_back(std::move(c));
             it = rt.queued.erase(it);
           } else {
@@ -932,6 +1013,7 @@ class HeadEnd::Impl final : public SessionHost {
     // Commands queued before this start (or while it was down).
     poll_commands();
     commands_ = std::thread([this] { command_loop(); });
+    gaps_ = std::thread([this] { gap_loop(); });
     logger("headend")->info("head end listening on {}:{} with {} meters in the registry",
                             options_.bind_address, server_->port(), meters_.size());
     return ok_status();
@@ -942,6 +1024,11 @@ class HeadEnd::Impl final : public SessionHost {
     stopping_ = true;
     cmd_cv_.notify_all();
     if (commands_.joinable()) commands_.join();
+    {
+      std::lock_guard g(gap_mu_);
+      gap_cv_.notify_all();
+    }
+    if (gaps_.joinable()) gaps_.join();
     if (server_) server_->stop();
     {
       std::lock_guard l(wq_mu_);
@@ -1034,12 +1121,18 @@ class HeadEnd::Impl final : public SessionHost {
   std::vector<MeterRt> meters_;
   std::unordered_map<std::int64_t, std::size_t> by_id_;
   std::map<dlms::security::SystemTitle, std::size_t> by_title_;
-  std::vector<std::size_t> dirty_;             // meters whose comm changed since the last batch
-  std::size_t dials_in_flight_ = 0;            // guarded by mu_
-  std::size_t profile_reads_in_flight_ = 0;    // guarded by mu_
-  std::size_t gap_reads_in_flight_ = 0;        // guarded by mu_
-  std::atomic<std::size_t> queued_rows_{0};    // interval rows received and not yet committed
-  std::unordered_set<std::int64_t> finished_;  // guarded by mu_: see take_commands
+  std::vector<std::size_t> dirty_;           // meters whose comm changed since the last batch
+  std::size_t dials_in_flight_ = 0;          // guarded by mu_
+  std::size_t profile_reads_in_flight_ = 0;  // guarded by mu_
+  std::size_t gap_reads_in_flight_ = 0;      // guarded by mu_
+  std::atomic<std::size_t> queued_rows_{0};  // interval rows received and not yet committed
+  // Commands finished here whose store update may not have landed yet, with when they finished
+  // (steady clock); guarded by mu_: see take_commands and poll_commands.
+  std::unordered_map<std::int64_t, std::chrono::steady_clock::time_point> finished_;
+  std::mutex gap_mu_;
+  std::condition_variable gap_cv_;
+  std::deque<GapJob> gap_queue_;  // guarded by gap_mu_
+  std::thread gaps_;
   std::atomic<std::uint16_t> dial_port_{0};
   std::atomic<std::uint64_t> meters_connected_{0};
 
