@@ -6,6 +6,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
@@ -797,7 +798,10 @@ class HeadEnd::Impl final : public SessionHost {
         if (rt == nullptr) continue;
         const bool known = std::any_of(rt->queued.begin(), rt->queued.end(),
                                        [&](const store::Command& q) { return q.id == c.id; });
-        if (!known) rt->queued.push_back(c);
+        if (!known) {
+          rt->queued.push_back(c);
+          with_commands_.insert(by_id_[c.meter_id]);
+        }
         if (rt->connection != 0) wake.push_back(rt->connection);
       }
     }
@@ -841,8 +845,13 @@ class HeadEnd::Impl final : public SessionHost {
     std::vector<std::uint64_t> wake;
     {
       std::lock_guard ml(mu_);
-      for (auto& rt : meters_) {
-        if (rt.queued.empty()) continue;
+      for (auto idx = with_commands_.begin(); idx != with_commands_.end();) {
+        MeterRt& rt = meters_[*idx];
+        if (rt.queued.empty()) {  // its commands finished
+          idx = with_commands_.erase(idx);
+          continue;
+        }
+        ++idx;
         for (auto it = rt.queued.begin(); it != rt.queued.end();) {
           if (it->deadline < now && rt.in_flight.count(it->id) == 0) {
             store::Command c = *it;
@@ -892,7 +901,8 @@ class HeadEnd::Impl final : public SessionHost {
     std::vector<std::pair<std::string, MeterContext>> dials;
     {
       std::lock_guard ml(mu_);
-      for (auto& rt : meters_) {
+      for (std::size_t idx : with_commands_) {
+        MeterRt& rt = meters_[idx];
         if (dials_in_flight_ >= options_.max_dials_in_flight) break;
         if (rt.queued.empty() || rt.connection != 0 || rt.dialing || rt.info.static_ip.empty() ||
             real_now < rt.next_dial) {
@@ -1080,15 +1090,6 @@ class HeadEnd::Impl final : public SessionHost {
     return fleet_health(store_, day, options_.period_s, clock_.now());
   }
 
-  Result<MeterHealth> meter_health_of(std::string_view serial) {
-    flush();
-    auto h = headend::meter_health(store_, serial, options_.period_s, clock_.now());
-    if (!h.ok()) return h;
-    std::lock_guard l(mu_);
-    if (const MeterRt* rt = find_locked(h->meter.id)) h->connected = rt->connection != 0;
-    return h;
-  }
-
   std::vector<std::int64_t> latencies() const {
     std::lock_guard l(lat_mu_);
     return latencies_;
@@ -1121,6 +1122,9 @@ class HeadEnd::Impl final : public SessionHost {
   std::vector<MeterRt> meters_;
   std::unordered_map<std::int64_t, std::size_t> by_id_;
   std::map<dlms::security::SystemTitle, std::size_t> by_title_;
+  // Meters (indices into meters_) that have had queued commands since the last poll: the
+  // command thread looks only at these, not at the whole fleet, every second.
+  std::set<std::size_t> with_commands_;      // guarded by mu_
   std::vector<std::size_t> dirty_;           // meters whose comm changed since the last batch
   std::size_t dials_in_flight_ = 0;          // guarded by mu_
   std::size_t profile_reads_in_flight_ = 0;  // guarded by mu_
@@ -1179,9 +1183,6 @@ void HeadEnd::subscribe(std::function<void(const store::Alert&)> cb) {
   impl_->subscribe(std::move(cb));
 }
 Result<FleetHealth> HeadEnd::health(UtcTime day) { return impl_->health(day); }
-Result<MeterHealth> HeadEnd::meter_health(std::string_view serial) {
-  return impl_->meter_health_of(serial);
-}
 std::vector<std::int64_t> HeadEnd::command_latencies_ms() const { return impl_->latencies(); }
 void HeadEnd::set_dial_port(std::uint16_t port) { impl_->set_dial_port(port); }
 

@@ -129,7 +129,6 @@ class HeadEnd {
 
   // Completeness of the IST day containing `day`, by operator and by feeder.
   Result<FleetHealth> health(UtcTime day);
-  Result<MeterHealth> meter_health(std::string_view serial);
 
   // The port meters on static-IP APNs listen on (HeadEndOptions::dial_port), for when it is known
   // only after start (a simulator on an ephemeral port).
