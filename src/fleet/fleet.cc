@@ -691,6 +691,51 @@ std::vector<Outgoing> Fleet::after_session(std::uint32_t m) {
   return out;
 }
 
+// ---- hotspot tokens ---------------------------------------------------------------------------
+
+Result<Fleet::TokenOutcome> Fleet::enter_token(std::string_view serial, std::string_view digits) {
+  const UtcTime now = std::max(clock_.now(), last_advance_);
+  std::vector<Outgoing> due = advance(now);
+  for (auto& o : due) pending_.push_back(std::move(o));
+  return enter_token_at(serial, digits, now);
+}
+
+Result<Fleet::TokenOutcome> Fleet::enter_token_at(std::string_view serial,
+                                                  std::string_view digits, UtcTime now) {
+  VIDYUT_TRY(m, find_meter(serial));
+  const MeterRecord& rec = topology_.meters[*m];
+  if (!meter::has_relay(rec.identity.kind)) {
+    return Error(Errc::kInvalidArgument,
+                 fmt::format("meter {} is a {} meter: no relay, no hotspot tokens", serial,
+                             meter::to_string(rec.identity.kind)));
+  }
+  TokenOutcome o;
+  TokenTruth t;
+  t.meter = *m;
+  t.at = now;
+  if (!grid_.powered(*m, now)) {
+    // The meter, its hotspot included, is dark.
+    o.reason = "no-supply";
+    o.detail = "the meter has no power";
+  } else {
+    meter::SimulatedMeter& sm = *meters_[*m].meter;
+    const token::TokenKey key = token::derive_token_key(rec.secrets.ak, rec.identity.system_title);
+    const meter::TokenEntry e = sm.enter_token(key, digits);
+    o.accepted = e.decision.accepted();
+    o.reason = token::to_string(e.decision.status);
+    o.fields = e.decision.fields;
+    o.relay_closed = e.relay_closed;
+    o.detail = e.decision.detail;
+    t.fields = e.decision.fields;
+    t.relay_closed = e.relay_closed;
+    if (e.relay_closed) note_relay(*m, now, "token", pending_);
+  }
+  ++(o.accepted ? stats_.tokens_accepted : stats_.tokens_refused);
+  t.result = o.reason;
+  if (truth_) truth_->on_token(t);
+  return o;
+}
+
 // ---- control ----------------------------------------------------------------------------------
 
 Result<std::uint32_t> Fleet::find_meter(std::string_view serial) const {
@@ -847,10 +892,27 @@ Result<std::string> Fleet::control_at(std::string_view line, UtcTime now) {
     }
     return begin(std::move(e), *minutes);
   }
+  if (cmd == "token") {
+    if (w.size() < 3) {
+      return Error(Errc::kInvalidArgument,
+                   "usage: token <serial> <20 digits, spaces or dashes allowed>");
+    }
+    // The digits may come in groups ("1234 5678 ..."): the rest of the line is the token.
+    std::string digits;
+    for (std::size_t i = 2; i < w.size(); ++i) {
+      if (!digits.empty()) digits.push_back(' ');
+      digits.append(w[i]);
+    }
+    VIDYUT_TRY(o, enter_token_at(w[1], digits, now));
+    if (!o->accepted) return fmt::format("token {} refused {}: {}", w[1], o->reason, o->detail);
+    return fmt::format("token {} accepted sequence {} amount {} relay {}", w[1],
+                       o->fields->sequence, o->fields->amount_rupees,
+                       o->relay_closed ? "closed" : "unchanged");
+  }
   return Error(Errc::kInvalidArgument,
                fmt::format("unknown command '{}' (status, fail-feeder, restore-feeder, fail-dt, "
                            "restore-dt, cut-operator, restore-operator, cut-sim, restore-sim, "
-                           "tamper, stop-tamper)",
+                           "tamper, stop-tamper, token)",
                            cmd));
 }
 

@@ -163,6 +163,17 @@ struct IntervalTruth {
   bool relay_closed = true;      // at the interval's end
 };
 
+// A recharge token typed in at a meter's hotspot (Fleet::enter_token), accepted or not.
+struct TokenTruth {
+  std::uint32_t meter = 0;
+  UtcTime at;  // true time
+  // token::to_string(TokenStatus) ("accepted", "wrong-token", "already-used", ...), or
+  // "no-supply" (the meter was without power: nothing was checked).
+  std::string_view result;
+  std::optional<token::TokenFields> fields;  // when the token authenticated
+  bool relay_closed = false;                 // it closed an open relay
+};
+
 class TruthSink {
  public:
   virtual ~TruthSink() = default;
@@ -173,6 +184,8 @@ class TruthSink {
   virtual void on_relay(std::uint32_t meter, UtcTime at, bool connected,
                         std::string_view cause) = 0;
   virtual void on_failover(std::uint32_t meter, UtcTime at, std::uint8_t to_sim) = 0;
+  // Every token typed in at a meter. Default: ignored (sinks that predate tokens).
+  virtual void on_token(const TokenTruth& t) { (void)t; }
 };
 
 struct FleetStats {
@@ -185,6 +198,8 @@ struct FleetStats {
   std::uint64_t episodes = 0;
   std::uint64_t limiter_trips = 0;
   std::uint64_t relay_changes = 0;
+  std::uint64_t tokens_accepted = 0;  // hotspot tokens (enter_token, `token` command)
+  std::uint64_t tokens_refused = 0;
   // How late pushes were handled against their due time, in simulated milliseconds: the
   // distance between advance() calls plus any time the caller fell behind.
   std::int64_t push_lag_max_ms = 0;
@@ -235,6 +250,26 @@ class Fleet {
   // alert push with ESW bit 84) and returns what the meter sends because of them.
   std::vector<Outgoing> after_session(std::uint32_t m);
   dlms::ServerSettings server_settings(std::uint32_t m) const;
+
+  // ---- hotspot tokens (docs/hotspot-tokens.md) ---------------------------------------------
+  // What happened to a token typed in at a meter.
+  struct TokenOutcome {
+    bool accepted = false;
+    // token::to_string(TokenStatus), or "no-supply" when the meter had no power.
+    std::string reason;
+    std::optional<token::TokenFields> fields;  // when the token authenticated
+    bool relay_closed = false;                 // it closed the meter's open relay
+    std::string detail;                        // one line for people
+  };
+  // The consumer types `digits` into the meter with this serial through its Wi-Fi hotspot, now
+  // (after the events due by now have run). The meter checks it with its own token key
+  // (token::derive_token_key of its AK and system title), single use and lockout included;
+  // an accepted token adds a token log row and closes an open relay (truth: relay.csv cause
+  // "token", an alert push with ESW bit 84 when a SIM path is up). Network paths do not matter:
+  // this is how a consumer recharges during an outage. A refusal is an outcome, not an error;
+  // errors: kNotFound (no such serial), kInvalidArgument (a DT or feeder meter: no relay, no
+  // hotspot).
+  Result<TokenOutcome> enter_token(std::string_view serial, std::string_view digits);
 
   // ---- control (docs/fleet-simulator.md lists the commands) ---------------------------------
   // Applies one command line at the current simulated time, after running the events due by
@@ -293,6 +328,8 @@ class Fleet {
   void write_truth(UtcTime interval_start, UtcTime interval_end);
   void check_limiter(std::uint32_t m, UtcTime now, std::vector<Outgoing>& out);
   void note_relay(std::uint32_t m, UtcTime now, std::string_view cause, std::vector<Outgoing>& out);
+  Result<TokenOutcome> enter_token_at(std::string_view serial, std::string_view digits,
+                                      UtcTime now);
   double draw(std::uint64_t stream, std::uint64_t a, std::uint64_t b) const;
   dlms::InvocationCounterStore& counters(std::uint32_t m);
   Result<std::uint32_t> find_meter(std::string_view serial) const;

@@ -12,6 +12,7 @@
 #include <set>
 
 #include "dlms/cosem/is15959.h"
+#include "dlms/cosem/vidyut_objects.h"
 #include "dlms/session/client.h"
 #include "dlms/session/loopback.h"
 #include "meter/single_phase.h"
@@ -67,6 +68,17 @@ struct Recorder final : TruthSink {
   }
   void on_failover(std::uint32_t m, UtcTime, std::uint8_t sim) override {
     failovers.emplace_back(m, sim);
+  }
+  struct Token {
+    std::uint32_t meter;
+    UtcTime at;
+    std::string result;
+    std::optional<token::TokenFields> fields;
+    bool relay_closed;
+  };
+  std::vector<Token> tokens;
+  void on_token(const TokenTruth& t) override {
+    tokens.push_back({t.meter, t.at, std::string(t.result), t.fields, t.relay_closed});
   }
 };
 
@@ -587,6 +599,131 @@ TEST(FleetControl, EndedEpisodesAreForgottenSoCommandsDoNotGrowTheFleet) {
   auto r = f.control("stop-tamper " + serial + " magnet");
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(*r, "nothing to end");
+}
+
+// ---- hotspot tokens -----------------------------------------------------------------------------
+
+std::string token_for(const Fleet& f, std::uint32_t m, std::uint32_t seq, std::uint32_t rupees,
+                      UtcTime now) {
+  const MeterRecord& rec = f.topology().meters[m];
+  const auto key = token::derive_token_key(rec.secrets.ak, rec.identity.system_title);
+  return token::encode_token(key, {seq, rupees, token::ist_day(now)}).value();
+}
+
+TEST(FleetToken, ATokenTypedInDuringANetworkCutClosesTheRelayAndIsReadBackLater) {
+  ManualClock clock(kStart);
+  Recorder truth;
+  Fleet f(generate(small_spec()), quiet_config(), clock, &truth);
+  const std::uint32_t m = first_of_kind(f.topology(), MeterKind::kSinglePhase);
+  const std::string serial = f.topology().meters[m].identity.serial;
+  run(f, clock, Millis(30 * 60'000));
+  // Disconnected for want of balance, then the meter's network goes: both SIM paths down.
+  ASSERT_TRUE(f.meter(m).disconnect());
+  (void)f.after_session(m);
+  ASSERT_TRUE(f.control("cut-sim " + serial + " 1").ok());
+  ASSERT_TRUE(f.control("cut-sim " + serial + " 2").ok());
+  run(f, clock, Millis(30 * 60'000));
+  ASSERT_FALSE(f.reachable(m, clock.now()));
+
+  const UtcTime typed = clock.now();
+  const std::string t = token_for(f, m, 1, 500, typed);
+  auto r = f.enter_token(serial, token::format_token(t));
+  ASSERT_TRUE(r.ok()) << r.error().describe();
+  EXPECT_TRUE(r->accepted) << r->detail;
+  EXPECT_EQ(r->reason, "accepted");
+  EXPECT_TRUE(r->relay_closed);
+  ASSERT_TRUE(r->fields);
+  EXPECT_EQ(r->fields->amount_rupees, 500u);
+  EXPECT_TRUE(f.meter(m).relay_connected());
+  ASSERT_EQ(f.meter(m).token_log().size(), 1u);
+  EXPECT_EQ(f.stats().tokens_accepted, 1u);
+
+  // Truth: the relay change (cause "token"), the token row, and the relay alert that found no
+  // network.
+  ASSERT_EQ(truth.relays.size(), 2u);
+  EXPECT_EQ(std::get<3>(truth.relays[1]), "token");
+  EXPECT_TRUE(std::get<2>(truth.relays[1]));
+  EXPECT_EQ(std::get<1>(truth.relays[1]), typed);
+  ASSERT_EQ(truth.tokens.size(), 1u);
+  EXPECT_EQ(truth.tokens[0].result, "accepted");
+  EXPECT_EQ(truth.tokens[0].fields->sequence, 1u);
+  EXPECT_EQ(truth.tokens[0].fields->issued_day, token::ist_day(typed));
+  EXPECT_TRUE(truth.tokens[0].relay_closed);
+  bool alert_without_network = false;
+  for (const auto& p : truth.pushes) {
+    alert_without_network |= p.meter == m && p.kind == Outgoing::Kind::kAlert &&
+                             p.at == typed && p.fate == PushFate::kNoNetwork;
+  }
+  EXPECT_TRUE(alert_without_network);
+
+  // The same token again, over the control port's command: refused, and still an answer.
+  auto again = f.control("token " + serial + " " + token::format_token(t));
+  ASSERT_TRUE(again.ok()) << again.error().describe();
+  EXPECT_NE(again->find("refused already-used"), std::string::npos) << *again;
+  // Another meter's token.
+  const std::string other = token_for(f, m + 1, 2, 500, typed);
+  auto wrong = f.control("token " + serial + " " + other);
+  ASSERT_TRUE(wrong.ok());
+  EXPECT_NE(wrong->find("refused wrong-token"), std::string::npos) << *wrong;
+  EXPECT_EQ(f.stats().tokens_refused, 2u);
+  ASSERT_EQ(truth.tokens.size(), 3u);
+  EXPECT_FALSE(truth.tokens[2].fields);
+
+  // Energy flows again, and once the network is back the utility reads the token log by range.
+  run(f, clock, Millis(60 * 60'000));
+  std::int64_t after = 0;
+  for (const auto& iv : truth.intervals) {
+    if (iv.meter == m && iv.start >= typed) after += iv.recorded_mwh;
+  }
+  EXPECT_GT(after, 0);
+  ASSERT_TRUE(f.control("restore-sim " + serial + " 1").ok());
+  HeadEndSession hes(f, clock, m, is::kSapUtility);
+  ASSERT_TRUE(hes.client.associate().ok());
+  auto rows = hes.client.get(
+      {7, dlms::vidyut_objects::kTokenLog, 2},
+      dlms::make_range_access(dlms::CosemDateTime::from_utc(kStart),
+                              dlms::CosemDateTime::from_utc(clock.now())));
+  ASSERT_TRUE(rows.ok()) << rows.error().describe();
+  ASSERT_TRUE(std::holds_alternative<dlms::Data>(*rows));
+  const auto& list = *std::get<dlms::Data>(*rows).as_list();
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(*list[0].at(1), dlms::Data::long_unsigned(1));
+  EXPECT_EQ(*list[0].at(2), dlms::Data::double_long_unsigned(500));
+  EXPECT_EQ(list[0].at(0)->as_date_time()->to_utc().value(), f.meter(m).token_log()[0].meter_time);
+}
+
+TEST(FleetToken, ATokenNeedsAPoweredConsumerMeter) {
+  ManualClock clock(kStart);
+  Recorder truth;
+  Fleet f(generate(small_spec()), quiet_config(), clock, &truth);
+  const std::uint32_t m = first_of_kind(f.topology(), MeterKind::kSinglePhase);
+  const std::string serial = f.topology().meters[m].identity.serial;
+  const std::string t = token_for(f, m, 3, 100, clock.now());
+  EXPECT_EQ(f.enter_token("99999999", t).error().code, Errc::kNotFound);
+  const std::uint32_t dtm = f.topology().dts[0].meter;
+  EXPECT_EQ(f.enter_token(f.topology().meters[dtm].identity.serial, t).error().code,
+            Errc::kInvalidArgument);
+  EXPECT_EQ(f.control("token " + serial).error().code, Errc::kInvalidArgument);
+
+  // The meter's DT is out: the meter (and its hotspot) is dark; the token is not used up.
+  ASSERT_TRUE(f.meter(m).disconnect());
+  (void)f.after_session(m);
+  const std::string dt = f.topology().dts[static_cast<std::size_t>(f.topology().dt_of[m])].name;
+  ASSERT_TRUE(f.control("fail-dt " + dt).ok());
+  auto dark = f.enter_token(serial, t);
+  ASSERT_TRUE(dark.ok());
+  EXPECT_FALSE(dark->accepted);
+  EXPECT_EQ(dark->reason, "no-supply");
+  EXPECT_FALSE(f.meter(m).relay_connected());
+  ASSERT_TRUE(f.control("restore-dt " + dt).ok());
+  clock.advance(Millis(60'000));
+  auto lit = f.enter_token(serial, t);
+  ASSERT_TRUE(lit.ok());
+  EXPECT_TRUE(lit->accepted) << lit->detail;
+  EXPECT_TRUE(f.meter(m).relay_connected());
+  ASSERT_EQ(truth.tokens.size(), 2u);
+  EXPECT_EQ(truth.tokens[0].result, "no-supply");
+  EXPECT_EQ(truth.tokens[1].result, "accepted");
 }
 
 }  // namespace

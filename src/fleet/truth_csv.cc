@@ -29,6 +29,8 @@ constexpr std::string_view kEpisodesHeader = "id,kind,target,event,at,planned_en
 constexpr std::string_view kPushesHeader = "serial,type,at,interval,fate,sim\n";
 constexpr std::string_view kRelayHeader = "serial,at,state,cause\n";
 constexpr std::string_view kFailoversHeader = "serial,at,to_sim\n";
+constexpr std::string_view kTokensHeader =
+    "serial,at,result,sequence,amount_rupees,issued_day,relay\n";
 
 void append_uint(std::string& b, std::uint64_t v) {
   char tmp[24];
@@ -116,6 +118,7 @@ Status CsvTruthWriter::open_files() {
       {&pushes_, {kTruthPushesFile, kPushesHeader}},
       {&relays_, {kTruthRelayFile, kRelayHeader}},
       {&failovers_, {kTruthFailoversFile, kFailoversHeader}},
+      {&tokens_, {kTruthTokensFile, kTokensHeader}},
   };
   for (const auto& [file, what] : files) {
     file->path = (std::filesystem::path(dir_) / what.first).string();
@@ -181,7 +184,7 @@ void CsvTruthWriter::append_meter(std::string& row, std::uint32_t m, bool with_k
 }
 
 Status CsvTruthWriter::flush() {
-  for (File* file : {&intervals_, &episodes_, &pushes_, &relays_, &failovers_}) {
+  for (File* file : {&intervals_, &episodes_, &pushes_, &relays_, &failovers_, &tokens_}) {
     drain(*file);
     if (file->f != nullptr && !file->failed && std::fflush(file->f) != 0) {
       fail(*file, "flush", errno);
@@ -194,7 +197,7 @@ Status CsvTruthWriter::flush() {
 Status CsvTruthWriter::close() {
   if (closed_) return error_ ? Status(*error_) : ok_status();
   Status s = flush();
-  for (File* file : {&intervals_, &episodes_, &pushes_, &relays_, &failovers_}) {
+  for (File* file : {&intervals_, &episodes_, &pushes_, &relays_, &failovers_, &tokens_}) {
     if (file->f == nullptr) continue;
     if (std::fclose(file->f) != 0 && !file->failed) fail(*file, "close", errno);
     file->f = nullptr;
@@ -302,6 +305,34 @@ void CsvTruthWriter::on_failover(std::uint32_t meter, UtcTime at, std::uint8_t t
   b.append(to_sim == 0 ? ",1" : ",2");
   bytes_ += b.size() - before + 1;
   end_row(f, counts_.failovers);
+}
+
+void CsvTruthWriter::on_token(const TokenTruth& t) {
+  File& f = tokens_;
+  if (f.failed) return;
+  const std::size_t before = f.buf.size();
+  std::string& b = f.buf;
+  append_meter(b, t.meter, false);
+  b.push_back(',');
+  b.append(at_time_.get(t.at));
+  b.push_back(',');
+  append_text(b, t.result);
+  b.push_back(',');
+  if (t.fields) {
+    append_uint(b, t.fields->sequence);
+    b.push_back(',');
+    append_uint(b, t.fields->amount_rupees);
+    b.push_back(',');
+    const std::chrono::year_month_day d{
+        std::chrono::sys_days{std::chrono::days{t.fields->issued_day}}};
+    b.append(fmt::format("{:04d}-{:02d}-{:02d}", static_cast<int>(d.year()),
+                         static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day())));
+  } else {
+    b.append(",,");
+  }
+  b.append(t.relay_closed ? ",closed" : ",unchanged");
+  bytes_ += b.size() - before + 1;
+  end_row(f, counts_.tokens);
 }
 
 }  // namespace vidyut::fleet

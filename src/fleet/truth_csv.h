@@ -6,16 +6,20 @@
 //   pushes.csv     serial,type,at,interval,fate,sim
 //   relay.csv      serial,at,state,cause
 //   failovers.csv  serial,at,to_sim
+//   tokens.csv     serial,at,result,sequence,amount_rupees,issued_day,relay
 //
 // Values: serial and kind (single-phase, three-phase, dt, feeder) come from the topology; times
 // are ISO 8601 UTC to the second (format_iso8601); energies are Wh with exactly three decimals,
 // the fleet's milli-watt-hour integers written digit for digit (12345 mWh is "12.345"), and
-// supplied_s is seconds with three decimals the same way; relay and state are closed|open;
+// supplied_s is seconds with three decimals the same way; relay and state are closed|open
+// (tokens.csv: relay is closed when the token closed an open relay, else unchanged);
 // event is start|end; planned_end is the end the episode had when it started (on both of its
 // rows, so an end row whose `at` is earlier was ended early by a command), empty for an
 // open-ended episode; origin is
 // scheduled|control; type is block-load|alert; fate is to_string(PushFate); sim and to_sim are
-// 1|2. A text field holding a comma, double quote or line break (never the case for a generated
+// 1|2; a token's result is Fleet::TokenOutcome::reason (accepted, wrong-token, already-used,
+// too-old, locked-out, malformed, no-supply, ...), its sequence, amount_rupees and issued_day
+// (YYYY-MM-DD, IST) are empty when the token did not authenticate. A text field holding a comma, double quote or line break (never the case for a generated
 // fleet or a valid fleet file) is quoted as RFC 4180 says.
 //
 // Writes are buffered (about 1 MiB per file, written with one fwrite when full): a fleet of
@@ -46,6 +50,7 @@ inline constexpr std::string_view kTruthEpisodesFile = "episodes.csv";
 inline constexpr std::string_view kTruthPushesFile = "pushes.csv";
 inline constexpr std::string_view kTruthRelayFile = "relay.csv";
 inline constexpr std::string_view kTruthFailoversFile = "failovers.csv";
+inline constexpr std::string_view kTruthTokensFile = "tokens.csv";
 
 // Rows written (accepted into the buffer) per file, header lines not counted.
 struct TruthCounts {
@@ -54,11 +59,12 @@ struct TruthCounts {
   std::uint64_t pushes = 0;
   std::uint64_t relays = 0;
   std::uint64_t failovers = 0;
+  std::uint64_t tokens = 0;
 };
 
 class CsvTruthWriter final : public TruthSink {
  public:
-  // Creates `dir` (and its parents) when missing and creates, or truncates, the five files in it
+  // Creates `dir` (and its parents) when missing and creates, or truncates, the six files in it
   // with their header lines. kIo naming the path when the directory or a file cannot be
   // created; kInvalidArgument for an empty path. Serials and kinds are copied from `topology`,
   // which need not outlive the writer.
@@ -77,6 +83,7 @@ class CsvTruthWriter final : public TruthSink {
                PushFate fate, std::uint8_t sim) override;
   void on_relay(std::uint32_t meter, UtcTime at, bool connected, std::string_view cause) override;
   void on_failover(std::uint32_t meter, UtcTime at, std::uint8_t to_sim) override;
+  void on_token(const TokenTruth& t) override;
 
   // Writes every buffered row to the files and flushes them to the operating system. Returns
   // the first write error seen since open (kIo naming the file), if any.
@@ -91,6 +98,7 @@ class CsvTruthWriter final : public TruthSink {
   std::uint64_t pushes_written() const { return counts_.pushes; }
   std::uint64_t relays_written() const { return counts_.relays; }
   std::uint64_t failovers_written() const { return counts_.failovers; }
+  std::uint64_t tokens_written() const { return counts_.tokens; }
   // Bytes handed to the files so far (written or buffered), headers included.
   std::uint64_t bytes_written() const { return bytes_; }
 
@@ -125,7 +133,7 @@ class CsvTruthWriter final : public TruthSink {
   std::string prefixes_;
   std::vector<std::uint32_t> prefix_at_;
   std::vector<std::uint16_t> serial_len_;
-  File intervals_, episodes_, pushes_, relays_, failovers_;
+  File intervals_, episodes_, pushes_, relays_, failovers_, tokens_;
   TimeText interval_time_, at_time_;
   // Planned end (ms since the epoch) of each episode id seen starting; kNoEpisode otherwise.
   std::vector<std::int64_t> planned_end_;

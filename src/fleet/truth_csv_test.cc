@@ -119,6 +119,7 @@ const std::string kEpisodesHeader = "id,kind,target,event,at,planned_end,watts,o
 const std::string kPushesHeader = "serial,type,at,interval,fate,sim";
 const std::string kRelayHeader = "serial,at,state,cause";
 const std::string kFailoversHeader = "serial,at,to_sim";
+const std::string kTokensHeader = "serial,at,result,sequence,amount_rupees,issued_day,relay";
 
 TEST(CsvTruth, OutageAndTheftRowsAddUpToTheDtAndFeederRows) {
   const std::string dir = temp_dir("outage");
@@ -320,6 +321,41 @@ TEST(CsvTruth, RelayAndFailoverRows) {
     }
   }
   EXPECT_GE(open_rows, 2u);
+}
+
+TEST(CsvTruth, TokenRowsAndTheRelayTheyClose) {
+  const std::string dir = temp_dir("tokens");
+  const Topology topo = generate(small_spec());
+  auto w = CsvTruthWriter::open(topo, dir);
+  ASSERT_TRUE(w.ok()) << w.error().describe();
+  ManualClock clock(kStart);  // 2026-09-21 19:43 IST
+  Fleet f(topo, quiet_config(), clock, w->get());
+  const std::uint32_t m = first_of_kind(f.topology(), MeterKind::kSinglePhase);
+  const MeterRecord& rec = f.topology().meters[m];
+  const auto key = token::derive_token_key(rec.secrets.ak, rec.identity.system_title);
+  run(f, clock, Millis(10 * 60'000));
+  ASSERT_TRUE(f.meter(m).disconnect());
+  (void)f.after_session(m);
+  const UtcTime typed = clock.now();
+  const std::string good = token::encode_token(key, {9, 1'200, token::ist_day(typed)}).value();
+  std::string typo = good;
+  typo[5] = typo[5] == '1' ? '2' : '1';
+  ASSERT_TRUE(f.control("token " + rec.identity.serial + " " + typo).ok());
+  ASSERT_TRUE(f.enter_token(rec.identity.serial, good).ok());
+  ASSERT_TRUE((*w)->close().ok());
+
+  const std::string at = format_iso8601(typed);
+  EXPECT_EQ(read_lines(dir + "/tokens.csv"),
+            (std::vector<std::string>{
+                kTokensHeader,
+                fmt::format("{},{},wrong-token,,,,unchanged", rec.identity.serial, at),
+                fmt::format("{},{},accepted,9,1200,2026-09-21,closed", rec.identity.serial, at),
+            }));
+  EXPECT_EQ((*w)->tokens_written(), 2u);
+  EXPECT_EQ(read_lines(dir + "/relay.csv"),
+            (std::vector<std::string>{kRelayHeader,
+                                      fmt::format("{},{},open,command", rec.identity.serial, at),
+                                      fmt::format("{},{},closed,token", rec.identity.serial, at)}));
 }
 
 TEST(CsvTruth, EpisodeEndedByACommandKeepsItsPlannedEnd) {

@@ -348,6 +348,29 @@ bool SimulatedMeter::set_relay(bool connected) {
   return true;
 }
 
+// ---- hotspot tokens ---------------------------------------------------------------------------
+
+TokenEntry SimulatedMeter::enter_token(const token::TokenKey& key, std::string_view digits) {
+  if (!tokens_) tokens_ = std::make_unique<TokenState>(TokenState{token::TokenGuard(*clock_), {}});
+  TokenEntry e;
+  e.decision = tokens_->guard.accept(key, digits);
+  if (!e.decision.accepted() || !e.decision.fields) return e;
+  auto& log = tokens_->log;
+  log.push_back({meter_now(), e.decision.fields->sequence, e.decision.fields->amount_rupees});
+  if (log.size() > kMaxTokenLog) log.erase(log.begin());
+  if (has_relay(identity_.kind) && !connected_) e.relay_closed = connect();
+  return e;
+}
+
+const std::vector<TokenLogEntry>& SimulatedMeter::token_log() const {
+  static const std::vector<TokenLogEntry> kNone;
+  return tokens_ ? tokens_->log : kNone;
+}
+
+std::optional<UtcTime> SimulatedMeter::token_lockout_until() const {
+  return tokens_ ? tokens_->guard.locked_until() : std::nullopt;
+}
+
 // ---- profiles -------------------------------------------------------------------------------
 
 bool SimulatedMeter::valid_capture_period(std::uint32_t seconds) {

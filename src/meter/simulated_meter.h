@@ -26,14 +26,17 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/clock.h"
 #include "dlms/axdr/data.h"
 #include "dlms/cosem/is15959.h"
 #include "meter/load_model.h"
+#include "token/token.h"
 
 namespace vidyut::meter {
 
@@ -46,6 +49,9 @@ inline constexpr std::size_t kMaxClockSteps = 64;
 // Entries per event log before the oldest rolls over (IS 15959 meters keep tens to a few
 // hundred per compartment).
 inline constexpr std::size_t kMaxEventsPerLog = 200;
+// Rows of the hotspot token log before the oldest rolls over (a consumer types in a few tokens a
+// month; the head end reads the log back within days). Bounds memory per meter.
+inline constexpr std::size_t kMaxTokenLog = 100;
 // Longest range of derived history (days). Bounds the work of one register computation.
 inline constexpr std::uint32_t kMaxHistoryDays = 400;
 // Most rows one profile query returns (400 days of 15-minute blocks); callers page beyond that.
@@ -178,6 +184,19 @@ struct PrepaidState {
   UtcTime current_balance_time;
 };
 
+// A recharge token the meter accepted through its hotspot (the token log's row).
+struct TokenLogEntry {
+  UtcTime meter_time;  // meter clock when accepted
+  std::uint32_t sequence = 0;
+  std::uint32_t amount_rupees = 0;
+};
+
+// What happened to a token typed in at the meter.
+struct TokenEntry {
+  token::TokenDecision decision;
+  bool relay_closed = false;  // accepted, and it closed an open relay
+};
+
 class SimulatedMeter {
  public:
   // `clock` gives true time and must outlive the meter. The history origin is clock.now() minus
@@ -245,6 +264,19 @@ class SimulatedMeter {
   // Every disconnect() / connect() so far, including those that changed nothing.
   std::uint64_t relay_operations() const { return relay_operations_; }
 
+  // ---- hotspot tokens (docs/hotspot-tokens.md) ---------------------------------------------
+  // A token typed in through the meter's Wi-Fi hotspot. It is checked with `key`, the meter's
+  // own token key (token::derive_token_key of its AK and system title: this class holds no
+  // secrets, the owner passes it), and by the single-use and brute-force guard (true time).
+  // Accepted: a row is added to the token log at the meter's time, and a meter with a relay
+  // closes it if it was open (a local reconnection, recorded like any relay change: control log
+  // 302, ESW bit 84). Works without a network: nothing here needs the head end.
+  TokenEntry enter_token(const token::TokenKey& key, std::string_view digits);
+  // Accepted tokens, oldest first; at most kMaxTokenLog (the oldest roll over).
+  const std::vector<TokenLogEntry>& token_log() const;
+  // The guard's lockout in force now, if any.
+  std::optional<UtcTime> token_lockout_until() const;
+
   // ---- profiles (ranges in meter time, inclusive, clipped to retention and to now) --------
   std::uint32_t capture_period_s() const { return config_.capture_period_s; }
   // REQUIRES: a period accepted by valid_capture_period. Records event 153.
@@ -290,6 +322,13 @@ class SimulatedMeter {
   MeterIdentity identity_;
   MeterConfig config_;
   const Clock* clock_;
+
+  // Created on the first token: most meters never see one.
+  struct TokenState {
+    token::TokenGuard guard;
+    std::vector<TokenLogEntry> log;
+  };
+  std::unique_ptr<TokenState> tokens_;
 
   UtcTime origin_;  // true time where derived history starts
   // Cumulative milli-units at origin_; with anchor_at_start, computed on first need from the

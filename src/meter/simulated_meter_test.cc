@@ -314,5 +314,81 @@ TEST_F(MeterTest, EnergyIsMonotoneAndPlausible) {
   }
 }
 
+// ---- hotspot tokens -----------------------------------------------------------------------------
+
+token::TokenKey meter_token_key(const MeterIdentity& id) {
+  std::array<std::uint8_t, 16> ak{};
+  for (std::uint8_t i = 0; i < 16; ++i) ak[i] = static_cast<std::uint8_t>(0xD0 + i);
+  return token::derive_token_key(ak, id.system_title);
+}
+
+std::string make_token(const token::TokenKey& k, std::uint32_t seq, std::uint32_t rupees,
+                       UtcTime issued) {
+  return token::encode_token(k, {seq, rupees, token::ist_day(issued)}).value();
+}
+
+TEST_F(MeterTest, AnAcceptedTokenClosesAnOpenRelayAndIsLogged) {
+  SimulatedMeter m = make();
+  const token::TokenKey k = meter_token_key(m.identity());
+  ASSERT_TRUE(m.disconnect());
+  clock_.advance(1h);
+  const Registers before = m.registers_now();
+  const TokenEntry e = m.enter_token(k, token::format_token(make_token(k, 7, 500, clock_.now())));
+  ASSERT_TRUE(e.decision.accepted()) << e.decision.detail;
+  EXPECT_TRUE(e.relay_closed);
+  EXPECT_TRUE(m.relay_connected());
+  ASSERT_EQ(m.token_log().size(), 1u);
+  EXPECT_EQ(m.token_log()[0].meter_time, m.meter_now());
+  EXPECT_EQ(m.token_log()[0].sequence, 7u);
+  EXPECT_EQ(m.token_log()[0].amount_rupees, 500u);
+  // The reconnection is a relay change like any other: control log 302, ESW bit 84.
+  EXPECT_EQ(m.events(EventLog::kControl).back().code, event_code::kRelayConnected);
+  EXPECT_TRUE(m.esw().test(dlms::is15959::esw::kRelayStateChanged));
+  EXPECT_EQ(m.registers_now(), before);
+  clock_.advance(1h);
+  EXPECT_GT(m.registers_now().import_wh, before.import_wh);  // energy flows again
+
+  // The same token again: refused, nothing logged. A second token on a closed relay: logged,
+  // the relay is left as it is.
+  EXPECT_EQ(m.enter_token(k, make_token(k, 7, 500, clock_.now())).decision.status,
+            token::TokenStatus::kAlreadyUsed);
+  const TokenEntry second = m.enter_token(k, make_token(k, 8, 200, clock_.now()));
+  ASSERT_TRUE(second.decision.accepted());
+  EXPECT_FALSE(second.relay_closed);
+  EXPECT_EQ(m.token_log().size(), 2u);
+  EXPECT_EQ(m.relay_history().size(), 2u);
+}
+
+TEST_F(MeterTest, AnotherMetersTokenIsRefusedAndFiveLockTheHotspot) {
+  SimulatedMeter m = make();
+  const token::TokenKey mine = meter_token_key(m.identity());
+  const token::TokenKey theirs = meter_token_key(make_identity("VDY", "00012346", 1));
+  ASSERT_TRUE(m.disconnect());
+  for (std::uint32_t i = 0; i < token::kMaxBadTokens; ++i) {
+    const TokenEntry e = m.enter_token(mine, make_token(theirs, 1 + i, 100, clock_.now()));
+    EXPECT_EQ(e.decision.status, token::TokenStatus::kWrongToken);
+    EXPECT_FALSE(m.relay_connected());
+  }
+  EXPECT_TRUE(m.token_lockout_until());
+  EXPECT_EQ(m.enter_token(mine, make_token(mine, 1, 100, clock_.now())).decision.status,
+            token::TokenStatus::kLockedOut);
+  clock_.advance(token::kLockout);
+  EXPECT_TRUE(m.enter_token(mine, make_token(mine, 1, 100, clock_.now())).decision.accepted());
+  EXPECT_TRUE(m.relay_connected());
+  EXPECT_EQ(m.token_log().size(), 1u);
+}
+
+TEST_F(MeterTest, TokenLogIsBounded) {
+  SimulatedMeter m = make();
+  const token::TokenKey k = meter_token_key(m.identity());
+  for (std::uint32_t s = 1; s <= kMaxTokenLog + 5; ++s) {
+    clock_.advance(1min);
+    ASSERT_TRUE(m.enter_token(k, make_token(k, s, 10, clock_.now())).decision.accepted());
+  }
+  ASSERT_EQ(m.token_log().size(), kMaxTokenLog);
+  EXPECT_EQ(m.token_log().front().sequence, 6u);
+  EXPECT_EQ(m.token_log().back().sequence, kMaxTokenLog + 5);
+}
+
 }  // namespace
 }  // namespace vidyut::meter

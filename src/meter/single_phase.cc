@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "dlms/cosem/is15959.h"
+#include "dlms/cosem/vidyut_objects.h"
 
 namespace vidyut::meter {
 namespace {
@@ -801,6 +802,38 @@ void SinglePhaseMeter::build_profiles() {
         0, static_cast<std::uint32_t>(kMaxEventsPerLog));
   }
   add_scaler(is::kEventScaler, scaler_src);
+
+  // Hotspot token log (Vidyut-specific OBIS, docs/hotspot-tokens.md): meters with a relay only,
+  // the ones a consumer recharges.
+  if (has_relay(kind)) {
+    namespace vo = dlms::vidyut_objects;
+    d.emplace<DataObject>(vo::kTokenSequence).set_source([&m](const AccessContext&) {
+      const auto& log = m.token_log();
+      return Data::long_unsigned(
+          log.empty() ? std::uint16_t{0} : static_cast<std::uint16_t>(log.back().sequence));
+    });
+    d.emplace<DataObject>(vo::kTokenAmount).set_source([&m](const AccessContext&) {
+      const auto& log = m.token_log();
+      return Data::double_long_unsigned(log.empty() ? 0u : log.back().amount_rupees);
+    });
+    const auto cols = vo::token_log_columns();
+    d.emplace<ProfileGeneric>(
+        vo::kTokenLog, std::vector<CaptureObjectDefinition>(cols.begin(), cols.end()),
+        std::make_shared<GeneratedRows>(
+            [&m](UtcTime from, UtcTime to, std::uint32_t max, const AccessContext&) {
+              std::vector<ProfileRow> out;
+              for (const TokenLogEntry& e : m.token_log()) {
+                if (!in_range(e.meter_time, from, to)) continue;
+                if (out.size() >= max) break;
+                out.push_back(ProfileRow{
+                    date_time(e.meter_time),
+                    Data::long_unsigned(static_cast<std::uint16_t>(e.sequence)),
+                    Data::double_long_unsigned(e.amount_rupees)});
+              }
+              return out;
+            }),
+        0, static_cast<std::uint32_t>(kMaxTokenLog));
+  }
 }
 
 void SinglePhaseMeter::build_control() {

@@ -11,6 +11,10 @@
 //   - limiter threshold_normal         -> set_limiter_threshold_w
 //   - payment mode 0.0.94.96.20.255    -> set_prepaid
 //
+// Meters with a relay also hold the hotspot token log (profile generic 0.128.99.98.0.255, with
+// its columns' objects 0.128.96.98.1/2.255; dlms/cosem/vidyut_objects.h): the tokens
+// SimulatedMeter::enter_token accepted, read by range on the clock like the other profiles.
+//
 // Access rights (client SAP, IS 15959):
 //   16 public          reads logical device name, clock, invocation counter, its own and the
 //                      current association object; nothing else is visible.

@@ -5,6 +5,7 @@
 #include <variant>
 
 #include "dlms/cosem/is15959.h"
+#include "dlms/cosem/vidyut_objects.h"
 
 namespace vidyut::meter {
 namespace {
@@ -200,6 +201,61 @@ TEST_F(SinglePhaseTest, ClockDriftShowsInClockAttribute) {
   const GetDataResult r2 =
       slow.device().get({32, clock_.now()}, AttributeDescriptor{8, is::kClock, 2}, std::nullopt);
   EXPECT_EQ(std::get<Data>(r2).as_date_time()->to_utc().value(), clock_.now());
+}
+
+TEST_F(SinglePhaseTest, TheTokenLogIsReadByRangeLikeTheOtherProfiles) {
+  namespace vo = dlms::vidyut_objects;
+  const MeterSecrets sec = default_secrets();
+  const token::TokenKey k =
+      token::derive_token_key(sec.authentication_key, meter_.meter().identity().system_title);
+  ASSERT_TRUE(meter_.meter().disconnect());
+  EXPECT_EQ(get_ok(32, 70, is::kDisconnectControl, 2), Data::boolean(false));
+  clock_.advance(10min);
+  const UtcTime first = clock_.now();
+  const auto t1 = token::encode_token(k, {11, 750, token::ist_day(first)}).value();
+  ASSERT_TRUE(meter_.meter().enter_token(k, t1).decision.accepted());
+  clock_.advance(1h);
+  const auto t2 = token::encode_token(k, {12, 50'000, token::ist_day(first)}).value();
+  ASSERT_TRUE(meter_.meter().enter_token(k, t2).decision.accepted());
+
+  // The relay, as disconnect control reports it, is closed again.
+  EXPECT_EQ(get_ok(32, 70, is::kDisconnectControl, 2), Data::boolean(true));
+  EXPECT_EQ(get_ok(32, 70, is::kDisconnectControl, 3), Data::enumerated(1));
+
+  // Capture objects: clock, sequence, amount.
+  const Data cols = get_ok(is::kSapUtility, 7, vo::kTokenLog, 3);
+  ASSERT_EQ(cols.as_list()->size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(cols.as_list()->at(i), vo::token_log_columns()[i].to_data());
+  }
+  EXPECT_EQ(*get_ok(is::kSapUtility, 7, vo::kTokenLog, 7).as_uint(), 2u);
+
+  // A range read by the utility: both rows, typed as documented.
+  const auto all = dlms::make_range_access(CosemDateTime::from_utc(first - 1h),
+                                           CosemDateTime::from_utc(clock_.now()));
+  const Data rows = get_ok(is::kSapUtility, 7, vo::kTokenLog, 2, all);
+  ASSERT_EQ(rows.as_list()->size(), 2u);
+  EXPECT_EQ(*rows.at(0)->at(0), Data::date_time_octets(CosemDateTime::from_utc(first)));
+  EXPECT_EQ(*rows.at(0)->at(1), Data::long_unsigned(11));
+  EXPECT_EQ(*rows.at(0)->at(2), Data::double_long_unsigned(750));
+  EXPECT_EQ(*rows.at(1)->at(1), Data::long_unsigned(12));
+  EXPECT_EQ(*rows.at(1)->at(2), Data::double_long_unsigned(50'000));
+  // A range that holds only the second row, and one that holds none.
+  const auto later = dlms::make_range_access(CosemDateTime::from_utc(first + 1min),
+                                             CosemDateTime::from_utc(clock_.now()));
+  EXPECT_EQ(get_ok(is::kSapUtility, 7, vo::kTokenLog, 2, later).as_list()->size(), 1u);
+  const auto before = dlms::make_range_access(CosemDateTime::from_utc(first - 2h),
+                                              CosemDateTime::from_utc(first - 1h));
+  EXPECT_EQ(get_ok(is::kSapUtility, 7, vo::kTokenLog, 2, before).as_list()->size(), 0u);
+  // The columns' own objects show the last token.
+  EXPECT_EQ(get_ok(32, 1, vo::kTokenSequence, 2), Data::long_unsigned(12));
+  EXPECT_EQ(get_ok(32, 1, vo::kTokenAmount, 2), Data::double_long_unsigned(50'000));
+  // Not for the public client.
+  EXPECT_EQ(get(is::kSapPublic, 7, vo::kTokenLog, 2),
+            GetDataResult(DataAccessResult::kObjectUndefined));
+  // The control log shows the local reconnection.
+  const Data control = get_ok(32, 7, is::event_log_obis(is::EventLog::kControl), 2);
+  EXPECT_EQ(*control.as_list()->back().at(1), Data::long_unsigned(302));
 }
 
 }  // namespace

@@ -19,11 +19,16 @@
 #include <sstream>
 
 #include "core/bytes.h"
+#include "store/sqlite_util.h"
 
 namespace vidyut::store {
 namespace {
 
 namespace fs = std::filesystem;
+using sql::exec;
+using sql::sqlite_error;
+using sql::Stmt;
+using sql::Use;
 using Key = std::array<std::uint8_t, 32>;
 
 // ---------------------------------------------------------------------------------------------
@@ -329,106 +334,6 @@ Result<Key> load_master_key(const fs::path& dir, const SqliteOptions& o) {
   }
   return load_or_create_key_file(dir);
 }
-
-// ---------------------------------------------------------------------------------------------
-// SQLite helpers.
-
-Error sqlite_error(sqlite3* db, const std::string& what) {
-  std::string msg = "sqlite: " + what + ": " + (db ? sqlite3_errmsg(db) : "out of memory");
-  return Error(Errc::kIo, std::move(msg));
-}
-
-Status exec(sqlite3* db, const char* sql, const std::string& what) {
-  char* err = nullptr;
-  if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-    std::string msg = "sqlite: " + what + ": " + (err ? err : sqlite3_errmsg(db));
-    sqlite3_free(err);
-    return Error(Errc::kIo, std::move(msg));
-  }
-  return ok_status();
-}
-
-class Stmt {
- public:
-  Stmt() = default;
-  ~Stmt() { sqlite3_finalize(s_); }
-  Stmt(const Stmt&) = delete;
-  Stmt& operator=(const Stmt&) = delete;
-
-  Status prepare(sqlite3* db, const std::string& sql) {
-    db_ = db;
-    if (sqlite3_prepare_v3(db, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &s_, nullptr) !=
-        SQLITE_OK) {
-      return sqlite_error(db, "prepare \"" + sql + "\"");
-    }
-    return ok_status();
-  }
-  sqlite3_stmt* get() const { return s_; }
-  sqlite3* db() const { return db_; }
-
- private:
-  sqlite3_stmt* s_ = nullptr;
-  sqlite3* db_ = nullptr;
-};
-
-// One use of a prepared statement: binds, steps, reads columns, and resets it at scope exit.
-class Use {
- public:
-  explicit Use(Stmt& s) : s_(s.get()), db_(s.db()) {}
-  ~Use() {
-    sqlite3_reset(s_);
-    sqlite3_clear_bindings(s_);
-  }
-  Use(const Use&) = delete;
-  Use& operator=(const Use&) = delete;
-
-  Use& bind(std::int64_t v) {
-    note(sqlite3_bind_int64(s_, ++n_, v));
-    return *this;
-  }
-  Use& bind(std::string_view v) {
-    note(sqlite3_bind_text(s_, ++n_, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
-    return *this;
-  }
-  Use& bind_blob(ByteView v) {
-    note(sqlite3_bind_blob(s_, ++n_, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
-    return *this;
-  }
-
-  // true: a row is ready; false: done.
-  Result<bool> step() {
-    if (bind_rc_ != SQLITE_OK) return sqlite_error(db_, "bind");
-    const int rc = sqlite3_step(s_);
-    if (rc == SQLITE_ROW) return true;
-    if (rc == SQLITE_DONE) return false;
-    last_rc_ = sqlite3_extended_errcode(db_);
-    return sqlite_error(db_, sqlite3_sql(s_));
-  }
-  int last_rc() const { return last_rc_; }
-
-  std::int64_t i64(int col) const { return sqlite3_column_int64(s_, col); }
-  std::string text(int col) const {
-    const auto* p = sqlite3_column_text(s_, col);
-    const int n = sqlite3_column_bytes(s_, col);
-    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n))
-             : std::string();
-  }
-  Bytes blob(int col) const {
-    const auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(s_, col));
-    const int n = sqlite3_column_bytes(s_, col);
-    return p ? Bytes(p, p + n) : Bytes();
-  }
-
- private:
-  void note(int rc) {
-    if (bind_rc_ == SQLITE_OK) bind_rc_ = rc;
-  }
-  sqlite3_stmt* s_;
-  sqlite3* db_;
-  int n_ = 0;
-  int bind_rc_ = SQLITE_OK;
-  int last_rc_ = SQLITE_OK;
-};
 
 std::int64_t to_ms(UtcTime t) { return t.time_since_epoch().count(); }
 UtcTime from_ms(std::int64_t ms) { return UtcTime(Millis(ms)); }
@@ -966,6 +871,7 @@ class SqliteStore final : public Store {
       m.meter_id = u.i64(0);
       m.count = static_cast<std::uint32_t>(u.i64(1));
       m.import_wh = u.i64(2);
+      m.max_interval_wh = u.i64(3);
       out.push_back(m);
     }
     return out;
@@ -1136,7 +1042,7 @@ class SqliteStore final : public Store {
         count_.prepare(db, "SELECT COUNT(*) FROM intervals WHERE start_ms >= ? AND start_ms < ?"));
     VIDYUT_CHECK(summary_.prepare(
         db,
-        "SELECT meter_id, COUNT(*), SUM(import_wh) FROM intervals WHERE start_ms >= ? AND "
+        "SELECT meter_id, COUNT(*), SUM(import_wh), MAX(import_wh) FROM intervals WHERE start_ms >= ? AND "
         "start_ms < ? GROUP BY meter_id ORDER BY meter_id"));
 
     const std::string comm_cols(kCommColumns);

@@ -1103,6 +1103,8 @@ TEST_F(StoreTest, IntervalSummaryCountsAndSums) {
   EXPECT_EQ((*sum)[1].meter_id, ids[2]);
   EXPECT_EQ((*sum)[1].count, 7u);
   EXPECT_EQ((*sum)[1].import_wh, 11 + 12 + 13 + 14 + 15 + 16 + 17);
+  EXPECT_EQ((*sum)[0].max_interval_wh, 100);
+  EXPECT_EQ((*sum)[1].max_interval_wh, 17);
 
   auto half_open = s->interval_summary(kT0, kT0 + 15min);  // slot 0 only
   ASSERT_TRUE(half_open.ok());

@@ -240,6 +240,7 @@ struct MeterIntervalSummary {
   std::int64_t meter_id = 0;
   std::uint32_t count = 0;
   std::int64_t import_wh = 0;
+  std::int64_t max_interval_wh = 0;  // the largest single interval's import (demand x period)
 };
 
 class Store {
