@@ -423,9 +423,11 @@ class Engine::Impl {
     if (level > x.a.warn_level) {
       const auto pct = o_.rules.warn_at_bp[static_cast<std::size_t>(level - 1)] / 100;
       notify(x, notes, "low-balance",
-             "Balance " + rupees(balance) + " is at or below " + std::to_string(pct) +
-                 "% of your last recharge of " + rupees(x.a.last_recharge) +
-                 ". Recharge to avoid disconnection.");
+             pct == 0 ? "Your balance is used up (" + rupees(balance) +
+                            "). Recharge to avoid disconnection."
+                      : "Balance " + rupees(balance) + " is at or below " + std::to_string(pct) +
+                            "% of your last recharge of " + rupees(x.a.last_recharge) +
+                            ". Recharge to avoid disconnection.");
     }
     x.a.warn_level = level;
     // Negative balance: emergency credit starts.

@@ -612,6 +612,11 @@ class HeadEnd::Impl final : public SessionHost {
     std::lock_guard l(wq_mu_);
     batch_.command_updates.push_back(std::move(c));
     batch_.audit.push_back(std::move(a));
+    // Rows a command read (the token log) go in the same batch as its outcome.
+    if (o.ok) {
+      batch_.profile_rows.insert(batch_.profile_rows.end(), o.profile_rows.begin(),
+                                 o.profile_rows.end());
+    }
     ++seq_;
     wq_cv_.notify_one();
   }

@@ -18,6 +18,7 @@
 #include "meter/load_model.h"
 #include "simulator/simulator.h"
 #include "store/sqlite_store.h"
+#include "token/token.h"
 
 namespace vidyut::headend {
 namespace {
@@ -300,6 +301,90 @@ TEST(HeadEnd, ACommandForAMeterWithoutASessionDialsItsStaticAddress) {
   }
   EXPECT_GE(rig.he->stats().dials, targets.size());
   EXPECT_EQ(rig.he->stats().dial_failures, 0u);
+}
+
+TEST(HeadEnd, ATokenTypedInOfflineIsReadFromTheMetersTokenLogAndStoredOnce) {
+  Rig rig("tokens");
+  rig.step(Millis(20 * 60'000));
+  std::uint32_t m = 0;
+  while (rig.fleet.topology().meters[m].consumer_id.empty()) ++m;
+  const fleet::MeterRecord& rec = rig.fleet.topology().meters[m];
+  const std::string serial = rec.identity.serial;
+  // The meter goes offline (both SIM paths cut) with its relay open.
+  rig.sim->with_fleet([&](fleet::Fleet& f) {
+    EXPECT_TRUE(f.control("cut-sim " + serial + " 1").ok());
+    EXPECT_TRUE(f.control("cut-sim " + serial + " 2").ok());
+    EXPECT_TRUE(f.meter(m).disconnect());
+    return f.after_session(m).size();
+  });
+  rig.step(Millis(30 * 60'000));
+  // The consumer types a token in through the hotspot.
+  const UtcTime typed = rig.clock.now();
+  const auto key = token::derive_token_key(rec.secrets.ak, rec.identity.system_title);
+  const std::string digits = token::encode_token(key, {21, 300, token::ist_day(typed)}).value();
+  auto entered = rig.sim->with_fleet(
+      [&](fleet::Fleet& f) { return f.enter_token(serial, token::format_token(digits)); });
+  ASSERT_TRUE(entered.ok()) << entered.error().describe();
+  ASSERT_TRUE(entered->accepted) << entered->detail;
+  EXPECT_TRUE(entered->relay_closed);
+  // The network comes back; the head end is asked to read the token log.
+  rig.sim->with_fleet([&](fleet::Fleet& f) {
+    EXPECT_TRUE(f.control("restore-sim " + serial + " 1").ok());
+    return f.control("restore-sim " + serial + " 2").ok();
+  });
+  rig.step(Millis(20 * 60'000));
+  auto read_tokens = [&](const std::string& key_text) {
+    store::Command c;
+    c.meter_id = rig.id_of(m);
+    c.kind = store::CommandKind::kRead;
+    c.argument = "tokens";
+    c.idempotency_key = key_text;
+    c.requested_by = "test";
+    c.reason = "reconcile offline recharges";
+    auto r = rig.he->submit(c);
+    EXPECT_TRUE(r.ok()) << r.error().describe();
+    return r.ok() ? r->id : 0;
+  };
+  auto finished = [&](std::int64_t id) {
+    rig.he->flush();
+    auto c = rig.db->command(id);
+    return c.ok() && *c && (*c)->state != store::CommandState::kPending;
+  };
+  const std::int64_t first = read_tokens("tokens-1");
+  for (int i = 0; i < 20 && !finished(first); ++i) rig.step(Millis(5 * 60'000));
+  ASSERT_TRUE(eventually([&] { return finished(first); }));
+  auto c1 = rig.db->command(first);
+  ASSERT_TRUE(c1.ok() && *c1);
+  EXPECT_EQ((*c1)->state, store::CommandState::kSucceeded) << (*c1)->result;
+  EXPECT_EQ((*c1)->result, "token log: 1 row");
+
+  const UtcTime logged =
+      rig.sim->with_fleet([&](fleet::Fleet& f) { return f.meter(m).token_log().at(0).meter_time; });
+  auto rows = rig.db->profile_rows(rig.id_of(m), "tokens", kStart, rig.clock.now());
+  ASSERT_TRUE(rows.ok()) << rows.error().describe();
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].captured, logged);
+  EXPECT_EQ((*rows)[0].code, 21);
+  auto row = dlms::axdr::decode_all((*rows)[0].data);
+  ASSERT_TRUE(row.ok());
+  ASSERT_EQ(row->as_list()->size(), 3u);
+  EXPECT_EQ(*row->at(1), dlms::Data::long_unsigned(21));
+  EXPECT_EQ(*row->at(2), dlms::Data::double_long_unsigned(300));
+
+  // Read again: the same row is not stored twice.
+  const std::int64_t second = read_tokens("tokens-2");
+  ASSERT_NE(second, first);
+  for (int i = 0; i < 20 && !finished(second); ++i) rig.step(Millis(5 * 60'000));
+  ASSERT_TRUE(eventually([&] { return finished(second); }));
+  auto c2 = rig.db->command(second);
+  ASSERT_TRUE(c2.ok() && *c2);
+  EXPECT_EQ((*c2)->state, store::CommandState::kSucceeded) << (*c2)->result;
+  rows = rig.db->profile_rows(rig.id_of(m), "tokens", kStart, rig.clock.now());
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ(rows->size(), 1u);
+  auto all = rig.db->count_profile_rows("tokens", kStart, rig.clock.now());
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(*all, 1u);
 }
 
 int connect_to(std::uint16_t port) {

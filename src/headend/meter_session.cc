@@ -237,7 +237,7 @@ void MeterSession::report_failure(const Task& t, const Error& e, bool retryable,
   const std::string text = (not_attempted ? "not attempted: " : "") + e.message;
   switch (t.kind) {
     case Task::Kind::kCommand:
-      host_.command_done(*meter_, t, TaskOutcome{false, retryable, text});
+      host_.command_done(*meter_, t, TaskOutcome{false, retryable, text, {}});
       break;
     case Task::Kind::kRangeRead:
       host_.read_done(*meter_, t, Error(e.code, text));
@@ -248,9 +248,11 @@ void MeterSession::report_failure(const Task& t, const Error& e, bool retryable,
   }
 }
 
-void MeterSession::finish_command(bool ok, bool retryable, std::string text) {
+void MeterSession::finish_command(bool ok, bool retryable, std::string text,
+                                  std::vector<store::ProfileRow> rows) {
   if (!current_) return;
-  host_.command_done(*meter_, *current_, TaskOutcome{ok, retryable, std::move(text)});
+  host_.command_done(*meter_, *current_,
+                     TaskOutcome{ok, retryable, std::move(text), std::move(rows)});
 }
 
 Result<Bytes> MeterSession::next_task() {
@@ -298,8 +300,20 @@ Result<Bytes> MeterSession::next_task() {
       return send(codec_->build_action({70, is::kDisconnectControl, 1}, Data::integer(0)));
     case store::CommandKind::kPing:
       return send(codec_->build_get(kClockTime));
-    case store::CommandKind::kRead:
+    case store::CommandKind::kRead: {
+      if (c.argument == kTokenLogArgument) {
+        // The token log by range: the last window, and a day ahead for a meter clock that runs
+        // ahead of ours.
+        const ProfileSpec& spec = token_log_profile();
+        const UtcTime now = clock_.now();
+        return send(codec_->build_get(
+            {7, spec.obis, 2},
+            dlms::make_range_access(
+                dlms::CosemDateTime::from_utc(now - Millis(spec.window_s * 1000)),
+                dlms::CosemDateTime::from_utc(now + Millis(86'400'000)))));
+      }
       return send(codec_->build_get(kInstantBuffer));
+    }
     case store::CommandKind::kClockSet:
       return send(codec_->build_set(
           kClockTime, Data::date_time_octets(dlms::CosemDateTime::from_utc(clock_.now()))));
@@ -409,6 +423,18 @@ Result<Bytes> MeterSession::on_response(const Bytes& apdu) {
         break;
       }
       case store::CommandKind::kRead: {
+        if (t.command.argument == kTokenLogArgument) {
+          auto rows = profile_rows_of(meter_->meter_id, token_log_profile(), *value);
+          if (!rows.ok()) {
+            finish_command(false, false, "token log: " + rows.error().message);
+            break;
+          }
+          const std::size_t n = rows->size();
+          finish_command(true, false,
+                         "token log: " + std::to_string(n) + (n == 1 ? " row" : " rows"),
+                         std::move(*rows));
+          break;
+        }
         const auto* l = value->as_list();
         finish_command(true, false,
                        "instantaneous profile: " + std::to_string(l ? l->size() : 0) + " rows");

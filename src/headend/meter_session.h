@@ -70,6 +70,9 @@ struct TaskOutcome {
   // The attempt failed for a reason that may pass (no answer, session lost); retry later.
   bool retryable = false;
   std::string text;
+  // A command that reads a profile (kRead "tokens"): the rows read, for the host to store with
+  // the command's outcome.
+  std::vector<store::ProfileRow> profile_rows;
 };
 
 // The head end, as a session sees it. Called on the session's thread.
@@ -164,7 +167,8 @@ class MeterSession {
   Result<Bytes> next_task();
   Result<Bytes> send(Result<Bytes> apdu);
   Result<Bytes> fail_current(const Error& e, bool retryable);
-  void finish_command(bool ok, bool retryable, std::string text);
+  void finish_command(bool ok, bool retryable, std::string text,
+                      std::vector<store::ProfileRow> rows = {});
   void report_failure(const Task& t, const Error& e, bool retryable, bool not_attempted);
   Error reject(std::string_view action, std::string_view subject, std::string detail);
   UtcTime timer_now() const {

@@ -11,6 +11,7 @@
 #include "dlms/apdu/wrapper.h"
 #include "fleet/fleet.h"
 #include "meter/load_model.h"
+#include "token/token.h"
 
 namespace vidyut::headend {
 namespace {
@@ -346,6 +347,58 @@ TEST(MeterSession, SettingsCommandsReachTheMeter) {
   EXPECT_FALSE(h.host.outcomes[2].ok);
   EXPECT_FALSE(h.host.outcomes[2].retryable);
   EXPECT_TRUE(h.host.outcomes[3].ok) << h.host.outcomes[3].text;
+}
+
+TEST(MeterSession, ReadTokensFetchesTheTokenLogAndOtherReadsAreUnchanged) {
+  Harness h;
+  h.register_all();
+  const std::uint32_t m = first_consumer(h.fleet);
+  const std::uint32_t dt = h.fleet.topology().dts[0].meter;
+  h.run(Millis(1'200'000));
+  const auto& rec = h.fleet.topology().meters[m];
+  const auto key = token::derive_token_key(rec.secrets.ak, rec.identity.system_title);
+  for (std::uint32_t seq : {5u, 3u}) {
+    const auto t = token::encode_token(key, {seq, 100 * seq, token::ist_day(h.clock.now())});
+    ASSERT_TRUE(h.fleet.enter_token(rec.identity.serial, t.value()).value().accepted);
+    h.run(Millis(60'000));
+  }
+  const auto pushes = h.block_pushes(m);
+  ASSERT_FALSE(pushes.empty());
+  Task tokens;
+  tokens.kind = Task::Kind::kCommand;
+  tokens.command.kind = store::CommandKind::kRead;
+  tokens.command.argument = "tokens";
+  Task instant = tokens;
+  instant.command.argument = "";
+  h.host.next_plan = {tokens, instant};
+  MeterSession s(h.host, h.clock, {}, 1, "127.10.0.4");
+  std::unique_ptr<fleet::Fleet::Session> meter;
+  ASSERT_TRUE(converse(s, h.fleet, m, pushes.back(), meter).ok());
+  ASSERT_EQ(h.host.outcomes.size(), 2u);
+  const TaskOutcome& o = h.host.outcomes[0];
+  EXPECT_TRUE(o.ok) << o.text;
+  EXPECT_EQ(o.text, "token log: 2 rows");
+  ASSERT_EQ(o.profile_rows.size(), 2u);
+  EXPECT_EQ(o.profile_rows[0].profile, "tokens");
+  EXPECT_EQ(o.profile_rows[0].meter_id, m + 1);
+  EXPECT_EQ(o.profile_rows[0].code, 5);  // in the order typed in
+  EXPECT_EQ(o.profile_rows[1].code, 3);
+  EXPECT_EQ(o.profile_rows[0].captured, h.fleet.meter(m).token_log()[0].meter_time);
+  EXPECT_TRUE(h.host.outcomes[1].ok);
+  EXPECT_EQ(h.host.outcomes[1].text.rfind("instantaneous profile:", 0), 0u);
+  EXPECT_TRUE(h.host.outcomes[1].profile_rows.empty());
+
+  // A meter without a token log (a DT meter): the meter's refusal fails the command for good.
+  const auto dt_pushes = h.block_pushes(dt);
+  ASSERT_FALSE(dt_pushes.empty());
+  h.host.next_plan = {tokens};
+  MeterSession s2(h.host, h.clock, {}, 2, "127.10.0.5");
+  std::unique_ptr<fleet::Fleet::Session> dt_meter;
+  ASSERT_TRUE(converse(s2, h.fleet, dt, dt_pushes.back(), dt_meter).ok());
+  ASSERT_EQ(h.host.outcomes.size(), 3u);
+  EXPECT_FALSE(h.host.outcomes[2].ok);
+  EXPECT_FALSE(h.host.outcomes[2].retryable);
+  EXPECT_TRUE(h.host.outcomes[2].profile_rows.empty());
 }
 
 TEST(MeterSession, AMeterThatStopsAnsweringFailsTheCommandAsRetryable) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "dlms/cosem/is15959.h"
+#include "dlms/cosem/vidyut_objects.h"
 
 namespace vidyut::headend {
 
@@ -235,6 +236,16 @@ const std::vector<ProfileSpec>& scheduled_profiles() {
     return v;
   }();
   return specs;
+}
+
+const ProfileSpec& token_log_profile() {
+  static const ProfileSpec spec{std::string(kTokenLogArgument),
+                                dlms::vidyut_objects::kTokenLog,
+                                ProfileSpec::Schedule::kDaily,
+                                dlms::vidyut_objects::kTokenLogSequenceColumn,
+                                40 * 86'400,
+                                false};
+  return spec;
 }
 
 Result<std::vector<store::ProfileRow>> profile_rows_of(std::int64_t meter_id,

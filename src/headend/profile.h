@@ -103,6 +103,14 @@ struct ProfileSpec {
 };
 const std::vector<ProfileSpec>& scheduled_profiles();
 
+// The hotspot token log (Vidyut-specific OBIS 0.128.99.98.0.255; docs/hotspot-tokens.md): the
+// recharge tokens a meter accepted locally, columns clock, token sequence, amount in rupees. It
+// is read on command (store::CommandKind::kRead with argument kTokenLogArgument), not on
+// schedule: a range read of the last window_s (40 days). Rows are stored as profile "tokens",
+// code = the token sequence, so a token read again is stored once.
+inline constexpr std::string_view kTokenLogArgument = "tokens";
+const ProfileSpec& token_log_profile();
+
 // The rows of a profile read as the store keeps them: captured = the row's clock (column 1),
 // code = the event code column for event logs, data = the row in A-XDR. kMalformed for a row
 // without a clock or an oversized row; kLimitExceeded beyond kMaxRowsPerRead rows.

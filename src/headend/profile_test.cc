@@ -119,5 +119,29 @@ TEST(Profile, AlertPushCarriesTimeAndEsw) {
   EXPECT_FALSE(esw_test(p->esw, is::esw::kMagnet));
 }
 
+TEST(Profile, TokenLogRowsAreKeyedByTheirTimeAndSequence) {
+  const ProfileSpec& spec = token_log_profile();
+  EXPECT_EQ(spec.name, "tokens");
+  EXPECT_EQ(spec.obis.to_string(), "0.128.99.98.0.255");
+  const Data row1 = Data::structure({Data::date_time_octets(dlms::CosemDateTime::from_utc(kT)),
+                                     Data::long_unsigned(7), Data::double_long_unsigned(500)});
+  const Data row2 =
+      Data::structure({Data::date_time_octets(dlms::CosemDateTime::from_utc(kT + Millis(60'000))),
+                       Data::long_unsigned(65'535), Data::double_long_unsigned(50'000)});
+  auto rows = profile_rows_of(42, spec, Data::array({row1, row2}));
+  ASSERT_TRUE(rows.ok()) << rows.error().describe();
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ((*rows)[0].meter_id, 42);
+  EXPECT_EQ((*rows)[0].profile, "tokens");
+  EXPECT_EQ((*rows)[0].captured, kT);
+  EXPECT_EQ((*rows)[0].code, 7);
+  EXPECT_EQ((*rows)[1].code, 65'535);
+  const Bytes enc = dlms::axdr::encode(row1);
+  EXPECT_EQ((*rows)[0].data, std::vector<std::uint8_t>(enc.begin(), enc.end()));
+  // A row without a sequence is not a token log row.
+  const Data bad = Data::structure({Data::date_time_octets(dlms::CosemDateTime::from_utc(kT))});
+  EXPECT_EQ(profile_rows_of(42, spec, Data::array({bad})).error().code, Errc::kMalformed);
+}
+
 }  // namespace
 }  // namespace vidyut::headend

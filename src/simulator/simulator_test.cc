@@ -272,5 +272,43 @@ TEST(Simulator, ControlPortSteersTheFleetAndExplainsMistakes) {
   EXPECT_NE(c->find("dts-out 1"), std::string::npos) << *c;
 }
 
+TEST(Simulator, ControlPortTypesAHotspotTokenIntoAnOfflineMeter) {
+  ManualClock clock(kStart);
+  Fleet fleet(small_fleet(), quiet(), clock);
+  SimulatorOptions opt;
+  opt.control_port = kAnyPort;
+  Simulator sim(fleet, clock, opt);
+  ASSERT_TRUE(sim.start().ok());
+  std::uint32_t m = 0;
+  while (fleet.topology().meters[m].consumer_id.empty()) ++m;
+  const fleet::MeterRecord& rec = fleet.topology().meters[m];
+  const std::string& serial = rec.identity.serial;
+  auto control = [&](const std::string& line) {
+    auto r = send_control("127.0.0.1", sim.control_port(), line);
+    EXPECT_TRUE(r.ok()) << r.error().describe();
+    return r.ok() ? *r : std::string();
+  };
+  // Offline (both SIM paths cut) and disconnected.
+  EXPECT_EQ(control("cut-sim " + serial + " 1").rfind("ok", 0), 0u);
+  EXPECT_EQ(control("cut-sim " + serial + " 2").rfind("ok", 0), 0u);
+  sim.with_fleet([&](Fleet& f) {
+    (void)f.meter(m).disconnect();
+    return f.after_session(m).size();
+  });
+  const auto key = token::derive_token_key(rec.secrets.ak, rec.identity.system_title);
+  const std::string t =
+      token::encode_token(key, {4, 250, token::ist_day(clock.now())}).value();
+  const std::string a = control("token " + serial + " " + token::format_token(t));
+  EXPECT_EQ(a, "ok token " + serial + " accepted sequence 4 amount 250 relay closed");
+  EXPECT_TRUE(sim.with_fleet([&](Fleet& f) { return f.meter(m).relay_connected(); }));
+  const std::string again = control("token " + serial + " " + t);
+  EXPECT_EQ(again.rfind("ok token " + serial + " refused already-used", 0), 0u) << again;
+  EXPECT_EQ(control("token " + serial + " 1234").rfind("ok token " + serial + " refused malformed",
+                                                       0),
+            0u);
+  EXPECT_EQ(control("token 99999999 " + t).rfind("error not found", 0), 0u);
+  EXPECT_EQ(control("token " + serial).rfind("error invalid argument", 0), 0u);
+}
+
 }  // namespace
 }  // namespace vidyut::simulator

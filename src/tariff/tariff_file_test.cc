@@ -83,6 +83,7 @@ TEST(TariffFile, RoundTripsThroughJson) {
   t.notes = "Notes with \"quotes\", a backslash \\ and unicode: \u20b9";
   // A bound that is not whole kWh is written as upto_wh; 24:00 as an end.
   t.versions[0].slabs = {{100'500, 300}, {200'000, 400}, {0, 500}};
+  t.versions[0].tod[0].blocks[1].start_minute = 0;
   t.versions[0].tod[0].blocks.push_back(TodBlock{"late", 22 * 60, 1'440, 11'000});
   TariffVersion next = t.versions[0];
   next.effective_from = {2026, 4, 1};
@@ -234,7 +235,6 @@ TEST(TariffFile, TypeAndFormatErrors) {
   expect_error(replaced(R"("code": "T1")", R"("code": "T 1")"), "code: \"T 1\"");
   expect_error(replaced(R"("versions": [{)", R"("versions": [7, {)"),
                "versions[0]: expected an object, got an integer");
-  expect_error(replaced(R"("tod": [)", R"("tod": {"x": [)") + "}", "");  // malformed JSON
   expect_error("[1, 2]", "(top level): expected an object");
   expect_error("", "not valid JSON");
   expect_error("{\"format\": ", "not valid JSON");

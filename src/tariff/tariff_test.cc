@@ -109,10 +109,12 @@ TEST(RoundDiv, HalfAwayFromZero) {
   EXPECT_EQ(round_div(1, 3), 0);
   EXPECT_EQ(round_div(2, 3), 1);
   EXPECT_EQ(round_div(-2, 3), -1);
-  // Large intermediates: (10^30 + 5 x 10^11) / 10^12 = 10^18 + 0.5 -> 10^18 + 1.
-  const Int128 big = static_cast<Int128>(1'000'000'000'000'000) * 1'000'000'000'000 + 500'000'000'000;
-  EXPECT_EQ(round_div(big, 1'000'000'000'000), 1'000'000'000'000'000'001);
-  EXPECT_EQ(round_div(-big, 1'000'000'000'000), -1'000'000'000'000'000'001);
+  // Large intermediates: (10^33 + 5 x 10^14) / 10^15 = 10^18 + 0.5 -> 10^18 + 1.
+  const Int128 e15 = 1'000'000'000'000'000;
+  const Int128 big = static_cast<Int128>(1'000'000'000'000'000'000) * e15 + 500'000'000'000'000;
+  EXPECT_EQ(round_div(big, e15), 1'000'000'000'000'000'001);
+  EXPECT_EQ(round_div(-big, e15), -1'000'000'000'000'000'001);
+  EXPECT_EQ(round_div(big - 1, e15), 1'000'000'000'000'000'000);
 }
 
 TEST(FormatRupees, IndianDigitGrouping) {
