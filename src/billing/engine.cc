@@ -119,6 +119,7 @@ class Engine::Impl {
     known_txn_ = *last;
     VIDYUT_CHECK(load_balances());
     VIDYUT_CHECK(load_month_state());
+    if (!o_.decide) return ok_status();
     // Relay decisions a crash may have left unsent: resubmitting is idempotent on the key.
     for (auto& x : accts_) {
       if (!x.a.relay_confirmed && x.a.relay_seq > 0) submit_relay(x);
@@ -409,7 +410,7 @@ class Engine::Impl {
 
   // Applies the prepaid rules to one account; writes and sends what changed.
   void evaluate(Acct& x) {
-    if (x.a.mode != PaymentMode::kPrepaid) return;
+    if (x.a.mode != PaymentMode::kPrepaid || !o_.decide) return;
     const UtcTime now = clock_.now();
     const Account before = x.a;
     std::vector<Notification> notes;
@@ -1192,6 +1193,7 @@ class Engine::Impl {
 
   Status tick() {
     std::lock_guard lock(mu_);
+    if (!o_.decide) return reload_external();
     const UtcTime now = clock_.now();
     VIDYUT_CHECK(reload_external());
     if (now - last_registry_check_ >= std::chrono::minutes(10)) {

@@ -66,8 +66,14 @@ struct EngineOptions {
   // Tariff by registry category; the default for categories not listed.
   std::map<std::string, std::string> tariff_for_category{{"domestic", "UP-LMV1-URBAN"}};
   std::string default_tariff = "UP-LMV1-URBAN";
-  // New accounts (consumers first seen in the registry) start prepaid or postpaid.
-  PaymentMode new_account_mode = PaymentMode::kPrepaid;
+  // New accounts (consumers first seen in the registry) start postpaid, as utilities install
+  // smart meters: a consumer becomes prepaid by conversion (convert_to_prepaid: final bill,
+  // arrears, grace period), never by surprise with a zero balance.
+  PaymentMode new_account_mode = PaymentMode::kPostpaid;
+  // false: this engine only records (recharges, reversals, adjustments) and never decides relay
+  // states or posts charges - for a second process (the CLI) beside the serving one, which
+  // picks up what it wrote within a tick.
+  bool decide = true;
   std::int32_t period_s = 900;             // interval length of the block-load data
   std::int64_t accrual_refresh_s = 900;    // today's usage is re-read at least this often
   std::int64_t restate_days = 2;           // daily posting re-reads this many days of data

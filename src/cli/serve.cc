@@ -16,6 +16,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/billing_service.h"
 #include "cli/commands.h"
 #include "core/log.h"
 #include "headend/head_end.h"
@@ -64,6 +65,10 @@ struct ServeOptions {
   double idle_timeout_s = 120;
   double gap_window_days = 7;
   std::string gap_floor;
+  bool no_billing = false;
+  std::string new_accounts = "postpaid";
+  BillingServiceOptions billing;
+  double billing_tick_s = 1;
 };
 
 volatile std::sig_atomic_t g_stop = 0;
@@ -111,6 +116,28 @@ int run_serve(ServeOptions o) {
   std::cout << fmt::format("head end on {}:{}, data in {}\n", o.he.bind_address, he.port(),
                            o.data.data_dir)
             << std::flush;
+  HeadEndRelayPort relay(he, **db);
+  std::unique_ptr<BillingService> billing;
+  if (!o.no_billing) {
+    if (o.new_accounts != "prepaid" && o.new_accounts != "postpaid") {
+      return report_error("serve", Error(Errc::kInvalidArgument,
+                                         "--new-accounts must be prepaid or postpaid"));
+    }
+    o.billing.data_dir = o.data.data_dir;
+    o.billing.engine.new_account_mode = o.new_accounts == "prepaid"
+                                            ? tariff::PaymentMode::kPrepaid
+                                            : tariff::PaymentMode::kPostpaid;
+    o.billing.tick = Millis(static_cast<std::int64_t>(o.billing_tick_s * 1000));
+    auto b = BillingService::start(o.billing, **db, *clock, &relay);
+    if (!b.ok()) {
+      he.stop();
+      return report_error("serve", b.error());
+    }
+    billing = std::move(*b);
+    std::cout << fmt::format("billing: {} accounts, rules of {}\n",
+                             billing->engine().stats().accounts, o.billing.engine.rules.utility)
+              << std::flush;
+  }
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
   const auto wall0 = std::chrono::steady_clock::now();
@@ -133,10 +160,21 @@ int run_serve(ServeOptions o) {
                            s.rejected_malformed + s.rejected_flood,
                        s.commands_succeeded, s.commands_failed, s.commands_expired)
                 << std::flush;
+      if (billing) {
+        const auto b = billing->engine().stats();
+        std::cout << fmt::format(
+                         "  billing: accounts {} recharges {} duplicates {} postings {} "
+                         "statements {} disconnects {} reconnects {} tokens {}/{} errors {}\n",
+                         b.accounts, b.recharges, b.duplicate_recharges, b.daily_postings,
+                         b.statements, b.disconnects, b.reconnects, b.tokens_reconciled,
+                         b.tokens_issued, b.errors)
+                  << std::flush;
+      }
     }
     std::this_thread::sleep_for(Millis(50));
   }
   std::cout << "stopping: committing what is queued\n" << std::flush;
+  if (billing) billing->stop();
   he.stop();
   const auto s = he.stats();
   std::cout << fmt::format("stopped: {} intervals committed, {} pushes, {} sessions\n",
@@ -379,6 +417,16 @@ void register_serve(CLI::App& app, Runner& run) {
   s->add_option("--status-every", so->status_s, "Seconds between status lines")
       ->capture_default_str();
   s->add_option("--run-for", so->duration, "Stop after this much real time (tests)");
+  s->add_flag("--no-billing", so->no_billing, "Run the head end without the billing engine");
+  s->add_option("--new-accounts", so->new_accounts,
+                "Mode of accounts opened for new consumers: postpaid (convert later) or prepaid")
+      ->capture_default_str();
+  s->add_option("--rules", so->billing.rules_file,
+                "Prepaid rules file (JSON, docs/billing.md); default: UP rules");
+  s->add_option("--tariff-file", so->billing.tariff_files,
+                "Extra tariff file(s), replacing shipped ones with the same code");
+  s->add_option("--billing-tick", so->billing_tick_s, "Seconds between billing engine ticks")
+      ->capture_default_str();
   s->callback([so, &run] { run = [so] { return run_serve(*so); }; });
 
   auto co = std::make_shared<CommandOptions>();

@@ -8,6 +8,7 @@
 // --tariff-file F (show, quote) reads a tariff file instead of the built-in catalogue.
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -190,10 +191,11 @@ int run_show(const TariffOptions& o) {
                              v.order.empty() ? "no order named" : v.order);
     std::int64_t lo = 0;
     for (const auto& s : v.slabs) {
-      const std::string range = s.upto_wh == 0
-                                    ? fmt::format("above {} kWh", tariff::format_kwh(lo))
-                                    : fmt::format("{} - {} kWh", tariff::format_kwh(lo),
-                                                  tariff::format_kwh(s.upto_wh));
+      auto kwh = [](std::int64_t wh) {
+        return wh % 1000 == 0 ? std::to_string(wh / 1000) : tariff::format_kwh(wh);
+      };
+      const std::string range = s.upto_wh == 0 ? fmt::format("above {} kWh", kwh(lo))
+                                               : fmt::format("{} - {} kWh", kwh(lo), kwh(s.upto_wh));
       std::cout << fmt::format("  energy  {:<28} {}/kWh\n", range,
                                tariff::format_rupees(s.rate_paise_per_kwh));
       lo = s.upto_wh;
