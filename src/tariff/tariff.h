@@ -92,6 +92,9 @@ inline constexpr std::int64_t kMaxDemandW = 1'000'000'000'000;    // 1 TW
 // Checks a tariff's invariants (slab bounds increasing, last slab unbounded, rates and bp in
 // range, ToD blocks inside the day and not overlapping within a season, a month in at most one
 // season, versions strictly increasing by date). kInvalidArgument with the first problem.
+// Also required: a non-empty code, at least one version, a real effective_from date, named
+// seasons with at least one month, named blocks with start != end (end may be 1440 = 24:00),
+// and the limits below.
 Status validate(const Tariff& tariff);
 // The same checks for one version on its own (everything but the order of versions).
 Status validate_version(const TariffVersion& version);
