@@ -821,7 +821,7 @@ class Engine::Impl {
     if (*prior) {
       const Recharge& p = **prior;
       if (p.account_id != x.a.id || p.amount != q.amount) {
-        return Error(Errc::kInvalidArgument,
+        return Error(Errc::kRefused,
                      "recharge: payment reference " + q.payment_ref +
                          " was already used for another consumer or amount; refused");
       }

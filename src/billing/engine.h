@@ -150,8 +150,9 @@ class Engine {
   Status sync_registry();
 
   // Credits a recharge (prepaid) or a payment (postpaid); see RechargeRequest.
-  // kInvalidArgument: unknown consumer, amount <= 0 or above the limit, a reference reused for a
-  // different consumer or amount, a token for a postpaid account or a fractional-rupee amount.
+  // kNotFound: unknown consumer. kRefused: the reference was used for a different consumer or
+  // amount. kInvalidArgument: amount <= 0 or above the limit, a token for a postpaid account or
+  // a fractional-rupee amount.
   Result<RechargeResult> recharge(const RechargeRequest& request);
   // Reverses a recharge (a bounced payment): the exact opposite postings. Idempotent.
   Result<RechargeResult> reverse(std::string_view payment_ref, std::string_view reason,

@@ -18,31 +18,13 @@
 
 #include "cli/billing_service.h"
 #include "cli/commands.h"
+#include "cli/data_options.h"
 #include "core/log.h"
 #include "headend/head_end.h"
 #include "store/sqlite_store.h"
 
 namespace vidyut::cli {
 namespace {
-
-struct DataOptions {
-  std::string data_dir = "vidyut-data";
-  std::string master_key_file;
-};
-
-Result<std::unique_ptr<store::Store>> open_store(const DataOptions& o) {
-  store::SqliteOptions so;
-  so.master_key_file = o.master_key_file;
-  auto db = store::open_sqlite_store(o.data_dir, RealClock::instance(), so);
-  if (!db.ok()) return db.error();
-  return std::unique_ptr<store::Store>(std::move(*db));
-}
-
-void add_data_options(CLI::App* c, DataOptions& o) {
-  c->add_option("--data", o.data_dir, "Data directory")->capture_default_str();
-  c->add_option("--master-key-file", o.master_key_file,
-                "Master key file (64 hex digits); default $VIDYUT_MASTER_KEY or DATA/master.key");
-}
 
 std::string ist(UtcTime t) {
   if (t == UtcTime{}) return "never";

@@ -483,7 +483,9 @@ void register_simulate(CLI::App& app, Runner& run) {
   auto* c = sim->add_subcommand("control", "Send a command to a running simulator");
   c->add_option("--host", co->host, "Simulator host")->capture_default_str();
   c->add_option("--port", co->port, "Simulator control port")->capture_default_str();
-  c->add_option("command", co->words, "e.g. fail-feeder F0003 60")->required();
+  c->add_option("command", co->words,
+                "e.g. fail-feeder F0003 60, token 00012345 1234 5678 9012 3456 7890")
+      ->required();
   c->callback([co, &run] { run = [co] { return run_control(*co); }; });
 
   auto so = std::make_shared<SinkOptions>();

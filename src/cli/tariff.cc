@@ -65,9 +65,10 @@ Error usage_error(std::string message) { return Error(Errc::kInvalidArgument, st
 // "3.5" -> 3500, "100.001" -> 100001. For kWh -> Wh and kW -> W.
 Result<std::int64_t> parse_milli(std::string_view text, std::string_view what) {
   auto bad = [&] {
-    return usage_error(fmt::format("{} \"{}\": expected a number with at most three decimals "
-                                   "(e.g. 250 or 100.001)",
-                                   what, text));
+    return usage_error(
+        fmt::format("{} \"{}\": expected a number with at most three decimals "
+                    "(e.g. 250 or 100.001)",
+                    what, text));
   };
   const auto dot = text.find('.');
   const std::string_view whole = text.substr(0, dot);
@@ -96,8 +97,8 @@ Result<std::int64_t> parse_energy(std::string_view text, std::string_view what) 
       const std::string_view digits = text.substr(0, text.size() - 2);
       if (digits.empty() || digits.size() > 15 ||
           !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-        return usage_error(fmt::format("{} \"{}\": expected whole watt-hours before \"wh\"", what,
-                                       text));
+        return usage_error(
+            fmt::format("{} \"{}\": expected whole watt-hours before \"wh\"", what, text));
       }
       return std::stoll(std::string(digits));
     }
@@ -117,8 +118,8 @@ std::vector<std::string> split(std::string_view s, char sep) {
   std::size_t start = 0;
   while (true) {
     const auto at = s.find(sep, start);
-    out.push_back(trim(s.substr(start, at == std::string_view::npos ? std::string_view::npos
-                                                                    : at - start)));
+    out.push_back(
+        trim(s.substr(start, at == std::string_view::npos ? std::string_view::npos : at - start)));
     if (at == std::string_view::npos) break;
     start = at + 1;
   }
@@ -133,7 +134,8 @@ Result<Tariff> load_tariff(const TariffOptions& o) {
     }
     return std::move(*t);
   }
-  if (o.code.empty()) return usage_error("give a tariff CODE (see `vidyut tariff list`) or --tariff-file");
+  if (o.code.empty())
+    return usage_error("give a tariff CODE (see `vidyut tariff list`) or --tariff-file");
   return tariff::find_tariff(o.code, tariff::builtin_tariffs());
 }
 
@@ -168,10 +170,10 @@ int run_list(const TariffOptions& o) {
   for (const Tariff& t : all) {
     const bool tod = std::any_of(t.versions.begin(), t.versions.end(),
                                  [](const TariffVersion& v) { return !v.tod.empty(); });
-    std::cout << fmt::format("{:<{}}  {:<{}}  {:<{}}  {:<10}  {}\n", t.code, wcode, t.name, wname,
-                             t.utility, wutil,
-                             t.versions.empty() ? "-" : tariff::to_string(t.versions.back().effective_from),
-                             tod ? "yes" : "no");
+    std::cout << fmt::format(
+        "{:<{}}  {:<{}}  {:<{}}  {:<10}  {}\n", t.code, wcode, t.name, wname, t.utility, wutil,
+        t.versions.empty() ? "-" : tariff::to_string(t.versions.back().effective_from),
+        tod ? "yes" : "no");
   }
   return kExitOk;
 }
@@ -194,14 +196,16 @@ int run_show(const TariffOptions& o) {
       auto kwh = [](std::int64_t wh) {
         return wh % 1000 == 0 ? std::to_string(wh / 1000) : tariff::format_kwh(wh);
       };
-      const std::string range = s.upto_wh == 0 ? fmt::format("above {} kWh", kwh(lo))
-                                               : fmt::format("{} - {} kWh", kwh(lo), kwh(s.upto_wh));
+      const std::string range = s.upto_wh == 0
+                                    ? fmt::format("above {} kWh", kwh(lo))
+                                    : fmt::format("{} - {} kWh", kwh(lo), kwh(s.upto_wh));
       std::cout << fmt::format("  energy  {:<28} {}/kWh\n", range,
                                tariff::format_rupees(s.rate_paise_per_kwh));
       lo = s.upto_wh;
     }
-    std::cout << fmt::format("  fixed charge      {}/kW of sanctioned load per month, prorated by days\n",
-                             tariff::format_rupees(v.fixed_paise_per_kw_month));
+    std::cout << fmt::format(
+        "  fixed charge      {}/kW of sanctioned load per month, prorated by days\n",
+        tariff::format_rupees(v.fixed_paise_per_kw_month));
     std::cout << fmt::format("  electricity duty  {} of energy + ToD + fixed\n",
                              tariff::format_percent_bp(v.duty_bp));
     std::cout << fmt::format("  prepaid rebate    {} of energy + ToD + fixed (prepaid only)\n",
@@ -282,9 +286,10 @@ Result<std::vector<Interval>> read_intervals(const std::string& path) {
     r.line = n;
     auto start = parse_start(f[cols->first]);
     if (!start.ok()) {
-      return at(fmt::format("start_utc \"{}\": expected ISO 8601 (2026-01-15T00:30:00Z) or epoch "
-                            "milliseconds",
-                            f[cols->first]));
+      return at(
+          fmt::format("start_utc \"{}\": expected ISO 8601 (2026-01-15T00:30:00Z) or epoch "
+                      "milliseconds",
+                      f[cols->first]));
     }
     r.start = *start;
     const std::string& whs = f[cols->second];
@@ -334,9 +339,10 @@ Status apply_by_block(const std::string& spec, const TariffVersion& v, int seaso
     for (std::size_t b = 0; b < blocks.size(); ++b) {
       if (blocks[b].name != name) continue;
       if (found >= 0) {
-        return usage_error(fmt::format("--wh-by-block: block name \"{}\" is used twice in season "
-                                       "{}; the tariff file must name its blocks apart",
-                                       name, v.tod[static_cast<std::size_t>(season)].name));
+        return usage_error(
+            fmt::format("--wh-by-block: block name \"{}\" is used twice in season "
+                        "{}; the tariff file must name its blocks apart",
+                        name, v.tod[static_cast<std::size_t>(season)].name));
       }
       found = static_cast<int>(b);
     }
@@ -344,8 +350,8 @@ Status apply_by_block(const std::string& spec, const TariffVersion& v, int seaso
       return usage_error(fmt::format("--wh-by-block: no block \"{}\" in season {} (blocks: {})",
                                      name, v.tod[static_cast<std::size_t>(season)].name, names));
     }
-    VIDYUT_TRY(wh, parse_energy(trim(std::string_view(item).substr(eq + 1)),
-                                "--wh-by-block " + name));
+    VIDYUT_TRY(wh,
+               parse_energy(trim(std::string_view(item).substr(eq + 1)), "--wh-by-block " + name));
     q.usage.wh_by_block[static_cast<std::size_t>(found)] += *wh;
   }
   return ok_status();
@@ -375,9 +381,8 @@ Result<Quote> make_quote(const TariffOptions& o) {
     VIDYUT_TRY(m, tariff::parse_month(o.month));
     q.month = *m;
   } else if (!rows.empty()) {
-    const auto first = std::min_element(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
-      return a.start < b.start;
-    });
+    const auto first = std::min_element(
+        rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.start < b.start; });
     q.month = tariff::month_of(tariff::ist_date(first->start));
   } else {
     q.month = tariff::month_of(tariff::ist_date(RealClock::instance().now()));
@@ -385,10 +390,11 @@ Result<Quote> make_quote(const TariffOptions& o) {
   const CivilDate first_day = tariff::first_day(q.month);
   q.version = q.tariff.version_at(first_day);
   if (q.version == nullptr) {
-    return usage_error(fmt::format("tariff {} has no version in force on {} (its first version "
-                                   "is effective {})",
-                                   q.tariff.code, tariff::to_string(first_day),
-                                   tariff::to_string(q.tariff.versions.front().effective_from)));
+    return usage_error(
+        fmt::format("tariff {} has no version in force on {} (its first version "
+                    "is effective {})",
+                    q.tariff.code, tariff::to_string(first_day),
+                    tariff::to_string(q.tariff.versions.front().effective_from)));
   }
   q.usage.month = q.month.month;
   q.usage.days_in_month = tariff::days_in_month(q.month.year, q.month.month);
@@ -409,7 +415,8 @@ Result<Quote> make_quote(const TariffOptions& o) {
     const UtcTime to = tariff::ist_midnight(tariff::first_day(tariff::next_month(q.month)));
     std::set<UtcTime> seen;
     if (q.season >= 0) {
-      q.usage.wh_by_block.assign(q.version->tod[static_cast<std::size_t>(q.season)].blocks.size(), 0);
+      q.usage.wh_by_block.assign(q.version->tod[static_cast<std::size_t>(q.season)].blocks.size(),
+                                 0);
     }
     for (const Interval& r : rows) {
       if (r.start < from || r.start >= to) {
@@ -512,11 +519,11 @@ void print_quote(const Quote& q) {
     std::cout << fmt::format("ToD season {}: {}\n", s.name, parts);
   }
   if (q.intervals_used > 0) {
-    std::cout << fmt::format("from {} intervals in {}{}\n", q.intervals_used, q.source,
-                             q.intervals_ignored == 0
-                                 ? std::string()
-                                 : fmt::format(" ({} outside the month ignored)",
-                                               q.intervals_ignored));
+    std::cout << fmt::format(
+        "from {} intervals in {}{}\n", q.intervals_used, q.source,
+        q.intervals_ignored == 0
+            ? std::string()
+            : fmt::format(" ({} outside the month ignored)", q.intervals_ignored));
   }
   std::size_t wl = 5, wb = 5, wa = 0;
   for (const auto& l : q.bill.lines) {
@@ -587,7 +594,8 @@ void register_tariff(CLI::App& app, Runner& run) {
   show->add_flag("--json", o->json, "Print the tariff file (JSON)");
   show->callback([o, &run] { run = [o] { return run_show(*o); }; });
 
-  auto* quote = cmd->add_subcommand("quote", "Price a month's usage, every bill line with its basis");
+  auto* quote =
+      cmd->add_subcommand("quote", "Price a month's usage, every bill line with its basis");
   quote->add_option("code", o->code, "Tariff code (see `tariff list`)");
   quote->add_option("--tariff-file", o->tariff_file, "Read this tariff file instead");
   quote->add_option("--kwh", o->kwh, "Energy in the month, kWh (up to 3 decimals)");
@@ -595,8 +603,9 @@ void register_tariff(CLI::App& app, Runner& run) {
                     "Energy per ToD block: NAME=KWH[,NAME=KWH] (suffix wh for watt-hours)");
   quote->add_option("--intervals", o->intervals,
                     "CSV of start_utc (ISO 8601 or epoch ms),import_wh rows to aggregate");
-  quote->add_option("--interval-minutes", o->interval_minutes,
-                    "Length of each interval in --intervals (demand = Wh x 60 / minutes)")
+  quote
+      ->add_option("--interval-minutes", o->interval_minutes,
+                   "Length of each interval in --intervals (demand = Wh x 60 / minutes)")
       ->capture_default_str();
   quote->add_option("--sanctioned-kw", o->sanctioned_kw, "Sanctioned load, kW")
       ->capture_default_str();

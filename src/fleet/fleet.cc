@@ -700,8 +700,8 @@ Result<Fleet::TokenOutcome> Fleet::enter_token(std::string_view serial, std::str
   return enter_token_at(serial, digits, now);
 }
 
-Result<Fleet::TokenOutcome> Fleet::enter_token_at(std::string_view serial,
-                                                  std::string_view digits, UtcTime now) {
+Result<Fleet::TokenOutcome> Fleet::enter_token_at(std::string_view serial, std::string_view digits,
+                                                  UtcTime now) {
   VIDYUT_TRY(m, find_meter(serial));
   const MeterRecord& rec = topology_.meters[*m];
   if (!meter::has_relay(rec.identity.kind)) {

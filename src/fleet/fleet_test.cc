@@ -651,8 +651,8 @@ TEST(FleetToken, ATokenTypedInDuringANetworkCutClosesTheRelayAndIsReadBackLater)
   EXPECT_TRUE(truth.tokens[0].relay_closed);
   bool alert_without_network = false;
   for (const auto& p : truth.pushes) {
-    alert_without_network |= p.meter == m && p.kind == Outgoing::Kind::kAlert &&
-                             p.at == typed && p.fate == PushFate::kNoNetwork;
+    alert_without_network |= p.meter == m && p.kind == Outgoing::Kind::kAlert && p.at == typed &&
+                             p.fate == PushFate::kNoNetwork;
   }
   EXPECT_TRUE(alert_without_network);
 
@@ -679,10 +679,9 @@ TEST(FleetToken, ATokenTypedInDuringANetworkCutClosesTheRelayAndIsReadBackLater)
   ASSERT_TRUE(f.control("restore-sim " + serial + " 1").ok());
   HeadEndSession hes(f, clock, m, is::kSapUtility);
   ASSERT_TRUE(hes.client.associate().ok());
-  auto rows = hes.client.get(
-      {7, dlms::vidyut_objects::kTokenLog, 2},
-      dlms::make_range_access(dlms::CosemDateTime::from_utc(kStart),
-                              dlms::CosemDateTime::from_utc(clock.now())));
+  auto rows = hes.client.get({7, dlms::vidyut_objects::kTokenLog, 2},
+                             dlms::make_range_access(dlms::CosemDateTime::from_utc(kStart),
+                                                     dlms::CosemDateTime::from_utc(clock.now())));
   ASSERT_TRUE(rows.ok()) << rows.error().describe();
   ASSERT_TRUE(std::holds_alternative<dlms::Data>(*rows));
   const auto& list = *std::get<dlms::Data>(*rows).as_list();

@@ -19,8 +19,9 @@
 // scheduled|control; type is block-load|alert; fate is to_string(PushFate); sim and to_sim are
 // 1|2; a token's result is Fleet::TokenOutcome::reason (accepted, wrong-token, already-used,
 // too-old, locked-out, malformed, no-supply, ...), its sequence, amount_rupees and issued_day
-// (YYYY-MM-DD, IST) are empty when the token did not authenticate. A text field holding a comma, double quote or line break (never the case for a generated
-// fleet or a valid fleet file) is quoted as RFC 4180 says.
+// (YYYY-MM-DD, IST) are empty when the token did not authenticate. A text field holding a comma,
+// double quote or line break (never the case for a generated fleet or a valid fleet file) is quoted
+// as RFC 4180 says.
 //
 // Writes are buffered (about 1 MiB per file, written with one fwrite when full): a fleet of
 // 100,000 meters adds 100,000 interval rows per capture period. Nothing throws on the data path:

@@ -306,11 +306,11 @@ Result<Bytes> MeterSession::next_task() {
         // ahead of ours.
         const ProfileSpec& spec = token_log_profile();
         const UtcTime now = clock_.now();
-        return send(codec_->build_get(
-            {7, spec.obis, 2},
-            dlms::make_range_access(
-                dlms::CosemDateTime::from_utc(now - Millis(spec.window_s * 1000)),
-                dlms::CosemDateTime::from_utc(now + Millis(86'400'000)))));
+        return send(
+            codec_->build_get({7, spec.obis, 2},
+                              dlms::make_range_access(
+                                  dlms::CosemDateTime::from_utc(now - Millis(spec.window_s * 1000)),
+                                  dlms::CosemDateTime::from_utc(now + Millis(86'400'000)))));
       }
       return send(codec_->build_get(kInstantBuffer));
     }

@@ -809,8 +809,8 @@ void SinglePhaseMeter::build_profiles() {
     namespace vo = dlms::vidyut_objects;
     d.emplace<DataObject>(vo::kTokenSequence).set_source([&m](const AccessContext&) {
       const auto& log = m.token_log();
-      return Data::long_unsigned(
-          log.empty() ? std::uint16_t{0} : static_cast<std::uint16_t>(log.back().sequence));
+      return Data::long_unsigned(log.empty() ? std::uint16_t{0}
+                                             : static_cast<std::uint16_t>(log.back().sequence));
     });
     d.emplace<DataObject>(vo::kTokenAmount).set_source([&m](const AccessContext&) {
       const auto& log = m.token_log();
@@ -819,19 +819,18 @@ void SinglePhaseMeter::build_profiles() {
     const auto cols = vo::token_log_columns();
     d.emplace<ProfileGeneric>(
         vo::kTokenLog, std::vector<CaptureObjectDefinition>(cols.begin(), cols.end()),
-        std::make_shared<GeneratedRows>(
-            [&m](UtcTime from, UtcTime to, std::uint32_t max, const AccessContext&) {
-              std::vector<ProfileRow> out;
-              for (const TokenLogEntry& e : m.token_log()) {
-                if (!in_range(e.meter_time, from, to)) continue;
-                if (out.size() >= max) break;
-                out.push_back(ProfileRow{
-                    date_time(e.meter_time),
-                    Data::long_unsigned(static_cast<std::uint16_t>(e.sequence)),
-                    Data::double_long_unsigned(e.amount_rupees)});
-              }
-              return out;
-            }),
+        std::make_shared<GeneratedRows>([&m](UtcTime from, UtcTime to, std::uint32_t max,
+                                             const AccessContext&) {
+          std::vector<ProfileRow> out;
+          for (const TokenLogEntry& e : m.token_log()) {
+            if (!in_range(e.meter_time, from, to)) continue;
+            if (out.size() >= max) break;
+            out.push_back(ProfileRow{date_time(e.meter_time),
+                                     Data::long_unsigned(static_cast<std::uint16_t>(e.sequence)),
+                                     Data::double_long_unsigned(e.amount_rupees)});
+          }
+          return out;
+        }),
         0, static_cast<std::uint32_t>(kMaxTokenLog));
   }
 }

@@ -296,16 +296,15 @@ TEST(Simulator, ControlPortTypesAHotspotTokenIntoAnOfflineMeter) {
     return f.after_session(m).size();
   });
   const auto key = token::derive_token_key(rec.secrets.ak, rec.identity.system_title);
-  const std::string t =
-      token::encode_token(key, {4, 250, token::ist_day(clock.now())}).value();
+  const std::string t = token::encode_token(key, {4, 250, token::ist_day(clock.now())}).value();
   const std::string a = control("token " + serial + " " + token::format_token(t));
   EXPECT_EQ(a, "ok token " + serial + " accepted sequence 4 amount 250 relay closed");
   EXPECT_TRUE(sim.with_fleet([&](Fleet& f) { return f.meter(m).relay_connected(); }));
   const std::string again = control("token " + serial + " " + t);
   EXPECT_EQ(again.rfind("ok token " + serial + " refused already-used", 0), 0u) << again;
-  EXPECT_EQ(control("token " + serial + " 1234").rfind("ok token " + serial + " refused malformed",
-                                                       0),
-            0u);
+  EXPECT_EQ(
+      control("token " + serial + " 1234").rfind("ok token " + serial + " refused malformed", 0),
+      0u);
   EXPECT_EQ(control("token 99999999 " + t).rfind("error not found", 0), 0u);
   EXPECT_EQ(control("token " + serial).rfind("error invalid argument", 0), 0u);
 }

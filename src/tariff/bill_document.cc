@@ -76,8 +76,9 @@ std::string render_bill_html(const BillDocument& d) {
   if (!d.consumer_name.empty()) fact(out, "Name", d.consumer_name);
   fact(out, "Meter serial", d.meter_serial);
   fact(out, "Tariff", d.tariff_code + " - " + d.tariff_name);
-  fact(out, "Tariff version", "effective " + to_string(d.tariff_effective_from) +
-                                  (d.tariff_order.empty() ? "" : ", " + d.tariff_order));
+  fact(out, "Tariff version",
+       "effective " + to_string(d.tariff_effective_from) +
+           (d.tariff_order.empty() ? "" : ", " + d.tariff_order));
   fact(out, "Payment mode", prepaid ? "prepaid" : "postpaid");
   fact(out, "Period", to_string(d.period_from) + " to " + to_string(d.period_to));
   if (d.issue_date) fact(out, "Issued", to_string(*d.issue_date));
@@ -98,13 +99,14 @@ std::string render_bill_html(const BillDocument& d) {
   out += "<tr><th>Item</th><th>Basis</th><th class=\"amount\">Amount</th></tr>\n";
   for (const BillLine& l : d.bill.lines) {
     out += fmt::format(
-        "<tr class=\"{}\"><td>{}</td><td class=\"basis\">{}</td><td class=\"amount\">{}</td></tr>\n",
+        "<tr class=\"{}\"><td>{}</td><td class=\"basis\">{}</td><td "
+        "class=\"amount\">{}</td></tr>\n",
         to_string(l.kind), html_escape(l.label), html_escape(l.basis),
         html_escape(format_rupees(l.amount)));
   }
-  out += fmt::format(
-      "<tr class=\"total\"><td>{}</td><td></td><td class=\"amount\">{}</td></tr>\n",
-      prepaid ? "Total for the month" : "Total charges", html_escape(format_rupees(d.bill.total)));
+  out += fmt::format("<tr class=\"total\"><td>{}</td><td></td><td class=\"amount\">{}</td></tr>\n",
+                     prepaid ? "Total for the month" : "Total charges",
+                     html_escape(format_rupees(d.bill.total)));
   out += "</table>\n";
 
   if (!d.extra_rows.empty()) {
@@ -116,9 +118,10 @@ std::string render_bill_html(const BillDocument& d) {
     out += "</table>\n";
   }
 
-  out += "<p class=\"foot\">Amounts in rupees. Each line is computed exactly and rounded once to "
-         "the paisa, half away from zero; percentages apply to the rounded energy, time-of-day "
-         "and fixed lines.";
+  out +=
+      "<p class=\"foot\">Amounts in rupees. Each line is computed exactly and rounded once to "
+      "the paisa, half away from zero; percentages apply to the rounded energy, time-of-day "
+      "and fixed lines.";
   if (!d.tariff_order.empty()) {
     out += " Tariff per " + html_escape(d.tariff_order) + ".";
   }

@@ -19,7 +19,7 @@
 namespace vidyut::tariff {
 
 struct BillDocument {
-  std::string utility;        // "UPPCL"
+  std::string utility;  // "UPPCL"
   std::string consumer_id;
   std::string consumer_name;  // may be empty
   std::string meter_serial;

@@ -69,13 +69,12 @@ TEST(BillDocument, ShowsEveryLineWithItsBasisAndAmount) {
     // The totals of tariff_test.cc's TodBill.WinterSplitWorkedByHand.
     EXPECT_NE(html.find(mode == PaymentMode::kPrepaid ? "Rs 1,700.23" : "Rs 1,733.24"),
               std::string::npos);
-    EXPECT_NE(html.find("250.000"), std::string::npos);      // units consumed
-    EXPECT_NE(html.find(mode == PaymentMode::kPrepaid ? "Prepaid monthly statement"
-                                                     : "Electricity bill"),
-              std::string::npos);
+    EXPECT_NE(html.find("250.000"), std::string::npos);  // units consumed
+    EXPECT_NE(
+        html.find(mode == PaymentMode::kPrepaid ? "Prepaid monthly statement" : "Electricity bill"),
+        std::string::npos);
   }
-  EXPECT_NE(render_bill_html(sample(PaymentMode::kPostpaid)).find("2026-02-15"),
-            std::string::npos);
+  EXPECT_NE(render_bill_html(sample(PaymentMode::kPostpaid)).find("2026-02-15"), std::string::npos);
 }
 
 TEST(BillDocument, IsASelfContainedPage) {

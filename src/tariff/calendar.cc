@@ -60,8 +60,8 @@ Result<CivilDate> parse_date(std::string_view text) {
 std::int64_t days_from_civil(CivilDate d) {
   const std::int64_t y = static_cast<std::int64_t>(d.year) - (d.month <= 2 ? 1 : 0);
   const std::int64_t era = floor_div(y, 400);
-  const std::int64_t year_of_era = y - era * 400;                      // 0..399
-  const std::int64_t month_from_march = (d.month + 9) % 12;            // Mar = 0 ... Feb = 11
+  const std::int64_t year_of_era = y - era * 400;            // 0..399
+  const std::int64_t month_from_march = (d.month + 9) % 12;  // Mar = 0 ... Feb = 11
   const std::int64_t day_of_year = (153 * month_from_march + 2) / 5 + d.day - 1;  // 0..365
   const std::int64_t day_of_era =
       year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;  // 0..146096
@@ -77,7 +77,7 @@ CivilDate civil_from_days(std::int64_t days) {
       (day_of_era - day_of_era / 1'460 + day_of_era / 36'524 - day_of_era / 146'096) / 365;
   const std::int64_t day_of_year =
       day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);  // 0..365
-  const std::int64_t month_from_march = (5 * day_of_year + 2) / 153;          // 0..11
+  const std::int64_t month_from_march = (5 * day_of_year + 2) / 153;           // 0..11
   const std::int64_t day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
   const std::int64_t month = month_from_march < 10 ? month_from_march + 3 : month_from_march - 9;
   const std::int64_t year = year_of_era + era * 400 + (month <= 2 ? 1 : 0);
@@ -88,9 +88,18 @@ CivilDate add_days(CivilDate d, std::int64_t n) { return civil_from_days(days_fr
 
 int days_in_month(int year, int month) {
   switch (month) {
-    case 1: case 3: case 5: case 7: case 8: case 10: case 12:
+    case 1:
+    case 3:
+    case 5:
+    case 7:
+    case 8:
+    case 10:
+    case 12:
       return 31;
-    case 4: case 6: case 9: case 11:
+    case 4:
+    case 6:
+    case 9:
+    case 11:
       return 30;
     case 2:
       return is_leap(year) ? 29 : 28;

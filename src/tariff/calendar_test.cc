@@ -39,7 +39,7 @@ TEST(Calendar, DaysFromCivilAgreesWithStdChronoAndRoundTrips) {
 TEST(Calendar, Weekday) {
   EXPECT_EQ(weekday({1970, 1, 1}), 4);  // Thursday
   EXPECT_EQ(weekday({1969, 12, 31}), 3);
-  EXPECT_EQ(weekday({2000, 1, 1}), 6);  // Saturday
+  EXPECT_EQ(weekday({2000, 1, 1}), 6);   // Saturday
   EXPECT_EQ(weekday({2026, 12, 2}), 3);  // Wednesday
   EXPECT_EQ(weekday({2026, 12, 6}), 0);  // Sunday
 }

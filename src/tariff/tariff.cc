@@ -84,8 +84,8 @@ Status validate_version_at(const TariffVersion& v, const std::string& where) {
     }
     if (last) {
       if (s.upto_wh != 0) {
-        return invalid(fmt::format("{}: the last slab must be unbounded (upto 0), not {} Wh",
-                                   where, s.upto_wh));
+        return invalid(fmt::format("{}: the last slab must be unbounded (upto 0), not {} Wh", where,
+                                   s.upto_wh));
       }
     } else {
       if (s.upto_wh == 0) {
@@ -104,12 +104,11 @@ Status validate_version_at(const TariffVersion& v, const std::string& where) {
                                v.fixed_paise_per_kw_month, kMaxFixedPaisePerKwMonth));
   }
   if (v.duty_bp < 0 || v.duty_bp > kMaxPercentBp) {
-    return invalid(
-        fmt::format("{}: duty {} bp outside 0..{}", where, v.duty_bp, kMaxPercentBp));
+    return invalid(fmt::format("{}: duty {} bp outside 0..{}", where, v.duty_bp, kMaxPercentBp));
   }
   if (v.prepaid_rebate_bp < 0 || v.prepaid_rebate_bp > kMaxPercentBp) {
-    return invalid(fmt::format("{}: prepaid rebate {} bp outside 0..{}", where,
-                               v.prepaid_rebate_bp, kMaxPercentBp));
+    return invalid(fmt::format("{}: prepaid rebate {} bp outside 0..{}", where, v.prepaid_rebate_bp,
+                               kMaxPercentBp));
   }
   if (v.excess_demand_paise_per_kw < 0 ||
       v.excess_demand_paise_per_kw > kMaxExcessDemandPaisePerKw) {
@@ -152,8 +151,7 @@ Status validate_version_at(const TariffVersion& v, const std::string& where) {
         if (!in_block(b, minute)) continue;
         if (owner[minute] != 0) {
           return invalid(fmt::format("{}: overlaps block \"{}\" at {}", bw,
-                                     season.blocks[owner[minute] - 1].name,
-                                     format_hhmm(minute)));
+                                     season.blocks[owner[minute] - 1].name, format_hhmm(minute)));
         }
         owner[minute] = static_cast<int>(bi) + 1;
       }
@@ -243,9 +241,7 @@ const char* to_string(LineKind k) {
   return "?";
 }
 
-const char* to_string(PaymentMode m) {
-  return m == PaymentMode::kPrepaid ? "prepaid" : "postpaid";
-}
+const char* to_string(PaymentMode m) { return m == PaymentMode::kPrepaid ? "prepaid" : "postpaid"; }
 
 Result<Bill> compute_bill(const TariffVersion& version, const Usage& usage, PaymentMode mode) {
   VIDYUT_CHECK(validate_version(version));
@@ -254,8 +250,8 @@ Result<Bill> compute_bill(const TariffVersion& version, const Usage& usage, Paym
     return invalid(fmt::format("usage: {} Wh is above the limit {}", usage.wh, kMaxUsageWh));
   }
   if (usage.max_demand_w < 0 || usage.max_demand_w > kMaxDemandW) {
-    return invalid(fmt::format("usage: max demand {} W outside 0..{}", usage.max_demand_w,
-                               kMaxDemandW));
+    return invalid(
+        fmt::format("usage: max demand {} W outside 0..{}", usage.max_demand_w, kMaxDemandW));
   }
   if (usage.month < 1 || usage.month > 12) {
     return invalid(fmt::format("usage: month {} outside 1-12", usage.month));
@@ -264,8 +260,8 @@ Result<Bill> compute_bill(const TariffVersion& version, const Usage& usage, Paym
     return invalid(fmt::format("usage: days_in_month {} outside 28-31", usage.days_in_month));
   }
   if (usage.days_billed < 0 || usage.days_billed > usage.days_in_month) {
-    return invalid(fmt::format("usage: days_billed {} outside 0..{}", usage.days_billed,
-                               usage.days_in_month));
+    return invalid(
+        fmt::format("usage: days_billed {} outside 0..{}", usage.days_billed, usage.days_in_month));
   }
   const int season = tod_season(version, usage.month);
   static const std::vector<TodBlock> kNoBlocks;
@@ -318,17 +314,16 @@ Result<Bill> compute_bill(const TariffVersion& version, const Usage& usage, Paym
     const i128 den = static_cast<i128>(kWhPerKwh) * usage.wh * kBpPerUnit;
     add(LineKind::kTod,
         fmt::format("ToD {} ({})", block.name, format_multiplier_bp(block.multiplier_bp)), wb,
-        fmt::format("energy {} x {}/{} kWh x {}", format_rupees_exact(energy_mp),
-                    format_kwh(wb), format_kwh(usage.wh),
-                    format_multiplier_bp(block.multiplier_bp)),
+        fmt::format("energy {} x {}/{} kWh x {}", format_rupees_exact(energy_mp), format_kwh(wb),
+                    format_kwh(usage.wh), format_multiplier_bp(block.multiplier_bp)),
         round_div(num, den));
     has_tod = true;
   }
 
   // Fixed: per kW of sanctioned load, prorated by the days billed.
   if (version.fixed_paise_per_kw_month > 0) {
-    const i128 num = static_cast<i128>(version.fixed_paise_per_kw_month) *
-                     usage.sanctioned_load_w * usage.days_billed;
+    const i128 num = static_cast<i128>(version.fixed_paise_per_kw_month) * usage.sanctioned_load_w *
+                     usage.days_billed;
     const i128 den = static_cast<i128>(kWhPerKwh) * usage.days_in_month;
     add(LineKind::kFixed, "Fixed charge", usage.sanctioned_load_w,
         fmt::format("{} kW x {}/kW x {}/{} days", format_kwh(usage.sanctioned_load_w),
@@ -403,8 +398,8 @@ std::int64_t round_div(Int128 value, Int128 divisor) {
 
 std::string format_rupees(Paise amount) {
   const bool neg = amount < 0;
-  const std::uint64_t a =
-      neg ? std::uint64_t{0} - static_cast<std::uint64_t>(amount) : static_cast<std::uint64_t>(amount);
+  const std::uint64_t a = neg ? std::uint64_t{0} - static_cast<std::uint64_t>(amount)
+                              : static_cast<std::uint64_t>(amount);
   return fmt::format("{}Rs {}.{:02d}", neg ? "-" : "", group_indian(a / 100),
                      static_cast<unsigned>(a % 100));
 }
@@ -423,7 +418,8 @@ std::string format_percent_bp(std::int64_t bp, bool sign) {
   std::string out = neg ? "-" : (sign ? "+" : "");
   out += std::to_string(a / 100);
   const auto frac = static_cast<unsigned>(a % 100);
-  if (frac != 0) out += frac % 10 == 0 ? fmt::format(".{}", frac / 10) : fmt::format(".{:02d}", frac);
+  if (frac != 0)
+    out += frac % 10 == 0 ? fmt::format(".{}", frac / 10) : fmt::format(".{:02d}", frac);
   return out + "%";
 }
 
@@ -431,6 +427,8 @@ std::string format_multiplier_bp(std::int32_t multiplier_bp) {
   return format_percent_bp(std::int64_t{multiplier_bp} - kBpPerUnit, true);
 }
 
-std::string format_hhmm(int minute) { return fmt::format("{:02d}:{:02d}", minute / 60, minute % 60); }
+std::string format_hhmm(int minute) {
+  return fmt::format("{:02d}:{:02d}", minute / 60, minute % 60);
+}
 
 }  // namespace vidyut::tariff

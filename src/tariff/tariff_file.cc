@@ -53,7 +53,8 @@ const char* type_name(const json& j) {
 }
 
 Status require_object(const json& j, const std::string& path) {
-  if (!j.is_object()) return field_error(path, fmt::format("expected an object, got {}", type_name(j)));
+  if (!j.is_object())
+    return field_error(path, fmt::format("expected an object, got {}", type_name(j)));
   return ok_status();
 }
 
@@ -64,7 +65,8 @@ Status check_keys(const json& obj, const std::string& path,
     if (std::find(allowed.begin(), allowed.end(), it.key()) == allowed.end()) {
       std::string names;
       for (const auto a : allowed) names += (names.empty() ? "" : ", ") + std::string(a);
-      return field_error(join(path, it.key()), fmt::format("unknown field (fields here: {})", names));
+      return field_error(join(path, it.key()),
+                         fmt::format("unknown field (fields here: {})", names));
     }
   }
   return ok_status();
@@ -102,11 +104,13 @@ Result<std::int64_t> as_int(const json& j, const std::string& path, std::int64_t
     return field_error(path, fmt::format("expected an integer, got {}", type_name(j)));
   }
   if (j.is_number_unsigned() &&
-      j.get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+      j.get<std::uint64_t>() >
+          static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
     return field_error(path, fmt::format("{} is out of range {}..{}", j.dump(), lo, hi));
   }
   const auto v = j.get<std::int64_t>();
-  if (v < lo || v > hi) return field_error(path, fmt::format("{} is out of range {}..{}", v, lo, hi));
+  if (v < lo || v > hi)
+    return field_error(path, fmt::format("{} is out of range {}..{}", v, lo, hi));
   return v;
 }
 
@@ -228,8 +232,8 @@ Result<TariffVersion> parse_version(const json& j, const std::string& path) {
   VIDYUT_TRY(slabs, read_array(j, path, "slabs"));
   if ((*slabs)->empty()) return field_error(join(path, "slabs"), "needs at least one slab");
   for (std::size_t i = 0; i < (*slabs)->size(); ++i) {
-    VIDYUT_TRY(s, parse_slab((**slabs)[i], index_path(join(path, "slabs"), i),
-                             i + 1 == (*slabs)->size()));
+    VIDYUT_TRY(
+        s, parse_slab((**slabs)[i], index_path(join(path, "slabs"), i), i + 1 == (*slabs)->size()));
     v.slabs.push_back(*s);
   }
   VIDYUT_TRY(fixed, read_int(j, path, "fixed_paise_per_kw_month", 0, kMaxFixedPaisePerKwMonth));
@@ -253,8 +257,8 @@ Result<TariffVersion> parse_version(const json& j, const std::string& path) {
 
 Result<Tariff> parse_document(const json& j) {
   VIDYUT_CHECK(require_object(j, "(top level)"));
-  VIDYUT_CHECK(check_keys(j, "", {"format", "code", "name", "category", "utility", "notes",
-                                  "versions"}));
+  VIDYUT_CHECK(
+      check_keys(j, "", {"format", "code", "name", "category", "utility", "notes", "versions"}));
   VIDYUT_TRY(format, read_string(j, "", "format"));
   if (*format != kTariffFormat) {
     return field_error("format", fmt::format("\"{}\" is not \"{}\", the only format this build "
@@ -420,7 +424,8 @@ Result<Tariff> read_tariff_file(const std::string& path) {
 
 const std::vector<BuiltinTariffFile>& builtin_tariff_files() {
   static const std::vector<BuiltinTariffFile> files(
-      internal::kBuiltinTariffFiles, internal::kBuiltinTariffFiles + internal::kBuiltinTariffFileCount);
+      internal::kBuiltinTariffFiles,
+      internal::kBuiltinTariffFiles + internal::kBuiltinTariffFileCount);
   return files;
 }
 

@@ -72,8 +72,8 @@ TEST(TariffFile, ParsesEveryField) {
   ASSERT_EQ(v.tod.size(), 1u);
   EXPECT_EQ(v.tod[0].name, "winter");
   EXPECT_EQ(v.tod[0].months, (std::vector<int>{11, 12, 1, 2}));
-  EXPECT_EQ(v.tod[0].blocks, (std::vector<TodBlock>{{"peak", 1'080, 1'320, 13'000},
-                                                    {"night", 1'380, 300, 9'000}}));
+  EXPECT_EQ(v.tod[0].blocks,
+            (std::vector<TodBlock>{{"peak", 1'080, 1'320, 13'000}, {"night", 1'380, 300, 9'000}}));
 }
 
 TEST(TariffFile, RoundTripsThroughJson) {
@@ -183,22 +183,25 @@ TEST(TariffFile, MissingFieldIsNamedByItsPath) {
 }
 
 TEST(TariffFile, SlabBoundRules) {
-  expect_error(replaced(R"({"upto_kwh": 100, "rate_paise_per_kwh": 300})",
-                        R"({"rate_paise_per_kwh": 300})"),
-               "versions[0].slabs[0].upto_kwh: missing: only the last slab may be unbounded");
-  expect_error(replaced(R"({"rate_paise_per_kwh": 500})",
-                        R"({"upto_kwh": 200, "rate_paise_per_kwh": 500})"),
-               "versions[0].slabs[1].upto_kwh: the last slab is unbounded");
-  expect_error(replaced(R"("upto_kwh": 100)", R"("upto_kwh": 100, "upto_wh": 100000)"),
-               "not both");
+  expect_error(
+      replaced(R"({"upto_kwh": 100, "rate_paise_per_kwh": 300})", R"({"rate_paise_per_kwh": 300})"),
+      "versions[0].slabs[0].upto_kwh: missing: only the last slab may be unbounded");
+  expect_error(
+      replaced(R"({"rate_paise_per_kwh": 500})", R"({"upto_kwh": 200, "rate_paise_per_kwh": 500})"),
+      "versions[0].slabs[1].upto_kwh: the last slab is unbounded");
+  expect_error(replaced(R"("upto_kwh": 100)", R"("upto_kwh": 100, "upto_wh": 100000)"), "not both");
   expect_error(replaced(R"("upto_kwh": 100)", R"("upto_kwh": 0)"), "out of range");
-  expect_error(replaced(R"("slabs": [{"upto_kwh": 100, "rate_paise_per_kwh": 300}, {"rate_paise_per_kwh": 500}])",
-                        R"("slabs": [])"),
-               "versions[0].slabs: needs at least one slab");
+  expect_error(
+      replaced(
+          R"("slabs": [{"upto_kwh": 100, "rate_paise_per_kwh": 300}, {"rate_paise_per_kwh": 500}])",
+          R"("slabs": [])"),
+      "versions[0].slabs: needs at least one slab");
   // Increasing bounds are a rule across slabs: validate() names the slab.
-  expect_error(replaced(R"({"upto_kwh": 100, "rate_paise_per_kwh": 300},)",
-                        R"({"upto_kwh": 100, "rate_paise_per_kwh": 300}, {"upto_kwh": 50, "rate_paise_per_kwh": 400},)"),
-               "slab 2 bound 50000 Wh must be above the previous bound 100000 Wh");
+  expect_error(
+      replaced(
+          R"({"upto_kwh": 100, "rate_paise_per_kwh": 300},)",
+          R"({"upto_kwh": 100, "rate_paise_per_kwh": 300}, {"upto_kwh": 50, "rate_paise_per_kwh": 400},)"),
+      "slab 2 bound 50000 Wh must be above the previous bound 100000 Wh");
 }
 
 TEST(TariffFile, OverlappingTodBlocksAreRefused) {
@@ -217,7 +220,8 @@ TEST(TariffFile, TypeAndFormatErrors) {
                "rate_paise_per_kwh: -1 is out of range");
   expect_error(replaced(R"("duty_bp": 500)", R"("duty_bp": 18446744073709551615)"),
                "duty_bp: 18446744073709551615 is out of range");
-  expect_error(replaced(R"("duty_bp": 500)", R"("duty_bp": 10001)"), "duty_bp: 10001 is out of range");
+  expect_error(replaced(R"("duty_bp": 500)", R"("duty_bp": 10001)"),
+               "duty_bp: 10001 is out of range");
   expect_error(replaced(R"("duty_bp": 500)", R"("dutybp": 500)"), "dutybp: unknown field");
   expect_error(replaced(R"("duty_bp": 500)", R"("duty_bp": 500, "duty_bp": 0)"),
                "duty_bp: field given twice");
@@ -250,8 +254,13 @@ TEST(TariffFile, TypeAndFormatErrors) {
 }
 
 TEST(TariffFile, NeverThrowsOnGarbage) {
-  const std::string samples[] = {"{", "}", "null", "\"x\"", "{\"versions\": null}",
-                                 "{\"format\": 1}", std::string("\0\1\2", 3),
+  const std::string samples[] = {"{",
+                                 "}",
+                                 "null",
+                                 "\"x\"",
+                                 "{\"versions\": null}",
+                                 "{\"format\": 1}",
+                                 std::string("\0\1\2", 3),
                                  "{\"format\": \"vidyut-tariff 1\", \"code\": \"\xff\"}"};
   for (const auto& s : samples) EXPECT_FALSE(parse_tariff(s).ok()) << s;
   EXPECT_EQ(parse_tariff(std::string(kMaxTariffFileBytes + 1, ' ')).error().code,

@@ -95,10 +95,10 @@ constexpr auto D = LineKind::kDuty;
 // ---- rounding and formatting ----
 
 TEST(RoundDiv, HalfAwayFromZero) {
-  EXPECT_EQ(round_div(5, 10), 1);     // 0.5 -> 1
-  EXPECT_EQ(round_div(-5, 10), -1);   // -0.5 -> -1
-  EXPECT_EQ(round_div(15, 10), 2);    // 1.5 -> 2
-  EXPECT_EQ(round_div(25, 10), 3);    // 2.5 -> 3 (not banker's 2)
+  EXPECT_EQ(round_div(5, 10), 1);    // 0.5 -> 1
+  EXPECT_EQ(round_div(-5, 10), -1);  // -0.5 -> -1
+  EXPECT_EQ(round_div(15, 10), 2);   // 1.5 -> 2
+  EXPECT_EQ(round_div(25, 10), 3);   // 2.5 -> 3 (not banker's 2)
   EXPECT_EQ(round_div(-25, 10), -3);
   EXPECT_EQ(round_div(4, 10), 0);
   EXPECT_EQ(round_div(-4, 10), 0);
@@ -191,8 +191,7 @@ TEST(UpUrbanBill, OneWattHourPast100KwhOpensTheSecondSlab) {
   // Duty 5% of (55000 + 1 + 11000) = 5% of 66001 = 3300.05 -> 3300
   // Total 55000 + 1 + 11000 + 3300 = 69301
   const Bill b = bill_of(up_urban(), usage(100'001, 1'000), PaymentMode::kPostpaid);
-  EXPECT_EQ(lines_of(b),
-            (std::vector<KindAmount>{{E, 55'000}, {E, 1}, {F, 11'000}, {D, 3'300}}));
+  EXPECT_EQ(lines_of(b), (std::vector<KindAmount>{{E, 55'000}, {E, 1}, {F, 11'000}, {D, 3'300}}));
   EXPECT_EQ(b.total, 69'301);
   EXPECT_EQ(b.lines[1].label, "Energy 101-150 kWh");
   EXPECT_EQ(b.lines[1].basis, "0.001 kWh x Rs 5.50/kWh");
@@ -265,12 +264,9 @@ TEST(UpUrbanBill, WorkedExampleOfTheDocs) {
   // Postpaid: duty 82.25; total 1727.25.  Prepaid: rebate -32.90; total 1694.35.
   EXPECT_EQ(bill_of(up_urban(), usage(250'000, 2'000), PaymentMode::kPostpaid).total, 172'725);
   const Bill pre = bill_of(up_urban(), usage(250'000, 2'000), PaymentMode::kPrepaid);
-  EXPECT_EQ(lines_of(pre), (std::vector<KindAmount>{{E, 55'000},
-                                                    {E, 27'500},
-                                                    {E, 60'000},
-                                                    {F, 22'000},
-                                                    {R, -3'290},
-                                                    {D, 8'225}}));
+  EXPECT_EQ(lines_of(pre),
+            (std::vector<KindAmount>{
+                {E, 55'000}, {E, 27'500}, {E, 60'000}, {F, 22'000}, {R, -3'290}, {D, 8'225}}));
   EXPECT_EQ(pre.total, 169'435);
 }
 
@@ -311,8 +307,8 @@ TEST(LifelineBill, CheapFirstHundredThenUrbanRates) {
   // 120 kWh: 100 x 3.00 = 300.00 and 20 x 5.50 = 110.00; fixed 50.00; duty 5% of 460.00 = 23.00
   // Prepaid rebate -2% of 460.00 = -9.20.  Total 460.00 - 9.20 + 23.00 = 473.80
   const Bill big = bill_of(v, usage(120'000, 1'000), PaymentMode::kPrepaid);
-  EXPECT_EQ(lines_of(big), (std::vector<KindAmount>{
-                               {E, 30'000}, {E, 11'000}, {F, 5'000}, {R, -920}, {D, 2'300}}));
+  EXPECT_EQ(lines_of(big),
+            (std::vector<KindAmount>{{E, 30'000}, {E, 11'000}, {F, 5'000}, {R, -920}, {D, 2'300}}));
   EXPECT_EQ(big.total, 47'380);
 }
 
@@ -526,8 +522,8 @@ TEST(TodBlock, FindsTheBlockOfAnIntervalInIst) {
 TEST(TodBlock, BlocksWrapPastMidnight) {
   TariffVersion v;
   v.slabs = {Slab{0, 500}};
-  v.tod = {TodSeason{"all", {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12},
-                     {TodBlock{"night", 22 * 60, 6 * 60, 8'000}}}};
+  v.tod = {TodSeason{
+      "all", {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, {TodBlock{"night", 22 * 60, 6 * 60, 8'000}}}};
   ASSERT_TRUE(validate_version(v).ok());
   EXPECT_EQ(tod_block(v, ist({2026, 5, 1}, 22, 0)), 0);
   EXPECT_EQ(tod_block(v, ist({2026, 5, 1}, 23, 59)), 0);

@@ -102,8 +102,8 @@ Result<TokenKey> try_derive_token_key(const std::array<std::uint8_t, 16>& meter_
   std::copy(system_title.begin(), system_title.end(), msg.begin() + kKeyLabel.size() + 1);
   std::array<std::uint8_t, 32> mac{};
   unsigned int len = 0;
-  if (HMAC(EVP_sha256(), meter_ak.data(), static_cast<int>(meter_ak.size()), msg.data(),
-           msg.size(), mac.data(), &len) == nullptr ||
+  if (HMAC(EVP_sha256(), meter_ak.data(), static_cast<int>(meter_ak.size()), msg.data(), msg.size(),
+           mac.data(), &len) == nullptr ||
       len != mac.size()) {
     return Error(Errc::kInternal, "token: HMAC-SHA256 failed");
   }
@@ -306,9 +306,9 @@ TokenDecision TokenGuard::accept(const TokenKey& key, std::string_view digits) {
   if (!fresh(seq)) {
     const bool old = highest_ - seq >= kSequenceWindow;
     d.status = old ? TokenStatus::kTooOld : TokenStatus::kAlreadyUsed;
-    d.detail = old ? "token " + std::to_string(seq) + " is too old: " +
-                         std::to_string(kSequenceWindow) + " or more tokens behind " +
-                         std::to_string(highest_)
+    d.detail = old ? "token " + std::to_string(seq) +
+                         " is too old: " + std::to_string(kSequenceWindow) +
+                         " or more tokens behind " + std::to_string(highest_)
                    : "token " + std::to_string(seq) + " was already used";
     return d;
   }

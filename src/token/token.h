@@ -45,9 +45,9 @@ inline constexpr unsigned kSequenceBits = 16;
 inline constexpr unsigned kAmountBits = 16;
 inline constexpr unsigned kDayBits = 8;
 inline constexpr unsigned kTagBits = 26;
-inline constexpr std::uint32_t kMaxSequence = (1u << kSequenceBits) - 1;     // 65,535
-inline constexpr std::uint32_t kMaxAmountRupees = (1u << kAmountBits) - 1;   // Rs 65,535
-inline constexpr std::uint32_t kDayModulus = 1u << kDayBits;                 // 256 days
+inline constexpr std::uint32_t kMaxSequence = (1u << kSequenceBits) - 1;    // 65,535
+inline constexpr std::uint32_t kMaxAmountRupees = (1u << kAmountBits) - 1;  // Rs 65,535
+inline constexpr std::uint32_t kDayModulus = 1u << kDayBits;                // 256 days
 // Reconstructing the issued day from a reference day (the meter's today): a token may be dated
 // up to this many days after the reference (the meter's clock behind the issuer's) and up to
 // kDayModulus - 1 - kFutureDaySlack days before it.

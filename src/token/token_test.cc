@@ -64,8 +64,7 @@ TEST(TokenCodec, RoundTripsEveryFieldToItsLimits) {
 
 TEST(TokenCodec, RejectsFieldsBeyondTheirLimits) {
   EXPECT_EQ(encode_token(key(), {kMaxSequence + 1, 1, 0}).error().code, Errc::kInvalidArgument);
-  EXPECT_EQ(encode_token(key(), {1, kMaxAmountRupees + 1, 0}).error().code,
-            Errc::kInvalidArgument);
+  EXPECT_EQ(encode_token(key(), {1, kMaxAmountRupees + 1, 0}).error().code, Errc::kInvalidArgument);
 }
 
 TEST(TokenCodec, ReconstructsTheIssuedDayFromAReferenceDay) {

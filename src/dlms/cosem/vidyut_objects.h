@@ -28,8 +28,7 @@ inline constexpr std::size_t kTokenLogClockColumn = 0;
 inline constexpr std::size_t kTokenLogSequenceColumn = 1;
 inline constexpr std::size_t kTokenLogAmountColumn = 2;
 inline std::array<CaptureObjectDefinition, 3> token_log_columns() {
-  return {kClockTimeColumn,
-          CaptureObjectDefinition{1, kTokenSequence, 2, 0},
+  return {kClockTimeColumn, CaptureObjectDefinition{1, kTokenSequence, 2, 0},
           CaptureObjectDefinition{1, kTokenAmount, 2, 0}};
 }
 

@@ -1,0 +1,26 @@
+// The data directory options every command on the head end's data takes (`--data DIR`,
+// `--master-key-file F`), and opening the head end's store in it.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <memory>
+#include <string>
+
+#include "core/result.h"
+#include "store/store.h"
+
+namespace vidyut::cli {
+
+struct DataOptions {
+  std::string data_dir = "vidyut-data";
+  std::string master_key_file;
+};
+
+// Adds --data and --master-key-file to `c`.
+void add_data_options(CLI::App* c, DataOptions& o);
+
+// Opens (creating) the head end's store in o.data_dir (vidyut.db).
+Result<std::unique_ptr<store::Store>> open_store(const DataOptions& o);
+
+}  // namespace vidyut::cli
