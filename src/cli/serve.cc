@@ -18,6 +18,7 @@
 
 #include "cli/billing_service.h"
 #include "cli/commands.h"
+#include "cli/payment_server.h"
 #include "cli/data_options.h"
 #include "core/log.h"
 #include "headend/head_end.h"
@@ -51,6 +52,8 @@ struct ServeOptions {
   std::string new_accounts = "postpaid";
   BillingServiceOptions billing;
   double billing_tick_s = 1;
+  bool no_payment_api = false;
+  PaymentServerOptions payment;
 };
 
 volatile std::sig_atomic_t g_stop = 0;
@@ -120,6 +123,19 @@ int run_serve(ServeOptions o) {
                              billing->engine().stats().accounts, o.billing.engine.rules.utility)
               << std::flush;
   }
+  std::unique_ptr<PaymentServer> payments;
+  if (billing && !o.no_payment_api) {
+    auto p = PaymentServer::start(o.payment, o.data.data_dir, billing->engine());
+    if (!p.ok()) {
+      billing->stop();
+      he.stop();
+      return report_error("serve", p.error());
+    }
+    payments = std::move(*p);
+    std::cout << fmt::format("payment API on {}:{} (bearer key in {})\n", o.payment.bind_address,
+                             payments->port(), payments->key_file())
+              << std::flush;
+  }
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
   const auto wall0 = std::chrono::steady_clock::now();
@@ -156,6 +172,7 @@ int run_serve(ServeOptions o) {
     std::this_thread::sleep_for(Millis(50));
   }
   std::cout << "stopping: committing what is queued\n" << std::flush;
+  if (payments) payments->stop();
   if (billing) billing->stop();
   he.stop();
   const auto s = he.stats();
@@ -409,6 +426,13 @@ void register_serve(CLI::App& app, Runner& run) {
                 "Extra tariff file(s), replacing shipped ones with the same code");
   s->add_option("--billing-tick", so->billing_tick_s, "Seconds between billing engine ticks")
       ->capture_default_str();
+  s->add_flag("--no-payment-api", so->no_payment_api, "Do not open the payment API port");
+  s->add_option("--payment-bind", so->payment.bind_address, "Payment API address")
+      ->capture_default_str();
+  s->add_option("--payment-port", so->payment.port, "Payment API port (0: any free port)")
+      ->capture_default_str();
+  s->add_option("--payment-key-file", so->payment.key_file,
+                "Bearer key file of the payment API (default DATA/payment-api.key)");
   s->callback([so, &run] { run = [so] { return run_serve(*so); }; });
 
   auto co = std::make_shared<CommandOptions>();

@@ -1,0 +1,42 @@
+// The payment API on the network: net's event-driven server feeding billing's sans-I/O HTTP
+// parser and router (billing/payment_api.h), one handler per connection. The bearer key lives
+// in <data>/payment-api.key (created 0600 at first start, 32 random bytes as hex) unless a file
+// is named. docs/payment-api.md.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "billing/engine.h"
+#include "core/result.h"
+
+namespace vidyut::cli {
+
+struct PaymentServerOptions {
+  std::string bind_address = "127.0.0.1";  // channels reach it through the utility's gateway
+  std::uint16_t port = 8059;
+  std::string key_file;  // empty: <data>/payment-api.key
+  std::size_t max_connections = 256;
+};
+
+class PaymentServer {
+ public:
+  static Result<std::unique_ptr<PaymentServer>> start(PaymentServerOptions options,
+                                                      const std::string& data_dir,
+                                                      billing::Engine& engine);
+  ~PaymentServer();
+  void stop();
+  std::uint16_t port() const;
+  const std::string& key_file() const;
+
+ private:
+  PaymentServer();
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Reads (or creates with mode 0600) a key file of 64 hex digits; returns the hex text.
+Result<std::string> load_or_create_api_key(const std::string& path);
+
+}  // namespace vidyut::cli
