@@ -408,8 +408,16 @@ class Engine::Impl {
     ++stats_.notifications;
   }
 
-  // Applies the prepaid rules to one account; writes and sends what changed.
-  void evaluate(Acct& x) {
+  struct Pending {
+    Acct* acct;
+    Account before;
+    Change change;
+    bool relay;
+  };
+
+  // Applies the prepaid rules to one account; writes and sends what changed (or, with `batch`,
+  // leaves the writing and sending to the caller).
+  void evaluate(Acct& x, std::vector<Pending>* batch = nullptr) {
     if (x.a.mode != PaymentMode::kPrepaid || !o_.decide) return;
     const UtcTime now = clock_.now();
     const Account before = x.a;
@@ -477,6 +485,10 @@ class Engine::Impl {
     Change c;
     c.accounts.push_back(x.a);
     c.notifications = std::move(notes);
+    if (batch != nullptr) {  // written (and relays sent) by the caller, with others
+      batch->push_back(Pending{&x, before, std::move(c), decide.has_value()});
+      return;
+    }
     auto r = db_.apply(c);
     if (!r.ok()) {
       ++stats_.errors;
@@ -487,8 +499,34 @@ class Engine::Impl {
     if (decide) submit_relay(x);
   }
 
+  // Evaluates every account; the state changes are written in batches (one transaction per
+  // posting_batch accounts) before their relay commands are sent.
   void evaluate_all() {
-    for (auto& x : accts_) evaluate(x);
+    std::vector<Pending> batch;
+    auto flush = [&] {
+      if (batch.empty()) return;
+      std::vector<Change> changes;
+      changes.reserve(batch.size());
+      for (auto& p : batch) changes.push_back(std::move(p.change));
+      auto r = db_.apply_all(changes);
+      for (auto& p : batch) {
+        if (!r.ok()) {
+          p.acct->a = p.before;  // not durable: decide again next time
+          continue;
+        }
+        if (p.relay) submit_relay(*p.acct);
+      }
+      if (!r.ok()) {
+        ++stats_.errors;
+        logger("billing")->warn("rules: {}", r.error().describe());
+      }
+      batch.clear();
+    };
+    for (auto& x : accts_) {
+      evaluate(x, &batch);
+      if (batch.size() >= o_.posting_batch) flush();
+    }
+    flush();
   }
 
   std::string relay_key(const Acct& x) const {
@@ -1074,19 +1112,20 @@ class Engine::Impl {
       changes.push_back(std::move(c));
       x.receivable += bill->total;
     }
-    // Dues become arrears; an advance becomes wallet credit.
+    // Dues become arrears; an advance becomes wallet credit. The conversion is a transaction even
+    // when nothing is owed (zero postings), so the ledger records it and other processes see it.
     Change c;
-    if (x.receivable != 0) {
+    {
       Txn t;
-      t.key = "arrears:" + x.a.consumer_id + ":" + date_str(today);
-      t.kind = "arrears";
+      t.key = "conversion:" + x.a.consumer_id + ":" + date_str(today);
+      t.kind = "conversion";
       t.account_id = x.a.id;
       t.at = now;
       t.effective = date_str(today);
       nlohmann::json j;
       j["actor"] = std::string(actor);
       t.detail = j.dump();
-      if (x.receivable > 0) {
+      if (x.receivable >= 0) {
         t.postings = {Posting{arrears_of(x.a.consumer_id), x.receivable},
                       Posting{receivable_of(x.a.consumer_id), -x.receivable}};
       } else {

@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <map>
+#include <thread>
 
 #include "billing/engine.h"
 #include "tariff/tariff_file.h"
@@ -48,6 +49,10 @@ testing::FleetRigOptions options(UtcTime start) {
   o.start = start;
   o.head_end.retry_base_s = 60;
   o.head_end.dial_retry = Millis(500);
+  // Sessions end soon after each push: a session open when a SIM path is cut would otherwise
+  // carry commands through the outage (the simulator does not drop it), and commands reach
+  // meters by dial-out anyway.
+  o.linger = Millis(300);
   return o;
 }
 
@@ -176,6 +181,7 @@ TEST(BillingScenario, AHotspotTokenDuringANetworkOutageReconnectsAndIsReconciled
   // The mobile network fails for this meter (both SIMs) for 3 hours.
   ASSERT_TRUE(s.rig.control("cut-sim " + serial + " 1 180").ok());
   ASSERT_TRUE(s.rig.control("cut-sim " + serial + " 2 180").ok());
+  std::this_thread::sleep_for(1s);  // the last session before the cut has ended
   s.run_until(ist(tue, 11, 30));
   // The consumer pays at a shop; the shop's channel gets a token; the consumer types it in.
   auto r = s.recharge(target, 30'000, "SHOP-TOKEN-1", true);

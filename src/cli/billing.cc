@@ -530,6 +530,14 @@ int run_show(const ListOptions& o) {
   std::cout << fmt::format("posted through: {}; stated through: {}\n", a.posted_through,
                            a.stated_through);
 
+  auto statements = rig->db->statements(a.id);
+  if (!statements.ok()) return report_error(what, statements.error());
+  std::cout << fmt::format("\nstatements: {}\n", statements->size());
+  for (const auto& s : *statements) {
+    std::cout << fmt::format("statement {} {} {} (txn {})\n", s.month, s.kind,
+                             format_rupees(s.bill_total), s.txn_id);
+  }
+
   auto txns = rig->db->txns(a.id, billing::kMaxList);
   if (!txns.ok()) return report_error(what, txns.error());
   const std::size_t first_txn = txns->size() > 20 ? txns->size() - 20 : 0;
@@ -559,7 +567,12 @@ int run_ledger(const ListOptions& o) {
   if (o.consumer.empty()) {
     auto t = (*db)->txns_after(o.after, limit);
     if (!t.ok()) return report_error(what, t.error());
-    txns = std::move(*t);
+    // txns_after lists transactions without their postings: read each one whole.
+    for (const auto& x : *t) {
+      auto whole = (*db)->txn_by_key(x.key);
+      if (!whole.ok()) return report_error(what, whole.error());
+      txns.push_back(*whole ? std::move(**whole) : x);
+    }
   } else {
     auto a = account_of(**db, o.consumer);
     if (!a.ok()) return report_error(what, a.error());
@@ -639,6 +652,12 @@ int run_statement(const ListOptions& o) {
                                     std::to_string(found.size()) + " statements for " + m +
                                         ": choose one with --kind for --html"));
   }
+  if (!o.html.empty()) {
+    std::ofstream out(o.html, std::ios::binary | std::ios::trunc);
+    out << found.front().html;
+    out.close();
+    if (!out) return report_error(what, Error(Errc::kIo, "cannot write " + o.html));
+  }
   for (const auto& s : found) {
     std::cout << fmt::format("{} {} for {} issued {} (txn {})\n", s.kind, s.month, o.consumer,
                              when(s.issued), s.txn_id);
@@ -653,13 +672,7 @@ int run_statement(const ListOptions& o) {
       std::cout << fmt::format("  charged to dues: {}\n", format_rupees(s.adjustment));
     }
   }
-  if (!o.html.empty()) {
-    std::ofstream out(o.html, std::ios::binary | std::ios::trunc);
-    out << found.front().html;
-    out.close();
-    if (!out) return report_error(what, Error(Errc::kIo, "cannot write " + o.html));
-    std::cout << fmt::format("wrote {}\n", o.html);
-  }
+  if (!o.html.empty()) std::cout << fmt::format("wrote {}\n", o.html);
   return kExitOk;
 }
 

@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <cstdint>
 #include <fstream>
-#include <memory>
 #include <initializer_list>
 #include <limits>
+#include <memory>
 #include <set>
 #include <utility>
 
