@@ -1,14 +1,11 @@
 // The fleet file's meters as the head end's registry stores them (shared by `registry import`
-// and `demo`).
+// and `demo`): the conversion lives in src/testing/registry.h, beside the tests that use it.
 #pragma once
 
-#include <utility>
-
-#include "fleet/topology.h"
-#include "store/store.h"
+#include "testing/registry.h"
 
 namespace vidyut::cli {
 
-std::pair<store::MeterInfo, store::MeterSecrets> to_registry(const fleet::MeterRecord& r);
+using testing::to_registry;
 
 }  // namespace vidyut::cli

@@ -14,11 +14,9 @@
 #include "headend/head_end.h"
 #include "simulator/simulator.h"
 #include "store/store.h"
+#include "testing/registry.h"
 
 namespace vidyut::testing {
-
-// A fleet-file meter as a registry row (identity, topology, secrets).
-std::pair<store::MeterInfo, store::MeterSecrets> to_registry(const fleet::MeterRecord& r);
 
 // A fleet config without random episodes or limiter trips (tests add what they need).
 fleet::FleetConfig quiet_fleet();
