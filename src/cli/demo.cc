@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <atomic>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -24,6 +25,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "cli/billing_service.h"
 #include "cli/commands.h"
 #include "cli/registry.h"
 #include "core/log.h"
@@ -32,6 +34,7 @@
 #include "headend/profile.h"
 #include "simulator/simulator.h"
 #include "store/sqlite_store.h"
+#include "tariff/tariff_file.h"
 
 namespace vidyut::cli {
 namespace {
@@ -55,6 +58,11 @@ struct DemoOptions {
   double progress_s = 5;
   double settle_s = 120;  // real seconds after the end for the last gaps to be filled
   bool random_events = true;
+  // Billing (docs/demo.md): every consumer is prepaid; low_balance of them start with a small
+  // balance, run out, are disconnected when the rules allow it, and recharge at recharge_at_h.
+  bool billing = true;
+  std::uint32_t low_balance = 200;
+  double recharge_at_h = 12;
 };
 
 // The simulator's truth, kept in memory for the report.
@@ -79,13 +87,18 @@ class Truth final : public fleet::TruthSink {
     if (kind == fleet::Outgoing::Kind::kBlockLoad && fate == fleet::PushFate::kSent) ++pushes_sent_;
     if (fate == fleet::PushFate::kNoNetwork) ++pushes_no_network_;
   }
-  void on_relay(std::uint32_t, UtcTime, bool, std::string_view) override {}
+  void on_relay(std::uint32_t m, UtcTime, bool connected, std::string_view) override {
+    std::lock_guard l(mu_);
+    if (connected) closed_wall_[m] = std::chrono::steady_clock::now();
+  }
   void on_failover(std::uint32_t, UtcTime, std::uint8_t) override {}
 
   std::mutex mu_;
   std::map<std::pair<std::uint32_t, std::int64_t>, Slot> intervals_;
   std::map<std::string, std::uint64_t> episodes_started_;
   std::uint64_t alerts_sent_ = 0, pushes_sent_ = 0, pushes_no_network_ = 0;
+  // When each meter's relay last closed (wall clock): recharge-to-reconnection latency.
+  std::map<std::uint32_t, std::chrono::steady_clock::time_point> closed_wall_;
 };
 
 double percentile(std::vector<std::int64_t> v, double p) {
@@ -176,6 +189,20 @@ int run_demo(const DemoOptions& o) {
       defaulters.push_back(eligible[k * eligible.size() / std::max<std::size_t>(want, 1)]);
     }
   }
+  // Low-balance consumers (billing): outside the cut and the control room's defaulters.
+  std::vector<std::uint32_t> low;
+  if (o.billing) {
+    std::set<std::uint32_t> taken(cut.begin(), cut.end());
+    taken.insert(defaulters.begin(), defaulters.end());
+    std::vector<std::uint32_t> eligible;
+    for (auto i : consumers) {
+      if (!taken.count(i)) eligible.push_back(i);
+    }
+    const std::size_t want = std::min<std::size_t>(o.low_balance, eligible.size());
+    for (std::size_t k = 0; k < want; ++k) {
+      low.push_back(eligible[k * eligible.size() / std::max<std::size_t>(want, 1)]);
+    }
+  }
 
   fleet::FleetConfig fc;
   fc.seed = o.seed;
@@ -203,6 +230,41 @@ int run_demo(const DemoOptions& o) {
   simulator::Simulator sim(fleet, clock, so);
   if (auto s = sim.start(); !s.ok()) return report_error("demo", s.error());
   he.set_dial_port(sim.inbound_port());
+  // ---- billing: every consumer prepaid, relay decisions through this head end ----------------
+  HeadEndRelayPort relay(he, st);
+  std::unique_ptr<BillingService> billing;
+  billing::PrepaidRules rules;  // UP's rules ...
+  rules.emergency_credit_s = 0;  // ... without emergency credit, so that a day shows it all
+  rules.posting_delay_s = 6 * 3'600;  // the demo posts the day itself, once every interval is in
+  if (o.billing) {
+    BillingServiceOptions bo;
+    bo.data_dir = data_dir;
+    bo.engine.new_account_mode = tariff::PaymentMode::kPrepaid;
+    bo.tick = Millis(250);
+    auto rules_file = data_dir + "/demo-rules.json";
+    std::ofstream(rules_file) << billing::to_json(rules);
+    bo.rules_file = rules_file;
+    auto b = BillingService::start(bo, st, clock, &relay);
+    if (!b.ok()) return report_error("demo", b.error());
+    billing = std::move(*b);
+  }
+  std::set<std::uint32_t> low_set(low.begin(), low.end());
+  // Opening balances, as payment channels would send them: Rs 1,000, or Rs 15 for the
+  // low-balance consumers.
+  std::atomic<std::size_t> opened{0};
+  std::thread opening;
+  if (billing) {
+    opening = std::thread([&] {
+      for (auto i : consumers) {
+        billing::RechargeRequest q;
+        q.consumer_id = fleet.topology().meters[i].consumer_id;
+        q.payment_ref = "OPEN-" + q.consumer_id;
+        q.amount = low_set.count(i) ? 1'500 : 100'000;
+        q.channel = "opening";
+        if (billing->engine().recharge(q).ok()) ++opened;
+      }
+    });
+  }
   std::cout << fmt::format(
                    "head end on 127.0.0.1:{}, data in {}\n{} meters push to it; simulated time "
                    "{} to {} at {}x\n"
@@ -212,6 +274,18 @@ int run_demo(const DemoOptions& o) {
                    cut.size(), o.cut_at_h, o.cut_hours, defaulters.size(), o.disconnect_at_h,
                    o.reconnect_at_h)
             << std::flush;
+  if (billing) {
+    std::cout << fmt::format(
+                     "billing: {} prepaid accounts (tariff UP-LMV1-URBAN, UP rules without "
+                     "emergency credit); {} start with Rs 15 and recharge Rs 500 at hour {} "
+                     "(each payment notified twice)\n",
+                     billing->engine().stats().accounts, low.size(), o.recharge_at_h)
+              << std::flush;
+  }
+  bool recharged = false;
+  std::size_t low_disconnected = 0, recharge_duplicates_credited = 0;
+  std::vector<std::int64_t> reconnect_latency_ms;
+  std::vector<std::pair<std::uint32_t, std::chrono::steady_clock::time_point>> reconnect_waits;
 
   std::signal(SIGINT, on_demo_signal);
   std::signal(SIGTERM, on_demo_signal);
@@ -287,6 +361,31 @@ int run_demo(const DemoOptions& o) {
                                reconnect_ids.size())
                 << std::flush;
     }
+    if (billing && !recharged && now >= at_h(o.recharge_at_h) && o.recharge_at_h < o.days * 24) {
+      recharged = true;
+      low_disconnected = sim.with_fleet([&](fleet::Fleet& f) {
+        std::size_t open = 0;
+        for (auto i : low) open += f.meter(i).relay_connected() ? 0 : 1;
+        return open;
+      });
+      for (auto i : low) {
+        billing::RechargeRequest q;
+        q.consumer_id = fleet.topology().meters[i].consumer_id;
+        q.payment_ref = "UPI-" + q.consumer_id;
+        q.amount = 50'000;
+        q.channel = "upi";
+        const auto t0 = std::chrono::steady_clock::now();
+        auto r = billing->engine().recharge(q);
+        auto dup = billing->engine().recharge(q);  // the gateway notifies twice
+        if (dup.ok() && !dup->duplicate) ++recharge_duplicates_credited;
+        if (r.ok() && r->reconnect_ordered) reconnect_waits.emplace_back(i, t0);
+      }
+      std::cout << fmt::format("{}: {} low-balance consumers recharged ({} of them disconnected "
+                               "by billing, {} reconnections ordered)\n",
+                               format_iso8601(now), low.size(), low_disconnected,
+                               reconnect_waits.size())
+                << std::flush;
+    }
     if (std::chrono::steady_clock::now() >= next_progress) {
       next_progress += Millis(static_cast<std::int64_t>(o.progress_s * 1000));
       const auto s = he.stats();
@@ -306,6 +405,18 @@ int run_demo(const DemoOptions& o) {
     std::this_thread::sleep_for(Millis(20));
   }
   const bool interrupted = g_demo_stop != 0;
+  if (opening.joinable()) opening.join();
+  // Reconnection latency: from the recharge call to the meter's relay closing in the truth.
+  {
+    std::lock_guard l(truth.mu_);
+    for (const auto& [m, t0] : reconnect_waits) {
+      auto it = truth.closed_wall_.find(m);
+      if (it != truth.closed_wall_.end() && it->second >= t0) {
+        reconnect_latency_ms.push_back(
+            std::chrono::duration_cast<Millis>(it->second - t0).count());
+      }
+    }
+  }
   const double settle_s =
       settle_from
           ? std::chrono::duration<double>(std::chrono::steady_clock::now() - *settle_from).count()
@@ -401,6 +512,90 @@ int run_demo(const DemoOptions& o) {
     scheduled[ps.name] = c.ok() ? *c : 0;
   }
   const auto lat = he.command_latencies_ms();
+  // Billing: post the day (every interval is in now), then check the books against the stored
+  // data priced independently, and the wanted relay states against the meters.
+  json bj = json::object();
+  bool billing_ok = true;
+  std::uint64_t billing_commands_succeeded = 0;
+  if (billing) {
+    billing->stop();
+    const auto day = tariff::ist_date(start);
+    auto posted = billing->engine().post_through(tariff::add_days(tariff::ist_date(end), -1));
+    if (!posted.ok()) return report_error("demo", posted.error());
+    const auto& up = tariff::builtin_tariffs();
+    auto tariff_up = tariff::find_tariff("UP-LMV1-URBAN", up);
+    const auto* version = tariff_up.ok() ? tariff_up->version_at(day) : nullptr;
+    std::size_t checked = 0, agree = 0, relay_agree = 0;
+    tariff::Paise posted_total = 0, priced_total = 0;
+    const auto wanted = billing->engine().relay_wanted();
+    for (auto i : consumers) {
+      const auto& rec = fleet.topology().meters[i];
+      auto t = billing->db().txn_by_key("daily:" + rec.consumer_id + ":" + tariff::to_string(day));
+      tariff::Paise got = 0;
+      if (t.ok() && *t) got = (*t)->postings.front().amount;
+      tariff::Usage u;
+      for (const auto& [ts, row] : stored[i]) {
+        if (tariff::ist_date(row.start) != day) continue;
+        u.wh += row.import_wh;
+        u.max_demand_w = std::max<std::int64_t>(u.max_demand_w, row.import_wh * 4);
+      }
+      u.sanctioned_load_w = rec.identity.sanctioned_load_w;
+      u.days_billed = 1;
+      u.days_in_month = tariff::days_in_month(day.year, day.month);
+      u.month = day.month;
+      auto bill = version ? tariff::compute_bill(*version, u, tariff::PaymentMode::kPrepaid)
+                          : Result<tariff::Bill>(Error(Errc::kNotFound, "no UP tariff"));
+      ++checked;
+      if (bill.ok() && bill->total == got) ++agree;
+      posted_total += got;
+      if (bill.ok()) priced_total += bill->total;
+      auto w = wanted.find(rec.consumer_id);
+      const bool closed = sim.with_fleet([&](fleet::Fleet& f) { return f.meter(i).relay_connected(); });
+      if (w != wanted.end() && w->second == closed) ++relay_agree;
+    }
+    auto verified = billing->db().verify();
+    std::map<std::string, std::uint64_t> billing_kinds;
+    for (std::int64_t after = 0;;) {
+      auto cs = st.commands_after(after, store::kMaxPage);
+      if (!cs.ok() || cs->empty()) break;
+      for (const auto& c : *cs) {
+        after = c.id;
+        if (c.requested_by != "billing") continue;
+        ++billing_kinds[std::string(store::to_string(c.kind)) + "/" + store::to_string(c.state)];
+        if (c.state == store::CommandState::kSucceeded) ++billing_commands_succeeded;
+      }
+    }
+    const auto es = billing->engine().stats();
+    auto cash = billing->db().ledger_sum("cash:upi");
+    const tariff::Paise cash_expected = static_cast<tariff::Paise>(low.size()) * 50'000;
+    billing_ok = verified.ok() && agree == checked && relay_agree == checked &&
+                 recharge_duplicates_credited == 0 && cash.ok() && *cash == cash_expected &&
+                 opened.load() == consumers.size() &&
+                 reconnect_latency_ms.size() == reconnect_waits.size();
+    bj = {{"accounts", es.accounts},
+          {"opening_recharges", opened.load()},
+          {"low_balance_consumers", low.size()},
+          {"low_balance_disconnected_before_recharge", low_disconnected},
+          {"disconnects_decided", es.disconnects},
+          {"reconnects_decided", es.reconnects},
+          {"relay_commands", billing_kinds},
+          {"duplicate_notifications_credited", recharge_duplicates_credited},
+          {"cash_upi_paise", cash.ok() ? *cash : -1},
+          {"cash_upi_expected_paise", cash_expected},
+          {"reconnections_measured", reconnect_latency_ms.size()},
+          {"reconnection_real_ms_median", percentile(reconnect_latency_ms, 0.5)},
+          {"reconnection_real_ms_p99", percentile(reconnect_latency_ms, 0.99)},
+          {"reconnection_real_ms_max", percentile(reconnect_latency_ms, 1.0)},
+          {"day_posted", tariff::to_string(day)},
+          {"accounts_checked", checked},
+          {"posted_equals_independent_bill", agree},
+          {"posted_total_paise", posted_total},
+          {"independent_total_paise", priced_total},
+          {"relay_states_agree", relay_agree},
+          {"ledger_balanced", verified.ok()},
+          {"notifications", es.notifications},
+          {"errors", es.errors}};
+  }
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
   const double completeness = expected == 0 ? 0 : 100.0 * double(present) / double(expected);
@@ -479,6 +674,7 @@ int run_demo(const DemoOptions& o) {
                                     hs.rejected_malformed + hs.rejected_flood},
                    {"peak_rss_mib", double(ru.ru_maxrss) / 1024.0},
                    {"cpu_seconds", double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec)}};
+  r["billing"] = bj;
   r["data_dir"] = data_dir;
   he.stop();
 
@@ -512,6 +708,22 @@ int run_demo(const DemoOptions& o) {
             << fmt::format("alerts: {} alert pushes sent by meters, {} received\n",
                            truth.alerts_sent_, hs.alert_pushes);
   for (const auto& [k, v] : alerts_by_kind) std::cout << fmt::format("  {:<32} {}\n", k, v);
+  if (billing) {
+    std::cout << fmt::format(
+        "billing: {} accounts; {} of {} low-balance consumers disconnected by the rules before "
+        "their recharge, {} reconnections ordered, {} confirmed by the meters: median {:.0f} ms, "
+        "p99 {:.0f} ms (real, recharge to relay closed); duplicate notifications credited: {}\n"
+        "  daily posting of {}: {} of {} accounts charged exactly the bill of their stored "
+        "energy (Rs {} posted); ledger balanced: {}; wanted relay = meter relay for {} of {}\n",
+        bj["accounts"].get<std::uint64_t>(), low_disconnected, low.size(), reconnect_waits.size(),
+        reconnect_latency_ms.size(), percentile(reconnect_latency_ms, 0.5),
+        percentile(reconnect_latency_ms, 0.99), recharge_duplicates_credited,
+        bj["day_posted"].get<std::string>(), bj["posted_equals_independent_bill"].get<std::size_t>(),
+        bj["accounts_checked"].get<std::size_t>(),
+        tariff::format_rupees(bj["posted_total_paise"].get<tariff::Paise>()).substr(3),
+        bj["ledger_balanced"].get<bool>() ? "yes" : "NO", bj["relay_states_agree"].get<std::size_t>(),
+        bj["accounts_checked"].get<std::size_t>());
+  }
   std::cout << "energy by feeder (consumers: truth vs stored; feeder meter; loss):\n";
   for (const auto& f : fj) {
     std::cout << fmt::format("  {:<6} {:>10.1f} kWh {:>10.1f} kWh {:>10.1f} kWh {:>6.2f} %\n",
@@ -526,7 +738,9 @@ int run_demo(const DemoOptions& o) {
   const bool ok = !interrupted && present == expected &&
                   relays_open_at_check == relays_open_expected &&
                   relays_closed_at_end == defaulters.size() &&
-                  hs.commands_succeeded == disconnect_ids.size() + reconnect_ids.size();
+                  hs.commands_succeeded ==
+                      disconnect_ids.size() + reconnect_ids.size() + billing_commands_succeeded &&
+                  billing_ok;
   if (!ok) std::cout << "RESULT: the platform's view does not match the truth (see above)\n";
   return ok ? kExitOk : kExitFailure;
 }
@@ -555,6 +769,12 @@ void register_demo(CLI::App& app, Runner& run) {
   d->add_option("--progress", o->progress_s, "Seconds between progress lines")
       ->capture_default_str();
   d->add_flag("!--no-random-events", o->random_events, "Only the scripted scenario");
+  d->add_flag("!--no-billing", o->billing, "Run without the billing engine");
+  d->add_option("--low-balance", o->low_balance,
+                "Consumers who start with Rs 15 and run out (billing)")
+      ->capture_default_str();
+  d->add_option("--recharge-at-hour", o->recharge_at_h, "When they recharge")
+      ->capture_default_str();
   d->add_option("--settle", o->settle_s,
                 "Real seconds the fleet runs on after the end until every interval is stored")
       ->capture_default_str();
