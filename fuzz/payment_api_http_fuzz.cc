@@ -1,12 +1,13 @@
 // Fuzz target for the payment API's HTTP side (src/billing/payment_api.h): hostile bytes from a
-// payment channel. The first input byte picks a split position; the rest is fed to an
-// HttpRequestParser in two pieces (as two TCP segments), draining next() after each, and must
-// give the same requests and the same final outcome as feeding it whole (sans-I/O: the split
-// never matters). Every request must respect the parser's limits and framing; its body then goes
-// through parse_recharge and parse_rupees (success only for ^[0-9]{1,12}(\.[0-9]{1,2})?$, with
-// exactly that many paise), and through PaymentApi::handle against an engine with no accounts
-// (every route then answers without writing; nothing may throw, and every answer is a JSON body
-// with a known status). Traps otherwise.
+// payment channel. The first input byte b splits the rest at b/256 of its length; the two pieces
+// are fed to an HttpRequestParser one after the other (as two TCP segments), draining next()
+// after each, and must give the same requests and the same final outcome as the rest fed whole
+// (sans-I/O: the split never matters). Every request must respect the parser's limits and
+// framing; its body then goes through parse_recharge and parse_rupees (success exactly for
+// ^[0-9]{1,12}(\.[0-9]{1,2})?$, with exactly that many paise), and the request through
+// PaymentApi::handle against an engine with no accounts (every route then answers without
+// writing): nothing may throw, and every answer is a JSON object with a known status.
+// Traps otherwise.
 #include <unistd.h>
 
 #include <cstddef>
@@ -225,7 +226,12 @@ void check_handle(const HttpRequest& r) {
     case 200:  // /v1/health only: nothing else can succeed without accounts
       if (r.target != "/v1/health") fail("a 200 without any account", r.target);
       break;
-    case 400: case 401: case 404: case 405: case 409: case 413:
+    case 400:
+    case 401:
+    case 404:
+    case 405:
+    case 409:
+    case 413:
       break;
     default:
       fail("unexpected status", std::to_string(res.status));
@@ -241,7 +247,7 @@ void check_handle(const HttpRequest& r) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const std::string_view all(reinterpret_cast<const char*>(data + 1), size - 1);
-  const std::size_t cut = data[0] % (all.size() + 1);
+  const std::size_t cut = data[0] * (all.size() + 1) / 256;
 
   Outcome whole;
   {

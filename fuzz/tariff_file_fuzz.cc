@@ -40,8 +40,8 @@ Usage usage_of(const TariffVersion& v, int month, std::int64_t wh, std::int64_t 
   if (s >= 0) {
     const auto& blocks = v.tod[static_cast<std::size_t>(s)].blocks;
     if (!blocks.empty()) {
-      const std::int64_t in_blocks = static_cast<std::int64_t>(
-          static_cast<Int128>(wh) * share_bp / 10'000);
+      const std::int64_t in_blocks =
+          static_cast<std::int64_t>(static_cast<Int128>(wh) * share_bp / 10'000);
       const auto n = static_cast<std::int64_t>(blocks.size());
       u.wh_by_block.assign(blocks.size(), in_blocks / n);
     }
@@ -51,18 +51,28 @@ Usage usage_of(const TariffVersion& v, int month, std::int64_t wh, std::int64_t 
 
 void check_bill(const TariffVersion& v, const Usage& u, PaymentMode mode, const char* which) {
   auto b = compute_bill(v, u, mode);
-  if (!b.ok()) fail("compute_bill refused a valid usage", std::string(which) + ": " +
-                                                             b.error().describe());
+  if (!b.ok())
+    fail("compute_bill refused a valid usage", std::string(which) + ": " + b.error().describe());
   Paise lines = 0, energy = 0, fixed = 0, penalty = 0, rebate = 0, duty = 0;
   for (const auto& l : b->lines) {
     lines += l.amount;
     switch (l.kind) {
       case LineKind::kEnergy:
-      case LineKind::kTod: energy += l.amount; break;
-      case LineKind::kFixed: fixed += l.amount; break;
-      case LineKind::kPenalty: penalty += l.amount; break;
-      case LineKind::kRebate: rebate += l.amount; break;
-      case LineKind::kDuty: duty += l.amount; break;
+      case LineKind::kTod:
+        energy += l.amount;
+        break;
+      case LineKind::kFixed:
+        fixed += l.amount;
+        break;
+      case LineKind::kPenalty:
+        penalty += l.amount;
+        break;
+      case LineKind::kRebate:
+        rebate += l.amount;
+        break;
+      case LineKind::kDuty:
+        duty += l.amount;
+        break;
     }
     if (l.label.empty()) fail("a bill line without a label", which);
   }
@@ -89,7 +99,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (first.error().message.empty()) fail("an error without a message");
     return 0;
   }
-  if (auto s = validate(*first); !s.ok()) fail("a parsed tariff fails validate", s.error().describe());
+  if (auto s = validate(*first); !s.ok())
+    fail("a parsed tariff fails validate", s.error().describe());
 
   const std::string written = to_json(*first);
   auto second = parse_tariff(written);

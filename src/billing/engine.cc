@@ -88,6 +88,38 @@ Result<std::optional<store::Command>> StoreRelayPort::command(std::int64_t id) {
   return store_.command(id);
 }
 
+Result<std::map<std::int64_t, store::CommandState>> RelayPort::states(
+    const std::vector<std::int64_t>& ids) {
+  std::map<std::int64_t, store::CommandState> out;
+  for (auto id : ids) {
+    VIDYUT_TRY(c, command(id));
+    if (*c) out[id] = (*c)->state;
+  }
+  return out;
+}
+
+Result<std::map<std::int64_t, store::CommandState>> states_from_store(
+    store::Store& store, const std::vector<std::int64_t>& ids) {
+  std::map<std::int64_t, store::CommandState> out;
+  if (ids.empty()) return out;
+  const std::set<std::int64_t> wanted(ids.begin(), ids.end());
+  const std::int64_t last = *wanted.rbegin();
+  for (std::int64_t after = *wanted.begin() - 1; after < last;) {
+    VIDYUT_TRY(page, store.commands_after(after, store::kMaxPage));
+    if (page->empty()) break;
+    for (const auto& c : *page) {
+      after = c.id;
+      if (wanted.count(c.id)) out[c.id] = c.state;
+    }
+  }
+  return out;
+}
+
+Result<std::map<std::int64_t, store::CommandState>> StoreRelayPort::states(
+    const std::vector<std::int64_t>& ids) {
+  return states_from_store(store_, ids);
+}
+
 class Engine::Impl {
  public:
   struct Acct {
@@ -232,21 +264,53 @@ class Engine::Impl {
     VIDYUT_TRY(last, db_.last_txn_id());
     if (*last <= known_txn_) return ok_status();
     std::set<std::int64_t> touched;
+    std::map<std::int64_t, Paise> recharged;  // account -> the latest recharge's amount
     while (known_txn_ < *last) {
       VIDYUT_TRY(t, db_.txns_after(known_txn_, 10'000));
       if (t->empty()) break;
       for (const auto& x : *t) {
-        if (own_txns_.erase(x.id) == 0) touched.insert(x.account_id);
         known_txn_ = x.id;
+        if (own_txns_.erase(x.id) != 0) continue;
+        touched.insert(x.account_id);
+        if (x.kind == "recharge") {
+          auto j = nlohmann::json::parse(x.detail, nullptr, false);
+          if (j.is_object() && j.contains("payment_ref") && j["payment_ref"].is_string()) {
+            auto r = db_.recharge(j["payment_ref"].get<std::string>());
+            if (r.ok() && *r) recharged[x.account_id] = (*r)->amount;
+          }
+        }
       }
     }
     for (auto id : touched) {
       auto it = by_id_.find(id);
       if (it == by_id_.end()) continue;
-      VIDYUT_CHECK(reload_account(accts_[it->second]));
-      accts_[it->second].accrued = accrued_of(accts_[it->second]);
-      evaluate(accts_[it->second]);
+      Acct& x = accts_[it->second];
+      const Account before = x.a;
+      VIDYUT_CHECK(reload_account(x));
+      // A conversion by another process: the month's usage and postings restart with the mode.
+      if (x.a.mode != before.mode || x.a.billing_from != before.billing_from) {
+        VIDYUT_CHECK(reload_month(x));
+      }
+      // A recharge by another process (which leaves the account's rule state to this engine).
+      if (auto r = recharged.find(id); r != recharged.end()) {
+        x.a.last_recharge = r->second;
+        x.a.warn_level = 0;
+      }
+      x.accrued = accrued_of(x);
+      evaluate(x);
     }
+    return ok_status();
+  }
+
+  // One account's month usage and postings, from the db (after a change of mode).
+  Status reload_month(Acct& x) {
+    x.month = tariff::month_of(date_of(x.a.posted_through));
+    x.month_usage = UsageDay{};
+    const std::string from = std::max(date_str(first_day(x.month)), x.a.billing_from);
+    VIDYUT_TRY(days, db_.usage(x.a.id, from, x.a.posted_through));
+    for (const auto& d : *days) add_usage(x.month_usage, d);
+    VIDYUT_TRY(sums, db_.sums_by_ledger(x.a.id, "daily-charge", tariff::to_string(x.month)));
+    x.posted = posted_charges(*sums);
     return ok_status();
   }
 
@@ -558,18 +622,29 @@ class Engine::Impl {
   // Confirms relay commands that succeeded; decides again for ones that failed or expired.
   void check_relays() {
     if (relay_ == nullptr) return;
+    std::vector<std::int64_t> ids;
     for (auto& x : accts_) {
       if (x.a.relay_confirmed || x.a.relay_seq == 0) continue;
       if (x.a.relay_command == 0) {
         submit_relay(x);
         continue;
       }
-      auto c = relay_->command(x.a.relay_command);
-      if (!c.ok() || !*c) continue;
-      const auto state = (*c)->state;
-      if (state == store::CommandState::kPending) continue;
-      const Account before = x.a;
-      if (state == store::CommandState::kSucceeded) {
+      ids.push_back(x.a.relay_command);
+    }
+    if (ids.empty()) return;
+    auto states = relay_->states(ids);
+    if (!states.ok()) {
+      ++stats_.errors;
+      return;
+    }
+    std::vector<std::pair<Acct*, Account>> changed;
+    std::vector<Change> changes;
+    for (auto& x : accts_) {
+      if (x.a.relay_confirmed || x.a.relay_command == 0) continue;
+      auto st = states->find(x.a.relay_command);
+      if (st == states->end() || st->second == store::CommandState::kPending) continue;
+      changed.emplace_back(&x, x.a);
+      if (st->second == store::CommandState::kSucceeded) {
         x.a.relay_confirmed = true;
       } else {
         ++x.a.relay_seq;  // a new decision (and key) for the same wanted state
@@ -578,12 +653,16 @@ class Engine::Impl {
       }
       Change ch;
       ch.accounts.push_back(x.a);
-      if (!db_.apply(ch).ok()) {
-        x.a = before;
-        ++stats_.errors;
-        continue;
-      }
-      if (!x.a.relay_confirmed) submit_relay(x);
+      changes.push_back(std::move(ch));
+    }
+    if (changes.empty()) return;
+    if (!db_.apply_all(changes).ok()) {
+      for (auto& [x, before] : changed) x->a = before;
+      ++stats_.errors;
+      return;
+    }
+    for (auto& [x, before] : changed) {
+      if (!x->a.relay_confirmed) submit_relay(*x);
     }
   }
 
@@ -929,7 +1008,9 @@ class Engine::Impl {
     }
     c.txn = std::move(t);
     c.recharge = rec;
-    c.accounts.push_back(a);
+    // A passive engine (another process beside `serve`) leaves the account's rule state to the
+    // serving engine, which takes the new last recharge from this transaction.
+    if (o_.decide) c.accounts.push_back(a);
     notify(x, c.notifications, prepaid ? "recharge" : "payment",
            (prepaid ? "Recharge of " : "Payment of ") + rupees(q.amount) + " received (ref " +
                q.payment_ref + ")" +

@@ -48,7 +48,14 @@ class RelayPort {
   virtual Result<store::Command> submit(store::Command command) = 0;
   // The command's current state, or nullopt when unknown.
   virtual Result<std::optional<store::Command>> command(std::int64_t id) = 0;
+  // The states of several commands (unknown ids left out). Default: command() for each.
+  virtual Result<std::map<std::int64_t, store::CommandState>> states(
+      const std::vector<std::int64_t>& ids);
 };
+
+// The states of commands read from a store's queue in pages (few queries for many commands).
+Result<std::map<std::int64_t, store::CommandState>> states_from_store(
+    store::Store& store, const std::vector<std::int64_t>& ids);
 
 // Commands through the store's queue (for a process without a head end).
 class StoreRelayPort final : public RelayPort {
@@ -56,6 +63,8 @@ class StoreRelayPort final : public RelayPort {
   explicit StoreRelayPort(store::Store& store) : store_(store) {}
   Result<store::Command> submit(store::Command command) override;
   Result<std::optional<store::Command>> command(std::int64_t id) override;
+  Result<std::map<std::int64_t, store::CommandState>> states(
+      const std::vector<std::int64_t>& ids) override;
 
  private:
   store::Store& store_;

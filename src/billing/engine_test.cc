@@ -440,3 +440,40 @@ TEST(Billing, PropertyMoneyIsConservedAcrossCrashesAndDailyDeductionsReconcile) 
 
 }  // namespace
 }  // namespace vidyut::billing
+
+namespace vidyut::billing {
+namespace {
+
+// A second process (the CLI) records a recharge with a passive engine on the same files; the
+// serving engine picks it up at its next tick, takes over the rule state and reconnects.
+TEST(Billing, ARechargeRecordedByAnotherProcessReconnectsAtTheServingEnginesNextTick) {
+  Rig rig("two-process", 1, ist({2026, 11, 23}, 9));  // a Monday morning: disconnection allowed
+  rig.recharge(0, 1'000, "OPEN");
+  rig.consume(0, {2026, 11, 23}, 500, 0, 40);
+  rig.at(ist({2026, 11, 23}, 10, 5));
+  ASSERT_FALSE(rig.engine->view("C1000")->account.relay_closed) << "ran out and disconnected";
+  auto other_db = BillingDb::open(rig.dir);
+  ASSERT_TRUE(other_db.ok());
+  EngineOptions passive = rig.options;
+  passive.decide = false;
+  StoreRelayPort port(*rig.store);
+  Engine cli(**other_db, *rig.store, rig.clock, tariff::builtin_tariffs(), passive, &port);
+  ASSERT_TRUE(cli.start().ok());
+  RechargeRequest q;
+  q.consumer_id = "C1000";
+  q.payment_ref = "CLI-1";
+  q.amount = 40'000;
+  auto r = cli.recharge(q);
+  ASSERT_TRUE(r.ok()) << r.error().describe();
+  EXPECT_FALSE(r->reconnect_ordered) << "the passive engine decides nothing";
+  const auto connects_before = rig.relay.of_kind(store::CommandKind::kConnect).size();
+  rig.at(rig.clock.now() + 1s);
+  EXPECT_TRUE(rig.engine->view("C1000")->account.relay_closed);
+  EXPECT_EQ(rig.relay.of_kind(store::CommandKind::kConnect).size(), connects_before + 1);
+  EXPECT_EQ(rig.engine->view("C1000")->account.last_recharge, 40'000);
+  EXPECT_EQ(rig.wallet(), 41'000) << "nothing is posted before the day ends";
+  EXPECT_TRUE(rig.db->verify().ok());
+}
+
+}  // namespace
+}  // namespace vidyut::billing

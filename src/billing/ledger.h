@@ -181,6 +181,8 @@ class BillingDb {
 
   Result<std::optional<Txn>> txn_by_key(std::string_view key);
   Result<std::vector<Txn>> txns(std::int64_t account_id, std::size_t limit);
+  // Transactions after an id, in order, WITHOUT their postings (a cursor for other processes'
+  // changes; txn_by_key gives one with its postings).
   Result<std::vector<Txn>> txns_after(std::int64_t after_id, std::size_t limit);
   Result<std::int64_t> last_txn_id();
   Result<std::optional<Recharge>> recharge(std::string_view payment_ref);

@@ -41,7 +41,8 @@ const char* reason_phrase(int status) {
 }
 
 HttpResponse error(int status, const std::string& message) {
-  return HttpResponse{status, json{{"error", message}}.dump()};
+  return HttpResponse{
+      status, json{{"error", message}}.dump(-1, ' ', false, json::error_handler_t::replace)};
 }
 
 int status_of(const Error& e) {
@@ -98,7 +99,7 @@ void HttpRequestParser::feed(ByteView data) {
 Result<std::optional<HttpRequest>> HttpRequestParser::next() {
   const auto end = buf_.find("\r\n\r\n");
   if (end == std::string::npos) {
-    if (buf_.size() > kMaxHttpHead) {
+    if (buf_.size() > kMaxHttpHead + 3) {  // + 3: part of a terminator may be here already
       return Error(Errc::kLimitExceeded, "request head exceeds " + std::to_string(kMaxHttpHead));
     }
     return std::optional<HttpRequest>();
@@ -218,7 +219,7 @@ Result<RechargeRequest> parse_recharge(std::string_view text) {
   VIDYUT_CHECK(str("consumer_id", q.consumer_id, true));
   VIDYUT_CHECK(str("channel", q.channel, false));
   if (auto it = j.find("amount_paise"); it != j.end()) {
-    if (!it->is_number_integer()) {
+    if (!it->is_number_integer() || (it->is_number_unsigned() && it->get<Paise>() < 0)) {
       return Error(Errc::kInvalidArgument, "amount_paise must be an integer number of paise");
     }
     q.amount = it->get<Paise>();

@@ -33,6 +33,10 @@ class HeadEndRelayPort final : public billing::RelayPort {
   Result<std::optional<store::Command>> command(std::int64_t id) override {
     return store_.command(id);
   }
+  Result<std::map<std::int64_t, store::CommandState>> states(
+      const std::vector<std::int64_t>& ids) override {
+    return billing::states_from_store(store_, ids);
+  }
 
  private:
   headend::HeadEnd& he_;

@@ -18,6 +18,7 @@
 #include "meter/load_model.h"
 #include "simulator/simulator.h"
 #include "store/sqlite_store.h"
+#include "testing/registry.h"
 #include "token/token.h"
 
 namespace vidyut::headend {
@@ -59,25 +60,6 @@ bool eventually(Cond cond, int tenths = 100) {
   return cond();
 }
 
-std::pair<store::MeterInfo, store::MeterSecrets> registry_row(const fleet::MeterRecord& r) {
-  store::MeterInfo m;
-  m.serial = r.identity.serial;
-  m.kind = meter::to_string(r.identity.kind);
-  m.manufacturer = r.identity.manufacturer;
-  m.system_title = r.identity.system_title;
-  m.category = meter::to_string(r.identity.category);
-  m.sanctioned_load_w = r.identity.sanctioned_load_w;
-  m.feeder = r.feeder;
-  m.dt = r.dt;
-  m.consumer_id = r.consumer_id;
-  m.sim_operator = r.sim_operator;
-  m.static_ip = r.static_ip;
-  store::MeterSecrets s;
-  s.lls_password = r.secrets.lls_password;
-  s.ek = r.secrets.ek;
-  s.ak = r.secrets.ak;
-  return {m, s};
-}
 
 // Fleet + simulator + head end + store, on a manual clock moved in steps.
 struct Rig {
@@ -97,7 +79,7 @@ struct Rig {
     EXPECT_TRUE(s.ok()) << s.error().describe();
     db = std::move(*s);
     std::vector<std::pair<store::MeterInfo, store::MeterSecrets>> rows;
-    for (const auto& r : fleet.topology().meters) rows.push_back(registry_row(r));
+    for (const auto& r : fleet.topology().meters) rows.push_back(testing::to_registry(r));
     if (edit_registry) edit_registry(rows);
     EXPECT_TRUE(db->upsert_meters(rows).ok());
     ho.bind_address = "127.0.0.1";
