@@ -109,7 +109,9 @@ class Phase {
   static double cpu_now() {
     rusage u{};
     getrusage(RUSAGE_SELF, &u);
-    auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+    auto s = [](const timeval& t) {
+      return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+    };
     return s(u.ru_utime) + s(u.ru_stime);
   }
   Steady::time_point wall_;
@@ -195,7 +197,7 @@ std::uintmax_t file_size_or_zero(const fs::path& p) {
 }
 
 void print_phase(const char* name, const Phase& p, double wall) {
-  std::printf("%-40s wall %8.2f s   cpu %8.2f s\n", name, wall, p.cpu_s());
+  std::printf("%-40s wall %9.3f s   cpu %9.3f s\n", name, wall, p.cpu_s());
 }
 
 }  // namespace

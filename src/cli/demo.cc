@@ -89,7 +89,7 @@ class Truth final : public fleet::TruthSink {
   }
   void on_relay(std::uint32_t m, UtcTime, bool connected, std::string_view) override {
     std::lock_guard l(mu_);
-    if (connected) closed_wall_[m] = std::chrono::steady_clock::now();
+    if (connected) closed_wall_[m].push_back(std::chrono::steady_clock::now());
   }
   void on_failover(std::uint32_t, UtcTime, std::uint8_t) override {}
 
@@ -97,8 +97,8 @@ class Truth final : public fleet::TruthSink {
   std::map<std::pair<std::uint32_t, std::int64_t>, Slot> intervals_;
   std::map<std::string, std::uint64_t> episodes_started_;
   std::uint64_t alerts_sent_ = 0, pushes_sent_ = 0, pushes_no_network_ = 0;
-  // When each meter's relay last closed (wall clock): recharge-to-reconnection latency.
-  std::map<std::uint32_t, std::chrono::steady_clock::time_point> closed_wall_;
+  // When each meter's relay closed (wall clock): recharge-to-reconnection latency.
+  std::map<std::uint32_t, std::vector<std::chrono::steady_clock::time_point>> closed_wall_;
 };
 
 double percentile(std::vector<std::int64_t> v, double p) {
@@ -424,9 +424,12 @@ int run_demo(const DemoOptions& o) {
     std::lock_guard l(truth.mu_);
     for (const auto& [m, t0] : reconnect_waits) {
       auto it = truth.closed_wall_.find(m);
-      if (it != truth.closed_wall_.end() && it->second >= t0) {
-        reconnect_latency_ms.push_back(
-            std::chrono::duration_cast<Millis>(it->second - t0).count());
+      if (it == truth.closed_wall_.end()) continue;
+      // The first close after the recharge (the limiter may open and close it again later).
+      for (const auto& t : it->second) {
+        if (t < t0) continue;
+        reconnect_latency_ms.push_back(std::chrono::duration_cast<Millis>(t - t0).count());
+        break;
       }
     }
   }

@@ -263,6 +263,8 @@ class SimulatedMeter {
   const std::vector<RelayChange>& relay_history() const { return relay_; }
   // Every disconnect() / connect() so far, including those that changed nothing.
   std::uint64_t relay_operations() const { return relay_operations_; }
+  // Counts an operation that found the relay already in the asked state (a remote command).
+  void note_relay_operation() { ++relay_operations_; }
 
   // ---- hotspot tokens (docs/hotspot-tokens.md) ---------------------------------------------
   // A token typed in through the meter's Wi-Fi hotspot. It is checked with `key`, the meter's

@@ -406,6 +406,9 @@ class MeterRelay final : public dlms::cosem::DisconnectControl {
   dlms::cosem::ActionOutcome invoke_method(std::int8_t method, const std::optional<Data>& p,
                                            const AccessContext& ctx) override {
     sync();
+    // A remote disconnect or reconnect is an operation on the relay even when it finds the relay
+    // already in that state (opened by the limiter, say): the limiter must not reclose it after.
+    m_.note_relay_operation();
     return DisconnectControl::invoke_method(method, p, ctx);
   }
 

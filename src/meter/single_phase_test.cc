@@ -136,6 +136,16 @@ TEST_F(SinglePhaseTest, RelaySwitchedBehindTheObjectIsReportedAndReconnectable) 
   EXPECT_TRUE(meter_.meter().relay_connected());
 }
 
+// A remote disconnect that finds the relay already open (the limiter opened it) still counts
+// as an operation on the relay, so that the limiter does not reclose it after its lockout.
+TEST_F(SinglePhaseTest, ARemoteDisconnectOfAnOpenRelayCountsAsAnOperation) {
+  ASSERT_TRUE(meter_.meter().disconnect());
+  const auto ops = meter_.meter().relay_operations();
+  ASSERT_EQ(act(is::kSapUtility, 1).result, ActionResult::kSuccess);
+  EXPECT_FALSE(meter_.meter().relay_connected());
+  EXPECT_GT(meter_.meter().relay_operations(), ops);
+}
+
 TEST_F(SinglePhaseTest, BlockLoadRangeReadMatchesTheMeter) {
   const auto access =
       dlms::make_range_access(CosemDateTime::from_utc(at("2026-11-22T00:00:00+05:30")),
