@@ -408,6 +408,15 @@ int main(int argc, char** argv) {
     accrual_s = p.wall_s();
     print_phase("refresh_accrual()", p, accrual_s);
   }
+  {
+    // For comparison: the store query that accrual and posting read a day through (one
+    // interval_summary per ToD cut of the day; one for UP-LMV1-URBAN, which has no ToD).
+    Phase p;
+    auto sum = store->interval_summary(tariff::ist_midnight(kDay), tariff::ist_midnight(next_day));
+    if (!sum.ok()) die("interval_summary", sum.error());
+    print_phase("(store interval_summary of the day)", p, p.wall_s());
+    std::printf("interval_summary: %zu meters summed\n", sum->size());
+  }
 
   const bool idempotent =
       txns_again == txns_after && stats_again.daily_postings == stats_after_post.daily_postings;

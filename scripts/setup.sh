@@ -17,6 +17,7 @@ packages=(
   libsqlite3-dev                      # embedded storage
   libgtest-dev libgmock-dev libbenchmark-dev  # tests and benchmarks
   clang-format
+  curl                                # bench/billing_bench.sh talks to the payment API
 )
 apt-get update
 apt-get install -y --no-install-recommends "${packages[@]}"

@@ -232,6 +232,7 @@ int run_demo(const DemoOptions& o) {
   he.set_dial_port(sim.inbound_port());
   // ---- billing: every consumer prepaid, relay decisions through this head end ----------------
   HeadEndRelayPort relay(he, st);
+  std::unique_ptr<store::Store> billing_store;  // outlives the service that reads it
   std::unique_ptr<BillingService> billing;
   billing::PrepaidRules rules;  // UP's rules ...
   rules.emergency_credit_s = 0;  // ... without emergency credit, so that a day shows it all
@@ -245,7 +246,11 @@ int run_demo(const DemoOptions& o) {
     auto rules_file = data_dir + "/demo-rules.json";
     std::ofstream(rules_file) << billing::to_json(rules);
     bo.rules_file = rules_file;
-    auto b = BillingService::start(bo, st, clock, &relay);
+    // Reads on a connection of its own (see serve.cc).
+    auto reader = store::open_sqlite_store(data_dir, RealClock::instance(), {});
+    if (!reader.ok()) return report_error("demo", reader.error());
+    billing_store = std::move(*reader);
+    auto b = BillingService::start(bo, *billing_store, clock, &relay);
     if (!b.ok()) return report_error("demo", b.error());
     billing = std::move(*b);
   }

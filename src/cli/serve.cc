@@ -102,6 +102,7 @@ int run_serve(ServeOptions o) {
                            o.data.data_dir)
             << std::flush;
   HeadEndRelayPort relay(he, **db);
+  std::unique_ptr<store::Store> billing_store;  // outlives the service that reads it
   std::unique_ptr<BillingService> billing;
   if (!o.no_billing) {
     if (o.new_accounts != "prepaid" && o.new_accounts != "postpaid") {
@@ -113,7 +114,15 @@ int run_serve(ServeOptions o) {
                                             ? tariff::PaymentMode::kPrepaid
                                             : tariff::PaymentMode::kPostpaid;
     o.billing.tick = Millis(static_cast<std::int64_t>(o.billing_tick_s * 1000));
-    auto b = BillingService::start(o.billing, **db, *clock, &relay);
+    // The engine reads intervals on a connection of its own: its grouped reads then never wait
+    // for (or hold up) the head end's writer (SQLite WAL: readers and a writer run together).
+    auto reader = open_store(o.data);
+    if (!reader.ok()) {
+      he.stop();
+      return report_error("serve", reader.error());
+    }
+    billing_store = std::move(*reader);
+    auto b = BillingService::start(o.billing, *billing_store, *clock, &relay);
     if (!b.ok()) {
       he.stop();
       return report_error("serve", b.error());
