@@ -163,6 +163,11 @@ TEST(Billing, EmergencyCreditAndHolidaysDelayDisconnection) {
   EXPECT_FALSE(disconnection_allowed(*parsed, ist({2026, 11, 16}, 10, 59)));
   EXPECT_FALSE(parse_rules(R"({"quiet_hours": {"from": "25:00", "to": "1:00"}})").ok());
   EXPECT_FALSE(parse_rules(R"({"quiet_weekdays": ["Funday"]})").ok());
+  EXPECT_FALSE(parse_rules(R"({"emergency_credit_hours": 1e300})").ok());
+  EXPECT_FALSE(parse_rules(R"({"grace_days": 29.99})").ok());
+  EXPECT_FALSE(parse_rules(R"({"warn_at_percent": [-1e300]})").ok());
+  EXPECT_FALSE(parse_rules(R"({"grace_days": 18446744073709551615})").ok());
+  EXPECT_FALSE(parse_rules(R"({"quiet_hours": {"from": " +8:-0", "to": "08:00"}})").ok());
   auto round_trip = parse_rules(to_json(*parsed));
   ASSERT_TRUE(round_trip.ok());
   EXPECT_EQ(round_trip->holidays, parsed->holidays);

@@ -1,6 +1,7 @@
 #include "billing/rules.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 
 #include <nlohmann/json.hpp>
@@ -22,11 +23,23 @@ std::string hhmm(int minute) {
   return buf;
 }
 
+// A JSON integer that fits in int64 (no fractions, no huge or negative-wrapped unsigned values).
+bool whole(const nlohmann::json& v) {
+  if (!v.is_number_integer()) return false;
+  return !v.is_number_unsigned() ||
+         v.get<std::uint64_t>() <= static_cast<std::uint64_t>(INT64_MAX);
+}
+
+// Exactly "HH:MM" (two digits each), 00:00 to 24:00.
 Result<int> parse_hhmm(const std::string& text, const char* field) {
-  int h = 0, m = 0;
-  char extra = 0;
-  if (std::sscanf(text.c_str(), "%d:%d%c", &h, &m, &extra) != 2 || h < 0 || h > 24 || m < 0 ||
-      m > 59 || (h == 24 && m != 0)) {
+  const auto digit = [&](std::size_t i) { return text[i] >= '0' && text[i] <= '9'; };
+  if (text.size() != 5 || text[2] != ':' || !digit(0) || !digit(1) || !digit(3) || !digit(4)) {
+    return Error(Errc::kInvalidArgument,
+                 std::string("rules: ") + field + " must be HH:MM, got \"" + text.substr(0, 16) + "\"");
+  }
+  const int h = (text[0] - '0') * 10 + (text[1] - '0');
+  const int m = (text[3] - '0') * 10 + (text[4] - '0');
+  if (h > 24 || m > 59 || (h == 24 && m != 0)) {
     return Error(Errc::kInvalidArgument,
                  std::string("rules: ") + field + " must be HH:MM, got \"" + text + "\"");
   }
@@ -120,7 +133,12 @@ Result<PrepaidRules> parse_rules(std::string_view text) {
     }
     auto int_field = [&](const char* name, auto& out, std::int64_t lo, std::int64_t hi) -> Status {
       if (!j.contains(name)) return ok_status();
-      const auto v = j.at(name).get<std::int64_t>();
+      const auto& raw = j.at(name);
+      if (!whole(raw)) {
+        return Error(Errc::kInvalidArgument, std::string("rules: ") + name +
+                                                 " must be a whole number");
+      }
+      const auto v = raw.get<std::int64_t>();
       if (v < lo || v > hi) {
         return Error(Errc::kInvalidArgument, std::string("rules: ") + name + " must be " +
                                                  std::to_string(lo) + ".." + std::to_string(hi));
@@ -134,6 +152,9 @@ Result<PrepaidRules> parse_rules(std::string_view text) {
     if (j.contains("warn_at_percent")) {
       r.warn_at_bp.clear();
       for (const auto& w : j.at("warn_at_percent")) {
+        if (!whole(w)) {
+          return Error(Errc::kInvalidArgument, "rules: warn_at_percent values must be whole numbers");
+        }
         const auto v = w.get<std::int64_t>();
         if (v < 0 || v > 100) {
           return Error(Errc::kInvalidArgument, "rules: warn_at_percent values must be 0..100");
