@@ -361,7 +361,14 @@ class Engine::Impl {
   // ---- usage from the store ------------------------------------------------------------------
 
   // Every account's usage on IST day d, from intervals starting before `until`.
-  Result<std::map<std::int64_t, UsageDay>> read_usage_day(CivilDate d, UtcTime until) {
+  // One IST day of the store's intervals, summed per meter and ToD segment. Reads only the
+  // store and the (immutable) tariffs: safe without the engine's lock.
+  struct SegmentRead {
+    UtcTime from{};
+    std::vector<store::MeterIntervalSummary> rows;
+  };
+  using DayRead = std::vector<SegmentRead>;
+  Result<DayRead> read_day_raw(CivilDate d, UtcTime until) const {
     const YearMonth m = tariff::month_of(d);
     std::set<int> cuts{0, 1440};
     for (const auto& [code, t] : tariffs_) {
@@ -374,7 +381,7 @@ class Engine::Impl {
         }
       }
     }
-    std::map<std::int64_t, UsageDay> out;
+    DayRead out;
     const UtcTime midnight = tariff::ist_midnight(d);
     const std::vector<int> edges(cuts.begin(), cuts.end());
     for (std::size_t i = 0; i + 1 < edges.size(); ++i) {
@@ -382,7 +389,27 @@ class Engine::Impl {
       const UtcTime to = std::min(midnight + std::chrono::minutes(edges[i + 1]), until);
       if (from >= to) continue;
       VIDYUT_TRY(sum, store_.interval_summary(from, to));
-      for (const auto& s : *sum) {
+      out.push_back(SegmentRead{from, std::move(*sum)});
+    }
+    return out;
+  }
+
+  // Every account's usage on IST day d, from intervals starting before `until` (from what tick
+  // read before taking the lock when it has that day, else from the store now).
+  Result<std::map<std::int64_t, UsageDay>> read_usage_day(CivilDate d, UtcTime until) {
+    const YearMonth m = tariff::month_of(d);
+    DayRead fresh;
+    const DayRead* read = nullptr;
+    if (auto pre = prefetched_.find(date_str(d)); pre != prefetched_.end()) {
+      read = &pre->second;
+    } else {
+      VIDYUT_TRY(r, read_day_raw(d, until));
+      fresh = std::move(*r);
+      read = &fresh;
+    }
+    std::map<std::int64_t, UsageDay> out;
+    for (const auto& seg : *read) {
+      for (const auto& s : seg.rows) {
         auto it = by_meter_.find(s.meter_id);
         if (it == by_meter_.end()) continue;
         const Acct& x = accts_[it->second];
@@ -394,7 +421,7 @@ class Engine::Impl {
         u.intervals += s.count;
         auto v = version_for(x, m);
         if (v.ok()) {
-          const int b = tariff::tod_block(**v, from);
+          const int b = tariff::tod_block(**v, seg.from);
           if (b >= 0 && static_cast<std::size_t>(b) < kMaxTodBlocks) {
             if (u.wh_by_block.size() <= static_cast<std::size_t>(b)) u.wh_by_block.resize(b + 1);
             u.wh_by_block[static_cast<std::size_t>(b)] += s.import_wh;
@@ -1312,7 +1339,7 @@ class Engine::Impl {
   // ---- tick ----------------------------------------------------------------------------------
 
   Status tick() {
-    std::lock_guard lock(mu_);
+    std::unique_lock lock(mu_);
     if (!o_.decide) return reload_external();
     const UtcTime now = clock_.now();
     VIDYUT_CHECK(reload_external());
@@ -1327,26 +1354,61 @@ class Engine::Impl {
     }
     const CivilDate shifted = tariff::ist_date(now - std::chrono::seconds(o_.rules.posting_delay_s));
     const CivilDate due = tariff::add_days(shifted, -1);
-    bool posted = false;
-    if (tariff::add_days(earliest_posted(), 1) <= due) {
-      VIDYUT_CHECK(post_through_locked(due));
-      posted = true;
-    }
+    const CivilDate earliest = earliest_posted();
+    const bool posting = tariff::add_days(earliest, 1) <= due;
     const YearMonth due_month =
         prev_month(tariff::month_of(tariff::add_days(shifted, -o_.rules.statement_delay_days)));
     std::string earliest_stated = "9999-12";
     for (const auto& x : accts_) earliest_stated = std::min(earliest_stated, x.a.stated_through);
+    std::vector<YearMonth> months;
     if (earliest_stated < tariff::to_string(due_month)) {
       auto m = tariff::parse_month(earliest_stated);
-      YearMonth from = m.ok() ? tariff::next_month(*m) : due_month;
-      for (YearMonth mm = from; mm <= due_month; mm = tariff::next_month(mm)) {
-        VIDYUT_CHECK(close_month_locked(mm));
+      for (YearMonth mm = m.ok() ? tariff::next_month(*m) : due_month; mm <= due_month;
+           mm = tariff::next_month(mm)) {
+        months.push_back(mm);
       }
-      posted = true;
     }
-    if (posted || now - last_accrual_ >= std::chrono::seconds(o_.accrual_refresh_s)) {
-      VIDYUT_CHECK(refresh_accrual_locked());
+    const bool accrual = posting || !months.empty() ||
+                         now - last_accrual_ >= std::chrono::seconds(o_.accrual_refresh_s);
+    // The days the work below will read from the store, read now without the lock: a recharge
+    // (the payment API) never waits for the store's grouped reads.
+    std::set<CivilDate> days;
+    const CivilDate today = tariff::ist_date(now);
+    if (posting) {
+      for (CivilDate d = tariff::add_days(earliest, 1); d <= due; d = tariff::add_days(d, 1)) {
+        const CivilDate from =
+            std::max(first_day(tariff::month_of(d)), tariff::add_days(d, -(o_.restate_days - 1)));
+        for (CivilDate r = from; r <= d; r = tariff::add_days(r, 1)) days.insert(r);
+      }
     }
+    for (const auto& m : months) {
+      for (CivilDate r = first_day(m); r <= last_day(m); r = tariff::add_days(r, 1)) days.insert(r);
+    }
+    if (accrual) {
+      const CivilDate after = posting ? due : earliest;
+      for (CivilDate r = std::max(tariff::add_days(after, 1), tariff::add_days(today, -3));
+           r <= today; r = tariff::add_days(r, 1)) {
+        days.insert(r);
+      }
+    }
+    std::map<std::string, DayRead> reads;
+    if (!days.empty()) {
+      lock.unlock();
+      for (const auto& d : days) {
+        VIDYUT_TRY(r, read_day_raw(d, now));
+        reads[date_str(d)] = std::move(*r);
+      }
+      lock.lock();
+    }
+    prefetched_ = std::move(reads);
+    struct Clear {
+      std::map<std::string, DayRead>& m;
+      ~Clear() { m.clear(); }
+    } clear{prefetched_};
+    if (posting) VIDYUT_CHECK(post_through_locked(due));
+    for (const auto& m : months) VIDYUT_CHECK(close_month_locked(m));
+    if (accrual) VIDYUT_CHECK(refresh_accrual_locked());
+    prefetched_.clear();
     evaluate_all();
     if (now - last_relay_check_ >= std::chrono::seconds(o_.relay_check_s)) {
       check_relays();
@@ -1396,6 +1458,7 @@ class Engine::Impl {
   std::map<std::string, std::size_t> by_consumer_;
   std::map<std::int64_t, std::size_t> by_id_, by_meter_;
   std::map<std::int64_t, std::string> relay_reason_;
+  std::map<std::string, DayRead> prefetched_;  // tick's store reads, by IST day
   std::set<std::int64_t> own_txns_;
   std::int64_t known_txn_ = 0;
   std::size_t registry_count_ = 0;
