@@ -2,23 +2,28 @@
 # Billing benchmark: recharge-to-relay-closed latency with a whole fleet online.
 #
 # `vidyut serve` (head end + billing engine + payment API) and `vidyut simulate run` (the fleet)
-# run as separate processes in real time (speed 1), meters keeping their sessions open. Every
+# run as separate processes on one simulated clock (same --speed, --start, --epoch; default 60x,
+# so that the first push wave connects the fleet within seconds), meters keeping their sessions
+# open. Every
 # consumer account is prepaid with a zero balance under rules that allow disconnection at any
 # time (no quiet hours, no emergency credit), so the engine disconnects the whole fleet as the
 # meters connect. Once every disconnection is confirmed, RECHARGES consumers are recharged one
 # after another through the payment API (HTTP, curl), and `vidyut billing reconnections` reports
 # for each the time from the recharge being recorded to the meter confirming its relay closed.
 #
-# Usage: bench/billing_bench.sh [consumers] [recharges] [pace-ms]
+# Usage: bench/billing_bench.sh [consumers] [recharges] [pace-ms] [speed]
 #   consumers  consumer meters (default 10000; DT and feeder meters come on top)
 #   recharges  how many consumers are recharged (default 1000)
-#   pace-ms    pause between recharges (default 20)
+#   pace-ms    pause between recharges (default 20, real)
+#   speed      simulated seconds per real second (default 60); latencies are printed in
+#              simulated and in real milliseconds (simulated / speed)
 # Environment: VIDYUT (binary), LOG_LEVEL (default warn), KEEP=1 (keep the work directory).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 consumers="${1:-10000}"
 recharges="${2:-1000}"
 pace_ms="${3:-20}"
+speed="${4:-60}"
 vidyut="${VIDYUT:-./build/release/src/cli/vidyut}"
 [ -x "$vidyut" ] || { cmake --preset release >/dev/null && cmake --build --preset release --target vidyut; }
 command -v curl >/dev/null || { echo "billing_bench.sh needs curl (apt-get install curl)"; exit 1; }
@@ -50,8 +55,11 @@ cat >"$work/rules.json" <<'RULES'
 RULES
 port=$((20000 + RANDOM % 20000))
 pay_port=$((port + 1))
-"$vidyut" --log-level "${LOG_LEVEL:-warn}" serve --data "$work/data" --port "$port" \
-  --payment-port "$pay_port" --new-accounts prepaid --rules "$work/rules.json" \
+start=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+epoch=$(date -u -d "@$(( $(date +%s) + 15 ))" +%Y-%m-%dT%H:%M:%SZ)
+clock=(--speed "$speed" --start "$start" --epoch "$epoch")
+"$vidyut" --log-level "${LOG_LEVEL:-warn}" serve --data "$work/data" --port "$port" "${clock[@]}" \
+  --gap-floor "$start" --payment-port "$pay_port" --new-accounts prepaid --rules "$work/rules.json" \
   --max-sessions 19000 --idle-timeout-s 3600 --status-every 2 >"$work/serve.log" 2>&1 &
 serve_pid=$!
 for _ in $(seq 1 600); do
@@ -61,7 +69,7 @@ for _ in $(seq 1 600); do
 done
 key=$(cat "$work/data/payment-api.key")
 "$vidyut" --log-level "${LOG_LEVEL:-warn}" simulate run --fleet "$work/fleet.csv" \
-  --head-end "127.0.0.1:$port" --speed 1 --linger-ms 3600000 --duration 60m --control-port 0 \
+  --head-end "127.0.0.1:$port" "${clock[@]}" --linger-ms 3600000 --duration 600m --control-port 0 \
   --no-truth-intervals --max-sessions 19000 --progress 10 >"$work/sim.log" 2>&1 &
 sim_pid=$!
 
@@ -79,9 +87,9 @@ done
 echo "online: $(last_status)"
 
 # Recharges through the payment API, one after another.
-since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-grep -v -e '^#' -e '^kind,' "$work/fleet.csv" | cut -d, -f"$consumer_col" | grep -v '^$' \
-  | head -n "$recharges" >"$work/targets"
+since=$(grep ' sessions ' "$work/serve.log" | tail -1 | cut -d' ' -f1)  # simulated time
+grep -v -e '^#' -e '^kind,' "$work/fleet.csv" | cut -d, -f"$consumer_col" \
+  | awk -v n="$recharges" 'NF && c < n { print; c++ }' >"$work/targets"
 n=0
 start_ns=$(date +%s%N)
 while read -r c; do
@@ -96,6 +104,11 @@ done <"$work/targets"
 end_ns=$(date +%s%N)
 echo "recharges: $n in $(( (end_ns - start_ns) / 1000000 )) ms through the payment API"
 sleep 10
-"$vidyut" billing reconnections --data "$work/data" --since "$since"
+"$vidyut" billing reconnections --data "$work/data" --since "$since" | tee "$work/reconnections.txt"
+awk -v sp="$speed" '{
+  for (i = 1; i <= NF; i++) if ($(i + 1) ~ /^ms/) { v[++n] = $i }
+} END {
+  printf "in real time (simulated / %s): median %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms\n",
+         sp, v[1] / sp, v[2] / sp, v[3] / sp, v[4] / sp }' "$work/reconnections.txt"
 echo "serve: $(last_status)"
 grep '  billing:' "$work/serve.log" | tail -1
