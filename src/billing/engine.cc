@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "billing/meter_readings.h"
 #include "billing/statement.h"
 #include "core/log.h"
 #include "token/token.h"
@@ -869,6 +870,27 @@ class Engine::Impl {
       }
       if (date_str(last) >= x.a.billing_from) {
         const bool prepaid = x.a.mode == PaymentMode::kPrepaid;
+        // A whole month billed: the meter's own readings at the two billing dates decide the
+        // energy when the head end has read them (they count what never reached the head end);
+        // the intervals give the ToD split and the demand.
+        std::optional<MeterReading> previous, present;
+        if (x.a.billing_from <= date_str(first)) {
+          VIDYUT_TRY(p0, reading_near(store_, x.a.meter_id, tariff::ist_midnight(first)));
+          VIDYUT_TRY(p1, reading_near(store_, x.a.meter_id,
+                                      tariff::ist_midnight(first_day(tariff::next_month(m)))));
+          previous = *p0;
+          present = *p1;
+        }
+        bool from_meter = false;
+        if (previous && present && present->import_wh >= previous->import_wh) {
+          const std::int64_t wh = present->import_wh - previous->import_wh;
+          std::int64_t in_blocks = 0;
+          for (auto b : usage.wh_by_block) in_blocks += b;
+          if (wh >= in_blocks) {
+            usage.wh = wh;
+            from_meter = true;
+          }
+        }
         VIDYUT_TRY(bill, bill_to_date(x, m, last, usage,
                                       prepaid ? PaymentMode::kPrepaid : PaymentMode::kPostpaid));
         VIDYUT_TRY(v, version_for(x, m));
@@ -884,6 +906,11 @@ class Engine::Impl {
         t.tariff = version_label(x, *v);
         nlohmann::json j;
         j["month_wh"] = usage.wh;
+        j["energy_from"] = from_meter ? "meter billing profile" : "interval data";
+        if (from_meter) {
+          j["previous_reading_wh"] = previous->import_wh;
+          j["present_reading_wh"] = present->import_wh;
+        }
         j["bill_total"] = bill->total;
         std::vector<Posting> postings;
         if (prepaid) {
@@ -910,6 +937,10 @@ class Engine::Impl {
         StatementContext ctx{o_.rules.utility, x.a, **v, tariffs_.at(x.a.tariff_code),
                              std::max(first, date_of(x.a.billing_from)), last, usage, *bill, s};
         ctx.balance_after = prepaid ? x.wallet - s.adjustment : x.receivable + s.adjustment;
+        if (from_meter) {
+          ctx.previous_reading_wh = previous->import_wh;
+          ctx.present_reading_wh = present->import_wh;
+        }
         s.html = statement_html(ctx);
         c.statements.push_back(std::move(s));
         const auto& st = c.statements.back();

@@ -482,3 +482,63 @@ TEST(Billing, ARechargeRecordedByAnotherProcessReconnectsAtTheServingEnginesNext
 
 }  // namespace
 }  // namespace vidyut::billing
+
+#include "billing/meter_readings.h"
+#include "dlms/axdr/data.h"
+
+namespace vidyut::billing {
+namespace {
+
+store::ProfileRow billing_row(std::int64_t meter_id, UtcTime captured, std::int64_t import_wh) {
+  using dlms::Data;
+  store::ProfileRow r;
+  r.meter_id = meter_id;
+  r.profile = "billing";
+  r.captured = captured;
+  r.data = dlms::axdr::encode(Data::structure(
+      {Data::octet_string(Bytes(12, 0)), Data::long_unsigned(990),
+       Data::double_long_unsigned(static_cast<std::uint32_t>(import_wh))}));
+  return r;
+}
+
+// Postpaid, November: the intervals of three days never reached the head end, but the meter's
+// billing profile (read by the head end after each billing date) has the register at 1 November
+// and 1 December. The bill charges the register's difference - the energy the consumer used -
+// and shows both readings; the intervals still give the demand.
+TEST(Billing, APostpaidBillUsesTheMetersReadingsAtTheBillingDates) {
+  Rig rig("readings", 1, ist({2026, 11, 1}, 0), PaymentMode::kPostpaid);
+  for (int day = 1; day <= 30; ++day) {
+    if (day < 10 || day > 12) rig.consume(0, {2026, 11, day}, 100);  // 9.6 kWh a day
+  }
+  store::WriteBatch b;
+  b.profile_rows.push_back(billing_row(rig.meter_ids[0], ist({2026, 11, 1}, 0), 1'000'000));
+  b.profile_rows.push_back(
+      billing_row(rig.meter_ids[0], ist({2026, 12, 1}, 0) + 40s, 1'000'000 + 30 * 9'600));
+  ASSERT_TRUE(rig.store->write(b).ok());
+  rig.at(ist({2026, 12, 3}, 1));
+  auto bill = rig.db->statement(1, "2026-11", "postpaid-bill");
+  ASSERT_TRUE(bill.ok() && *bill);
+  // The bill of 288.000 kWh (the register), not of the 259.200 kWh of intervals received.
+  tariff::Usage u;
+  u.wh = 288'000;
+  u.max_demand_w = 400;
+  u.sanctioned_load_w = 2000;
+  u.days_billed = u.days_in_month = 30;
+  u.month = 11;
+  const auto up = *tariff::find_tariff("UP-LMV1-URBAN", tariff::builtin_tariffs());
+  auto expected = tariff::compute_bill(up.versions.back(), u, tariff::PaymentMode::kPostpaid);
+  ASSERT_TRUE(expected.ok());
+  EXPECT_EQ((*bill)->bill_total, expected->total);
+  EXPECT_NE((*bill)->html.find("1000.000"), std::string::npos) << "previous reading shown";
+  EXPECT_NE((*bill)->html.find("Previous reading"), std::string::npos);
+  auto txn = rig.db->txn_by_key("bill:C1000:2026-11");
+  ASSERT_TRUE(txn.ok() && *txn);
+  EXPECT_NE((*txn)->detail.find("meter billing profile"), std::string::npos);
+  // A malformed row is not a reading.
+  store::ProfileRow bad = billing_row(rig.meter_ids[0], ist({2026, 11, 1}, 0), 5);
+  bad.data = {0x01, 0x00};
+  EXPECT_FALSE(reading_of(bad).ok());
+}
+
+}  // namespace
+}  // namespace vidyut::billing

@@ -16,6 +16,8 @@ std::string statement_html(const StatementContext& c) {
   d.period_from = c.from;
   d.period_to = c.to;
   d.bill = c.bill;
+  d.previous_reading_wh = c.previous_reading_wh;
+  d.present_reading_wh = c.present_reading_wh;
   d.issue_date = tariff::ist_date(c.statement.issued);
   const bool prepaid = c.statement.kind == "prepaid-statement";
   d.mode = prepaid ? tariff::PaymentMode::kPrepaid : tariff::PaymentMode::kPostpaid;
