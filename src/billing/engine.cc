@@ -31,8 +31,11 @@ constexpr const char* kDuty = "duty:payable";
 constexpr const char* kComponents[] = {kEnergy, kFixed, kPenalty, kRebate, kDuty};
 
 std::map<std::string, Paise> components(const Bill& b) {
-  return {{kEnergy, b.energy}, {kFixed, b.fixed}, {kPenalty, b.penalty},
-          {kRebate, b.rebate}, {kDuty, b.duty}};
+  return {{kEnergy, b.energy},
+          {kFixed, b.fixed},
+          {kPenalty, b.penalty},
+          {kRebate, b.rebate},
+          {kDuty, b.duty}};
 }
 
 // Charges already posted per component, from the ledgers' postings (credits are negative).
@@ -130,11 +133,10 @@ class Engine::Impl {
     Paise receivable = 0;  // owed positive
     // The month whose usage and postings are held (the month of the last posted day).
     YearMonth month{};
-    UsageDay month_usage;                 // days of `month` up to posted_through
-    std::map<std::string, Paise> posted;  // charges posted in `month` by component
+    UsageDay month_usage;                     // days of `month` up to posted_through
+    std::map<std::string, Paise> posted;      // charges posted in `month` by component
     std::map<std::string, UsageDay> pending;  // usage of days after posted_through, by day
     Paise accrued = 0;
-    std::string month_wh_label;
   };
 
   Impl(BillingDb& db, store::Store& store, const Clock& clock, std::vector<tariff::Tariff> tariffs,
@@ -217,8 +219,10 @@ class Engine::Impl {
     VIDYUT_TRY(sums, db_.ledger_sums());
     for (auto& x : accts_) {
       x.wallet = x.arrears = x.receivable = 0;
-      if (auto it = sums->find(wallet_of(x.a.consumer_id)); it != sums->end()) x.wallet = -it->second;
-      if (auto it = sums->find(arrears_of(x.a.consumer_id)); it != sums->end()) x.arrears = it->second;
+      if (auto it = sums->find(wallet_of(x.a.consumer_id)); it != sums->end())
+        x.wallet = -it->second;
+      if (auto it = sums->find(arrears_of(x.a.consumer_id)); it != sums->end())
+        x.arrears = it->second;
       if (auto it = sums->find(receivable_of(x.a.consumer_id)); it != sums->end()) {
         x.receivable = it->second;
       }
@@ -249,13 +253,18 @@ class Engine::Impl {
       for (Acct* x : list) {
         x->month = m;
         x->month_usage = UsageDay{};
-        // Only days up to posted_through and from billing_from count.
-        VIDYUT_TRY(days, db_.usage(x->a.id, std::max(from, x->a.billing_from), x->a.posted_through));
-        for (const auto& d : *days) add_usage(x->month_usage, d);
+        // Usage rows exist up to posted_through; only days from billing_from count, so an
+        // account that started mid-month (a conversion) is read on its own.
+        if (x->a.billing_from <= from) {
+          if (auto t = totals->find(x->a.id); t != totals->end())
+            add_usage(x->month_usage, t->second);
+        } else {
+          VIDYUT_TRY(days, db_.usage(x->a.id, x->a.billing_from, x->a.posted_through));
+          for (const auto& d : *days) add_usage(x->month_usage, d);
+        }
         auto p = posted->find(x->a.id);
         x->posted = posted_charges(p == posted->end() ? std::map<std::string, Paise>{} : p->second);
       }
-      (void)totals;
     }
     return ok_status();
   }
@@ -535,13 +544,15 @@ class Engine::Impl {
     if (balance < 0 && x.a.negative_since == UtcTime{}) {
       x.a.negative_since = now;
       const UtcTime earliest = std::max(
-          next_disconnection_time(o_.rules,
-                                  std::max(now + std::chrono::seconds(o_.rules.emergency_credit_s),
-                                           x.a.grace_until)),
+          next_disconnection_time(
+              o_.rules,
+              std::max(now + std::chrono::seconds(o_.rules.emergency_credit_s), x.a.grace_until)),
           now);
       notify(x, notes, "negative",
-             "Balance is " + rupees(balance) + ". Supply continues on emergency credit; "
-             "disconnection not before " + tariff::format_ist(earliest) + " unless you recharge.");
+             "Balance is " + rupees(balance) +
+                 ". Supply continues on emergency credit; "
+                 "disconnection not before " +
+                 tariff::format_ist(earliest) + " unless you recharge.");
     } else if (balance >= 0) {
       x.a.negative_since = UtcTime{};
     }
@@ -569,7 +580,10 @@ class Engine::Impl {
       x.a.relay_confirmed = false;
       x.a.relay_command = 0;
       relay_reason_[x.a.id] = why;
-      if (*decide) ++stats_.reconnects; else ++stats_.disconnects;
+      if (*decide)
+        ++stats_.reconnects;
+      else
+        ++stats_.disconnects;
     }
     const bool changed = before.warn_level != x.a.warn_level ||
                          before.negative_since != x.a.negative_since || decide.has_value();
@@ -705,7 +719,8 @@ class Engine::Impl {
       VIDYUT_TRY(u, read_usage_day(d, now));
       for (auto& x : accts_) {
         auto it = u->find(x.a.id);
-        out[x.a.id].push_back(it != u->end() ? it->second : UsageDay{x.a.id, date_str(d), 0, {}, 0, 0});
+        out[x.a.id].push_back(it != u->end() ? it->second
+                                             : UsageDay{x.a.id, date_str(d), 0, {}, 0, 0});
       }
     }
     return out;
@@ -792,9 +807,8 @@ class Engine::Impl {
         VIDYUT_TRY(bill, bill_to_date(x, m, day, month_usage, PaymentMode::kPrepaid));
         target = components(*bill);
         auto pd = posted_db->find(x.a.id);
-        const auto posted = posted_charges(pd == posted_db->end()
-                                               ? std::map<std::string, Paise>{}
-                                               : pd->second);
+        const auto posted =
+            posted_charges(pd == posted_db->end() ? std::map<std::string, Paise>{} : pd->second);
         auto postings = delta_postings(target, posted, wallet_of(x.a.consumer_id));
         if (!postings.empty()) {
           Txn t;
@@ -809,7 +823,8 @@ class Engine::Impl {
           j["month_wh"] = month_usage.wh;
           j["days_billed"] = static_cast<int>(tariff::days_from_civil(day) -
                                               tariff::days_from_civil(std::max(
-                                                  first_day(m), date_of(x.a.billing_from)))) + 1;
+                                                  first_day(m), date_of(x.a.billing_from)))) +
+                             1;
           j["bill_to_date"] = bill->total;
           j["posted_before"] = sum_of(posted);
           t.detail = j.dump();
@@ -829,7 +844,8 @@ class Engine::Impl {
   }
 
   Status post_through_locked(CivilDate day) {
-    for (CivilDate d = tariff::add_days(earliest_posted(), 1); d <= day; d = tariff::add_days(d, 1)) {
+    for (CivilDate d = tariff::add_days(earliest_posted(), 1); d <= day;
+         d = tariff::add_days(d, 1)) {
       VIDYUT_CHECK(post_day(d));
     }
     return ok_status();
@@ -915,8 +931,8 @@ class Engine::Impl {
         std::vector<Posting> postings;
         if (prepaid) {
           auto pd = posted_db->find(x.a.id);
-          const auto posted = posted_charges(pd == posted_db->end() ? std::map<std::string, Paise>{}
-                                                                    : pd->second);
+          const auto posted =
+              posted_charges(pd == posted_db->end() ? std::map<std::string, Paise>{} : pd->second);
           s.kind = "prepaid-statement";
           s.posted = sum_of(posted);
           s.adjustment = s.bill_total - s.posted;
@@ -934,8 +950,15 @@ class Engine::Impl {
         t.detail = j.dump();
         t.postings = std::move(postings);
         if (!t.postings.empty()) c.txn = std::move(t);
-        StatementContext ctx{o_.rules.utility, x.a, **v, tariffs_.at(x.a.tariff_code),
-                             std::max(first, date_of(x.a.billing_from)), last, usage, *bill, s};
+        StatementContext ctx{o_.rules.utility,
+                             x.a,
+                             **v,
+                             tariffs_.at(x.a.tariff_code),
+                             std::max(first, date_of(x.a.billing_from)),
+                             last,
+                             usage,
+                             *bill,
+                             s};
         ctx.balance_after = prepaid ? x.wallet - s.adjustment : x.receivable + s.adjustment;
         if (from_meter) {
           ctx.previous_reading_wh = previous->import_wh;
@@ -948,9 +971,10 @@ class Engine::Impl {
           notify(x, c.notifications, "statement",
                  "Statement for " + st.month + ": bill " + rupees(st.bill_total) +
                      ", daily deductions " + rupees(st.posted) +
-                     (st.adjustment < 0 ? ", " + rupees(-st.adjustment) + " credited back"
+                     (st.adjustment < 0   ? ", " + rupees(-st.adjustment) + " credited back"
                       : st.adjustment > 0 ? ", " + rupees(st.adjustment) + " recovered"
-                                          : ", nothing to adjust") + ".");
+                                          : ", nothing to adjust") +
+                     ".");
         } else {
           notify(x, c.notifications, "bill",
                  "Bill for " + st.month + ": " + rupees(st.bill_total) + ".");
@@ -983,9 +1007,9 @@ class Engine::Impl {
                                                std::to_string(kMaxRefLength) + " characters");
     }
     if (q.amount <= 0 || q.amount > o_.rules.max_recharge_paise) {
-      return Error(Errc::kInvalidArgument,
-                   "recharge: amount must be above Rs 0 and at most " +
-                       rupees(o_.rules.max_recharge_paise) + ", got " + rupees(q.amount));
+      return Error(Errc::kInvalidArgument, "recharge: amount must be above Rs 0 and at most " +
+                                               rupees(o_.rules.max_recharge_paise) + ", got " +
+                                               rupees(q.amount));
     }
     if (q.channel.empty() || q.channel.size() > 32) {
       return Error(Errc::kInvalidArgument, "recharge: channel must have 1 to 32 characters");
@@ -1029,12 +1053,14 @@ class Engine::Impl {
     if (prepaid) {
       if (x.arrears > 0) {
         r.to_arrears = std::min<Paise>(
-            x.arrears, tariff::round_div(static_cast<tariff::Int128>(q.amount) * o_.rules.arrears_share_bp,
-                                         10'000));
+            x.arrears,
+            tariff::round_div(static_cast<tariff::Int128>(q.amount) * o_.rules.arrears_share_bp,
+                              10'000));
       }
       r.to_wallet = q.amount - r.to_arrears;
       t.postings.push_back(Posting{wallet_of(x.a.consumer_id), -r.to_wallet});
-      if (r.to_arrears > 0) t.postings.push_back(Posting{arrears_of(x.a.consumer_id), -r.to_arrears});
+      if (r.to_arrears > 0)
+        t.postings.push_back(Posting{arrears_of(x.a.consumer_id), -r.to_arrears});
       j["to_arrears"] = r.to_arrears;
     } else {
       t.postings.push_back(Posting{receivable_of(x.a.consumer_id), -q.amount});
@@ -1050,7 +1076,8 @@ class Engine::Impl {
     if (q.issue_token) {
       VIDYUT_TRY(seq, db_.next_token_sequence(x.a.meter_serial));
       VIDYUT_TRY(info, store_.meter_by_id(x.a.meter_id));
-      if (!*info) return Error(Errc::kNotFound, "recharge: meter of " + x.a.consumer_id + " unknown");
+      if (!*info)
+        return Error(Errc::kNotFound, "recharge: meter of " + x.a.consumer_id + " unknown");
       VIDYUT_TRY(secrets, store_.secrets(x.a.meter_id));
       const auto key = token::derive_token_key(secrets->ak, (*info)->system_title);
       token::TokenFields f;
@@ -1061,8 +1088,8 @@ class Engine::Impl {
       rec.token = *digits;
       r.token = *digits;
       r.token_sequence = *seq;
-      c.tokens.push_back(TokenRow{x.a.meter_serial, *seq, x.a.id, f.amount_rupees, q.payment_ref,
-                                  now, "issued", {}, {}});
+      c.tokens.push_back(TokenRow{
+          x.a.meter_serial, *seq, x.a.id, f.amount_rupees, q.payment_ref, now, "issued", {}, {}});
     }
     c.txn = std::move(t);
     c.recharge = rec;
@@ -1119,7 +1146,8 @@ class Engine::Impl {
                                  std::string_view actor) {
     std::lock_guard lock(mu_);
     VIDYUT_TRY(prior, db_.recharge(ref));
-    if (!*prior) return Error(Errc::kNotFound, "reverse: no recharge with reference " + std::string(ref));
+    if (!*prior)
+      return Error(Errc::kNotFound, "reverse: no recharge with reference " + std::string(ref));
     auto it = by_id_.find((*prior)->account_id);
     if (it == by_id_.end()) return Error(Errc::kNotFound, "reverse: account unknown");
     Acct& x = accts_[it->second];
@@ -1181,7 +1209,7 @@ class Engine::Impl {
     j["actor"] = std::string(actor);
     t.detail = j.dump();
     const std::string target = x.a.mode == PaymentMode::kPrepaid ? wallet_of(x.a.consumer_id)
-                                                                  : receivable_of(x.a.consumer_id);
+                                                                 : receivable_of(x.a.consumer_id);
     // A credit to the consumer: the wallet is credited (negative) or the dues reduced.
     t.postings = {Posting{target, -amount}, Posting{"adjustment", amount}};
     Change c;
@@ -1241,9 +1269,15 @@ class Engine::Impl {
       s.bill_total = bill->total;
       s.adjustment = bill->total;
       s.issued = now;
-      StatementContext ctx{o_.rules.utility, x.a, **v, tariffs_.at(x.a.tariff_code),
-                           std::max(first_day(this_month), date_of(x.a.billing_from)), yesterday,
-                           usage, *bill, s};
+      StatementContext ctx{o_.rules.utility,
+                           x.a,
+                           **v,
+                           tariffs_.at(x.a.tariff_code),
+                           std::max(first_day(this_month), date_of(x.a.billing_from)),
+                           yesterday,
+                           usage,
+                           *bill,
+                           s};
       ctx.balance_after = x.receivable + bill->total;
       s.html = statement_html(ctx);
       if (!t.postings.empty()) c.txn = std::move(t);
@@ -1287,8 +1321,8 @@ class Engine::Impl {
                (x.receivable > 0 ? "Dues of " + rupees(x.receivable) +
                                        " are carried as arrears and recovered from recharges. "
                                  : std::string()) +
-               "No disconnection for " + std::to_string(o_.rules.grace_days) +
-               " days (until " + tariff::format_ist(a.grace_until) + ").");
+               "No disconnection for " + std::to_string(o_.rules.grace_days) + " days (until " +
+               tariff::format_ist(a.grace_until) + ").");
     changes.push_back(std::move(c));
     VIDYUT_TRY(r, db_.apply_all(changes));
     for (const auto& x2 : *r) {
@@ -1383,7 +1417,8 @@ class Engine::Impl {
       }
       last_registry_check_ = now;
     }
-    const CivilDate shifted = tariff::ist_date(now - std::chrono::seconds(o_.rules.posting_delay_s));
+    const CivilDate shifted =
+        tariff::ist_date(now - std::chrono::seconds(o_.rules.posting_delay_s));
     const CivilDate due = tariff::add_days(shifted, -1);
     const CivilDate earliest = earliest_posted();
     const bool posting = tariff::add_days(earliest, 1) <= due;

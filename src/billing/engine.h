@@ -83,14 +83,14 @@ struct EngineOptions {
   // states or posts charges - for a second process (the CLI) beside the serving one, which
   // picks up what it wrote within a tick.
   bool decide = true;
-  std::int32_t period_s = 900;             // interval length of the block-load data
-  std::int64_t accrual_refresh_s = 900;    // today's usage is re-read at least this often
-  std::int64_t restate_days = 2;           // daily posting re-reads this many days of data
+  std::int32_t period_s = 900;           // interval length of the block-load data
+  std::int64_t accrual_refresh_s = 900;  // today's usage is re-read at least this often
+  std::int64_t restate_days = 2;         // daily posting re-reads this many days of data
   std::int64_t relay_deadline_s = 7 * 86'400;
-  std::int64_t relay_check_s = 30;         // unconfirmed relay commands are looked at this often
-  std::int64_t token_check_s = 300;        // token logs in the store are looked at this often
+  std::int64_t relay_check_s = 30;   // unconfirmed relay commands are looked at this often
+  std::int64_t token_check_s = 300;  // token logs in the store are looked at this often
   std::int64_t token_read_deadline_s = 30 * 86'400;
-  std::size_t posting_batch = 500;         // accounts per database transaction when posting
+  std::size_t posting_batch = 500;  // accounts per database transaction when posting
 };
 
 struct RechargeRequest {
@@ -115,14 +115,14 @@ struct RechargeResult {
 
 struct AccountView {
   Account account;
-  std::string tariff;      // "<code>@<effective date>"
-  Paise wallet = 0;        // ledger balance of the prepaid wallet (credit positive)
-  Paise accrued = 0;       // charges since the last posting, not yet in the ledger
-  Paise balance = 0;       // what the consumer sees: wallet - accrued
-  Paise arrears = 0;       // outstanding arrears (positive = owed)
-  Paise receivable = 0;    // outstanding postpaid dues (positive = owed)
+  std::string tariff;    // "<code>@<effective date>"
+  Paise wallet = 0;      // ledger balance of the prepaid wallet (credit positive)
+  Paise accrued = 0;     // charges since the last posting, not yet in the ledger
+  Paise balance = 0;     // what the consumer sees: wallet - accrued
+  Paise arrears = 0;     // outstanding arrears (positive = owed)
+  Paise receivable = 0;  // outstanding postpaid dues (positive = owed)
   std::int64_t month_wh = 0;
-  std::string quiet;       // why disconnection is not allowed now ("" when it is)
+  std::string quiet;                // why disconnection is not allowed now ("" when it is)
   UtcTime disconnect_not_before{};  // epoch when no disconnection is pending
 };
 
@@ -181,8 +181,8 @@ class Engine {
 
   // Parts of tick, for tests and the CLI.
   Status refresh_accrual();
-  Status post_through(tariff::CivilDate day);    // posts every unposted day up to `day`
-  Status close_month(tariff::YearMonth month);   // statements/bills of `month`
+  Status post_through(tariff::CivilDate day);   // posts every unposted day up to `day`
+  Status close_month(tariff::YearMonth month);  // statements/bills of `month`
   Status reconcile_tokens();
 
   Result<AccountView> view(std::string_view consumer_id);

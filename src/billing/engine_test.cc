@@ -7,7 +7,9 @@
 
 #include <random>
 
+#include "billing/meter_readings.h"
 #include "billing/test_rig.h"
+#include "dlms/axdr/data.h"
 #include "tariff/tariff_file.h"
 #include "token/token.h"
 
@@ -116,7 +118,8 @@ TEST(Billing, BalanceRunsOutOnSaturdayEveningAndDisconnectionWaitsForMondayMorni
   EXPECT_FALSE(v.account.relay_closed) << "disconnected after Monday 08:00";
   auto disconnects = rig.relay.of_kind(store::CommandKind::kDisconnect);
   ASSERT_EQ(disconnects.size(), 1u);
-  EXPECT_EQ(disconnects[0].created, ist({2026, 11, 23}, 8)) << tariff::format_ist(disconnects[0].created);
+  EXPECT_EQ(disconnects[0].created, ist({2026, 11, 23}, 8))
+      << tariff::format_ist(disconnects[0].created);
   // Notifications: 30 %, 10 %, 0 % warnings, negative (Saturday evening), disconnect.
   std::vector<std::string> kinds;
   const auto notes = *rig.db->notifications_of(1);
@@ -126,7 +129,8 @@ TEST(Billing, BalanceRunsOutOnSaturdayEveningAndDisconnectionWaitsForMondayMorni
   // (before the first recharge); then it runs out again on Saturday at 20:00.
   EXPECT_EQ(std::count(kinds.begin(), kinds.end(), "negative"), 2) << [&] {
     std::string all;
-    for (const auto& n : notes) all += tariff::format_ist(n.at) + " " + n.kind + ": " + n.text + "\n";
+    for (const auto& n : notes)
+      all += tariff::format_ist(n.at) + " " + n.kind + ": " + n.text + "\n";
     return all;
   }();
   EXPECT_EQ(notes[notes.size() - 2].kind, "negative");
@@ -226,7 +230,14 @@ TEST(Billing, DuplicatePaymentNotificationsCreditOnceAndReversalsUndoExactly) {
 TEST(Billing, TheLedgerRefusesUnbalancedTransactionsAndRollsBackAFailedWrite) {
   Rig rig("ledger");
   Change c;
-  c.txn = Txn{0, "k1", "adjustment", 1, rig.clock.now(), "2026-11-01", "", "{}",
+  c.txn = Txn{0,
+              "k1",
+              "adjustment",
+              1,
+              rig.clock.now(),
+              "2026-11-01",
+              "",
+              "{}",
               {{"wallet:C1000", -100}, {"adjustment", 99}}};
   auto r = rig.db->apply(c);
   ASSERT_FALSE(r.ok());
@@ -276,8 +287,11 @@ TEST(Billing, AHotspotTokenIsBoundToTheMeterAndReconciledOnce) {
   EXPECT_EQ(rig.wallet(), 30'000);
   // The head end stores the meter's log rows; reconciliation marks the token applied once.
   store::WriteBatch b;
-  b.profile_rows.push_back(store::ProfileRow{rig.meter_ids[0], "tokens", rig.clock.now() + 1h,
-                                             static_cast<std::int32_t>(r.token_sequence), {1}});
+  b.profile_rows.push_back(store::ProfileRow{rig.meter_ids[0],
+                                             "tokens",
+                                             rig.clock.now() + 1h,
+                                             static_cast<std::int32_t>(r.token_sequence),
+                                             {1}});
   ASSERT_TRUE(rig.store->write(b).ok());
   rig.clock.advance(2h);
   ASSERT_TRUE(rig.engine->reconcile_tokens().ok());
@@ -390,7 +404,8 @@ TEST(Billing, PropertyMoneyIsConservedAcrossCrashesAndDailyDeductionsReconcile) 
           refs.push_back(ref);
           (void)r;
         } else if (op == 4 && !refs.empty()) {
-          const auto& ref = refs[std::uniform_int_distribution<std::size_t>(0, refs.size() - 1)(rng)];
+          const auto& ref =
+              refs[std::uniform_int_distribution<std::size_t>(0, refs.size() - 1)(rng)];
           ASSERT_TRUE(rig.engine->reverse(ref, "bounced", "t").ok());
           standing.erase(ref);
         } else if (op == 5) {
@@ -418,8 +433,10 @@ TEST(Billing, PropertyMoneyIsConservedAcrossCrashesAndDailyDeductionsReconcile) 
       for (const auto& t : txns) {
         for (const auto& p : t.postings) {
           if (p.ledger != "wallet:" + c) continue;
-          if (t.kind == "recharge" || t.kind == "reversal") credits -= p.amount;
-          else charges += p.amount;
+          if (t.kind == "recharge" || t.kind == "reversal")
+            credits -= p.amount;
+          else
+            charges += p.amount;
         }
       }
       EXPECT_EQ(rig.wallet(i), credits - charges);
@@ -483,9 +500,6 @@ TEST(Billing, ARechargeRecordedByAnotherProcessReconnectsAtTheServingEnginesNext
 }  // namespace
 }  // namespace vidyut::billing
 
-#include "billing/meter_readings.h"
-#include "dlms/axdr/data.h"
-
 namespace vidyut::billing {
 namespace {
 
@@ -495,9 +509,9 @@ store::ProfileRow billing_row(std::int64_t meter_id, UtcTime captured, std::int6
   r.meter_id = meter_id;
   r.profile = "billing";
   r.captured = captured;
-  r.data = dlms::axdr::encode(Data::structure(
-      {Data::octet_string(Bytes(12, 0)), Data::long_unsigned(990),
-       Data::double_long_unsigned(static_cast<std::uint32_t>(import_wh))}));
+  r.data = dlms::axdr::encode(
+      Data::structure({Data::octet_string(Bytes(12, 0)), Data::long_unsigned(990),
+                       Data::double_long_unsigned(static_cast<std::uint32_t>(import_wh))}));
   return r;
 }
 

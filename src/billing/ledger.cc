@@ -139,9 +139,8 @@ Status check_txn(const Txn& t) {
   VIDYUT_CHECK(check_text(t.detail, kMaxTextLength * 4, "transaction detail"));
   if (t.postings.empty() || t.postings.size() > kMaxPostings) {
     return Error(Errc::kInvalidArgument, "ledger: transaction " + t.key + " has " +
-                                             std::to_string(t.postings.size()) +
-                                             " postings (1.." + std::to_string(kMaxPostings) +
-                                             ")");
+                                             std::to_string(t.postings.size()) + " postings (1.." +
+                                             std::to_string(kMaxPostings) + ")");
   }
   tariff::Int128 sum = 0;
   for (const auto& p : t.postings) {
@@ -293,7 +292,8 @@ class BillingDb::Impl {
   }
 
   Result<int> meta_version() {
-    VIDYUT_CHECK(exec(db_, "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    VIDYUT_CHECK(exec(db_,
+                      "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
                       "meta"));
     VIDYUT_TRY(s, stmt("SELECT value FROM meta WHERE key = 'schema'"));
     Use u(**s);
@@ -382,13 +382,18 @@ class BillingDb::Impl {
         return r;
       }
       const Txn& t = *c.txn;
-      VIDYUT_CHECK(run(
-          "INSERT INTO txns (key, kind, account_id, at_ms, effective, tariff, detail) VALUES "
-          "(?,?,?,?,?,?,?)",
-          [&](Use& u) {
-            u.bind(t.key).bind(t.kind).bind(t.account_id).bind(ms(t.at)).bind(t.effective).bind(
-                t.tariff).bind(t.detail);
-          }));
+      VIDYUT_CHECK(
+          run("INSERT INTO txns (key, kind, account_id, at_ms, effective, tariff, detail) VALUES "
+              "(?,?,?,?,?,?,?)",
+              [&](Use& u) {
+                u.bind(t.key)
+                    .bind(t.kind)
+                    .bind(t.account_id)
+                    .bind(ms(t.at))
+                    .bind(t.effective)
+                    .bind(t.tariff)
+                    .bind(t.detail);
+              }));
       r.txn_id = sqlite3_last_insert_rowid(db_);
       for (const auto& p : t.postings) {
         VIDYUT_CHECK(run("INSERT INTO postings (txn_id, ledger, amount) VALUES (?,?,?)",
@@ -402,13 +407,18 @@ class BillingDb::Impl {
     if (c.recharge) {
       const Recharge& x = *c.recharge;
       VIDYUT_CHECK(check_text(x.payment_ref, kMaxRefLength, "payment reference"));
-      VIDYUT_CHECK(run(
-          "INSERT INTO recharges (payment_ref, account_id, amount, channel, txn_id, at_ms, "
-          "reversal_txn_id, token) VALUES (?,?,?,?,?,?,0,?)",
-          [&](Use& u) {
-            u.bind(x.payment_ref).bind(x.account_id).bind(x.amount).bind(x.channel).bind(
-                r.txn_id).bind(ms(x.at)).bind(x.token);
-          }));
+      VIDYUT_CHECK(
+          run("INSERT INTO recharges (payment_ref, account_id, amount, channel, txn_id, at_ms, "
+              "reversal_txn_id, token) VALUES (?,?,?,?,?,?,0,?)",
+              [&](Use& u) {
+                u.bind(x.payment_ref)
+                    .bind(x.account_id)
+                    .bind(x.amount)
+                    .bind(x.channel)
+                    .bind(r.txn_id)
+                    .bind(ms(x.at))
+                    .bind(x.token);
+              }));
     }
     if (c.reverse_ref) {
       VIDYUT_CHECK(run("UPDATE recharges SET reversal_txn_id = ? WHERE payment_ref = ?",
@@ -416,58 +426,59 @@ class BillingDb::Impl {
     }
     for (const auto& a : c.accounts) VIDYUT_CHECK(write_account(a));
     for (const auto& t : c.tokens) {
-      VIDYUT_CHECK(run(
-          std::string("INSERT INTO tokens (") + kTokenCols +
-              ") VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (meter_serial, sequence) DO UPDATE SET "
-              "state=excluded.state, applied_ms=excluded.applied_ms, "
-              "reconciled_ms=excluded.reconciled_ms",
-          [&](Use& u) {
-            u.bind(t.meter_serial)
-                .bind(static_cast<std::int64_t>(t.sequence))
-                .bind(t.account_id)
-                .bind(static_cast<std::int64_t>(t.amount_rupees))
-                .bind(t.payment_ref)
-                .bind(ms(t.issued))
-                .bind(t.state)
-                .bind(ms(t.applied))
-                .bind(ms(t.reconciled));
-          }));
+      VIDYUT_CHECK(
+          run(std::string("INSERT INTO tokens (") + kTokenCols +
+                  ") VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (meter_serial, sequence) DO UPDATE SET "
+                  "state=excluded.state, applied_ms=excluded.applied_ms, "
+                  "reconciled_ms=excluded.reconciled_ms",
+              [&](Use& u) {
+                u.bind(t.meter_serial)
+                    .bind(static_cast<std::int64_t>(t.sequence))
+                    .bind(t.account_id)
+                    .bind(static_cast<std::int64_t>(t.amount_rupees))
+                    .bind(t.payment_ref)
+                    .bind(ms(t.issued))
+                    .bind(t.state)
+                    .bind(ms(t.applied))
+                    .bind(ms(t.reconciled));
+              }));
     }
     for (const auto& d : c.usage) {
       if (d.wh_by_block.size() > kMaxTodBlocks) {
-        return Error(Errc::kLimitExceeded, "usage: more than " + std::to_string(kMaxTodBlocks) +
-                                               " ToD blocks");
+        return Error(Errc::kLimitExceeded,
+                     "usage: more than " + std::to_string(kMaxTodBlocks) + " ToD blocks");
       }
-      VIDYUT_CHECK(run(
-          "INSERT OR REPLACE INTO usage_days (account_id, day, wh, b0, b1, b2, b3, b4, b5, "
-          "max_interval_wh, intervals) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-          [&](Use& u) {
-            u.bind(d.account_id).bind(d.day).bind(d.wh);
-            for (std::size_t i = 0; i < kMaxTodBlocks; ++i) {
-              u.bind(i < d.wh_by_block.size() ? d.wh_by_block[i] : 0);
-            }
-            u.bind(d.max_interval_wh).bind(d.intervals);
-          }));
+      VIDYUT_CHECK(
+          run("INSERT OR REPLACE INTO usage_days (account_id, day, wh, b0, b1, b2, b3, b4, b5, "
+              "max_interval_wh, intervals) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+              [&](Use& u) {
+                u.bind(d.account_id).bind(d.day).bind(d.wh);
+                for (std::size_t i = 0; i < kMaxTodBlocks; ++i) {
+                  u.bind(i < d.wh_by_block.size() ? d.wh_by_block[i] : 0);
+                }
+                u.bind(d.max_interval_wh).bind(d.intervals);
+              }));
     }
     for (const auto& s : c.statements) {
-      VIDYUT_CHECK(run(std::string("INSERT INTO statements (") + kStatementCols +
-                           ") VALUES (?,?,?,?,?,?,?,?,?)",
-                       [&](Use& u) {
-                         u.bind(s.account_id)
-                             .bind(s.month)
-                             .bind(s.kind)
-                             .bind(s.bill_total)
-                             .bind(s.posted)
-                             .bind(s.adjustment)
-                             .bind(s.txn_id != 0 ? s.txn_id : r.txn_id)
-                             .bind(ms(s.issued))
-                             .bind(s.html);
-                       }));
+      VIDYUT_CHECK(run(
+          std::string("INSERT INTO statements (") + kStatementCols + ") VALUES (?,?,?,?,?,?,?,?,?)",
+          [&](Use& u) {
+            u.bind(s.account_id)
+                .bind(s.month)
+                .bind(s.kind)
+                .bind(s.bill_total)
+                .bind(s.posted)
+                .bind(s.adjustment)
+                .bind(s.txn_id != 0 ? s.txn_id : r.txn_id)
+                .bind(ms(s.issued))
+                .bind(s.html);
+          }));
     }
     for (const auto& n : c.notifications) {
       VIDYUT_CHECK(check_text(n.text, kMaxTextLength, "notification text"));
-      VIDYUT_CHECK(run("INSERT INTO notifications (account_id, at_ms, kind, text) VALUES (?,?,?,?)",
-                       [&](Use& u) { u.bind(n.account_id).bind(ms(n.at)).bind(n.kind).bind(n.text); }));
+      VIDYUT_CHECK(
+          run("INSERT INTO notifications (account_id, at_ms, kind, text) VALUES (?,?,?,?)",
+              [&](Use& u) { u.bind(n.account_id).bind(ms(n.at)).bind(n.kind).bind(n.text); }));
     }
     return r;
   }
@@ -605,31 +616,36 @@ Result<std::vector<ApplyResult>> BillingDb::apply_all(const std::vector<Change>&
 }
 
 Result<std::optional<Txn>> BillingDb::txn_by_key(std::string_view key) {
-  VIDYUT_TRY(v, impl_->list<Txn>(std::string("SELECT ") + kTxnCols + " FROM txns WHERE key = ?",
-                                 [&](Use& u) { u.bind(key); }, read_txn));
+  VIDYUT_TRY(v, impl_->list<Txn>(
+                    std::string("SELECT ") + kTxnCols + " FROM txns WHERE key = ?",
+                    [&](Use& u) { u.bind(key); }, read_txn));
   if (v->empty()) return std::optional<Txn>();
   Txn t = v->front();
   VIDYUT_TRY(p, impl_->list<Posting>(
                     "SELECT ledger, amount FROM postings WHERE txn_id = ? ORDER BY rowid",
                     [&](Use& u) { u.bind(t.id); },
-                    [](Use& u) { return Posting{u.text(0), u.i64(1)}; }));
+                    [](Use& u) {
+                      return Posting{u.text(0), u.i64(1)};
+                    }));
   t.postings = std::move(*p);
   return std::optional<Txn>(std::move(t));
 }
 
 Result<std::vector<Txn>> BillingDb::txns(std::int64_t account_id, std::size_t limit) {
-  VIDYUT_TRY(v, impl_->list<Txn>(std::string("SELECT ") + kTxnCols +
-                                     " FROM txns WHERE account_id = ? ORDER BY id LIMIT ?",
-                                 [&](Use& u) {
-                                   u.bind(account_id).bind(static_cast<std::int64_t>(
-                                       std::min(limit, kMaxList)));
-                                 },
-                                 read_txn));
+  VIDYUT_TRY(v, impl_->list<Txn>(
+                    std::string("SELECT ") + kTxnCols +
+                        " FROM txns WHERE account_id = ? ORDER BY id LIMIT ?",
+                    [&](Use& u) {
+                      u.bind(account_id).bind(static_cast<std::int64_t>(std::min(limit, kMaxList)));
+                    },
+                    read_txn));
   for (auto& t : *v) {
     VIDYUT_TRY(p, impl_->list<Posting>(
                       "SELECT ledger, amount FROM postings WHERE txn_id = ? ORDER BY rowid",
                       [&](Use& u) { u.bind(t.id); },
-                      [](Use& u) { return Posting{u.text(0), u.i64(1)}; }));
+                      [](Use& u) {
+                        return Posting{u.text(0), u.i64(1)};
+                      }));
     t.postings = std::move(*p);
   }
   return std::move(*v);
@@ -643,8 +659,9 @@ Result<std::vector<Txn>> BillingDb::txns_after(std::int64_t after_id, std::size_
 }
 
 Result<std::int64_t> BillingDb::last_txn_id() {
-  VIDYUT_TRY(v, impl_->list<std::int64_t>("SELECT COALESCE(MAX(id), 0) FROM txns", [](Use&) {},
-                                          [](Use& u) { return u.i64(0); }));
+  VIDYUT_TRY(v, impl_->list<std::int64_t>(
+                    "SELECT COALESCE(MAX(id), 0) FROM txns", [](Use&) {},
+                    [](Use& u) { return u.i64(0); }));
   return v->front();
 }
 
@@ -670,9 +687,9 @@ Result<std::optional<Recharge>> BillingDb::recharge(std::string_view payment_ref
 }
 
 Result<Paise> BillingDb::ledger_sum(std::string_view ledger) {
-  VIDYUT_TRY(v, impl_->list<Paise>("SELECT COALESCE(SUM(amount), 0) FROM balances WHERE ledger = ?",
-                                   [&](Use& u) { u.bind(ledger); },
-                                   [](Use& u) { return u.i64(0); }));
+  VIDYUT_TRY(v, impl_->list<Paise>(
+                    "SELECT COALESCE(SUM(amount), 0) FROM balances WHERE ledger = ?",
+                    [&](Use& u) { u.bind(ledger); }, [](Use& u) { return u.i64(0); }));
   return v->front();
 }
 
@@ -693,7 +710,9 @@ Result<std::map<std::string, Paise>> BillingDb::sums_by_ledger(std::int64_t acco
                     "WHERE t.account_id = ? AND t.kind = ? AND substr(t.effective, 1, ?) = ? "
                     "GROUP BY p.ledger",
                     [&](Use& u) {
-                      u.bind(account_id).bind(kind).bind(static_cast<std::int64_t>(prefix.size()))
+                      u.bind(account_id)
+                          .bind(kind)
+                          .bind(static_cast<std::int64_t>(prefix.size()))
                           .bind(prefix);
                     },
                     [](Use& u) { return std::pair<std::string, Paise>(u.text(0), u.i64(1)); }));
@@ -734,22 +753,24 @@ Result<std::map<std::int64_t, std::map<std::string, Paise>>> BillingDb::postings
                     [&](Use& u) {
                       u.bind(kind).bind(static_cast<std::int64_t>(prefix.size())).bind(prefix);
                     },
-                    [](Use& u) { return Row{u.i64(0), u.text(1), u.i64(2)}; }));
+                    [](Use& u) {
+                      return Row{u.i64(0), u.text(1), u.i64(2)};
+                    }));
   std::map<std::int64_t, std::map<std::string, Paise>> out;
   for (const auto& r : *v) out[r.account][r.ledger] = r.sum;
   return out;
 }
 
 Result<std::vector<TokenRow>> BillingDb::tokens(std::string_view state) {
-  return impl_->list<TokenRow>(std::string("SELECT ") + kTokenCols +
-                                   " FROM tokens WHERE state = ? ORDER BY issued_ms",
-                               [&](Use& u) { u.bind(state); }, read_token);
+  return impl_->list<TokenRow>(
+      std::string("SELECT ") + kTokenCols + " FROM tokens WHERE state = ? ORDER BY issued_ms",
+      [&](Use& u) { u.bind(state); }, read_token);
 }
 
 Result<std::vector<TokenRow>> BillingDb::tokens_of(std::string_view serial) {
-  return impl_->list<TokenRow>(std::string("SELECT ") + kTokenCols +
-                                   " FROM tokens WHERE meter_serial = ? ORDER BY sequence",
-                               [&](Use& u) { u.bind(serial); }, read_token);
+  return impl_->list<TokenRow>(
+      std::string("SELECT ") + kTokenCols + " FROM tokens WHERE meter_serial = ? ORDER BY sequence",
+      [&](Use& u) { u.bind(serial); }, read_token);
 }
 
 Result<std::uint32_t> BillingDb::next_token_sequence(std::string_view serial) {
@@ -761,9 +782,10 @@ Result<std::uint32_t> BillingDb::next_token_sequence(std::string_view serial) {
 }
 
 Result<std::vector<Statement>> BillingDb::statements(std::int64_t account_id) {
-  return impl_->list<Statement>(std::string("SELECT ") + kStatementCols +
-                                    " FROM statements WHERE account_id = ? ORDER BY month, kind",
-                                [&](Use& u) { u.bind(account_id); }, read_statement);
+  return impl_->list<Statement>(
+      std::string("SELECT ") + kStatementCols +
+          " FROM statements WHERE account_id = ? ORDER BY month, kind",
+      [&](Use& u) { u.bind(account_id); }, read_statement);
 }
 
 Result<std::optional<Statement>> BillingDb::statement(std::int64_t account_id,
@@ -795,16 +817,15 @@ Result<std::vector<Notification>> BillingDb::notifications_of(std::int64_t accou
 
 Status BillingDb::verify() {
   using Pair = std::pair<std::string, Paise>;
-  VIDYUT_TRY(unbalanced, impl_->list<Pair>(
-                             "SELECT t.key, SUM(p.amount) FROM txns t JOIN postings p ON "
-                             "p.txn_id = t.id GROUP BY t.id HAVING SUM(p.amount) != 0 LIMIT 1",
-                             [](Use&) {},
-                             [](Use& u) {
-                               return std::pair<std::string, Paise>(u.text(0), u.i64(1));
-                             }));
+  VIDYUT_TRY(
+      unbalanced,
+      impl_->list<Pair>(
+          "SELECT t.key, SUM(p.amount) FROM txns t JOIN postings p ON "
+          "p.txn_id = t.id GROUP BY t.id HAVING SUM(p.amount) != 0 LIMIT 1",
+          [](Use&) {}, [](Use& u) { return std::pair<std::string, Paise>(u.text(0), u.i64(1)); }));
   if (!unbalanced->empty()) {
-    return Error(Errc::kInternal, "ledger: transaction " + unbalanced->front().first +
-                                      " sums to " + std::to_string(unbalanced->front().second));
+    return Error(Errc::kInternal, "ledger: transaction " + unbalanced->front().first + " sums to " +
+                                      std::to_string(unbalanced->front().second));
   }
   VIDYUT_TRY(drift, impl_->list<std::string>(
                         "SELECT b.ledger FROM balances b LEFT JOIN (SELECT ledger, SUM(amount) AS "
@@ -815,8 +836,9 @@ Status BillingDb::verify() {
     return Error(Errc::kInternal,
                  "ledger: cached balance of " + drift->front() + " differs from its postings");
   }
-  VIDYUT_TRY(total, impl_->list<Paise>("SELECT COALESCE(SUM(amount), 0) FROM postings",
-                                       [](Use&) {}, [](Use& u) { return u.i64(0); }));
+  VIDYUT_TRY(total, impl_->list<Paise>(
+                        "SELECT COALESCE(SUM(amount), 0) FROM postings", [](Use&) {},
+                        [](Use& u) { return u.i64(0); }));
   if (total->front() != 0) {
     return Error(Errc::kInternal,
                  "ledger: all postings sum to " + std::to_string(total->front()) + ", not 0");

@@ -38,7 +38,7 @@ using tariff::PaymentMode;
 // Named limits.
 inline constexpr std::size_t kMaxRefLength = 128;  // payment references, idempotency keys
 inline constexpr std::size_t kMaxTextLength = 4'096;
-inline constexpr std::size_t kMaxPostings = 32;  // per transaction
+inline constexpr std::size_t kMaxPostings = 32;   // per transaction
 inline constexpr std::size_t kMaxList = 100'000;  // rows per listing call
 inline constexpr std::size_t kMaxTodBlocks = 6;   // ToD blocks per season that usage keeps
 
@@ -56,14 +56,14 @@ struct Account {
   UtcTime grace_until{};     // no disconnection before (grace after conversion)
   // Operational state of the prepaid rules (not money; the ledger holds the money).
   Paise last_recharge = 0;
-  int warn_level = 0;         // low-balance warnings sent since the last recharge
-  UtcTime negative_since{};   // epoch: balance not negative
-  bool relay_closed = true;   // the relay state billing wants
-  std::int64_t relay_seq = 0;     // increases with every relay decision
+  int warn_level = 0;              // low-balance warnings sent since the last recharge
+  UtcTime negative_since{};        // epoch: balance not negative
+  bool relay_closed = true;        // the relay state billing wants
+  std::int64_t relay_seq = 0;      // increases with every relay decision
   std::int64_t relay_command = 0;  // head-end command id of the latest decision (0 none)
   bool relay_confirmed = true;     // that command succeeded
-  std::string posted_through;  // last IST day whose daily charge is posted (YYYY-MM-DD)
-  std::string stated_through;  // last month with a statement/bill (YYYY-MM)
+  std::string posted_through;      // last IST day whose daily charge is posted (YYYY-MM-DD)
+  std::string stated_through;      // last month with a statement/bill (YYYY-MM)
 };
 
 struct Posting {
@@ -93,7 +93,7 @@ struct Recharge {
   std::int64_t txn_id = 0;
   UtcTime at{};
   std::int64_t reversal_txn_id = 0;  // 0: not reversed
-  std::string token;                  // hotspot token digits, if one was issued
+  std::string token;                 // hotspot token digits, if one was issued
 };
 
 struct TokenRow {
@@ -143,13 +143,13 @@ struct Notification {
 // One unit of work: a transaction of the ledger plus the state changes that go with it.
 struct Change {
   std::optional<Txn> txn;
-  std::optional<Recharge> recharge;          // inserted (needs txn)
-  std::optional<std::string> reverse_ref;    // marks this recharge reversed by txn
-  std::vector<Account> accounts;             // state upserts (by id)
-  std::vector<TokenRow> tokens;              // upserts by (meter_serial, sequence)
-  std::vector<UsageDay> usage;               // upserts by (account_id, day)
-  std::vector<Statement> statements;         // inserted; (account, month, kind) unique
-  std::vector<Notification> notifications;   // inserted
+  std::optional<Recharge> recharge;         // inserted (needs txn)
+  std::optional<std::string> reverse_ref;   // marks this recharge reversed by txn
+  std::vector<Account> accounts;            // state upserts (by id)
+  std::vector<TokenRow> tokens;             // upserts by (meter_serial, sequence)
+  std::vector<UsageDay> usage;              // upserts by (account_id, day)
+  std::vector<Statement> statements;        // inserted; (account, month, kind) unique
+  std::vector<Notification> notifications;  // inserted
 };
 
 struct ApplyResult {

@@ -27,8 +27,8 @@ Result<std::optional<MeterReading>> reading_near(store::Store& store, std::int64
   for (const auto& r : *rows) {
     auto reading = reading_of(r);
     if (!reading.ok()) continue;
-    if (!best || std::llabs((reading->captured - at).count()) <
-                     std::llabs((best->captured - at).count())) {
+    if (!best ||
+        std::llabs((reading->captured - at).count()) < std::llabs((best->captured - at).count())) {
       best = *reading;
     }
   }

@@ -28,15 +28,24 @@ std::string trim(std::string_view s) {
 
 const char* reason_phrase(int status) {
   switch (status) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 409: return "Conflict";
-    case 413: return "Payload Too Large";
-    default: return "Internal Server Error";
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 409:
+      return "Conflict";
+    case 413:
+      return "Payload Too Large";
+    default:
+      return "Internal Server Error";
   }
 }
 
@@ -47,12 +56,17 @@ HttpResponse error(int status, const std::string& message) {
 
 int status_of(const Error& e) {
   switch (e.code) {
-    case Errc::kNotFound: return 404;
-    case Errc::kRefused: return 409;
+    case Errc::kNotFound:
+      return 404;
+    case Errc::kRefused:
+      return 409;
     case Errc::kInvalidArgument:
-    case Errc::kMalformed: return 400;
-    case Errc::kLimitExceeded: return 413;
-    default: return 500;
+    case Errc::kMalformed:
+      return 400;
+    case Errc::kLimitExceeded:
+      return 413;
+    default:
+      return 500;
   }
 }
 
@@ -84,10 +98,10 @@ json view_json(const AccountView& v) {
 }  // namespace
 
 std::string serialize(const HttpResponse& r, bool keep_alive) {
-  std::string out = "HTTP/1.1 " + std::to_string(r.status) + " " + reason_phrase(r.status) +
-                    "\r\nContent-Type: application/json\r\nContent-Length: " +
-                    std::to_string(r.body.size()) +
-                    "\r\nConnection: " + (keep_alive ? "keep-alive" : "close") + "\r\n\r\n";
+  std::string out =
+      "HTTP/1.1 " + std::to_string(r.status) + " " + reason_phrase(r.status) +
+      "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(r.body.size()) +
+      "\r\nConnection: " + (keep_alive ? "keep-alive" : "close") + "\r\n\r\n";
   out += r.body;
   return out;
 }
@@ -137,7 +151,8 @@ Result<std::optional<HttpRequest>> HttpRequestParser::next() {
       return Error(Errc::kMalformed, "bad header line");
     }
     if (r.headers.size() >= kMaxHttpHeaders) {
-      return Error(Errc::kLimitExceeded, "more than " + std::to_string(kMaxHttpHeaders) + " headers");
+      return Error(Errc::kLimitExceeded,
+                   "more than " + std::to_string(kMaxHttpHeaders) + " headers");
     }
     r.headers[lower(line.substr(0, colon))] = trim(line.substr(colon + 1));
   }
@@ -207,7 +222,8 @@ Result<RechargeRequest> parse_recharge(std::string_view text) {
       if (required) return Error(Errc::kInvalidArgument, std::string(name) + " is required");
       return ok_status();
     }
-    if (!it->is_string()) return Error(Errc::kInvalidArgument, std::string(name) + " must be a string");
+    if (!it->is_string())
+      return Error(Errc::kInvalidArgument, std::string(name) + " must be a string");
     out = it->get<std::string>();
     if (out.empty() || out.size() > kMaxRefLength) {
       return Error(Errc::kInvalidArgument, std::string(name) + " must have 1 to " +
@@ -245,8 +261,9 @@ Result<RechargeRequest> parse_recharge(std::string_view text) {
 HttpResponse PaymentApi::handle(const HttpRequest& r) {
   if (r.target == "/v1/health") return HttpResponse{200, json{{"status", "ok"}}.dump()};
   auto auth = r.headers.find("authorization");
-  const std::string presented =
-      auth != r.headers.end() && auth->second.rfind("Bearer ", 0) == 0 ? auth->second.substr(7) : "";
+  const std::string presented = auth != r.headers.end() && auth->second.rfind("Bearer ", 0) == 0
+                                    ? auth->second.substr(7)
+                                    : "";
   if (!same_key(presented, key_)) return error(401, "missing or wrong bearer key");
   if (r.target == "/v1/recharges") {
     if (r.method != "POST") return error(405, "use POST");
@@ -254,9 +271,12 @@ HttpResponse PaymentApi::handle(const HttpRequest& r) {
     if (!q.ok()) return error(400, q.error().message);
     auto res = engine_.recharge(*q);
     if (!res.ok()) return error(status_of(res.error()), res.error().message);
-    json j{{"txn_id", res->txn_id},     {"duplicate", res->duplicate},
-           {"to_wallet_paise", res->to_wallet}, {"to_arrears_paise", res->to_arrears},
-           {"balance_paise", res->balance}, {"reconnect_ordered", res->reconnect_ordered}};
+    json j{{"txn_id", res->txn_id},
+           {"duplicate", res->duplicate},
+           {"to_wallet_paise", res->to_wallet},
+           {"to_arrears_paise", res->to_arrears},
+           {"balance_paise", res->balance},
+           {"reconnect_ordered", res->reconnect_ordered}};
     if (!res->token.empty()) {
       j["token"] = token::format_token(res->token);
       j["token_sequence"] = res->token_sequence;

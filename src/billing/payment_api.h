@@ -27,13 +27,13 @@
 namespace vidyut::billing {
 
 // Named limits against a hostile or broken client.
-inline constexpr std::size_t kMaxHttpHead = 8 * 1024;     // request line + headers
-inline constexpr std::size_t kMaxHttpBody = 16 * 1024;    // a recharge is ~200 bytes
+inline constexpr std::size_t kMaxHttpHead = 8 * 1024;   // request line + headers
+inline constexpr std::size_t kMaxHttpBody = 16 * 1024;  // a recharge is ~200 bytes
 inline constexpr std::size_t kMaxHttpHeaders = 64;
 
 struct HttpRequest {
-  std::string method;  // "GET", "POST"
-  std::string target;  // "/v1/recharges"
+  std::string method;                          // "GET", "POST"
+  std::string target;                          // "/v1/recharges"
   std::map<std::string, std::string> headers;  // names lower-case
   std::string body;
   bool keep_alive = true;  // HTTP/1.1 default unless "Connection: close"

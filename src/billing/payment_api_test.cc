@@ -79,7 +79,8 @@ TEST(PaymentApi, AmountsAreExactRupeesOrPaise) {
   for (const char* bad : {"", "-1", "1.234", "1e3", "1.", ".5", "12,00", "0x10", "1 0"}) {
     EXPECT_FALSE(parse_rupees(bad).ok()) << bad;
   }
-  auto q = parse_recharge(R"({"payment_ref":"R1","consumer_id":"C1","amount":"99.99","channel":"upi"})");
+  auto q =
+      parse_recharge(R"({"payment_ref":"R1","consumer_id":"C1","amount":"99.99","channel":"upi"})");
   ASSERT_TRUE(q.ok());
   EXPECT_EQ(q->amount, 9'999);
   EXPECT_FALSE(parse_recharge(R"({"payment_ref":"R1","consumer_id":"C1","amount":99.99})").ok())

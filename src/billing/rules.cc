@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <cstdio>
 
 #include <nlohmann/json.hpp>
 
@@ -17,25 +16,18 @@ bool in_window(int minute, int start, int end) {
 
 bool second_saturday(CivilDate d) { return tariff::weekday(d) == 6 && d.day >= 8 && d.day <= 14; }
 
-std::string hhmm(int minute) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%02d:%02d", minute / 60, minute % 60);
-  return buf;
-}
-
 // A JSON integer that fits in int64 (no fractions, no huge or negative-wrapped unsigned values).
 bool whole(const nlohmann::json& v) {
   if (!v.is_number_integer()) return false;
-  return !v.is_number_unsigned() ||
-         v.get<std::uint64_t>() <= static_cast<std::uint64_t>(INT64_MAX);
+  return !v.is_number_unsigned() || v.get<std::uint64_t>() <= static_cast<std::uint64_t>(INT64_MAX);
 }
 
 // Exactly "HH:MM" (two digits each), 00:00 to 24:00.
 Result<int> parse_hhmm(const std::string& text, const char* field) {
   const auto digit = [&](std::size_t i) { return text[i] >= '0' && text[i] <= '9'; };
   if (text.size() != 5 || text[2] != ':' || !digit(0) || !digit(1) || !digit(3) || !digit(4)) {
-    return Error(Errc::kInvalidArgument,
-                 std::string("rules: ") + field + " must be HH:MM, got \"" + text.substr(0, 16) + "\"");
+    return Error(Errc::kInvalidArgument, std::string("rules: ") + field + " must be HH:MM, got \"" +
+                                             text.substr(0, 16) + "\"");
   }
   const int h = (text[0] - '0') * 10 + (text[1] - '0');
   const int m = (text[3] - '0') * 10 + (text[4] - '0');
@@ -46,7 +38,7 @@ Result<int> parse_hhmm(const std::string& text, const char* field) {
   return h * 60 + m;
 }
 
-const char* kDayNames[] = {"Sunday", "Monday", "Tuesday", "Wednesday",
+const char* kDayNames[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
                            "Thursday", "Friday", "Saturday"};
 
 }  // namespace
@@ -58,7 +50,8 @@ std::string quiet_reason(const PrepaidRules& r, UtcTime t) {
   if (r.quiet_weekdays.count(wd) != 0) return kDayNames[wd];
   if (r.quiet_second_saturday && second_saturday(d)) return "second Saturday";
   if (in_window(tariff::ist_minute_of_day(t), r.quiet_start_minute, r.quiet_end_minute)) {
-    return "quiet hours " + hhmm(r.quiet_start_minute) + "-" + hhmm(r.quiet_end_minute) + " IST";
+    return "quiet hours " + tariff::format_hhmm(r.quiet_start_minute) + "-" +
+           tariff::format_hhmm(r.quiet_end_minute) + " IST";
   }
   return {};
 }
@@ -82,8 +75,8 @@ UtcTime next_disconnection_time(const PrepaidRules& r, UtcTime t) {
     // Quiet hours: jump to the window's end (or to the next minute if the window is odd).
     const UtcTime midnight = tariff::ist_midnight(d);
     UtcTime end = midnight + std::chrono::minutes(r.quiet_end_minute);
-    if (end <= x) end = tariff::ist_midnight(tariff::add_days(d, 1)) +
-                        std::chrono::minutes(r.quiet_end_minute);
+    if (end <= x)
+      end = tariff::ist_midnight(tariff::add_days(d, 1)) + std::chrono::minutes(r.quiet_end_minute);
     x = end > x ? end : x + std::chrono::minutes(1);
   }
   return limit;
@@ -135,8 +128,8 @@ Result<PrepaidRules> parse_rules(std::string_view text) {
       if (!j.contains(name)) return ok_status();
       const auto& raw = j.at(name);
       if (!whole(raw)) {
-        return Error(Errc::kInvalidArgument, std::string("rules: ") + name +
-                                                 " must be a whole number");
+        return Error(Errc::kInvalidArgument,
+                     std::string("rules: ") + name + " must be a whole number");
       }
       const auto v = raw.get<std::int64_t>();
       if (v < lo || v > hi) {
@@ -153,7 +146,8 @@ Result<PrepaidRules> parse_rules(std::string_view text) {
       r.warn_at_bp.clear();
       for (const auto& w : j.at("warn_at_percent")) {
         if (!whole(w)) {
-          return Error(Errc::kInvalidArgument, "rules: warn_at_percent values must be whole numbers");
+          return Error(Errc::kInvalidArgument,
+                       "rules: warn_at_percent values must be whole numbers");
         }
         const auto v = w.get<std::int64_t>();
         if (v < 0 || v > 100) {
@@ -180,7 +174,8 @@ Result<PrepaidRules> parse_rules(std::string_view text) {
 std::string to_json(const PrepaidRules& r) {
   nlohmann::json j;
   j["utility"] = r.utility;
-  j["quiet_hours"] = {{"from", hhmm(r.quiet_start_minute)}, {"to", hhmm(r.quiet_end_minute)}};
+  j["quiet_hours"] = {{"from", tariff::format_hhmm(r.quiet_start_minute)},
+                      {"to", tariff::format_hhmm(r.quiet_end_minute)}};
   auto days = nlohmann::json::array();
   for (int w : r.quiet_weekdays) days.push_back(kDayNames[w]);
   j["quiet_weekdays"] = days;

@@ -57,8 +57,7 @@ testing::FleetRigOptions options(UtcTime start) {
 }
 
 struct Scenario {
-  explicit Scenario(const std::string& name, UtcTime start)
-      : rig(name, options(start)), port(rig) {
+  explicit Scenario(const std::string& name, UtcTime start) : rig(name, options(start)), port(rig) {
     EXPECT_TRUE(rig.ok()) << rig.error();
     auto db_or = BillingDb::open(rig.dir + "/billing");
     EXPECT_TRUE(db_or.ok());
@@ -68,7 +67,8 @@ struct Scenario {
     eo.rules.emergency_credit_s = 0;  // the windows alone decide when
     eo.token_check_s = 0;
     eo.relay_check_s = 0;
-    engine = std::make_unique<Engine>(*db, *rig.db, rig.clock, tariff::builtin_tariffs(), eo, &port);
+    engine =
+        std::make_unique<Engine>(*db, *rig.db, rig.clock, tariff::builtin_tariffs(), eo, &port);
     auto s = engine->start();
     EXPECT_TRUE(s.ok()) << s.error().describe();
     const auto& ms = rig.fleet.topology().meters;
@@ -194,7 +194,8 @@ TEST(BillingScenario, AHotspotTokenDuringANetworkOutageReconnectsAndIsReconciled
   EXPECT_TRUE(outcome->accepted) << outcome->detail;
   EXPECT_TRUE(s.rig.relay_connected(index)) << "the token closed the relay at the meter";
   // The same token again is refused by the meter (single use).
-  auto again = s.rig.sim->with_fleet([&](fleet::Fleet& f) { return f.enter_token(serial, r.token); });
+  auto again =
+      s.rig.sim->with_fleet([&](fleet::Fleet& f) { return f.enter_token(serial, r.token); });
   ASSERT_TRUE(again.ok());
   EXPECT_FALSE(again->accepted);
   // Network back: the head end delivers the queued commands, reads the token log; billing

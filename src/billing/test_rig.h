@@ -51,7 +51,8 @@ inline UtcTime ist(tariff::CivilDate d, int hour, int minute = 0) {
 
 struct Rig {
   using path = std::filesystem::path;
-  explicit Rig(const std::string& name, int consumers = 1, UtcTime start = ist(tariff::CivilDate{2026, 11, 1}, 0),
+  explicit Rig(const std::string& name, int consumers = 1,
+               UtcTime start = ist(tariff::CivilDate{2026, 11, 1}, 0),
                PaymentMode mode = PaymentMode::kPrepaid)
       : clock(start),
         dir(std::filesystem::path(::testing::TempDir()) /
@@ -66,8 +67,8 @@ struct Rig {
       m.serial = "S" + std::to_string(1000 + i);
       m.kind = "single-phase";
       m.manufacturer = "VDY";
-      m.system_title = {'V', 'D', 'Y', 0, 0, 0, static_cast<std::uint8_t>(i >> 8),
-                        static_cast<std::uint8_t>(i)};
+      m.system_title = {
+          'V', 'D', 'Y', 0, 0, 0, static_cast<std::uint8_t>(i >> 8), static_cast<std::uint8_t>(i)};
       m.category = "domestic";
       m.sanctioned_load_w = 2000;
       m.feeder = "F1";
@@ -98,8 +99,8 @@ struct Rig {
     engine.reset();
     db.reset();
     db = std::move(*BillingDb::open(dir));
-    engine = std::make_unique<Engine>(*db, *store, clock, tariff::builtin_tariffs(), options,
-                                      &relay);
+    engine =
+        std::make_unique<Engine>(*db, *store, clock, tariff::builtin_tariffs(), options, &relay);
     auto s = engine->start();
     ASSERT_TRUE(s.ok()) << s.error().describe();
   }

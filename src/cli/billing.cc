@@ -35,8 +35,8 @@
 #include "billing/rules.h"
 #include "cli/billing_service.h"
 #include "cli/commands.h"
-#include "cli/reconnections.h"
 #include "cli/data_options.h"
+#include "cli/reconnections.h"
 #include "core/clock.h"
 #include "tariff/calendar.h"
 #include "tariff/tariff.h"
@@ -235,10 +235,10 @@ int run_recharge(const RechargeOptions& o) {
   if (r->duplicate) {
     std::cout << fmt::format("duplicate: already credited (txn {})\n", r->txn_id);
   } else {
-    std::cout << fmt::format("txn {}: {} {} for {} (ref {}, {})\n", r->txn_id,
-                             v->account.mode == tariff::PaymentMode::kPrepaid ? "recharge"
-                                                                               : "payment",
-                             format_rupees(*amount), o.consumer, o.ref, o.channel);
+    std::cout << fmt::format(
+        "txn {}: {} {} for {} (ref {}, {})\n", r->txn_id,
+        v->account.mode == tariff::PaymentMode::kPrepaid ? "recharge" : "payment",
+        format_rupees(*amount), o.consumer, o.ref, o.channel);
     if (v->account.mode == tariff::PaymentMode::kPrepaid) {
       std::cout << fmt::format("credited: {}\nto arrears: {}\n", format_rupees(r->to_wallet),
                                format_rupees(r->to_arrears));
@@ -256,10 +256,9 @@ int run_recharge(const RechargeOptions& o) {
     std::cout << fmt::format("dues: {}\n", format_rupees(v->receivable));
   }
   if (!r->token.empty()) {
-    std::cout << fmt::format("token: {}{}\n", token::format_token(r->token),
-                             r->token_sequence != 0
-                                 ? fmt::format(" (sequence {})", r->token_sequence)
-                                 : std::string());
+    std::cout << fmt::format(
+        "token: {}{}\n", token::format_token(r->token),
+        r->token_sequence != 0 ? fmt::format(" (sequence {})", r->token_sequence) : std::string());
   }
   return kExitOk;
 }
@@ -323,8 +322,7 @@ int run_adjust(const AdjustOptions& o) {
   } else {
     std::cout << fmt::format("txn {}: {} of {} for {} ({})\n", r->txn_id,
                              *amount > 0 ? "credit" : "debit",
-                             format_rupees(*amount > 0 ? *amount : -*amount), o.consumer,
-                             o.reason);
+                             format_rupees(*amount > 0 ? *amount : -*amount), o.consumer, o.reason);
   }
   auto v = rig->engine->view(o.consumer);
   if (!v.ok()) return report_error(what, v.error());
@@ -393,26 +391,28 @@ struct RunOptions {
 int run_billing_run(const RunOptions& o) {
   const char* what = "billing run";
   if (o.new_accounts != "prepaid" && o.new_accounts != "postpaid") {
-    return report_error(what, Error(Errc::kInvalidArgument,
-                                    "--new-accounts must be prepaid or postpaid"));
+    return report_error(
+        what, Error(Errc::kInvalidArgument, "--new-accounts must be prepaid or postpaid"));
   }
   std::optional<tariff::CivilDate> through;
   if (!o.through.empty()) {
     auto d = tariff::parse_date(o.through);
-    if (!d.ok()) return report_error(what, Error(Errc::kInvalidArgument, "--through: " + d.error().message));
+    if (!d.ok())
+      return report_error(what, Error(Errc::kInvalidArgument, "--through: " + d.error().message));
     const auto today = tariff::ist_date(RealClock::instance().now());
     if (*d >= today) {
-      return report_error(what, Error(Errc::kInvalidArgument,
-                                      "--through " + o.through + ": only finished IST days (before " +
-                                          tariff::to_string(today) + ") can be posted"));
+      return report_error(
+          what, Error(Errc::kInvalidArgument, "--through " + o.through +
+                                                  ": only finished IST days (before " +
+                                                  tariff::to_string(today) + ") can be posted"));
     }
     through = *d;
   }
   RigOptions ro;
   ro.decide = true;
   ro.relay = true;
-  ro.new_accounts = o.new_accounts == "prepaid" ? tariff::PaymentMode::kPrepaid
-                                                : tariff::PaymentMode::kPostpaid;
+  ro.new_accounts =
+      o.new_accounts == "prepaid" ? tariff::PaymentMode::kPrepaid : tariff::PaymentMode::kPostpaid;
   auto rig = open_engine(o.files, ro);
   if (!rig.ok()) return report_error(what, rig.error());
   auto& engine = *rig->engine;
@@ -465,9 +465,9 @@ int run_accounts(const ListOptions& o) {
     auto it = sums->find(ledger);
     return it == sums->end() ? Paise{0} : it->second;
   };
-  std::cout << fmt::format("{:<12} {:<12} {:<8} {:<16} {:>15} {:>15} {:>15} {:<6} {}\n",
-                           "consumer", "meter", "mode", "tariff", "wallet", "arrears",
-                           "receivable", "relay", "posted-through");
+  std::cout << fmt::format("{:<12} {:<12} {:<8} {:<16} {:>15} {:>15} {:>15} {:<6} {}\n", "consumer",
+                           "meter", "mode", "tariff", "wallet", "arrears", "receivable", "relay",
+                           "posted-through");
   std::size_t n = 0;
   for (const auto& a : *accounts) {
     if (n++ == o.limit) break;
@@ -524,10 +524,10 @@ int run_show(const ListOptions& o) {
   if (v->disconnect_not_before != UtcTime{}) {
     std::cout << fmt::format("disconnect not before: {}\n", when(v->disconnect_not_before));
   }
-  std::cout << fmt::format("relay wanted: {}; confirmed: {}{}\n", relay_word(a.relay_closed),
-                           a.relay_confirmed ? "yes" : "no",
-                           a.relay_command != 0 ? fmt::format(" (command {})", a.relay_command)
-                                                : std::string());
+  std::cout << fmt::format(
+      "relay wanted: {}; confirmed: {}{}\n", relay_word(a.relay_closed),
+      a.relay_confirmed ? "yes" : "no",
+      a.relay_command != 0 ? fmt::format(" (command {})", a.relay_command) : std::string());
   std::cout << fmt::format("posted through: {}; stated through: {}\n", a.posted_through,
                            a.stated_through);
 
@@ -642,8 +642,9 @@ int run_reconnections(const ListOptions& o, const std::string& since_text) {
   for (const auto& x : *r) {
     if (x.confirmed == UtcTime{}) {
       ++pending;
-      if (o.limit > 0) std::cout << fmt::format("{:<12} recharged {} {}\n", x.consumer_id,
-                                                format_iso8601(x.recharged), x.state);
+      if (o.limit > 0)
+        std::cout << fmt::format("{:<12} recharged {} {}\n", x.consumer_id,
+                                 format_iso8601(x.recharged), x.state);
       continue;
     }
     ms.push_back(x.latency_ms());
@@ -651,7 +652,8 @@ int run_reconnections(const ListOptions& o, const std::string& since_text) {
   std::sort(ms.begin(), ms.end());
   auto pct = [&](double p) {
     if (ms.empty()) return std::int64_t{0};
-    return ms[std::min(ms.size() - 1, static_cast<std::size_t>(p * static_cast<double>(ms.size() - 1) + 0.5))];
+    return ms[std::min(ms.size() - 1,
+                       static_cast<std::size_t>(p * static_cast<double>(ms.size() - 1) + 0.5))];
   };
   std::cout << fmt::format(
       "reconnections after a recharge: {} confirmed, {} not (yet); recharge recorded -> relay "
@@ -668,8 +670,9 @@ int run_statement(const ListOptions& o) {
   }
   if (!o.kind.empty() && o.kind != "prepaid-statement" && o.kind != "postpaid-bill" &&
       o.kind != "final-bill") {
-    return report_error(what, Error(Errc::kInvalidArgument,
-                                    "--kind must be prepaid-statement, postpaid-bill or final-bill"));
+    return report_error(what,
+                        Error(Errc::kInvalidArgument,
+                              "--kind must be prepaid-statement, postpaid-bill or final-bill"));
   }
   auto db = open_existing_db(o.files.data);
   if (!db.ok()) return report_error(what, db.error());
@@ -683,13 +686,14 @@ int run_statement(const ListOptions& o) {
     if (s.month == m && (o.kind.empty() || s.kind == o.kind)) found.push_back(std::move(s));
   }
   if (found.empty()) {
-    return report_error(what, Error(Errc::kNotFound, "no " + (o.kind.empty() ? "statement" : o.kind) +
-                                                         " for " + o.consumer + " in " + m));
+    return report_error(
+        what, Error(Errc::kNotFound, "no " + (o.kind.empty() ? "statement" : o.kind) + " for " +
+                                         o.consumer + " in " + m));
   }
   if (!o.html.empty() && found.size() > 1) {
-    return report_error(what, Error(Errc::kInvalidArgument,
-                                    std::to_string(found.size()) + " statements for " + m +
-                                        ": choose one with --kind for --html"));
+    return report_error(
+        what, Error(Errc::kInvalidArgument, std::to_string(found.size()) + " statements for " + m +
+                                                ": choose one with --kind for --html"));
   }
   if (!o.html.empty()) {
     std::ofstream out(o.html, std::ios::binary | std::ios::trunc);
@@ -794,8 +798,8 @@ void register_billing(CLI::App& app, Runner& run) {
   ve->callback([lo, &run] { run = [lo] { return run_verify(*lo); }; });
 
   auto since = std::make_shared<std::string>();
-  auto* rc = b->add_subcommand("reconnections",
-                               "Recharge-to-reconnection times (recharge recorded -> relay closed)");
+  auto* rc = b->add_subcommand(
+      "reconnections", "Recharge-to-reconnection times (recharge recorded -> relay closed)");
   add_data_options(rc, lo->files.data);
   rc->add_option("--since", *since, "Only reconnections ordered at or after (ISO 8601)");
   rc->callback([lo, since, &run] { run = [lo, since] { return run_reconnections(*lo, *since); }; });

@@ -23,7 +23,8 @@ Result<std::vector<tariff::Tariff>> load_tariffs(const std::vector<std::string>&
   std::vector<tariff::Tariff> out = tariff::builtin_tariffs();
   for (const auto& f : files) {
     VIDYUT_TRY(t, tariff::read_tariff_file(f));
-    auto same = std::find_if(out.begin(), out.end(), [&](const auto& x) { return x.code == t->code; });
+    auto same =
+        std::find_if(out.begin(), out.end(), [&](const auto& x) { return x.code == t->code; });
     if (same != out.end()) {
       *same = std::move(*t);
     } else {
@@ -38,8 +39,10 @@ Result<std::unique_ptr<BillingService>> BillingService::start(BillingServiceOpti
                                                               const Clock& clock,
                                                               billing::RelayPort* relay) {
   std::unique_ptr<BillingService> s(new BillingService());
-  VIDYUT_TRY(rules, load_rules(o.rules_file));
-  o.engine.rules = *rules;
+  if (!o.rules_file.empty()) {
+    VIDYUT_TRY(rules, load_rules(o.rules_file));
+    o.engine.rules = *rules;
+  }
   VIDYUT_TRY(tariffs, load_tariffs(o.tariff_files));
   VIDYUT_TRY(db, billing::BillingDb::open(o.data_dir));
   s->db_ = std::move(*db);

@@ -18,7 +18,7 @@ namespace vidyut::cli {
 
 struct BillingServiceOptions {
   std::string data_dir;
-  std::string rules_file;               // empty: UP defaults
+  std::string rules_file;                 // empty: engine.rules as given (UP rules by default)
   std::vector<std::string> tariff_files;  // added to (or replacing by code) the shipped ones
   billing::EngineOptions engine;
   Millis tick{1'000};  // real time between engine ticks

@@ -234,8 +234,8 @@ int run_demo(const DemoOptions& o) {
   HeadEndRelayPort relay(he, st);
   std::unique_ptr<store::Store> billing_store;  // outlives the service that reads it
   std::unique_ptr<BillingService> billing;
-  billing::PrepaidRules rules;  // UP's rules ...
-  rules.emergency_credit_s = 0;  // ... without emergency credit, so that a day shows it all
+  billing::PrepaidRules rules;        // UP's rules ...
+  rules.emergency_credit_s = 0;       // ... without emergency credit, so that a day shows it all
   rules.posting_delay_s = 6 * 3'600;  // the demo posts the day itself, once every interval is in
   if (o.billing) {
     BillingServiceOptions bo;
@@ -243,9 +243,7 @@ int run_demo(const DemoOptions& o) {
     bo.engine.new_account_mode = tariff::PaymentMode::kPrepaid;
     bo.tick = Millis(250);
     bo.engine.relay_check_s = 600;  // simulated seconds: about once a second of real time
-    auto rules_file = data_dir + "/demo-rules.json";
-    std::ofstream(rules_file) << billing::to_json(rules);
-    bo.rules_file = rules_file;
+    bo.engine.rules = rules;
     // Reads on a connection of its own (see serve.cc).
     auto reader = store::open_sqlite_store(data_dir, RealClock::instance(), {});
     if (!reader.ok()) return report_error("demo", reader.error());
@@ -571,7 +569,8 @@ int run_demo(const DemoOptions& o) {
       posted_total += got;
       if (bill.ok()) priced_total += bill->total;
       auto w = wanted.find(rec.consumer_id);
-      const bool closed = sim.with_fleet([&](fleet::Fleet& f) { return f.meter(i).relay_connected(); });
+      const bool closed =
+          sim.with_fleet([&](fleet::Fleet& f) { return f.meter(i).relay_connected(); });
       if (w != wanted.end() && w->second == closed) ++relay_agree;
     }
     auto verified = billing->db().verify();
@@ -739,11 +738,12 @@ int run_demo(const DemoOptions& o) {
         bj["accounts"].get<std::uint64_t>(), low_disconnected, low.size(), reconnect_waits.size(),
         reconnect_latency_ms.size(), percentile(reconnect_latency_ms, 0.5),
         percentile(reconnect_latency_ms, 0.99), recharge_duplicates_credited,
-        bj["day_posted"].get<std::string>(), bj["posted_equals_independent_bill"].get<std::size_t>(),
+        bj["day_posted"].get<std::string>(),
+        bj["posted_equals_independent_bill"].get<std::size_t>(),
         bj["accounts_checked"].get<std::size_t>(),
         tariff::format_rupees(bj["posted_total_paise"].get<tariff::Paise>()).substr(3),
-        bj["ledger_balanced"].get<bool>() ? "yes" : "NO", bj["relay_states_agree"].get<std::size_t>(),
-        bj["accounts_checked"].get<std::size_t>());
+        bj["ledger_balanced"].get<bool>() ? "yes" : "NO",
+        bj["relay_states_agree"].get<std::size_t>(), bj["accounts_checked"].get<std::size_t>());
   }
   std::cout << "energy by feeder (consumers: truth vs stored; feeder meter; loss):\n";
   for (const auto& f : fj) {

@@ -23,7 +23,8 @@ Result<std::string> load_or_create_api_key(const std::string& path) {
   if (in) {
     std::string key;
     std::getline(in, key);
-    if (key.size() < 32) return Error(Errc::kInvalidArgument, path + ": key shorter than 32 characters");
+    if (key.size() < 32)
+      return Error(Errc::kInvalidArgument, path + ": key shorter than 32 characters");
     return key;
   }
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -92,9 +93,9 @@ Result<std::unique_ptr<PaymentServer>> PaymentServer::start(PaymentServerOptions
                                                             const std::string& data_dir,
                                                             billing::Engine& engine) {
   std::unique_ptr<PaymentServer> s(new PaymentServer());
-  s->impl_->key_file =
-      o.key_file.empty() ? (std::filesystem::path(data_dir) / "payment-api.key").string()
-                         : o.key_file;
+  s->impl_->key_file = o.key_file.empty()
+                           ? (std::filesystem::path(data_dir) / "payment-api.key").string()
+                           : o.key_file;
   VIDYUT_TRY(key, load_or_create_api_key(s->impl_->key_file));
   s->impl_->api = std::make_unique<billing::PaymentApi>(engine, *key);
   net::TcpServerOptions so;

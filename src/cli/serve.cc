@@ -18,8 +18,8 @@
 
 #include "cli/billing_service.h"
 #include "cli/commands.h"
-#include "cli/payment_server.h"
 #include "cli/data_options.h"
+#include "cli/payment_server.h"
 #include "core/log.h"
 #include "headend/head_end.h"
 #include "store/sqlite_store.h"
@@ -106,8 +106,8 @@ int run_serve(ServeOptions o) {
   std::unique_ptr<BillingService> billing;
   if (!o.no_billing) {
     if (o.new_accounts != "prepaid" && o.new_accounts != "postpaid") {
-      return report_error("serve", Error(Errc::kInvalidArgument,
-                                         "--new-accounts must be prepaid or postpaid"));
+      return report_error(
+          "serve", Error(Errc::kInvalidArgument, "--new-accounts must be prepaid or postpaid"));
     }
     o.billing.data_dir = o.data.data_dir;
     o.billing.engine.new_account_mode = o.new_accounts == "prepaid"

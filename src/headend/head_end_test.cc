@@ -60,7 +60,6 @@ bool eventually(Cond cond, int tenths = 100) {
   return cond();
 }
 
-
 // Fleet + simulator + head end + store, on a manual clock moved in steps.
 struct Rig {
   explicit Rig(const std::string& name, HeadEndOptions ho = {},

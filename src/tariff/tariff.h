@@ -14,8 +14,8 @@
 #include <string_view>
 #include <vector>
 
-#include "tariff/calendar.h"
 #include "core/result.h"
+#include "tariff/calendar.h"
 
 namespace vidyut::tariff {
 
@@ -51,7 +51,7 @@ struct TodSeason {
 // One version of a tariff, in force from `effective_from` (an IST date) until the next version.
 struct TariffVersion {
   CivilDate effective_from;
-  std::string order;  // the regulator's order it comes from, for the bill's footnote
+  std::string order;        // the regulator's order it comes from, for the bill's footnote
   std::vector<Slab> slabs;  // >= 1; bounds strictly increasing; last one unbounded
   Paise fixed_paise_per_kw_month = 0;  // per kW of sanctioned load, prorated by days billed
   std::int32_t duty_bp = 0;            // electricity duty on energy (with ToD) + fixed charge
@@ -120,8 +120,8 @@ struct Usage {
 };
 
 enum class LineKind : std::uint8_t {
-  kEnergy = 0,   // one line per slab used
-  kTod = 1,      // one line per ToD block with energy (surcharge > 0, rebate < 0)
+  kEnergy = 0,  // one line per slab used
+  kTod = 1,     // one line per ToD block with energy (surcharge > 0, rebate < 0)
   kFixed = 2,
   kPenalty = 3,  // excess demand
   kRebate = 4,   // prepaid rebate (negative)
@@ -132,20 +132,20 @@ const char* to_string(LineKind k);  // "energy", "tod", "fixed", "penalty", "reb
 // One line of a bill, with the figures behind it so a reader can check it by hand.
 struct BillLine {
   LineKind kind = LineKind::kEnergy;
-  std::string label;        // "Energy 101-150 kWh", "ToD peak (+30%)", "Electricity duty 5%"
+  std::string label;          // "Energy 101-150 kWh", "ToD peak (+30%)", "Electricity duty 5%"
   std::int64_t quantity = 0;  // Wh for energy/ToD, W for fixed/penalty, paise base for %
-  std::string basis;        // e.g. "50.000 kWh x Rs 5.50", "2 kW x Rs 110.00 x 30/30 days"
-  Paise amount = 0;         // rounded, half away from zero
+  std::string basis;          // e.g. "50.000 kWh x Rs 5.50", "2 kW x Rs 110.00 x 30/30 days"
+  Paise amount = 0;           // rounded, half away from zero
 };
 
 struct Bill {
   std::vector<BillLine> lines;
-  Paise energy = 0;   // sum of kEnergy + kTod lines
+  Paise energy = 0;  // sum of kEnergy + kTod lines
   Paise fixed = 0;
   Paise penalty = 0;
-  Paise rebate = 0;   // <= 0
+  Paise rebate = 0;  // <= 0
   Paise duty = 0;
-  Paise total = 0;    // sum of all lines
+  Paise total = 0;  // sum of all lines
 };
 
 enum class PaymentMode : std::uint8_t { kPrepaid = 0, kPostpaid = 1 };

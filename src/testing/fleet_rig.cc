@@ -21,8 +21,8 @@ fleet::FleetConfig quiet_fleet() {
 
 FleetRig::FleetRig(const std::string& name, FleetRigOptions o)
     : clock(o.start), fleet(fleet::generate(o.spec), o.config, clock) {
-  dir = (fs::temp_directory_path() / ("vidyut-" + name + "-" + std::to_string(::getpid())))
-            .string();
+  dir =
+      (fs::temp_directory_path() / ("vidyut-" + name + "-" + std::to_string(::getpid()))).string();
   fs::remove_all(dir);
   store::SqliteOptions so;
   so.master_key = std::array<std::uint8_t, 32>{};

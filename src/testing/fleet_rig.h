@@ -22,11 +22,11 @@ namespace vidyut::testing {
 fleet::FleetConfig quiet_fleet();
 
 struct FleetRigOptions {
-  fleet::FleetSpec spec;                  // the generated network
+  fleet::FleetSpec spec;  // the generated network
   fleet::FleetConfig config = quiet_fleet();
-  headend::HeadEndOptions head_end;       // bind address, port and gap floor are set by the rig
-  UtcTime start{};                        // also the gap floor
-  Millis linger{10'000};                  // how long meters keep a session open after a push
+  headend::HeadEndOptions head_end;  // bind address, port and gap floor are set by the rig
+  UtcTime start{};                   // also the gap floor
+  Millis linger{10'000};             // how long meters keep a session open after a push
   // Edits the registry before it is stored (a test's wrong key, a missing meter).
   std::function<void(std::vector<std::pair<store::MeterInfo, store::MeterSecrets>>&)> edit_registry;
 };
