@@ -58,6 +58,9 @@ struct DemoOptions {
   double progress_s = 5;
   double settle_s = 120;  // real seconds after the end for the last gaps to be filled
   bool random_events = true;
+  // Random episode rates (per target per simulated day); negative: the simulator's defaults.
+  double outage_rate = -1;  // per DT and per feeder
+  double theft_rate = -1;   // per consumer, for each kind of theft (magnet, neutral, ...)
   // Billing (docs/demo.md): every consumer is prepaid; low_balance of them start with a small
   // balance, run out, are disconnected when the rules allow it, and recharge at recharge_at_h.
   bool billing = true;
@@ -207,6 +210,13 @@ int run_demo(const DemoOptions& o) {
   fleet::FleetConfig fc;
   fc.seed = o.seed;
   if (!o.random_events) fc.rates = fleet::EventRates::none();
+  if (o.random_events && o.outage_rate >= 0) {
+    fc.rates.dt_outage = o.outage_rate;
+    fc.rates.feeder_outage = o.outage_rate;
+  }
+  if (o.random_events && o.theft_rate >= 0) {
+    fc.rates.magnet = fc.rates.neutral = fc.rates.reverse = fc.rates.bypass = o.theft_rate;
+  }
   Truth truth;
   std::cout << fmt::format("building {} meters ({} consumers) ...\n", n, o.consumers) << std::flush;
   ScaledClock clock(start, o.speed);
@@ -455,6 +465,15 @@ int run_demo(const DemoOptions& o) {
   const std::int64_t cut_from = at_h(o.cut_at_h).time_since_epoch().count();
   const std::int64_t cut_to = cut_from + cut_min * 60'000;
   std::uint64_t expected = 0, present = 0, equal = 0, cut_expected = 0, cut_present = 0;
+  // Every stored interval whose energy differs from the truth, with how it reached the store.
+  struct Mismatch {
+    std::uint32_t meter;
+    std::int64_t start_ms;
+    std::int64_t stored_wh;
+    std::int64_t truth_mwh;
+    bool read_back;
+  };
+  std::vector<Mismatch> mismatches;
   struct FeederEnergy {
     std::int64_t truth_mwh = 0;
     std::int64_t stored_wh = 0;
@@ -490,7 +509,12 @@ int run_demo(const DemoOptions& o) {
       ++present;
       if (in_cut) ++cut_present;
       // The meter's Wh register counts whole watt-hours; the truth is in mWh.
-      if (std::llabs(it->second.import_wh * 1000 - slot.recorded_mwh) < 1000) ++equal;
+      if (std::llabs(it->second.import_wh * 1000 - slot.recorded_mwh) < 1000) {
+        ++equal;
+      } else {
+        mismatches.push_back({m, t, it->second.import_wh, slot.recorded_mwh,
+                              it->second.source == store::IntervalReading::Source::kRead});
+      }
     }
   }
   for (const auto& [m, rows] : stored) {
@@ -640,6 +664,24 @@ int run_demo(const DemoOptions& o) {
                     {"read_back_by_gap_fill", read_rows},
                     {"pushes_sent", truth.pushes_sent_},
                     {"pushes_without_network", truth.pushes_no_network_}};
+  json mj = json::array();
+  for (const auto& x : mismatches) {
+    mj.push_back({{"meter", fleet.topology().meters[x.meter].identity.serial},
+                  {"interval", format_iso8601(UtcTime(Millis(x.start_ms)))},
+                  {"stored_wh", x.stored_wh},
+                  {"truth_wh", double(x.truth_mwh) / 1000.0},
+                  {"arrived_by", x.read_back ? "gap-fill read" : "push"}});
+  }
+  r["intervals"]["mismatches"] = mj;
+  const fleet::FleetStats fs = sim.with_fleet([](fleet::Fleet& f) { return f.stats(); });
+  const double lag_mean_s = fs.push_lag_count == 0
+                                ? 0
+                                : double(fs.push_lag_total_ms) / double(fs.push_lag_count) / 1000.0;
+  r["simulator"] = {{"push_lag_max_simulated_s", double(fs.push_lag_max_ms) / 1000.0},
+                    {"push_lag_mean_simulated_s", lag_mean_s},
+                    {"push_lag_max_real_ms", double(fs.push_lag_max_ms) / o.speed},
+                    {"episodes", fs.episodes},
+                    {"limiter_trips", fs.limiter_trips}};
   r["network_cut"] = {{"meters", cut.size()},
                       {"hours", o.cut_hours},
                       {"intervals_expected", cut_expected},
@@ -704,6 +746,11 @@ int run_demo(const DemoOptions& o) {
                    "read back by gap fill\n",
                    present, expected, completeness, equal, read_rows)
             << fmt::format(
+                   "simulator: pushes handled at most {:.1f} simulated s ({:.0f} ms real) after "
+                   "they were due, {:.1f} s on average\n",
+                   double(fs.push_lag_max_ms) / 1000.0, double(fs.push_lag_max_ms) / o.speed,
+                   lag_mean_s)
+            << fmt::format(
                    "network cut: {} meters without network for {} h: {} of {} intervals "
                    "stored ({:.3f} %)\n",
                    cut.size(), o.cut_hours, cut_present, cut_expected, cut_completeness)
@@ -728,6 +775,22 @@ int run_demo(const DemoOptions& o) {
             << fmt::format("alerts: {} alert pushes sent by meters, {} received\n",
                            truth.alerts_sent_, hs.alert_pushes);
   for (const auto& [k, v] : alerts_by_kind) std::cout << fmt::format("  {:<32} {}\n", k, v);
+  if (!mismatches.empty()) {
+    constexpr std::size_t kShown = 50;
+    std::cout << fmt::format("intervals stored with an energy other than the truth's: {}\n",
+                             mismatches.size());
+    for (std::size_t i = 0; i < std::min(kShown, mismatches.size()); ++i) {
+      const auto& x = mismatches[i];
+      std::cout << fmt::format("  {} {} stored {} Wh, truth {:.3f} Wh, by {}\n",
+                               fleet.topology().meters[x.meter].identity.serial,
+                               format_iso8601(UtcTime(Millis(x.start_ms))), x.stored_wh,
+                               double(x.truth_mwh) / 1000.0,
+                               x.read_back ? "gap-fill read" : "push");
+    }
+    if (mismatches.size() > kShown) {
+      std::cout << fmt::format("  ... {} more in the report\n", mismatches.size() - kShown);
+    }
+  }
   if (billing) {
     std::cout << fmt::format(
         "billing: {} accounts; {} of {} low-balance consumers disconnected by the rules before "
@@ -756,7 +819,7 @@ int run_demo(const DemoOptions& o) {
   out << r.dump(2) << "\n";
   std::cout << fmt::format("report written to {}\n", o.report);
   // Each command succeeds once: a second success would mean it was carried out twice.
-  const bool ok = !interrupted && present == expected &&
+  const bool ok = !interrupted && present == expected && mismatches.empty() &&
                   relays_open_at_check == relays_open_expected &&
                   relays_closed_at_end == defaulters.size() &&
                   hs.commands_succeeded ==
@@ -790,6 +853,12 @@ void register_demo(CLI::App& app, Runner& run) {
   d->add_option("--progress", o->progress_s, "Seconds between progress lines")
       ->capture_default_str();
   d->add_flag("!--no-random-events", o->random_events, "Only the scripted scenario");
+  d->add_option("--outage-rate", o->outage_rate,
+                "Random outages per DT and per feeder per simulated day (default: the "
+                "simulator's)");
+  d->add_option("--theft-rate", o->theft_rate,
+                "Random thefts of each kind per consumer per simulated day (default: the "
+                "simulator's)");
   d->add_flag("!--no-billing", o->billing, "Run without the billing engine");
   d->add_option("--low-balance", o->low_balance,
                 "Consumers who start with Rs 15 and run out (billing)")

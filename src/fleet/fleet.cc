@@ -173,6 +173,7 @@ Fleet::Fleet(Topology topology, FleetConfig config, const Clock& clock, TruthSin
     : topology_(std::move(topology)),
       config_(config),
       clock_(clock),
+      time_(clock.now()),
       truth_(truth),
       grid_(topology_, config.losses),
       operator_out_(kOperators.size()) {
@@ -183,7 +184,7 @@ Fleet::Fleet(Topology topology, FleetConfig config, const Clock& clock, TruthSin
   if (topology_.dt_of.size() != topology_.meters.size()) {
     topology_ = std::move(link(std::move(topology_.meters))).value();
   }
-  start_ = clock_.now();
+  start_ = time_.now();
   last_advance_ = start_;
   meters_.resize(topology_.meters.size());
   std::vector<meter::SimulatedMeter*> ptrs;
@@ -205,7 +206,7 @@ Fleet::Fleet(Topology topology, FleetConfig config, const Clock& clock, TruthSin
           meter::counter_hash(topology_.meters[i].identity.seed, 100, 1) % 500'000'000);
     }
     meters_[i].meter =
-        std::make_unique<meter::SimulatedMeter>(topology_.meters[i].identity, mc, clock_);
+        std::make_unique<meter::SimulatedMeter>(topology_.meters[i].identity, mc, time_);
     meters_[i].push_delay_ms = static_cast<std::uint32_t>(
         draw(kPushDelay, i, 0) * std::max<std::uint32_t>(config_.push_spread_s, 1) * 1000.0);
     ptrs.push_back(meters_[i].meter.get());
@@ -248,6 +249,9 @@ std::vector<Outgoing> Fleet::advance(UtcTime now) {
   while (!events_.empty() && events_.top().t <= now) {
     const Ev ev = events_.top();
     events_.pop();
+    // The world moves to the event's instant before it happens (never back: an event due before
+    // the fleet's start, the first day's draw, runs at the start).
+    time_.set(ev.t);
     switch (ev.type) {
       case EvType::kPush: {
         MeterState& s = meters_[ev.a];
@@ -309,8 +313,14 @@ std::vector<Outgoing> Fleet::advance(UtcTime now) {
       }
     }
   }
+  time_.set(now);
   last_advance_ = std::max(last_advance_, now);
   return out;
+}
+
+void Fleet::catch_up() {
+  std::vector<Outgoing> due = advance(std::max(clock_.now(), last_advance_));
+  for (auto& o : due) pending_.push_back(std::move(o));
 }
 
 // ---- random episodes --------------------------------------------------------------------------
@@ -319,7 +329,7 @@ void Fleet::draw_day(UtcTime day) {
   const auto day_no =
       static_cast<std::uint64_t>((ms_of(meter::ist_midnight_on_or_before(day)) + kIstMs) / kDayMs);
   const EventRates& r = config_.rates;
-  const UtcTime now = clock_.now();
+  const UtcTime now = time_.now();
   auto make = [&](EpisodeKind kind, std::uint64_t key, double rate, std::uint32_t lo,
                   std::uint32_t hi, std::uint32_t index, std::string target, std::uint8_t sim,
                   std::uint32_t watts) {
@@ -679,14 +689,14 @@ class MeterSession final : public Fleet::Session {
 }  // namespace
 
 std::unique_ptr<Fleet::Session> Fleet::make_session(std::uint32_t m) {
-  return std::make_unique<MeterSession>(*meters_[m].meter, server_settings(m), counters(m), clock_);
+  return std::make_unique<MeterSession>(*meters_[m].meter, server_settings(m), counters(m), time_);
 }
 
 std::vector<Outgoing> Fleet::after_session(std::uint32_t m) {
   std::vector<Outgoing> out;
   MeterState& s = meters_[m];
   if (s.meter->relay_connected() != s.relay_known) {
-    note_relay(m, clock_.now(), "command", out);
+    note_relay(m, time_.now(), "command", out);
   }
   return out;
 }
@@ -694,10 +704,8 @@ std::vector<Outgoing> Fleet::after_session(std::uint32_t m) {
 // ---- hotspot tokens ---------------------------------------------------------------------------
 
 Result<Fleet::TokenOutcome> Fleet::enter_token(std::string_view serial, std::string_view digits) {
-  const UtcTime now = std::max(clock_.now(), last_advance_);
-  std::vector<Outgoing> due = advance(now);
-  for (auto& o : due) pending_.push_back(std::move(o));
-  return enter_token_at(serial, digits, now);
+  catch_up();
+  return enter_token_at(serial, digits, time_.now());
 }
 
 Result<Fleet::TokenOutcome> Fleet::enter_token_at(std::string_view serial, std::string_view digits,
@@ -745,12 +753,10 @@ Result<std::uint32_t> Fleet::find_meter(std::string_view serial) const {
 }
 
 Result<std::string> Fleet::control(std::string_view line) {
-  const UtcTime now = std::max(clock_.now(), last_advance_);
   // Catch up first, so that the command acts on the present state (an outage due to end before
   // now has ended) and happens after everything due before it.
-  std::vector<Outgoing> due = advance(now);
-  for (auto& o : due) pending_.push_back(std::move(o));
-  return control_at(line, now);
+  catch_up();
+  return control_at(line, time_.now());
 }
 
 Result<std::string> Fleet::control_at(std::string_view line, UtcTime now) {
@@ -801,10 +807,10 @@ Result<std::string> Fleet::control_at(std::string_view line, UtcTime now) {
     for (std::uint32_t m = 0; m < meters_.size(); ++m) stealing += grid_.stealing(m, now);
     return fmt::format(
         "time {} meters {} feeders-out {} dts-out {} thefts {} pushes-sent {} alerts {} "
-        "no-network {} no-supply {} failovers {} relay-changes {}",
+        "no-network {} no-supply {} failovers {} relay-changes {} push-lag-max-s {:.1f}",
         format_iso8601(now), meters_.size(), out_feeders, out_dts, stealing, stats_.pushes_sent,
         stats_.alerts_sent, stats_.pushes_no_network, stats_.pushes_no_supply, stats_.failovers,
-        stats_.relay_changes);
+        stats_.relay_changes, static_cast<double>(stats_.push_lag_max_ms) / 1000.0);
   }
   if (cmd == "fail-feeder" || cmd == "restore-feeder" || cmd == "fail-dt" || cmd == "restore-dt") {
     if (w.size() < 2)

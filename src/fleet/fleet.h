@@ -15,6 +15,13 @@
 // and the simulated time; two runs with the same inputs and the same control commands at the
 // same simulated instants produce the same truth.
 //
+// Time: the fleet keeps its own clock, the instant its world has simulated to. Every meter, every
+// session with the head end and every truth record reads that clock, never the live one: an
+// event due at t runs with the fleet's clock at t (a late push carries the interval of its own
+// due time, not of the moment it was handled), and nothing shows a moment the fleet has not
+// simulated yet. The live clock given at construction only says how far advance-less calls
+// (catch_up, control, enter_token) must run the fleet first.
+//
 // Thread-safety: none. The network layer serialises all calls (one I/O thread, or a mutex).
 #pragma once
 
@@ -209,8 +216,9 @@ struct FleetStats {
 
 class Fleet {
  public:
-  // Builds every meter at clock.now() (each with config.history_days of history). `clock` gives
-  // true (simulated) time and must outlive the fleet; so must `truth` when given.
+  // Builds every meter at clock.now() (each with config.history_days of history). `clock` is the
+  // live simulated time the fleet catches up with (see Time above) and must outlive the fleet;
+  // so must `truth` when given.
   Fleet(Topology topology, FleetConfig config, const Clock& clock, TruthSink* truth = nullptr);
   ~Fleet();
   Fleet(const Fleet&) = delete;
@@ -225,8 +233,16 @@ class Fleet {
   const meter::SimulatedMeter& meter(std::uint32_t m) const { return *meters_[m].meter; }
   const FleetStats& stats() const { return stats_; }
 
-  // Runs every event due at or before `now` (simulated) and returns what meters sent.
+  // Runs every event due at or before `now` (simulated) and returns what meters sent. Each
+  // event runs with the fleet's clock at its own due time; afterwards the clock shows `now`.
   std::vector<Outgoing> advance(UtcTime now);
+  // Runs the fleet up to the live clock; what the meters send goes out with the next advance().
+  // Call before serving a session, so that the meter answers from the present.
+  void catch_up();
+  // The instant the fleet has simulated to (what every meter's clock is derived from).
+  UtcTime now() const { return time_.now(); }
+  // The fleet's clock, for components that must see the fleet's time (a meter's session).
+  const Clock& time() const { return time_; }
   // Simulated time of the next event (for a network layer's timer).
   UtcTime next_event_time() const;
 
@@ -336,7 +352,8 @@ class Fleet {
 
   Topology topology_;
   FleetConfig config_;
-  const Clock& clock_;
+  const Clock& clock_;  // live time, only to know how far to catch up
+  ManualClock time_;    // the fleet's own time: never ahead of the events it has run
   TruthSink* truth_;
   Grid grid_;
   std::vector<MeterState> meters_;

@@ -99,12 +99,13 @@ std::uint32_t first_of_kind(const Topology& t, MeterKind k) {
   return 0;
 }
 
-// A head end's session with meter m over the in-memory transport, at `sap`.
+// A head end's session with meter m over the in-memory transport, at `sap`. The meter lives in
+// the fleet's time (Fleet::time()), as the simulator's sessions do.
 struct HeadEndSession {
-  HeadEndSession(Fleet& f, const Clock& clock, std::uint32_t m, std::uint16_t sap)
+  HeadEndSession(Fleet& f, std::uint32_t m, std::uint16_t sap)
       : settings(f.server_settings(m)),
-        device(f.meter(m), clock),
-        conn(settings, device.device(), counters, clock),
+        device(f.meter(m), f.time()),
+        conn(settings, device.device(), counters, f.time()),
         transport(conn, sap),
         client(transport, client_settings(f.topology().meters[m], sap)) {}
   dlms::ServerSettings settings;
@@ -346,7 +347,7 @@ TEST(FleetPush, HistoryReadBackOverDlmsEqualsWhatWasPushed) {
     ASSERT_GE(pushed.size(), 100u);
 
     // Read the same range back through a DLMS session as the head end would (SAP 32, LLS).
-    HeadEndSession hes(f, clock, target, is::kSapMeterReader);
+    HeadEndSession hes(f, target, is::kSapMeterReader);
     dlms::Client& client = hes.client;
     ASSERT_TRUE(client.associate().ok());
     auto t0 = pushed.front().at(0)->as_date_time();
@@ -358,6 +359,110 @@ TEST(FleetPush, HistoryReadBackOverDlmsEqualsWhatWasPushed) {
     const auto& rows = *std::get<dlms::Data>(*r).as_list();
     ASSERT_EQ(rows.size(), pushed.size());
     for (std::size_t i = 0; i < rows.size(); ++i) EXPECT_EQ(rows[i], pushed[i]) << i;
+  }
+}
+
+// ---- time: the meters never show a moment their world has not lived ------------------------
+
+// Issue 17's reproduction: a magnet theft at +20 min on a consumer of the first DT; the fleet is
+// advanced to +10 min, then the clock jumps to +50 min. The DT meter's row for [+30, +45) must
+// be the same whether the fleet got there step by step, caught up before a session, or in one
+// large advance (its push), and must equal the truth (which includes the stolen energy).
+class FleetTime : public ::testing::Test {
+ protected:
+  static constexpr std::int64_t kMin = 60'000;
+  const UtcTime t0 = meter::ist_align_up(kStart, 900'000);
+
+  struct Run {
+    ManualClock clock;
+    Recorder truth;
+    Fleet fleet;
+    std::uint32_t dt_meter;
+    explicit Run(UtcTime start)
+        : clock(start), fleet(generate(small_spec()), quiet_config(), clock, &truth) {
+      dt_meter = fleet.topology().dts[0].meter;
+      const std::uint32_t thief = fleet.topology().dts[0].consumers[0];
+      EXPECT_TRUE(fleet
+                      .load_scenario(fmt::format("+20 tamper {} magnet 60 2000\n",
+                                                 fleet.topology().meters[thief].identity.serial))
+                      .ok());
+    }
+    // The DT meter's block-load row starting at `stamp`, read over DLMS as the head end does.
+    dlms::Data read_row(UtcTime stamp) {
+      HeadEndSession hes(fleet, dt_meter, is::kSapMeterReader);
+      EXPECT_TRUE(hes.client.associate().ok());
+      const auto at = dlms::CosemDateTime::from_utc(stamp);
+      auto r = hes.client.get({7, is::kBlockLoadProfile, 2}, dlms::make_range_access(at, at));
+      EXPECT_TRUE(r.ok() && std::holds_alternative<dlms::Data>(*r));
+      if (!r.ok() || !std::holds_alternative<dlms::Data>(*r)) return {};
+      const auto& rows = *std::get<dlms::Data>(*r).as_list();
+      EXPECT_EQ(rows.size(), 1u);
+      return rows.empty() ? dlms::Data{} : rows.front();
+    }
+    const IntervalTruth* truth_of(std::uint32_t m, UtcTime start) const {
+      for (const auto& t : truth.intervals)
+        if (t.meter == m && t.start == start) return &t;
+      return nullptr;
+    }
+  };
+  UtcTime at(std::int64_t minutes) const { return t0 + Millis(minutes * kMin); }
+};
+
+TEST_F(FleetTime, RowReadAfterOneLargeJumpEqualsTheStepByStepRowAndTheTruth) {
+  Run steps(t0);
+  run(steps.fleet, steps.clock, Millis(50 * kMin), Millis(kMin));
+  const dlms::Data expected = steps.read_row(at(30));
+
+  Run jump(t0);
+  run(jump.fleet, jump.clock, Millis(10 * kMin), Millis(10 * kMin));
+  jump.clock.set(at(50));  // the live clock runs ahead; the fleet has not simulated it yet
+  // The meter has not lived [+30, +45) yet: it shows no such row.
+  EXPECT_TRUE(jump.fleet.meter(jump.dt_meter).block_load(at(30), at(30), 1).empty());
+  EXPECT_EQ(jump.fleet.now(), at(10));
+  jump.fleet.catch_up();  // what the simulator does before serving a session
+  EXPECT_EQ(jump.fleet.now(), at(50));
+  EXPECT_EQ(jump.read_row(at(30)), expected);
+
+  // The truth: the DT's energy in that interval includes the theft that began at +20.
+  const IntervalTruth* consumer =
+      steps.truth_of(steps.fleet.topology().dts[0].consumers[0], at(30));
+  ASSERT_NE(consumer, nullptr);
+  EXPECT_GT(consumer->theft_mwh, 0);
+  const IntervalTruth* dt = steps.truth_of(steps.dt_meter, at(30));
+  ASSERT_NE(dt, nullptr);
+  const auto row = steps.fleet.meter(steps.dt_meter).block_load(at(30), at(30), 1);
+  ASSERT_EQ(row.size(), 1u);
+  EXPECT_LT(std::llabs(row[0].import_wh * 1000 - dt->recorded_mwh), 1000);
+}
+
+TEST_F(FleetTime, PushAfterOneLargeAdvanceCarriesItsOwnIntervalWithTheStepByStepEnergy) {
+  auto dt_pushes = [](const Fleet& f, const std::vector<Outgoing>& out, std::uint32_t m) {
+    std::map<std::int64_t, dlms::Data> rows;  // interval start -> pushed row
+    for (const auto& o : out) {
+      if (o.meter != m || o.kind != Outgoing::Kind::kBlockLoad) continue;
+      const auto n = decode(f, o);
+      rows[o.interval.time_since_epoch().count()] = *n.body.as_list()->at(2).at(0);
+    }
+    return rows;
+  };
+  Run steps(t0);
+  const auto a = dt_pushes(
+      steps.fleet, run(steps.fleet, steps.clock, Millis(50 * kMin), Millis(kMin)), steps.dt_meter);
+  Run jump(t0);
+  auto out = run(jump.fleet, jump.clock, Millis(10 * kMin), Millis(10 * kMin));
+  jump.clock.set(at(50));
+  for (auto& o : jump.fleet.advance(jump.clock.now())) out.push_back(std::move(o));
+  const auto b = dt_pushes(jump.fleet, out, jump.dt_meter);
+  // Every interval is pushed once, with its own stamp and the same row: none is skipped or
+  // computed from a later moment.
+  EXPECT_EQ(a.size(), b.size());
+  EXPECT_TRUE(b.contains(at(30).time_since_epoch().count()));
+  EXPECT_EQ(a, b);
+  EXPECT_GT(jump.fleet.stats().push_lag_max_ms, 30 * kMin);  // it was handled late ...
+  EXPECT_EQ(steps.truth.intervals.size(), jump.truth.intervals.size());
+  for (std::size_t i = 0; i < steps.truth.intervals.size(); ++i) {  // ... and the truth agrees
+    EXPECT_EQ(steps.truth.intervals[i].recorded_mwh, jump.truth.intervals[i].recorded_mwh) << i;
+    EXPECT_EQ(steps.truth.intervals[i].true_mwh, jump.truth.intervals[i].true_mwh) << i;
   }
 }
 
@@ -374,7 +479,7 @@ TEST(FleetClock, DriftingMeterClockIsCorrectedByAClockSetFromTheHeadEnd) {
   }
   ASSERT_GT(std::abs(f.meter(m).clock_offset().count()), 2 * 86);  // > 1 ppm x 2 days
   // The head end sets the clock over the utility association (HLS-GMAC, ciphered).
-  HeadEndSession hes(f, clock, m, is::kSapUtility);
+  HeadEndSession hes(f, m, is::kSapUtility);
   dlms::Client& client = hes.client;
   ASSERT_TRUE(client.associate().ok());
   auto r = client.set({8, is::kClock, 2},
@@ -677,7 +782,7 @@ TEST(FleetToken, ATokenTypedInDuringANetworkCutClosesTheRelayAndIsReadBackLater)
   }
   EXPECT_GT(after, 0);
   ASSERT_TRUE(f.control("restore-sim " + serial + " 1").ok());
-  HeadEndSession hes(f, clock, m, is::kSapUtility);
+  HeadEndSession hes(f, m, is::kSapUtility);
   ASSERT_TRUE(hes.client.associate().ok());
   auto rows = hes.client.get({7, dlms::vidyut_objects::kTokenLog, 2},
                              dlms::make_range_access(dlms::CosemDateTime::from_utc(kStart),

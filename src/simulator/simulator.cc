@@ -303,6 +303,8 @@ class Simulator::Impl::OutSession : public std::enable_shared_from_this<OutSessi
     bool wants_close = false;
     {
       auto l = sim_.lock();
+      // The meter answers from the present: the fleet first runs every event due by now.
+      sim_.fleet_.catch_up();
       if (!server_) server_ = sim_.fleet_.make_session(meter_);
       reply = server_->on_bytes(data);
       alerts = sim_.fleet_.after_session(meter_);
@@ -354,7 +356,7 @@ void Simulator::Impl::arm_sweep() {
     std::vector<std::shared_ptr<OutSession>> cut;
     {
       auto l = lock();
-      const UtcTime now = clock_.now();
+      const UtcTime now = fleet_.now();
       for (auto& [m, s] : sessions_) {
         if (s->busy()) continue;
         if (!fleet_.path_up(m, s->path(), now) || !fleet_.grid().powered(m, now)) {
@@ -501,7 +503,8 @@ class Simulator::Impl::InboundHandler final : public net::StreamHandler {
     Result<Bytes> reply = Bytes{};
     {
       auto l = sim_.lock();
-      if (!sim_.fleet_.reachable(meter_, sim_.clock_.now())) {
+      sim_.fleet_.catch_up();  // the meter answers from the present
+      if (!sim_.fleet_.reachable(meter_, sim_.fleet_.now())) {
         return Error(Errc::kClosed, "meter has no power or network now");
       }
       if (!server_) server_ = sim_.fleet_.make_session(meter_);
