@@ -26,6 +26,7 @@ void register_serve(CLI::App& app, Runner& run);
 void register_demo(CLI::App& app, Runner& run);
 void register_tariff(CLI::App& app, Runner& run);
 void register_billing(CLI::App& app, Runner& run);
+void register_mdm(CLI::App& app, Runner& run);
 
 // "90s", "15m", "6h", "2d" (simulated time); a bare number is seconds.
 Result<Millis> parse_duration(const std::string& s);

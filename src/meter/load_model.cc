@@ -1,8 +1,10 @@
 #include "meter/load_model.h"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
+#include <limits>
 
 namespace vidyut::meter {
 namespace {
@@ -163,11 +165,52 @@ std::int64_t slot_of(UtcTime t) { return floor_div(t.time_since_epoch().count(),
 
 UtcTime slot_start(std::int64_t slot) { return UtcTime(Millis(slot * kSlotMillis)); }
 
-LoadSample sample_load(const MeterIdentity& id, std::int64_t slot) {
-  const LocalTime lt = local_time_of_slot(slot);
+namespace {
+
+// What every meter of a category shares in a slot: its shape and the voltage's daily pattern.
+// They are pure functions of (category, slot) that cost a calendar conversion, exponentials and a
+// sine; a DT or feeder row sums hundreds of consumers over the same slots, so a small per-thread
+// cache of recent slots answers almost every call with the very same values.
+struct SlotCommon {
+  std::int64_t slot = std::numeric_limits<std::int64_t>::min();
+  ConsumerCategory category{};
+  double hour = 0;
+  double shape = 0;
+  double voltage = 0;  // the part of the voltage that depends on the hour only
+};
+
+const SlotCommon& slot_common(ConsumerCategory cat, std::int64_t slot) {
+  constexpr std::size_t kEntries = 256;  // a power of two
+  thread_local std::array<SlotCommon, kEntries> cache;
+  const auto i =
+      (static_cast<std::size_t>(slot) * 2 + static_cast<std::size_t>(cat)) & (kEntries - 1);
+  SlotCommon& c = cache[i];
+  if (c.slot != slot || c.category != cat) {
+    const LocalTime lt = local_time_of_slot(slot);
+    c.slot = slot;
+    c.category = cat;
+    c.hour = lt.hour;
+    c.shape = shape(cat, lt);
+    c.voltage =
+        234.0 + 4.0 * std::sin(2.0 * kPi * (lt.hour - 9.0) / 24.0) - 9.0 * bump(lt.hour, 20.5, 2.0);
+  }
+  return c;
+}
+
+}  // namespace
+
+namespace {
+// The active power and power factor of a slot: all that energy needs (sample_load adds the
+// voltage, frequency and current on top, from the same values).
+struct PowerPf {
+  double power_w = 0;
+  double load_share = 0;
+  double power_factor = 1;
+};
+PowerPf power_of_slot(const MeterIdentity& id, std::int64_t slot, const SlotCommon& common) {
   const double sanctioned = static_cast<double>(std::max<std::uint32_t>(id.sanctioned_load_w, 100));
   const double personality = 0.6 + 0.8 * u(id, kPersonality, 0);
-  const double base = shape(id.category, lt) * personality;
+  const double base = common.shape * personality;
 
   double share = base;
   // Random appliance switching: more likely when the household is active.
@@ -175,23 +218,32 @@ LoadSample sample_load(const MeterIdentity& id, std::int64_t slot) {
   if (u(id, kAppliance, slot) < p_on) share += 0.08 + 0.30 * u(id, kApplianceSize, slot);
   share *= 0.88 + 0.24 * u(id, kNoise, slot);
 
+  PowerPf p;
+  p.power_w = std::clamp(share * sanctioned, 8.0, 1.25 * sanctioned);
+  p.load_share = p.power_w / sanctioned;
+  p.power_factor =
+      std::clamp(0.97 - 0.06 * p.load_share - 0.06 * u(id, kPowerFactor, slot), 0.85, 0.99);
+  return p;
+}
+}  // namespace
+
+LoadSample sample_load(const MeterIdentity& id, std::int64_t slot) {
+  const SlotCommon& common = slot_common(id.category, slot);
+  const PowerPf p = power_of_slot(id, slot, common);
   LoadSample s;
-  s.power_w = std::clamp(share * sanctioned, 8.0, 1.25 * sanctioned);
-  const double load_share = s.power_w / sanctioned;
-  s.voltage_v = 234.0 + 4.0 * std::sin(2.0 * kPi * (lt.hour - 9.0) / 24.0) -
-                9.0 * bump(lt.hour, 20.5, 2.0) - 4.0 * load_share +
-                6.0 * (u(id, kVoltage, slot) - 0.5);
-  s.power_factor =
-      std::clamp(0.97 - 0.06 * load_share - 0.06 * u(id, kPowerFactor, slot), 0.85, 0.99);
+  s.power_w = p.power_w;
+  s.voltage_v = common.voltage - 4.0 * p.load_share + 6.0 * (u(id, kVoltage, slot) - 0.5);
+  s.power_factor = p.power_factor;
   s.frequency_hz = 49.90 + 0.20 * u(id, kFrequency, slot);
   s.current_a = s.power_w / (s.voltage_v * s.power_factor);
   return s;
 }
 
 SlotEnergy slot_energy(const MeterIdentity& id, std::int64_t slot) {
-  const LoadSample s = sample_load(id, slot);
+  const PowerPf p = power_of_slot(id, slot, slot_common(id.category, slot));
   constexpr double kMilliPerSlot = 1000.0 * static_cast<double>(kSlotSeconds) / 3600.0;
-  return {std::llround(s.power_w * kMilliPerSlot), std::llround(s.apparent_va() * kMilliPerSlot)};
+  const double va = p.power_factor > 0 ? p.power_w / p.power_factor : 0;  // LoadSample::apparent_va
+  return {std::llround(p.power_w * kMilliPerSlot), std::llround(va * kMilliPerSlot)};
 }
 
 Energy model_energy(const MeterIdentity& id, UtcTime from, UtcTime to) {

@@ -125,6 +125,7 @@ void SimulatedMeter::drift_clock(Millis delta) {
     steps_.push_back({now, offset});
   }
   if (steps_.size() > kMaxClockSteps) steps_.erase(steps_.begin() + 1);
+  forget_derived();
 }
 
 void SimulatedMeter::set_meter_time(UtcTime meter_time) {
@@ -136,6 +137,7 @@ void SimulatedMeter::set_meter_time(UtcTime meter_time) {
     steps_.push_back({now, offset});
   }
   if (steps_.size() > kMaxClockSteps) steps_.erase(steps_.begin() + 1);
+  forget_derived();
   record_event(EventLog::kTransaction, event_code::kClockSet);
   count_programming();
 }
@@ -278,7 +280,15 @@ Demand SimulatedMeter::demand_between(UtcTime from, UtcTime limit) const {
   const std::int64_t period_ms = std::int64_t{config_.capture_period_s} * 1000;
   const UtcTime start = align_up(std::max(from, origin_ + steps_.front().offset), period_ms);
   d.w_time = d.va_time = start;
-  for (UtcTime m = start; m + Millis(period_ms) <= limit; m += Millis(period_ms)) {
+  UtcTime m = start;
+  // Go on from an earlier scan of the same range when it stopped at or before `limit`.
+  auto& scans = derived().demand_scans;
+  if (auto it = scans.find(start); it != scans.end() && it->second.reached <= limit) {
+    m = it->second.reached;
+    d = it->second.demand;
+  }
+  const UtcTime now = meter_now();
+  for (; m + Millis(period_ms) <= limit; m += Millis(period_ms)) {
     const BlockRow row = make_block(m);
     const std::int64_t w = row.import_wh * 3600 / config_.capture_period_s;
     const std::int64_t va = row.import_vah * 3600 / config_.capture_period_s;
@@ -290,6 +300,10 @@ Demand SimulatedMeter::demand_between(UtcTime from, UtcTime limit) const {
       d.va = va;
       d.va_time = row.stamp;
     }
+  }
+  if (m <= now) {  // every block scanned has ended: the result holds for good
+    scans[start] = {m, d};
+    if (scans.size() > kMaxDerivedMarks) scans.erase(scans.begin());
   }
   return d;
 }
@@ -307,16 +321,48 @@ std::vector<TodRegisters> SimulatedMeter::tod_import_wh(const std::vector<UtcTim
   // Energy before the first whole block is shared equally (remainder to zone 1).
   const UtcTime first = align_up(origin_ + steps_.front().offset, period_ms);
   TodRegisters acc{};
-  std::int64_t acc_wh = registers_at_meter_time(first).import_wh;
-  for (std::size_t z = 0; z < kTodZones; ++z)
-    acc[z] = acc_wh / static_cast<std::int64_t>(kTodZones);
-  acc[0] += acc_wh % static_cast<std::int64_t>(kTodZones);
+  std::int64_t acc_wh = 0;
   UtcTime m = first;
+  // Start from the latest sweep position at or before the first time asked for, if any.
+  Derived& cache = derived();
+  const TodMark* from_mark = nullptr;
+  if (!times.empty()) {
+    auto it = cache.tod_marks.upper_bound(times.front());
+    if (it != cache.tod_marks.begin()) {
+      --it;
+      m = it->first;
+      from_mark = &it->second;
+    }
+    if (cache.tod_latest && cache.tod_latest->first <= times.front() &&
+        cache.tod_latest->first > m) {
+      m = cache.tod_latest->first;
+      from_mark = &cache.tod_latest->second;
+    }
+  }
+  if (from_mark) {
+    acc = from_mark->acc;
+    acc_wh = from_mark->acc_wh;
+  } else {
+    acc_wh = registers_at_meter_time(first).import_wh;
+    for (std::size_t z = 0; z < kTodZones; ++z)
+      acc[z] = acc_wh / static_cast<std::int64_t>(kTodZones);
+    acc[0] += acc_wh % static_cast<std::int64_t>(kTodZones);
+  }
+  const UtcTime now = meter_now();
   for (UtcTime t : times) {
     for (; m + period <= t; m += period) {
       const std::int64_t wh = registers_at_meter_time(m + period).import_wh;
       acc[tod_zone(m)] += wh - acc_wh;
       acc_wh = wh;
+    }
+    if (m <= now && m > first) {  // every block before m has ended: remember the position
+      if (m == ist_month_start_on_or_before(m)) {  // a billing instant
+        cache.tod_marks[m] = {acc, acc_wh};
+        if (cache.tod_marks.size() > kMaxDerivedMarks)
+          cache.tod_marks.erase(cache.tod_marks.begin());
+      } else if (!cache.tod_latest || cache.tod_latest->first < m) {
+        cache.tod_latest = std::make_pair(m, TodMark{acc, acc_wh});
+      }
     }
     TodRegisters r = acc;
     if (t > m) r[tod_zone(m)] += registers_at_meter_time(t).import_wh - acc_wh;
@@ -341,6 +387,7 @@ bool SimulatedMeter::set_relay(bool connected) {
     origin_energy_ = cumulative_at(oldest.true_time);
     if (anchor_ && anchor_->first < oldest.true_time) anchor_.reset();
     origin_ = oldest.true_time;
+    forget_derived();
     origin_connected_ = oldest.connected;
     relay_.erase(relay_.begin());
     cursor_.reset();
@@ -380,6 +427,7 @@ bool SimulatedMeter::valid_capture_period(std::uint32_t seconds) {
 void SimulatedMeter::set_capture_period(std::uint32_t seconds) {
   if (!valid_capture_period(seconds)) return;
   config_.capture_period_s = seconds;
+  forget_derived();  // blocks now start elsewhere
   record_event(EventLog::kTransaction, event_code::kCapturePeriodSet);
   count_programming();
 }

@@ -26,6 +26,7 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -56,6 +57,9 @@ inline constexpr std::size_t kMaxTokenLog = 100;
 inline constexpr std::uint32_t kMaxHistoryDays = 400;
 // Most rows one profile query returns (400 days of 15-minute blocks); callers page beyond that.
 inline constexpr std::size_t kMaxProfileRows = 400 * 96;
+// Cached maximum-demand scans and ToD sweep positions per meter (a few months' worth): bounds the
+// memory of the caches that keep billing-profile reads from rescanning whole months.
+inline constexpr std::size_t kMaxDerivedMarks = 16;
 
 struct MeterConfig {
   // Block-load capture period in seconds; 900 or 1800 in the field. Must be a positive multiple
@@ -353,6 +357,33 @@ class SimulatedMeter {
   // Last computed cumulative, to make ascending sweeps linear. Invalidated when history before
   // it changes (a relay change earlier than it, an origin fold).
   mutable std::optional<std::pair<UtcTime, Energy>> cursor_;
+
+  // Results over completed blocks, which never change once their time has passed: how far a
+  // maximum-demand scan from a month start has gone (the billing profile and the MD registers
+  // scan whole months; a DT meter's block sums hundreds of consumers), and positions of the ToD
+  // sweep (which starts at the origin). Forgotten when the clock steps, the capture period
+  // changes or the origin folds, the only events that move where past blocks begin. Keyed by
+  // meter time. Allocated on the first read that needs it (most meters of a large fleet are
+  // never read that way).
+  struct DemandScan {
+    UtcTime reached;  // start of the first block not scanned yet
+    Demand demand;
+  };
+  struct TodMark {
+    TodRegisters acc{};  // import Wh per zone over every block before the key
+    std::int64_t acc_wh = 0;
+  };
+  struct Derived {
+    std::map<UtcTime, DemandScan> demand_scans;             // by scan start (a month start)
+    std::map<UtcTime, TodMark> tod_marks;                   // at billing instants
+    std::optional<std::pair<UtcTime, TodMark>> tod_latest;  // the furthest other position
+  };
+  mutable std::unique_ptr<Derived> derived_;
+  Derived& derived() const {
+    if (!derived_) derived_ = std::make_unique<Derived>();
+    return *derived_;
+  }
+  void forget_derived() const { derived_.reset(); }
 };
 
 // Start of the period of `period_ms` containing t, periods aligned to IST midnights (a 15-minute

@@ -292,6 +292,57 @@ TEST_F(MeterTest, BillingRowsAtMonthStarts) {
   EXPECT_LE(bills[1].avg_power_factor, 1.0);
 }
 
+// The billing profile, the maximum-demand and the ToD registers keep what they scanned of
+// completed blocks; a meter read often (its caches warm) must answer exactly as one read for
+// the first time, across relay operations, clock steps and month ends.
+TEST_F(MeterTest, CachedDemandAndTodEqualAFreshComputation) {
+  SimulatedMeter warm = make();
+  // One twin per check, living through the same operations but read only at its check.
+  constexpr int kChecks = 7;
+  std::vector<SimulatedMeter> cold;
+  for (int i = 0; i < kChecks; ++i) cold.push_back(make());
+  auto all = [&](auto&& op) {
+    op(warm);
+    for (auto& c : cold) op(c);
+  };
+  int checks = 0;
+  auto same = [&](SimulatedMeter& twin) {
+    ++checks;
+    const UtcTime now = warm.meter_now();
+    const auto a = warm.billing(UtcTime::min(), now);
+    const auto b = twin.billing(UtcTime::min(), now);
+    ASSERT_EQ(a.size(), b.size()) << checks;
+    std::vector<UtcTime> stamps;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      EXPECT_EQ(a[i].md_w, b[i].md_w) << checks << " bill " << i;
+      EXPECT_EQ(a[i].md_w_time, b[i].md_w_time) << checks;
+      EXPECT_EQ(a[i].md_va, b[i].md_va) << checks;
+      EXPECT_EQ(a[i].registers, b[i].registers) << checks;
+      stamps.push_back(a[i].stamp);
+    }
+    EXPECT_EQ(warm.tod_import_wh({now}), twin.tod_import_wh({now})) << checks;
+    stamps.push_back(now);
+    EXPECT_EQ(warm.tod_import_wh(stamps), twin.tod_import_wh(stamps)) << checks;
+    EXPECT_EQ(warm.max_demand(now).w, twin.max_demand(now).w) << checks;
+    EXPECT_EQ(warm.max_demand(now).va_time, twin.max_demand(now).va_time) << checks;
+  };
+  for (int step = 0; step < 4 * 20; ++step) {  // 20 days in 6-hour steps, over a month end
+    clock_.advance(6h);
+    const UtcTime now = warm.meter_now();
+    (void)warm.billing(UtcTime::min(), now);
+    (void)warm.max_demand(now);
+    (void)warm.tod_import_wh({now});
+    if (step == 10 || step == 30) all([](SimulatedMeter& m) { m.disconnect(); });
+    if (step == 12 || step == 33) all([](SimulatedMeter& m) { m.connect(); });
+    if (step == 40) {  // a clock SET moves where blocks begin from here on
+      all([](SimulatedMeter& m) { m.set_meter_time(m.meter_now() - 7min); });
+    }
+    if (step % 13 == 12 && checks < kChecks) same(cold[static_cast<std::size_t>(checks)]);
+  }
+  EXPECT_EQ(checks, 6);
+  same(cold.back());
+}
+
 TEST_F(MeterTest, RelayHistoryIsBounded) {
   SimulatedMeter m = make();
   for (std::size_t i = 0; i < kMaxRelayHistory + 10; ++i) {

@@ -872,6 +872,7 @@ class SqliteStore final : public Store {
       m.count = static_cast<std::uint32_t>(u.i64(1));
       m.import_wh = u.i64(2);
       m.max_interval_wh = u.i64(3);
+      m.export_wh = u.i64(4);
       out.push_back(m);
     }
     return out;
@@ -1040,10 +1041,12 @@ class SqliteStore final : public Store {
                                  "start_ms >= ? AND start_ms < ? ORDER BY start_ms"));
     VIDYUT_CHECK(
         count_.prepare(db, "SELECT COUNT(*) FROM intervals WHERE start_ms >= ? AND start_ms < ?"));
-    VIDYUT_CHECK(summary_.prepare(db,
-                                  "SELECT meter_id, COUNT(*), SUM(import_wh), MAX(import_wh) FROM "
-                                  "intervals WHERE start_ms >= ? AND "
-                                  "start_ms < ? GROUP BY meter_id ORDER BY meter_id"));
+    VIDYUT_CHECK(summary_.prepare(
+        db,
+        "SELECT meter_id, COUNT(*), SUM(import_wh), MAX(import_wh), SUM(export_wh) "
+        "FROM "
+        "intervals WHERE start_ms >= ? AND "
+        "start_ms < ? GROUP BY meter_id ORDER BY meter_id"));
 
     const std::string comm_cols(kCommColumns);
     VIDYUT_CHECK(upsert_comm_.prepare(

@@ -1090,7 +1090,10 @@ TEST_F(StoreTest, IntervalSummaryCountsAndSums) {
   auto ids = import(*s, 3);
   std::vector<IntervalReading> rows;
   for (int slot = 0; slot < 8; ++slot) rows.push_back(reading(ids[2], slot, 10 + slot));
-  for (int slot = 2; slot < 5; ++slot) rows.push_back(reading(ids[0], slot, 100));
+  for (int slot = 2; slot < 5; ++slot) {
+    rows.push_back(reading(ids[0], slot, 100));
+    rows.back().export_wh = 4 * slot;  // a net-metered consumer's export
+  }
   rows.push_back(reading(ids[1], 20, 7));  // outside the range asked below
   ASSERT_TRUE(s->put_intervals(rows).ok());
 
@@ -1105,6 +1108,8 @@ TEST_F(StoreTest, IntervalSummaryCountsAndSums) {
   EXPECT_EQ((*sum)[1].import_wh, 11 + 12 + 13 + 14 + 15 + 16 + 17);
   EXPECT_EQ((*sum)[0].max_interval_wh, 100);
   EXPECT_EQ((*sum)[1].max_interval_wh, 17);
+  EXPECT_EQ((*sum)[0].export_wh, 4 * (2 + 3 + 4));
+  EXPECT_EQ((*sum)[1].export_wh, 0);
 
   auto half_open = s->interval_summary(kT0, kT0 + 15min);  // slot 0 only
   ASSERT_TRUE(half_open.ok());

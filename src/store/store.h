@@ -241,6 +241,7 @@ struct MeterIntervalSummary {
   std::uint32_t count = 0;
   std::int64_t import_wh = 0;
   std::int64_t max_interval_wh = 0;  // the largest single interval's import (demand x period)
+  std::int64_t export_wh = 0;
 };
 
 class Store {
@@ -326,8 +327,8 @@ class Store {
   virtual Result<std::uint64_t> count_profile_rows(std::string_view profile, UtcTime from,
                                                    UtcTime to) = 0;
 
-  // Per meter: number of intervals and their import Wh with start in [from, to), for every meter
-  // that has at least one (meter id order). to - from <= kMaxRangeDays.
+  // Per meter: number of intervals, their import and export Wh with start in [from, to), for every
+  // meter that has at least one (meter id order). to - from <= kMaxRangeDays.
   virtual Result<std::vector<MeterIntervalSummary>> interval_summary(UtcTime from, UtcTime to) = 0;
 
   // Verifies the database: its structure is intact and its schema is the one this build expects.

@@ -1,0 +1,189 @@
+// `vidyut mdm ...`: meter data management reports on the head end's data (docs/mdm.md).
+#include <iostream>
+#include <memory>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "cli/data_options.h"
+#include "mdm/audit.h"
+#include "mdm/network.h"
+
+namespace vidyut::cli {
+namespace {
+
+using json = nlohmann::json;
+
+struct AuditOptions {
+  DataOptions data;
+  std::string day;  // IST day YYYY-MM-DD; default yesterday
+  std::uint32_t days = 1;
+  std::string by = "day";  // the period of each balance: day, hour or interval
+  std::int32_t period_s = 900;
+  std::size_t top = 5;
+  bool json = false;
+  bool all_dts = false;
+};
+
+std::string kwh(std::int64_t wh) { return fmt::format("{:.1f}", static_cast<double>(wh) / 1000.0); }
+std::string mark(const mdm::Completeness& c) {
+  return c.complete() ? "" : fmt::format("  INCOMPLETE {:.1f} %", c.percent());
+}
+
+json to_json(const mdm::AuditReport& r) {
+  auto data = [](const mdm::Completeness& c) {
+    return json{{"complete", c.complete()},
+                {"intervals_expected", c.expected},
+                {"intervals_present", c.present},
+                {"completeness_percent", c.percent()},
+                {"meters_incomplete", c.meters_missing}};
+  };
+  json dts = json::array();
+  for (const auto& d : r.dts) {
+    dts.push_back({{"dt", d.dt},
+                   {"feeder", d.feeder},
+                   {"dt_meter", d.has_meter},
+                   {"consumers", d.consumers},
+                   {"dt_wh", d.dt_wh},
+                   {"consumers_wh", d.consumers_wh},
+                   {"consumers_export_wh", d.consumers_export_wh},
+                   {"lt_loss_wh", d.loss_wh},
+                   {"lt_loss_percent", d.loss_percent},
+                   {"data", data(d.data)}});
+  }
+  json feeders = json::array();
+  for (const auto& f : r.feeders) {
+    feeders.push_back({{"feeder", f.feeder},
+                       {"feeder_meter", f.has_meter},
+                       {"dts", f.dts},
+                       {"consumers", f.consumers},
+                       {"feeder_wh", f.feeder_wh},
+                       {"dts_wh", f.dts_wh},
+                       {"consumers_wh", f.consumers_wh},
+                       {"ht_loss_wh", f.ht_loss_wh},
+                       {"ht_loss_percent", f.ht_loss_percent},
+                       {"lt_loss_wh", f.lt_loss_wh},
+                       {"total_loss_wh", f.total_loss_wh},
+                       {"total_loss_percent", f.total_loss_percent},
+                       {"data", data(f.data)}});
+  }
+  return {{"from", format_iso8601(r.from)},
+          {"to", format_iso8601(r.to)},
+          {"area",
+           {{"input_wh", r.area.input_wh},
+            {"consumers_wh", r.area.consumers_wh},
+            {"loss_wh", r.area.loss_wh},
+            {"loss_percent", r.area.loss_percent},
+            {"data", data(r.area.data)}}},
+          {"feeders", feeders},
+          {"dts", dts},
+          {"unplaced_consumers", r.unplaced_consumers}};
+}
+
+void print(const mdm::AuditReport& r, const AuditOptions& o) {
+  const auto ist = [](UtcTime t) {
+    return format_iso8601(t + Millis(19'800'000)).substr(0, 16).replace(10, 1, " ");
+  };
+  std::cout << fmt::format("energy audit {} to {} IST\n", ist(r.from), ist(r.to))
+            << fmt::format("  area: input {} kWh, consumers {} kWh, loss {} kWh ({:.2f} %){}\n",
+                           kwh(r.area.input_wh), kwh(r.area.consumers_wh), kwh(r.area.loss_wh),
+                           r.area.loss_percent, mark(r.area.data));
+  std::cout << "  feeders (feeder meter; its DT meters; HT loss; consumers; total loss):\n";
+  for (const auto& f : r.feeders) {
+    std::cout << fmt::format(
+        "    {:<8} {:>10} kWh {:>10} kWh  HT {:>6.2f} %  {:>10} kWh  total {:>6.2f} %{}\n",
+        f.feeder, f.has_meter ? kwh(f.feeder_wh) : "no meter", kwh(f.dts_wh), f.ht_loss_percent,
+        kwh(f.consumers_wh), f.total_loss_percent, mark(f.data));
+  }
+  auto dt_line = [&](const mdm::DtBalance& d) {
+    return fmt::format("    {:<10} {:<8} {:>9} kWh {:>9} kWh  LT {:>6.2f} % ({} kWh){}\n", d.dt,
+                       d.feeder, d.has_meter ? kwh(d.dt_wh) : "no meter", kwh(d.consumers_wh),
+                       d.loss_percent, kwh(d.loss_wh), mark(d.data));
+  };
+  if (o.all_dts) {
+    std::cout << "  DTs (DT meter; consumers; LT loss):\n";
+    for (const auto& d : r.dts) std::cout << dt_line(d);
+  } else {
+    std::cout << fmt::format("  worst {} DTs by LT loss (complete data only):\n", o.top);
+    for (const auto* d : mdm::rank_dts(r, o.top, true)) std::cout << dt_line(*d);
+    std::cout << fmt::format("  best {} DTs:\n", o.top);
+    for (const auto* d : mdm::rank_dts(r, o.top, false)) std::cout << dt_line(*d);
+  }
+  std::size_t incomplete = 0;
+  for (const auto& d : r.dts) incomplete += d.complete() ? 0 : 1;
+  std::cout << fmt::format("  {} of {} DT figures are over incomplete data (marked, not ranked)\n",
+                           incomplete, r.dts.size());
+  if (r.unplaced_consumers > 0) {
+    std::cout << fmt::format(
+        "  {} consumer meters have no DT (or a DT on another feeder) in the registry: left out\n",
+        r.unplaced_consumers);
+  }
+}
+
+int run_audit(const AuditOptions& o) {
+  UtcTime from =
+      std::chrono::floor<std::chrono::days>(RealClock::instance().now() + Millis(19'800'000)) -
+      std::chrono::days(1) - Millis(19'800'000);  // yesterday 00:00 IST
+  if (!o.day.empty()) {
+    auto d = parse_iso8601(o.day + "T00:00:00+05:30");
+    if (!d.ok()) return report_error("mdm audit", d.error());
+    from = *d;
+  }
+  if (o.days == 0 || o.days > 31) {
+    return report_error("mdm audit", Error(Errc::kInvalidArgument, "--days must be 1 to 31"));
+  }
+  Millis step{0};
+  if (o.by == "day") {
+    step = Millis(86'400'000);
+  } else if (o.by == "hour") {
+    step = Millis(3'600'000);
+  } else if (o.by == "interval") {
+    step = Millis(std::int64_t{o.period_s} * 1000);
+  } else if (o.by == "period") {
+    step = Millis(std::int64_t{o.days} * 86'400'000);
+  } else {
+    return report_error(
+        "mdm audit", Error(Errc::kInvalidArgument, "--by must be period, day, hour or interval"));
+  }
+  auto db = open_store(o.data);
+  if (!db.ok()) return report_error("mdm audit", db.error());
+  auto meters = mdm::all_meters(**db);
+  if (!meters.ok()) return report_error("mdm audit", meters.error());
+  const mdm::Network network = mdm::build_network(*meters);
+  const UtcTime to = from + std::chrono::days(o.days);
+  json out = json::array();
+  for (UtcTime a = from; a < to; a += step) {
+    auto r = mdm::audit_from_store(**db, network, a, std::min(to, a + step), o.period_s);
+    if (!r.ok()) return report_error("mdm audit", r.error());
+    if (o.json) {
+      out.push_back(to_json(*r));
+    } else {
+      print(*r, o);
+    }
+  }
+  if (o.json) std::cout << out.dump(2) << "\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+void register_mdm(CLI::App& app, Runner& run) {
+  auto* m = app.add_subcommand("mdm", "Meter data management reports");
+  m->require_subcommand(1);
+  auto ao = std::make_shared<AuditOptions>();
+  auto* a = m->add_subcommand("audit",
+                              "Energy balance feeder -> DT -> consumers, with data completeness");
+  add_data_options(a, ao->data);
+  a->add_option("--day", ao->day, "First IST day, YYYY-MM-DD (default: yesterday)");
+  a->add_option("--days", ao->days, "Days from --day")->capture_default_str();
+  a->add_option("--by", ao->by, "One balance per period (the whole --days), day, hour or interval")
+      ->capture_default_str();
+  a->add_option("--period", ao->period_s, "Capture period (s)")->capture_default_str();
+  a->add_option("--top", ao->top, "Best and worst N DTs")->capture_default_str();
+  a->add_flag("--all-dts", ao->all_dts, "Every DT instead of the best and worst");
+  a->add_flag("--json", ao->json, "JSON: one report per period, every DT and feeder");
+  a->callback([ao, &run] { run = [ao] { return run_audit(*ao); }; });
+}
+
+}  // namespace vidyut::cli
