@@ -32,6 +32,8 @@
 #include "fleet/fleet.h"
 #include "headend/head_end.h"
 #include "headend/profile.h"
+#include "mdm/audit.h"
+#include "mdm/network.h"
 #include "simulator/simulator.h"
 #include "store/sqlite_store.h"
 #include "tariff/tariff_file.h"
@@ -559,6 +561,9 @@ int run_demo(const DemoOptions& o) {
   // data priced independently, and the wanted relay states against the meters.
   json bj = json::object();
   bool billing_ok = true;
+  // The control room's defaulters are reconnected at the end, except those the billing engine
+  // has since disconnected for their balance (a run of several days).
+  std::size_t defaulters_expected_closed = defaulters.size();
   std::uint64_t billing_commands_succeeded = 0;
   if (billing) {
     billing->stop();
@@ -571,6 +576,10 @@ int run_demo(const DemoOptions& o) {
     std::size_t checked = 0, agree = 0, relay_agree = 0;
     tariff::Paise posted_total = 0, priced_total = 0;
     const auto wanted = billing->engine().relay_wanted();
+    for (auto i : defaulters) {
+      auto w = wanted.find(fleet.topology().meters[i].consumer_id);
+      if (w != wanted.end() && !w->second) --defaulters_expected_closed;
+    }
     for (auto i : consumers) {
       const auto& rec = fleet.topology().meters[i];
       auto t = billing->db().txn_by_key("daily:" + rec.consumer_id + ":" + tariff::to_string(day));
@@ -639,6 +648,58 @@ int run_demo(const DemoOptions& o) {
           {"ledger_balanced", verified.ok()},
           {"notifications", es.notifications},
           {"errors", es.errors}};
+  }
+  // MDM: the energy audit of every whole simulated day, against the truth. Per DT and day, the
+  // LT loss (DT meter minus its consumers) from the store must equal the truth's within 0.5
+  // percentage points wherever the audit says its data is complete.
+  json mj_audit = json::array();
+  bool mdm_ok = true;
+  std::size_t dt_days = 0, dt_days_complete = 0, dt_days_within = 0;
+  double worst_diff_pp = 0;
+  {
+    auto meters = mdm::all_meters(st);
+    if (!meters.ok()) return report_error("demo", meters.error());
+    const mdm::Network network = mdm::build_network(*meters);
+    std::map<std::string, const fleet::Dt*> dt_by_name;
+    for (const auto& d : fleet.topology().dts) dt_by_name[d.name] = &d;
+    const std::int64_t day_ms = 86'400'000;
+    std::lock_guard l(truth.mu_);
+    auto truth_mwh = [&](std::uint32_t m, std::int64_t from_ms) {
+      std::int64_t sum = 0;
+      for (auto it = truth.intervals_.lower_bound({m, from_ms});
+           it != truth.intervals_.end() && it->first.first == m && it->first.second < from_ms + day_ms;
+           ++it) {
+        sum += it->second.recorded_mwh;
+      }
+      return sum;
+    };
+    for (std::int64_t d0 = s_ms; d0 + day_ms <= e_ms; d0 += day_ms) {
+      auto audit = mdm::audit_from_store(st, network, UtcTime(Millis(d0)), UtcTime(Millis(d0 + day_ms)));
+      if (!audit.ok()) return report_error("demo", audit.error());
+      for (const auto& b : audit->dts) {
+        auto td = dt_by_name.find(b.dt);
+        if (td == dt_by_name.end()) continue;
+        ++dt_days;
+        const std::int64_t dt_true = truth_mwh(td->second->meter, d0);
+        std::int64_t consumers_true = 0;
+        for (std::uint32_t c : td->second->consumers) consumers_true += truth_mwh(c, d0);
+        const double truth_pp =
+            dt_true == 0 ? 0.0 : 100.0 * double(dt_true - consumers_true) / double(dt_true);
+        const double diff = std::fabs(b.loss_percent - truth_pp);
+        if (b.complete()) {
+          ++dt_days_complete;
+          worst_diff_pp = std::max(worst_diff_pp, diff);
+          if (diff <= 0.5) ++dt_days_within;
+        }
+        mj_audit.push_back({{"day", format_iso8601(UtcTime(Millis(d0)))},
+                            {"dt", b.dt},
+                            {"complete", b.complete()},
+                            {"completeness_percent", b.data.percent()},
+                            {"lt_loss_percent", b.loss_percent},
+                            {"truth_lt_loss_percent", truth_pp}});
+      }
+    }
+    mdm_ok = dt_days_within == dt_days_complete;
   }
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
@@ -716,6 +777,7 @@ int run_demo(const DemoOptions& o) {
                    {"relays_open_expected", relays_open_expected},
                    {"reconnects_sent", reconnect_ids.size()},
                    {"relays_closed_at_end", relays_closed_at_end},
+                   {"relays_closed_expected", defaulters_expected_closed},
                    {"states", command_states},
                    {"successes_reported", hs.commands_succeeded},
                    {"latency_simulated_ms_median", percentile(lat, 0.5)},
@@ -737,6 +799,12 @@ int run_demo(const DemoOptions& o) {
                    {"peak_rss_mib", double(ru.ru_maxrss) / 1024.0},
                    {"cpu_seconds", double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec)}};
   r["billing"] = bj;
+  r["mdm"] = {{"energy_audit",
+               {{"dt_days", dt_days},
+                {"dt_days_complete", dt_days_complete},
+                {"dt_days_within_0_5_pp_of_truth", dt_days_within},
+                {"largest_difference_pp", worst_diff_pp},
+                {"by_dt_day", mj_audit}}}};
   r["data_dir"] = data_dir;
   he.stop();
 
@@ -756,10 +824,11 @@ int run_demo(const DemoOptions& o) {
                    cut.size(), o.cut_hours, cut_present, cut_expected, cut_completeness)
             << fmt::format(
                    "commands: {} disconnects -> {} of {} relays open in the truth; {} "
-                   "reconnects -> {} closed at the end; latency median {:.0f} ms, p99 "
-                   "{:.0f} ms (real)\n",
+                   "reconnects -> {} closed at the end (of {} the billing engine wants closed); "
+                   "latency median {:.0f} ms, p99 {:.0f} ms (real)\n",
                    disconnect_ids.size(), relays_open_at_check, relays_open_expected,
-                   reconnect_ids.size(), relays_closed_at_end, percentile(lat, 0.5) / o.speed,
+                   reconnect_ids.size(), relays_closed_at_end, defaulters_expected_closed,
+                   percentile(lat, 0.5) / o.speed,
                    percentile(lat, 0.99) / o.speed)
             << fmt::format(
                    "scheduled reads: {} reads; daily rows {}, billing rows {}, event rows {}\n",
@@ -808,6 +877,10 @@ int run_demo(const DemoOptions& o) {
         bj["ledger_balanced"].get<bool>() ? "yes" : "NO",
         bj["relay_states_agree"].get<std::size_t>(), bj["accounts_checked"].get<std::size_t>());
   }
+  std::cout << fmt::format(
+      "mdm energy audit: {} DT-days, {} with complete data; LT loss within 0.5 pp of the truth on "
+      "{} of them (largest difference {:.3f} pp)\n",
+      dt_days, dt_days_complete, dt_days_within, worst_diff_pp);
   std::cout << "energy by feeder (consumers: truth vs stored; feeder meter; loss):\n";
   for (const auto& f : fj) {
     std::cout << fmt::format("  {:<6} {:>10.1f} kWh {:>10.1f} kWh {:>10.1f} kWh {:>6.2f} %\n",
@@ -821,7 +894,7 @@ int run_demo(const DemoOptions& o) {
   // Each command succeeds once: a second success would mean it was carried out twice.
   const bool ok = !interrupted && present == expected && mismatches.empty() &&
                   relays_open_at_check == relays_open_expected &&
-                  relays_closed_at_end == defaulters.size() &&
+                  relays_closed_at_end == defaulters_expected_closed && mdm_ok &&
                   hs.commands_succeeded ==
                       disconnect_ids.size() + reconnect_ids.size() + billing_commands_succeeded &&
                   billing_ok;
