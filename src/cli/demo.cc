@@ -667,14 +667,16 @@ int run_demo(const DemoOptions& o) {
     auto truth_mwh = [&](std::uint32_t m, std::int64_t from_ms) {
       std::int64_t sum = 0;
       for (auto it = truth.intervals_.lower_bound({m, from_ms});
-           it != truth.intervals_.end() && it->first.first == m && it->first.second < from_ms + day_ms;
+           it != truth.intervals_.end() && it->first.first == m &&
+           it->first.second < from_ms + day_ms;
            ++it) {
         sum += it->second.recorded_mwh;
       }
       return sum;
     };
     for (std::int64_t d0 = s_ms; d0 + day_ms <= e_ms; d0 += day_ms) {
-      auto audit = mdm::audit_from_store(st, network, UtcTime(Millis(d0)), UtcTime(Millis(d0 + day_ms)));
+      auto audit =
+          mdm::audit_from_store(st, network, UtcTime(Millis(d0)), UtcTime(Millis(d0 + day_ms)));
       if (!audit.ok()) return report_error("demo", audit.error());
       for (const auto& b : audit->dts) {
         auto td = dt_by_name.find(b.dt);
@@ -828,8 +830,7 @@ int run_demo(const DemoOptions& o) {
                    "latency median {:.0f} ms, p99 {:.0f} ms (real)\n",
                    disconnect_ids.size(), relays_open_at_check, relays_open_expected,
                    reconnect_ids.size(), relays_closed_at_end, defaulters_expected_closed,
-                   percentile(lat, 0.5) / o.speed,
-                   percentile(lat, 0.99) / o.speed)
+                   percentile(lat, 0.5) / o.speed, percentile(lat, 0.99) / o.speed)
             << fmt::format(
                    "scheduled reads: {} reads; daily rows {}, billing rows {}, event rows {}\n",
                    hs.profile_reads, scheduled["daily"].get<std::uint64_t>(),

@@ -9,6 +9,7 @@
 #include "cli/data_options.h"
 #include "mdm/audit.h"
 #include "mdm/network.h"
+#include "tariff/calendar.h"
 
 namespace vidyut::cli {
 namespace {
@@ -82,10 +83,8 @@ json to_json(const mdm::AuditReport& r) {
 }
 
 void print(const mdm::AuditReport& r, const AuditOptions& o) {
-  const auto ist = [](UtcTime t) {
-    return format_iso8601(t + Millis(19'800'000)).substr(0, 16).replace(10, 1, " ");
-  };
-  std::cout << fmt::format("energy audit {} to {} IST\n", ist(r.from), ist(r.to))
+  std::cout << fmt::format("energy audit {} to {}\n", tariff::format_ist(r.from),
+                           tariff::format_ist(r.to))
             << fmt::format("  area: input {} kWh, consumers {} kWh, loss {} kWh ({:.2f} %){}\n",
                            kwh(r.area.input_wh), kwh(r.area.consumers_wh), kwh(r.area.loss_wh),
                            r.area.loss_percent, mark(r.area.data));
@@ -122,13 +121,13 @@ void print(const mdm::AuditReport& r, const AuditOptions& o) {
 }
 
 int run_audit(const AuditOptions& o) {
+  // Yesterday (IST) by default.
   UtcTime from =
-      std::chrono::floor<std::chrono::days>(RealClock::instance().now() + Millis(19'800'000)) -
-      std::chrono::days(1) - Millis(19'800'000);  // yesterday 00:00 IST
+      tariff::ist_midnight(tariff::add_days(tariff::ist_date(RealClock::instance().now()), -1));
   if (!o.day.empty()) {
-    auto d = parse_iso8601(o.day + "T00:00:00+05:30");
+    auto d = tariff::parse_date(o.day);
     if (!d.ok()) return report_error("mdm audit", d.error());
-    from = *d;
+    from = tariff::ist_midnight(*d);
   }
   if (o.days == 0 || o.days > 31) {
     return report_error("mdm audit", Error(Errc::kInvalidArgument, "--days must be 1 to 31"));
