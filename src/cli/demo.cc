@@ -29,11 +29,14 @@
 #include "cli/commands.h"
 #include "cli/registry.h"
 #include "core/log.h"
+#include "demo/truth_check.h"
 #include "fleet/fleet.h"
 #include "headend/head_end.h"
 #include "headend/profile.h"
 #include "mdm/audit.h"
 #include "mdm/network.h"
+#include "mdm/outage.h"
+#include "mdm/reliability.h"
 #include "simulator/simulator.h"
 #include "store/sqlite_store.h"
 #include "tariff/tariff_file.h"
@@ -57,6 +60,9 @@ struct DemoOptions {
   double disconnect_at_h = 13;
   double reconnect_at_h = 15;
   std::uint64_t seed = 1;
+  // The first simulated IST day; default: the latest day up to yesterday on which the billing
+  // rules allow disconnection (so that a run on a Monday does not simulate a quiet Sunday).
+  std::string day;
   double progress_s = 5;
   double settle_s = 120;  // real seconds after the end for the last gaps to be filled
   bool random_events = true;
@@ -81,9 +87,10 @@ class Truth final : public fleet::TruthSink {
     std::lock_guard l(mu_);
     intervals_[{t.meter, t.start.time_since_epoch().count()}] = {t.recorded_mwh, t.supplied_ms};
   }
-  void on_episode(const fleet::Episode& e, bool started, UtcTime) override {
+  void on_episode(const fleet::Episode& e, bool started, UtcTime at) override {
     std::lock_guard l(mu_);
     if (started) ++episodes_started_[fleet::to_string(e.kind)];
+    demo::note_episode(outages_, e, started, at);
   }
   void on_push(std::uint32_t, fleet::Outgoing::Kind kind, UtcTime, UtcTime, fleet::PushFate fate,
                std::uint8_t) override {
@@ -101,6 +108,7 @@ class Truth final : public fleet::TruthSink {
   std::mutex mu_;
   std::map<std::pair<std::uint32_t, std::int64_t>, Slot> intervals_;
   std::map<std::string, std::uint64_t> episodes_started_;
+  std::vector<demo::TruthOutage> outages_;
   std::uint64_t alerts_sent_ = 0, pushes_sent_ = 0, pushes_no_network_ = 0;
   // When each meter's relay closed (wall clock): recharge-to-reconnection latency.
   std::map<std::uint32_t, std::vector<std::chrono::steady_clock::time_point>> closed_wall_;
@@ -157,8 +165,29 @@ int run_demo(const DemoOptions& o) {
   }
 
   // ---- scenario -----------------------------------------------------------------------------
-  const UtcTime start = std::chrono::floor<std::chrono::days>(RealClock::instance().now()) -
-                        std::chrono::days(1) - Millis(19'800'000);  // yesterday 00:00 IST
+  billing::PrepaidRules rules;        // UP's rules ...
+  rules.emergency_credit_s = 0;       // ... without emergency credit, so that a day shows it all
+  rules.posting_delay_s = 6 * 3'600;  // the demo posts the day itself, once every interval is in
+  // The simulated day: yesterday, or the latest day before it on which disconnection is allowed
+  // (a Sunday, a second Saturday or a holiday would show no prepaid disconnection).
+  tariff::CivilDate first_day = tariff::add_days(tariff::ist_date(RealClock::instance().now()), -1);
+  std::string day_note;
+  if (!o.day.empty()) {
+    auto d = tariff::parse_date(o.day);
+    if (!d.ok()) return report_error("demo", d.error());
+    first_day = *d;
+  } else {
+    for (int back = 0; back < 14; ++back) {
+      const UtcTime noon = tariff::ist_midnight(first_day) + Millis(12 * kHourMs);
+      if (billing::disconnection_allowed(rules, noon)) break;
+      if (back == 0) {
+        day_note = fmt::format(" (yesterday, {}, allows no disconnection: {})",
+                               tariff::to_string(first_day), billing::quiet_reason(rules, noon));
+      }
+      first_day = tariff::add_days(first_day, -1);
+    }
+  }
+  const UtcTime start = tariff::ist_midnight(first_day);
   const UtcTime end = start + Millis(static_cast<std::int64_t>(o.days * 86'400'000));
   const auto at_h = [&](double h) {
     return start + Millis(static_cast<std::int64_t>(h * kHourMs));
@@ -246,9 +275,6 @@ int run_demo(const DemoOptions& o) {
   HeadEndRelayPort relay(he, st);
   std::unique_ptr<store::Store> billing_store;  // outlives the service that reads it
   std::unique_ptr<BillingService> billing;
-  billing::PrepaidRules rules;        // UP's rules ...
-  rules.emergency_credit_s = 0;       // ... without emergency credit, so that a day shows it all
-  rules.posting_delay_s = 6 * 3'600;  // the demo posts the day itself, once every interval is in
   if (o.billing) {
     BillingServiceOptions bo;
     bo.data_dir = data_dir;
@@ -283,12 +309,12 @@ int run_demo(const DemoOptions& o) {
   }
   std::cout << fmt::format(
                    "head end on 127.0.0.1:{}, data in {}\n{} meters push to it; simulated time "
-                   "{} to {} at {}x\n"
+                   "{} to {} at {}x{}\n"
                    "scenario: {} meters lose both SIMs at hour {} for {} h; {} consumers are "
                    "disconnected at hour {} and reconnected at hour {}\n",
                    he.port(), data_dir, n, format_iso8601(start), format_iso8601(end), o.speed,
-                   cut.size(), o.cut_at_h, o.cut_hours, defaulters.size(), o.disconnect_at_h,
-                   o.reconnect_at_h)
+                   day_note, cut.size(), o.cut_at_h, o.cut_hours, defaulters.size(),
+                   o.disconnect_at_h, o.reconnect_at_h)
             << std::flush;
   if (billing) {
     std::cout << fmt::format(
@@ -703,6 +729,53 @@ int run_demo(const DemoOptions& o) {
     }
     mdm_ok = dt_days_within == dt_days_complete;
   }
+  // MDM: outages and reliability indices over the whole period, from the meters' power events in
+  // the store, against the truth's outage episodes (demo/truth_check.h).
+  json mj_outages;
+  demo::OutageCheck oc;
+  {
+    auto meters = mdm::all_meters(st);
+    if (!meters.ok()) return report_error("demo", meters.error());
+    const mdm::Network network = mdm::build_network(*meters);
+    const UtcTime until = fleet.now();
+    auto events = mdm::power_events(st, network, start, until);
+    if (!events.ok()) return report_error("demo", events.error());
+    const mdm::OutageReport orep = mdm::detect_outages(network, *events, start, end, until);
+    const mdm::ReliabilityReport rel = mdm::reliability(network, orep);
+    {
+      std::lock_guard l(truth.mu_);
+      oc = demo::check_outages(fleet.topology(), truth.outages_, network, orep, rel);
+    }
+    mdm_ok = mdm_ok && oc.ok();
+    auto match_json = [](const demo::SpanMatch& m) {
+      return json{{"truth", m.truth},
+                  {"found_within_2_min", m.found},
+                  {"false_alarms", m.false_alarms},
+                  {"worst_start_error_s", m.worst_start_error_s},
+                  {"worst_end_error_s", m.worst_end_error_s},
+                  {"missed", m.missed},
+                  {"not_in_truth", m.false_found}};
+    };
+    json ij = json::array();
+    for (const auto& i : oc.indices) {
+      ij.push_back({{"feeder", i.feeder},
+                    {"saifi", i.saifi},
+                    {"truth_saifi", i.truth_saifi},
+                    {"saidi_minutes", i.saidi},
+                    {"truth_saidi_minutes", i.truth_saidi},
+                    {"within_1_percent", i.within}});
+    }
+    mj_outages = {{"dt_spans_without_supply", match_json(oc.dts)},
+                  {"feeder_outages", match_json(oc.feeders)},
+                  {"sustained_dt_spans_in_truth", oc.sustained_truth_spans},
+                  {"meters_with_power_events", orep.meters_with_evidence},
+                  {"consumers_off_on_their_own", orep.single_meter.size()},
+                  {"area_saifi", rel.area.saifi},
+                  {"area_saidi_minutes", rel.area.saidi},
+                  {"area_caidi_minutes", rel.area.caidi},
+                  {"area_maifi", rel.area.maifi},
+                  {"indices_by_feeder", ij}};
+  }
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
   const double completeness = expected == 0 ? 0 : 100.0 * double(present) / double(expected);
@@ -806,7 +879,8 @@ int run_demo(const DemoOptions& o) {
                 {"dt_days_complete", dt_days_complete},
                 {"dt_days_within_0_5_pp_of_truth", dt_days_within},
                 {"largest_difference_pp", worst_diff_pp},
-                {"by_dt_day", mj_audit}}}};
+                {"by_dt_day", mj_audit}}},
+              {"outages", mj_outages}};
   r["data_dir"] = data_dir;
   he.stop();
 
@@ -882,6 +956,21 @@ int run_demo(const DemoOptions& o) {
       "mdm energy audit: {} DT-days, {} with complete data; LT loss within 0.5 pp of the truth on "
       "{} of them (largest difference {:.3f} pp)\n",
       dt_days, dt_days_complete, dt_days_within, worst_diff_pp);
+  {
+    std::size_t within = 0;
+    for (const auto& i : oc.indices) within += i.within ? 1 : 0;
+    std::cout << fmt::format(
+        "mdm outages: {} of {} DT spans without supply in the truth found within 2 min (worst "
+        "start {:.0f} s, end {:.0f} s), {} not in the truth; feeder outages {} of {}, {} not in "
+        "the truth; SAIFI and SAIDI within 1 % of the truth on {} of {} feeders (area SAIFI "
+        "{:.3f}, SAIDI {:.1f} min)\n",
+        oc.dts.found, oc.dts.truth, oc.dts.worst_start_error_s, oc.dts.worst_end_error_s,
+        oc.dts.false_alarms, oc.feeders.found, oc.feeders.truth, oc.feeders.false_alarms, within,
+        oc.indices.size(), mj_outages["area_saifi"].get<double>(),
+        mj_outages["area_saidi_minutes"].get<double>());
+    for (const auto& x : oc.dts.missed) std::cout << "  missed: " << x << "\n";
+    for (const auto& x : oc.dts.false_found) std::cout << "  not in the truth: " << x << "\n";
+  }
   std::cout << "energy by feeder (consumers: truth vs stored; feeder meter; loss):\n";
   for (const auto& f : fj) {
     std::cout << fmt::format("  {:<6} {:>10.1f} kWh {:>10.1f} kWh {:>10.1f} kWh {:>6.2f} %\n",
@@ -924,6 +1013,9 @@ void register_demo(CLI::App& app, Runner& run) {
   d->add_option("--reconnect-at-hour", o->reconnect_at_h, "When they are reconnected")
       ->capture_default_str();
   d->add_option("--seed", o->seed, "Fleet and episode seed")->capture_default_str();
+  d->add_option("--day", o->day,
+                "First simulated IST day, YYYY-MM-DD (default: the latest day up to yesterday on "
+                "which disconnection is allowed)");
   d->add_option("--progress", o->progress_s, "Seconds between progress lines")
       ->capture_default_str();
   d->add_flag("!--no-random-events", o->random_events, "Only the scripted scenario");

@@ -9,6 +9,8 @@
 #include "cli/data_options.h"
 #include "mdm/audit.h"
 #include "mdm/network.h"
+#include "mdm/outage.h"
+#include "mdm/reliability.h"
 #include "tariff/calendar.h"
 
 namespace vidyut::cli {
@@ -165,6 +167,191 @@ int run_audit(const AuditOptions& o) {
   return kExitOk;
 }
 
+// ---- outages and reliability -----------------------------------------------------------------
+
+struct OutageOptions {
+  DataOptions data;
+  std::string day;    // first IST day; default yesterday
+  std::string month;  // YYYY-MM: the whole month instead of --day/--days
+  std::uint32_t days = 1;
+  std::string meter;  // a consumer meter's serial: its interruption log
+  bool json = false;
+};
+
+// The period asked for: --month, or --day and --days (yesterday by default).
+Result<std::pair<UtcTime, UtcTime>> period_of(const OutageOptions& o) {
+  if (!o.month.empty()) {
+    VIDYUT_TRY(m, tariff::parse_month(o.month));
+    return std::pair{tariff::ist_midnight(tariff::first_day(*m)),
+                     tariff::ist_midnight(tariff::first_day(tariff::next_month(*m)))};
+  }
+  if (o.days == 0 || o.days > 31) {
+    return Error(Errc::kInvalidArgument, "--days must be 1 to 31");
+  }
+  tariff::CivilDate d = tariff::add_days(tariff::ist_date(RealClock::instance().now()), -1);
+  if (!o.day.empty()) {
+    VIDYUT_TRY(p, tariff::parse_date(o.day));
+    d = *p;
+  }
+  const UtcTime from = tariff::ist_midnight(d);
+  return std::pair{from, from + std::chrono::days(o.days)};
+}
+
+std::string minutes(Millis d) { return fmt::format("{:.1f}", double(d.count()) / 60'000.0); }
+std::string span_end(const mdm::OffSpan& s) {
+  return s.end ? tariff::format_ist(*s.end) : std::string("(ongoing)");
+}
+
+json to_json(const mdm::ReliabilityIndices& x) {
+  return {{"name", x.name},
+          {"customers", x.customers},
+          {"customer_interruptions", x.customer_interruptions},
+          {"customer_minutes", x.customer_minutes},
+          {"momentary_customer_interruptions", x.momentary_customer_interruptions},
+          {"sustained_spans", x.sustained_spans},
+          {"momentary_spans", x.momentary_spans},
+          {"saifi", x.saifi},
+          {"saidi_minutes", x.saidi},
+          {"caidi_minutes", x.caidi},
+          {"maifi", x.maifi}};
+}
+
+struct OutageData {
+  mdm::Network network;
+  mdm::OutageReport report;
+  std::unique_ptr<store::Store> db;
+};
+
+Result<OutageData> load_outages(const OutageOptions& o) {
+  VIDYUT_TRY(period, period_of(o));
+  VIDYUT_TRY(db, open_store(o.data));
+  VIDYUT_TRY(meters, mdm::all_meters(**db));
+  OutageData d;
+  d.network = mdm::build_network(*meters);
+  const UtcTime until = std::max(RealClock::instance().now(), period->first);
+  VIDYUT_TRY(events, mdm::power_events(**db, d.network, period->first, until));
+  d.report = mdm::detect_outages(d.network, *events, period->first, period->second, until);
+  d.db = std::move(*db);
+  return d;
+}
+
+int run_outages(const OutageOptions& o) {
+  auto d = load_outages(o);
+  if (!d.ok()) return report_error("mdm outages", d.error());
+  const mdm::OutageReport& r = d->report;
+  if (!o.meter.empty()) {
+    auto m = d->db->meter_by_serial(o.meter);
+    if (!m.ok()) return report_error("mdm outages", m.error());
+    if (!*m) {
+      return report_error("mdm outages",
+                          Error(Errc::kNotFound, fmt::format("no meter {}", o.meter)));
+    }
+    const auto log = mdm::consumer_interruptions(d->network, r, (*m)->id);
+    if (o.json) {
+      json j = json::array();
+      for (const auto& i : log) {
+        j.push_back({{"start", format_iso8601(i.span.start)},
+                     {"end", i.span.end ? json(format_iso8601(*i.span.end)) : json(nullptr)},
+                     {"minutes", double(i.duration.count()) / 60'000.0},
+                     {"sustained", i.sustained},
+                     {"cause", i.cause}});
+      }
+      std::cout
+          << json{{"meter", o.meter}, {"consumer", (*m)->consumer_id}, {"interruptions", j}}.dump(2)
+          << "\n";
+      return kExitOk;
+    }
+    std::cout << fmt::format("interruptions of {} (consumer {}) from {} to {}: {}\n", o.meter,
+                             (*m)->consumer_id, tariff::format_ist(r.from),
+                             tariff::format_ist(r.to), log.size());
+    for (const auto& i : log) {
+      std::cout << fmt::format(
+          "  {} to {}  {:>8} min  {:<9} {}\n", tariff::format_ist(i.span.start), span_end(i.span),
+          minutes(i.duration), i.sustained ? "sustained" : "momentary", i.cause);
+    }
+    return kExitOk;
+  }
+  if (o.json) {
+    json j = json::array();
+    for (const auto& x : r.outages) {
+      j.push_back({{"level", mdm::to_string(x.level)},
+                   {"name", x.name},
+                   {"feeder", x.feeder},
+                   {"start", format_iso8601(x.span.start)},
+                   {"end", x.span.end ? json(format_iso8601(*x.span.end)) : json(nullptr)},
+                   {"minutes", double((x.span.end_or(r.until) - x.span.start).count()) / 60'000.0},
+                   {"momentary", x.momentary(r.until)},
+                   {"consumers", x.consumers},
+                   {"meters_reporting", x.reporting},
+                   {"within_feeder_outage", x.within_feeder_outage}});
+    }
+    json single = json::array();
+    for (const auto& [m, s] : r.single_meter) {
+      single.push_back({{"meter_id", m},
+                        {"start", format_iso8601(s.start)},
+                        {"end", s.end ? json(format_iso8601(*s.end)) : json(nullptr)}});
+    }
+    std::cout << json{{"from", format_iso8601(r.from)},
+                      {"to", format_iso8601(r.to)},
+                      {"as_of", format_iso8601(r.until)},
+                      {"meters_with_power_events", r.meters_with_evidence},
+                      {"outages", j},
+                      {"single_meter", single}}
+                     .dump(2)
+              << "\n";
+    return kExitOk;
+  }
+  std::cout << fmt::format("outages from {} to {} (as of {}; {} meters reported power events)\n",
+                           tariff::format_ist(r.from), tariff::format_ist(r.to),
+                           tariff::format_ist(r.until), r.meters_with_evidence);
+  std::size_t ongoing = 0;
+  for (const auto& x : r.outages) {
+    if (x.level == mdm::Outage::Level::kDt && x.within_feeder_outage) continue;
+    ongoing += x.span.end ? 0 : 1;
+    std::cout << fmt::format(
+        "  {:<6} {:<12} {} to {}  {:>8} min  {:<9} {:>5} consumers  {} meters "
+        "reporting\n",
+        mdm::to_string(x.level), x.name, tariff::format_ist(x.span.start), span_end(x.span),
+        minutes(x.span.end_or(r.until) - x.span.start),
+        x.momentary(r.until) ? "momentary" : "sustained", x.consumers, x.reporting);
+  }
+  std::size_t within = 0;
+  for (const auto& x : r.outages) within += x.within_feeder_outage ? 1 : 0;
+  std::cout << fmt::format(
+      "  {} outages ({} ongoing); {} DT outages inside feeder outages not listed; {} consumers "
+      "off on their own\n",
+      r.outages.size() - within, ongoing, within, r.single_meter.size());
+  return kExitOk;
+}
+
+int run_reliability(const OutageOptions& o) {
+  auto d = load_outages(o);
+  if (!d.ok()) return report_error("mdm reliability", d.error());
+  const mdm::ReliabilityReport rel = mdm::reliability(d->network, d->report);
+  if (o.json) {
+    json f = json::array();
+    for (const auto& x : rel.feeders) f.push_back(to_json(x));
+    std::cout << json{{"from", format_iso8601(rel.from)},
+                      {"to", format_iso8601(rel.to)},
+                      {"feeders", f},
+                      {"area", to_json(rel.area)}}
+                     .dump(2)
+              << "\n";
+    return kExitOk;
+  }
+  std::cout << fmt::format("reliability indices (IEEE 1366) from {} to {}\n",
+                           tariff::format_ist(rel.from), tariff::format_ist(rel.to))
+            << fmt::format("  {:<8} {:>9} {:>8} {:>10} {:>10} {:>8}\n", "feeder", "customers",
+                           "SAIFI", "SAIDI min", "CAIDI min", "MAIFI");
+  auto line = [](const mdm::ReliabilityIndices& x) {
+    return fmt::format("  {:<8} {:>9} {:>8.3f} {:>10.1f} {:>10.1f} {:>8.3f}\n", x.name, x.customers,
+                       x.saifi, x.saidi, x.caidi, x.maifi);
+  };
+  for (const auto& x : rel.feeders) std::cout << line(x);
+  std::cout << line(rel.area);
+  return kExitOk;
+}
+
 }  // namespace
 
 void register_mdm(CLI::App& app, Runner& run) {
@@ -183,6 +370,24 @@ void register_mdm(CLI::App& app, Runner& run) {
   a->add_flag("--all-dts", ao->all_dts, "Every DT instead of the best and worst");
   a->add_flag("--json", ao->json, "JSON: one report per period, every DT and feeder");
   a->callback([ao, &run] { run = [ao] { return run_audit(*ao); }; });
+
+  auto add_period = [](CLI::App* c, OutageOptions& oo) {
+    add_data_options(c, oo.data);
+    c->add_option("--day", oo.day, "First IST day, YYYY-MM-DD (default: yesterday)");
+    c->add_option("--days", oo.days, "Days from --day")->capture_default_str();
+    c->add_option("--month", oo.month, "A whole month, YYYY-MM (instead of --day/--days)");
+    c->add_flag("--json", oo.json, "JSON");
+  };
+  auto oo = std::make_shared<OutageOptions>();
+  auto* out = m->add_subcommand(
+      "outages", "Feeder and DT outages from the meters' power events, or one meter's log");
+  add_period(out, *oo);
+  out->add_option("--meter", oo->meter, "A consumer meter's serial: its interruption log");
+  out->callback([oo, &run] { run = [oo] { return run_outages(*oo); }; });
+  auto ro = std::make_shared<OutageOptions>();
+  auto* rel = m->add_subcommand("reliability", "SAIFI, SAIDI, CAIDI, MAIFI per feeder and area");
+  add_period(rel, *ro);
+  rel->callback([ro, &run] { run = [ro] { return run_reliability(*ro); }; });
 }
 
 }  // namespace vidyut::cli

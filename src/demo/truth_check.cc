@@ -1,0 +1,165 @@
+#include "demo/truth_check.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+namespace vidyut::demo {
+namespace {
+
+struct Span {
+  UtcTime start;
+  UtcTime end;
+};
+
+std::vector<Span> merged(std::vector<Span> v) {
+  std::sort(v.begin(), v.end(), [](const Span& a, const Span& b) { return a.start < b.start; });
+  std::vector<Span> out;
+  for (const Span& s : v) {
+    if (!out.empty() && s.start <= out.back().end) {
+      out.back().end = std::max(out.back().end, s.end);
+    } else {
+      out.push_back(s);
+    }
+  }
+  return out;
+}
+
+double seconds(Millis d) { return std::fabs(static_cast<double>(d.count())) / 1000.0; }
+
+// Matches truth spans with found spans (both reaching into [from, to)).
+void match(const std::string& name, const std::vector<Span>& truth, const std::vector<Span>& found,
+           UtcTime from, UtcTime to, SpanMatch& m) {
+  auto in = [&](const Span& s) { return s.start < to && s.end > from; };
+  auto close = [](const Span& a, const Span& b) {
+    return seconds(a.start - b.start) <= seconds(kOutageTolerance) &&
+           seconds(a.end - b.end) <= seconds(kOutageTolerance);
+  };
+  for (const Span& t : truth) {
+    if (!in(t)) continue;
+    ++m.truth;
+    auto it = std::find_if(found.begin(), found.end(), [&](const Span& f) { return close(t, f); });
+    if (it == found.end()) {
+      m.missed.push_back(name + " " + format_iso8601(t.start));
+      continue;
+    }
+    ++m.found;
+    m.worst_start_error_s = std::max(m.worst_start_error_s, seconds(it->start - t.start));
+    m.worst_end_error_s = std::max(m.worst_end_error_s, seconds(it->end - t.end));
+  }
+  for (const Span& f : found) {
+    if (!in(f)) continue;
+    if (std::none_of(truth.begin(), truth.end(), [&](const Span& t) { return close(t, f); })) {
+      ++m.false_alarms;
+      m.false_found.push_back(name + " " + format_iso8601(f.start));
+    }
+  }
+}
+
+bool near(double mdm, double truth) {
+  if (truth == 0) return std::fabs(mdm) < 1e-9;
+  return std::fabs(mdm - truth) <= kIndexTolerance * std::fabs(truth);
+}
+
+}  // namespace
+
+void note_episode(std::vector<TruthOutage>& out, const fleet::Episode& e, bool started,
+                  UtcTime at) {
+  if (e.kind != fleet::EpisodeKind::kFeederOutage && e.kind != fleet::EpisodeKind::kDtOutage) {
+    return;
+  }
+  const bool feeder = e.kind == fleet::EpisodeKind::kFeederOutage;
+  if (started) {
+    out.push_back({feeder, e.index, at, std::nullopt});
+    return;
+  }
+  for (auto it = out.rbegin(); it != out.rend(); ++it) {
+    if (it->feeder == feeder && it->index == e.index && !it->end) {
+      it->end = at;
+      return;
+    }
+  }
+}
+
+bool OutageCheck::ok() const {
+  return dts.ok() && feeders.ok() &&
+         std::all_of(indices.begin(), indices.end(), [](const IndexCheck& i) { return i.within; });
+}
+
+OutageCheck check_outages(const fleet::Topology& topology, const std::vector<TruthOutage>& truth,
+                          const mdm::Network& network, const mdm::OutageReport& report,
+                          const mdm::ReliabilityReport& reliability) {
+  OutageCheck c;
+  const UtcTime until = report.until;
+  std::vector<std::vector<Span>> feeder_spans(topology.feeders.size());
+  std::vector<std::vector<Span>> dt_own(topology.dts.size());
+  for (const auto& t : truth) {
+    const Span s{t.start, t.end ? std::min(*t.end, until) : until};
+    if (s.end <= s.start) continue;
+    if (t.feeder && t.index < feeder_spans.size()) feeder_spans[t.index].push_back(s);
+    if (!t.feeder && t.index < dt_own.size()) dt_own[t.index].push_back(s);
+  }
+  for (auto& v : feeder_spans) v = merged(std::move(v));
+  // Each DT's spans without supply: its own outages and its feeder's.
+  std::vector<std::vector<Span>> dt_spans(topology.dts.size());
+  for (std::size_t d = 0; d < topology.dts.size(); ++d) {
+    std::vector<Span> v = dt_own[d];
+    const auto& f = feeder_spans[topology.dts[d].feeder];
+    v.insert(v.end(), f.begin(), f.end());
+    dt_spans[d] = merged(std::move(v));
+  }
+  std::map<std::string, std::size_t> mdm_dt;
+  for (std::size_t d = 0; d < network.dts.size(); ++d) mdm_dt[network.dts[d].name] = d;
+  for (std::size_t d = 0; d < topology.dts.size(); ++d) {
+    std::vector<Span> found;
+    auto it = mdm_dt.find(topology.dts[d].name);
+    if (it != mdm_dt.end() && it->second < report.dt_off.size()) {
+      for (const auto& s : report.dt_off[it->second]) found.push_back({s.start, s.end_or(until)});
+    }
+    match(topology.dts[d].name, dt_spans[d], found, report.from, report.to, c.dts);
+  }
+  for (std::size_t f = 0; f < topology.feeders.size(); ++f) {
+    std::vector<Span> found;
+    for (const auto& o : report.outages) {
+      if (o.level == mdm::Outage::Level::kFeeder && o.name == topology.feeders[f].name) {
+        found.push_back({o.span.start, o.span.end_or(until)});
+      }
+    }
+    match(topology.feeders[f].name, feeder_spans[f], found, report.from, report.to, c.feeders);
+  }
+  // SAIFI and SAIDI from the truth, consumer by consumer.
+  for (std::size_t f = 0; f < topology.feeders.size(); ++f) {
+    std::size_t customers = 0;
+    std::uint64_t interruptions = 0;
+    double minutes = 0;
+    for (std::uint32_t d : topology.feeders[f].dts) {
+      for (std::size_t k = 0; k < topology.dts[d].consumers.size(); ++k) {
+        ++customers;
+        for (const Span& s : dt_spans[d]) {
+          if (s.start < report.from || s.start >= report.to) continue;
+          if (s.end - s.start < mdm::kMomentaryLimit) continue;
+          ++interruptions;
+          minutes += static_cast<double>((s.end - s.start).count()) / 60'000.0;
+          if (k == 0) ++c.sustained_truth_spans;
+        }
+      }
+    }
+    IndexCheck ic;
+    ic.feeder = topology.feeders[f].name;
+    if (customers > 0) {
+      ic.truth_saifi = static_cast<double>(interruptions) / static_cast<double>(customers);
+      ic.truth_saidi = minutes / static_cast<double>(customers);
+    }
+    for (const auto& x : reliability.feeders) {
+      if (x.name == ic.feeder) {
+        ic.saifi = x.saifi;
+        ic.saidi = x.saidi;
+      }
+    }
+    ic.within = near(ic.saifi, ic.truth_saifi) && near(ic.saidi, ic.truth_saidi);
+    c.indices.push_back(std::move(ic));
+  }
+  return c;
+}
+
+}  // namespace vidyut::demo
