@@ -34,6 +34,8 @@
 #include "headend/head_end.h"
 #include "headend/profile.h"
 #include "mdm/audit.h"
+#include "mdm/loading.h"
+#include "mdm/monitor.h"
 #include "mdm/network.h"
 #include "mdm/outage.h"
 #include "mdm/reliability.h"
@@ -349,6 +351,8 @@ int run_demo(const DemoOptions& o) {
       if (r.ok()) ids.push_back(r->id);
     }
   };
+  // The MDM's continuous work, as in `vidyut serve`: overload alerts every 15 simulated minutes.
+  mdm::Monitor monitor(st, clock);
   const auto wall0 = std::chrono::steady_clock::now();
   auto next_progress = wall0;
   // Run to the end, then a little longer so the last intervals' pushes (spread over 5 minutes)
@@ -382,6 +386,7 @@ int run_demo(const DemoOptions& o) {
       }
     }
     const UtcTime now = clock.now();
+    if (auto ms = monitor.tick(); !ms.ok()) logger("mdm")->warn("{}", ms.error().describe());
     if (!disconnect_sent && now >= at_h(o.disconnect_at_h) && o.disconnect_at_h < o.days * 24) {
       disconnect_sent = true;
       submit_all(store::CommandKind::kDisconnect, "disconnect", disconnect_ids);
@@ -731,8 +736,9 @@ int run_demo(const DemoOptions& o) {
   }
   // MDM: outages and reliability indices over the whole period, from the meters' power events in
   // the store, against the truth's outage episodes (demo/truth_check.h).
-  json mj_outages;
+  json mj_outages, mj_overload;
   demo::OutageCheck oc;
+  demo::OverloadCheck ovc;
   {
     auto meters = mdm::all_meters(st);
     if (!meters.ok()) return report_error("demo", meters.error());
@@ -747,6 +753,36 @@ int run_demo(const DemoOptions& o) {
       oc = demo::check_outages(fleet.topology(), truth.outages_, network, orep, rel);
     }
     mdm_ok = mdm_ok && oc.ok();
+    // Transformer loading over the whole period against the grid's truth.
+    auto lrep = mdm::loading_from_store(st, network, start, end);
+    if (!lrep.ok()) return report_error("demo", lrep.error());
+    ovc = demo::check_overload(fleet.topology(), fleet.grid(), *lrep);
+    mdm_ok = mdm_ok && ovc.ok();
+    json peaks = json::array();
+    std::vector<const mdm::DtLoading*> by_peak;
+    for (const auto& d : lrep->dts) by_peak.push_back(&d);
+    std::sort(by_peak.begin(), by_peak.end(), [](const auto* a, const auto* b) {
+      return a->peak.loading_percent > b->peak.loading_percent;
+    });
+    for (const auto* d : by_peak) {
+      peaks.push_back({{"dt", d->dt},
+                       {"rating_kva", d->rating_va / 1000},
+                       {"peak_kva", d->peak.kva},
+                       {"peak_at", format_iso8601(d->peak.start)},
+                       {"peak_loading_percent", d->peak.loading_percent},
+                       {"overloaded_intervals", d->overloaded.size()}});
+    }
+    mj_overload = {{"dt_intervals_checked", ovc.dt_intervals},
+                   {"overloaded_in_truth", ovc.truth_overloaded},
+                   {"flagged", ovc.flagged},
+                   {"missed", ovc.missed},
+                   {"flagged_below_rating", ovc.false_flags},
+                   {"within_one_vah_of_rating", ovc.at_resolution},
+                   {"dts_overloaded", ovc.dts_overloaded},
+                   {"worst_loading_percent", ovc.worst_loading_percent},
+                   {"overload_alerts_written_by_the_monitor", monitor.stats().overload_alerts},
+                   {"monitor_runs", monitor.stats().runs},
+                   {"dts_by_peak_loading", peaks}};
     auto match_json = [](const demo::SpanMatch& m) {
       return json{{"truth", m.truth},
                   {"found_within_2_min", m.found},
@@ -880,7 +916,8 @@ int run_demo(const DemoOptions& o) {
                 {"dt_days_within_0_5_pp_of_truth", dt_days_within},
                 {"largest_difference_pp", worst_diff_pp},
                 {"by_dt_day", mj_audit}}},
-              {"outages", mj_outages}};
+              {"outages", mj_outages},
+              {"overload", mj_overload}};
   r["data_dir"] = data_dir;
   he.stop();
 
@@ -971,6 +1008,12 @@ int run_demo(const DemoOptions& o) {
     for (const auto& x : oc.dts.missed) std::cout << "  missed: " << x << "\n";
     for (const auto& x : oc.dts.false_found) std::cout << "  not in the truth: " << x << "\n";
   }
+  std::cout << fmt::format(
+      "mdm transformer loading: {} of {} DT intervals above the rating in the truth flagged, {} "
+      "flagged below it ({} within 1 VAh of the rating); {} DTs overloaded, worst {:.0f} %; {} "
+      "overload alerts from the continuous monitor\n",
+      ovc.truth_overloaded - ovc.missed, ovc.truth_overloaded, ovc.false_flags, ovc.at_resolution,
+      ovc.dts_overloaded, ovc.worst_loading_percent, monitor.stats().overload_alerts);
   std::cout << "energy by feeder (consumers: truth vs stored; feeder meter; loss):\n";
   for (const auto& f : fj) {
     std::cout << fmt::format("  {:<6} {:>10.1f} kWh {:>10.1f} kWh {:>10.1f} kWh {:>6.2f} %\n",

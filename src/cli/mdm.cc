@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/data_options.h"
 #include "mdm/audit.h"
+#include "mdm/loading.h"
 #include "mdm/network.h"
 #include "mdm/outage.h"
 #include "mdm/reliability.h"
@@ -176,6 +177,7 @@ struct OutageOptions {
   std::uint32_t days = 1;
   std::string meter;  // a consumer meter's serial: its interruption log
   bool json = false;
+  bool all = false;  // loading: every overloaded interval
 };
 
 // The period asked for: --month, or --day and --days (yesterday by default).
@@ -352,6 +354,75 @@ int run_reliability(const OutageOptions& o) {
   return kExitOk;
 }
 
+int run_loading(const OutageOptions& o) {
+  auto period = period_of(o);
+  if (!period.ok()) return report_error("mdm loading", period.error());
+  auto db = open_store(o.data);
+  if (!db.ok()) return report_error("mdm loading", db.error());
+  auto meters = mdm::all_meters(**db);
+  if (!meters.ok()) return report_error("mdm loading", meters.error());
+  const mdm::Network network = mdm::build_network(*meters);
+  auto r = mdm::loading_from_store(**db, network, period->first, period->second);
+  if (!r.ok()) return report_error("mdm loading", r.error());
+  std::vector<const mdm::DtLoading*> dts;
+  for (const auto& d : r->dts) dts.push_back(&d);
+  std::stable_sort(dts.begin(), dts.end(), [](const auto* a, const auto* b) {
+    return a->peak.loading_percent > b->peak.loading_percent;
+  });
+  if (o.json) {
+    json j = json::array();
+    for (const auto* d : dts) {
+      json over = json::array();
+      for (const auto& li : d->overloaded) {
+        over.push_back({{"start", format_iso8601(li.start)},
+                        {"kva", li.kva},
+                        {"loading_percent", li.loading_percent}});
+      }
+      j.push_back({{"dt", d->dt},
+                   {"feeder", d->feeder},
+                   {"rating_kva", d->rating_va / 1000.0},
+                   {"intervals", d->intervals},
+                   {"intervals_expected", d->expected},
+                   {"peak_kva", d->peak.kva},
+                   {"peak_at", format_iso8601(d->peak.start)},
+                   {"peak_loading_percent", d->peak.loading_percent},
+                   {"overloaded_hours", d->overloaded_hours(r->period_s)},
+                   {"overloaded", over}});
+    }
+    std::cout << json{{"from", format_iso8601(r->from)},
+                      {"to", format_iso8601(r->to)},
+                      {"dts", j},
+                      {"dts_without_rating", r->dts_without_rating}}
+                     .dump(2)
+              << "\n";
+    return kExitOk;
+  }
+  std::size_t overloaded = 0;
+  for (const auto* d : dts) overloaded += d->overloaded.empty() ? 0 : 1;
+  std::cout << fmt::format("transformer loading from {} to {}: {} of {} DTs overloaded\n",
+                           tariff::format_ist(r->from), tariff::format_ist(r->to), overloaded,
+                           dts.size())
+            << fmt::format("  {:<12} {:>7} {:>9} {:>8}  {:<20} {:>10}  {}\n", "DT", "kVA",
+                           "peak kVA", "loading", "at", "overloaded", "data");
+  for (const auto* d : dts) {
+    std::cout << fmt::format("  {:<12} {:>7} {:>9.1f} {:>7.0f}%  {:<20} {:>8.2f} h  {}/{}\n", d->dt,
+                             d->rating_va / 1000, d->peak.kva, d->peak.loading_percent,
+                             d->intervals ? tariff::format_ist(d->peak.start) : "-",
+                             d->overloaded_hours(r->period_s), d->intervals, d->expected);
+    if (o.all) {
+      for (const auto& li : d->overloaded) {
+        std::cout << fmt::format("      {} {:.1f} kVA {:.0f} %\n", tariff::format_ist(li.start),
+                                 li.kva, li.loading_percent);
+      }
+    }
+  }
+  if (r->dts_without_rating > 0) {
+    std::cout << fmt::format("  {} DTs without a DT meter or a rating: not assessed\n",
+                             r->dts_without_rating);
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 void register_mdm(CLI::App& app, Runner& run) {
@@ -388,6 +459,11 @@ void register_mdm(CLI::App& app, Runner& run) {
   auto* rel = m->add_subcommand("reliability", "SAIFI, SAIDI, CAIDI, MAIFI per feeder and area");
   add_period(rel, *ro);
   rel->callback([ro, &run] { run = [ro] { return run_reliability(*ro); }; });
+  auto lo = std::make_shared<OutageOptions>();
+  auto* ld = m->add_subcommand("loading", "DT loading against rating: peaks and overloads");
+  add_period(ld, *lo);
+  ld->add_flag("--all", lo->all, "Every overloaded interval too");
+  ld->callback([lo, &run] { run = [lo] { return run_loading(*lo); }; });
 }
 
 }  // namespace vidyut::cli

@@ -22,6 +22,7 @@
 #include "cli/payment_server.h"
 #include "core/log.h"
 #include "headend/head_end.h"
+#include "mdm/monitor.h"
 #include "store/sqlite_store.h"
 
 namespace vidyut::cli {
@@ -54,6 +55,7 @@ struct ServeOptions {
   double billing_tick_s = 1;
   bool no_payment_api = false;
   PaymentServerOptions payment;
+  bool no_mdm = false;
 };
 
 volatile std::sig_atomic_t g_stop = 0;
@@ -145,6 +147,20 @@ int run_serve(ServeOptions o) {
                              payments->port(), payments->key_file())
               << std::flush;
   }
+  // The MDM's continuous work (overload alerts), on a store connection of its own.
+  std::unique_ptr<store::Store> mdm_store;
+  std::unique_ptr<mdm::Monitor> monitor;
+  if (!o.no_mdm) {
+    auto reader = open_store(o.data);
+    if (!reader.ok()) {
+      if (payments) payments->stop();
+      if (billing) billing->stop();
+      he.stop();
+      return report_error("serve", reader.error());
+    }
+    mdm_store = std::move(*reader);
+    monitor = std::make_unique<mdm::Monitor>(*mdm_store, *clock);
+  }
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
   const auto wall0 = std::chrono::steady_clock::now();
@@ -152,6 +168,9 @@ int run_serve(ServeOptions o) {
   while (g_stop == 0) {
     const auto wall = std::chrono::steady_clock::now();
     if (duration && wall - wall0 >= *duration) break;
+    if (monitor) {
+      if (auto st = monitor->tick(); !st.ok()) logger("mdm")->warn("{}", st.error().describe());
+    }
     if (wall >= next) {
       next += Millis(static_cast<std::int64_t>(o.status_s * 1000));
       const auto s = he.stats();
@@ -175,6 +194,12 @@ int run_serve(ServeOptions o) {
                          b.accounts, b.recharges, b.duplicate_recharges, b.daily_postings,
                          b.statements, b.disconnects, b.reconnects, b.tokens_reconciled,
                          b.tokens_issued, b.errors)
+                  << std::flush;
+      }
+      if (monitor) {
+        const auto& m = monitor->stats();
+        std::cout << fmt::format("  mdm: runs {} overload alerts {} errors {}\n", m.runs,
+                                 m.overload_alerts, m.errors)
                   << std::flush;
       }
     }
@@ -426,6 +451,8 @@ void register_serve(CLI::App& app, Runner& run) {
       ->capture_default_str();
   s->add_option("--run-for", so->duration, "Stop after this much real time (tests)");
   s->add_flag("--no-billing", so->no_billing, "Run the head end without the billing engine");
+  s->add_flag("--no-mdm", so->no_mdm,
+              "Run without the MDM's continuous work (transformer overload alerts)");
   s->add_option("--new-accounts", so->new_accounts,
                 "Mode of accounts opened for new consumers: postpaid (convert later) or prepaid")
       ->capture_default_str();

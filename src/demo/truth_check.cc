@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <map>
+#include <set>
 
 namespace vidyut::demo {
 namespace {
@@ -158,6 +160,49 @@ OutageCheck check_outages(const fleet::Topology& topology, const std::vector<Tru
     }
     ic.within = near(ic.saifi, ic.truth_saifi) && near(ic.saidi, ic.truth_saidi);
     c.indices.push_back(std::move(ic));
+  }
+  return c;
+}
+
+OverloadCheck check_overload(const fleet::Topology& topology, const fleet::Grid& grid,
+                             const mdm::LoadingReport& report) {
+  OverloadCheck c;
+  std::map<std::string, const mdm::DtLoading*> by_name;
+  for (const auto& d : report.dts) by_name[d.dt] = &d;
+  const Millis period{std::int64_t{report.period_s} * 1000};
+  for (std::uint32_t d = 0; d < topology.dts.size(); ++d) {
+    auto it = by_name.find(topology.dts[d].name);
+    if (it == by_name.end()) continue;
+    const mdm::DtLoading& x = *it->second;
+    std::set<std::int64_t> flagged;
+    for (const auto& li : x.overloaded) flagged.insert(li.start.time_since_epoch().count());
+    c.flagged += flagged.size();
+    bool any = false;
+    // The rating's energy per interval, in mVAh: VA x period_s / 3600 x 1000.
+    const std::int64_t limit_mvah = std::int64_t{x.rating_va} * report.period_s * 1000 / 3600;
+    meter::Energy prev = grid.dt_cumulative(d, report.from);
+    for (UtcTime a = report.from; a < report.to; a += period) {
+      const meter::Energy next = grid.dt_cumulative(d, a + period);
+      const std::int64_t mvah = next.apparent_mvah - prev.apparent_mvah;
+      prev = next;
+      ++c.dt_intervals;
+      const bool is_flagged = flagged.count(a.time_since_epoch().count()) > 0;
+      c.worst_loading_percent =
+          std::max(c.worst_loading_percent, 100.0 * double(mvah) / double(limit_mvah));
+      if (std::llabs(mvah - limit_mvah) <= 1'000) {
+        ++c.at_resolution;
+        continue;
+      }
+      const bool over = mvah > limit_mvah;
+      if (over) {
+        ++c.truth_overloaded;
+        any = true;
+        if (!is_flagged) ++c.missed;
+      } else if (is_flagged) {
+        ++c.false_flags;
+      }
+    }
+    c.dts_overloaded += any ? 1 : 0;
   }
   return c;
 }

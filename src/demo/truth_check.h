@@ -14,7 +14,9 @@
 
 #include "core/clock.h"
 #include "fleet/fleet.h"
+#include "fleet/grid.h"
 #include "fleet/topology.h"
+#include "mdm/loading.h"
 #include "mdm/network.h"
 #include "mdm/outage.h"
 #include "mdm/reliability.h"
@@ -65,5 +67,24 @@ struct OutageCheck {
 OutageCheck check_outages(const fleet::Topology& topology, const std::vector<TruthOutage>& truth,
                           const mdm::Network& network, const mdm::OutageReport& report,
                           const mdm::ReliabilityReport& reliability);
+
+// Transformer overload: every DT interval of [report.from, report.to) whose true apparent power
+// (the grid's DT cumulative, what the DT meter measures) is above the DT's rating must be among
+// the MDM's overloaded intervals, and none below it. An interval whose true energy lies within
+// one VAh (the meter register's resolution) of the rating can go either way and is only counted.
+struct OverloadCheck {
+  std::size_t dt_intervals = 0;      // DT intervals checked (DTs with a rating)
+  std::size_t truth_overloaded = 0;  // above the rating in the truth
+  std::size_t flagged = 0;           // flagged by the MDM
+  std::size_t missed = 0;            // above in the truth, not flagged
+  std::size_t false_flags = 0;       // flagged, below in the truth
+  std::size_t at_resolution = 0;     // within one VAh of the rating
+  std::size_t dts_overloaded = 0;    // DTs with at least one overloaded interval (truth)
+  double worst_loading_percent = 0;  // truth
+  bool ok() const { return missed == 0 && false_flags == 0; }
+};
+
+OverloadCheck check_overload(const fleet::Topology& topology, const fleet::Grid& grid,
+                             const mdm::LoadingReport& report);
 
 }  // namespace vidyut::demo

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace vidyut::demo {
 namespace {
 
@@ -82,6 +84,63 @@ TEST(OutageTruthCheck, FoundWithinToleranceMissedBeyondItAndInventedOnesCounted)
   EXPECT_FALSE(c.ok());
   EXPECT_EQ(c.dts.false_alarms, 1u);
   EXPECT_FALSE(c.indices[0].within);  // the invented outage also shows in feeder 0's SAIDI
+}
+
+TEST(OverloadTruthCheck, EveryIntervalAboveTheRatingFlaggedAndNoneBelow) {
+  fleet::FleetSpec spec;
+  spec.consumers = 60;
+  spec.consumers_per_dt = 30;
+  ManualClock clock(kDay);
+  fleet::FleetConfig fc;
+  fc.rates = fleet::EventRates::none();
+  fc.block_load_push = false;
+  fleet::Fleet f(fleet::generate(spec), fc, clock);
+  clock.advance(Millis(6 * 3'600'000));
+  f.advance(clock.now());
+  const auto& topo = f.topology();
+  // A rating at the DT's median interval, so that about half its intervals are above it; the
+  // MDM's view made from the true energy rounded to whole VAh, as the meter registers it.
+  mdm::LoadingReport r;
+  r.from = kDay;
+  r.to = kDay + Millis(6 * 3'600'000);
+  for (std::uint32_t d = 0; d < topo.dts.size(); ++d) {
+    std::vector<std::int64_t> vah;
+    for (UtcTime a = r.from; a < r.to; a += Millis(900'000)) {
+      vah.push_back((f.grid().dt_cumulative(d, a + Millis(900'000)).apparent_mvah -
+                     f.grid().dt_cumulative(d, a).apparent_mvah) /
+                    1000);
+    }
+    std::vector<std::int64_t> sorted = vah;
+    std::sort(sorted.begin(), sorted.end());
+    mdm::DtLoading x;
+    x.dt = topo.dts[d].name;
+    x.rating_va = static_cast<std::uint32_t>(sorted[sorted.size() / 2] * 4 + 2);
+    for (std::size_t i = 0; i < vah.size(); ++i) {
+      if (vah[i] * 4 > x.rating_va) {
+        x.overloaded.push_back({r.from + Millis(static_cast<std::int64_t>(i) * 900'000), 0, 0});
+      }
+    }
+    r.dts.push_back(x);
+  }
+  OverloadCheck c = check_overload(topo, f.grid(), r);
+  EXPECT_EQ(c.dt_intervals, topo.dts.size() * 24);
+  EXPECT_GT(c.truth_overloaded, 10u);
+  EXPECT_TRUE(c.ok()) << c.missed << " missed, " << c.false_flags << " false";
+  // One overloaded interval not flagged, one interval below flagged.
+  mdm::LoadingReport bad = r;
+  bad.dts[0].overloaded.erase(bad.dts[0].overloaded.begin());
+  c = check_overload(topo, f.grid(), bad);
+  EXPECT_EQ(c.missed, 1u);
+  bad = r;
+  for (UtcTime a = r.from; a < r.to; a += Millis(900'000)) {
+    auto& o = bad.dts[1].overloaded;
+    if (std::none_of(o.begin(), o.end(), [&](const auto& li) { return li.start == a; })) {
+      o.push_back({a, 0, 0});
+      break;
+    }
+  }
+  c = check_overload(topo, f.grid(), bad);
+  EXPECT_EQ(c.false_flags, 1u);
 }
 
 }  // namespace

@@ -17,6 +17,7 @@ Network build_network(const std::vector<store::MeterInfo>& meters) {
     } else if (!m.dt.empty()) {
       dts[m.dt].name = m.dt;
       dts[m.dt].meter_id = m.id;
+      dts[m.dt].rating_va = m.sanctioned_load_w;
       dt_feeder[m.dt] = m.feeder;
       feeders[m.feeder].name = m.feeder;
     } else if (!m.feeder.empty()) {

@@ -15,8 +15,11 @@ namespace vidyut::mdm {
 
 struct DtNode {
   std::string name;
-  std::size_t feeder = 0;               // index into Network::feeders
-  std::int64_t meter_id = 0;            // the DT meter; 0 when the registry has none
+  std::size_t feeder = 0;     // index into Network::feeders
+  std::int64_t meter_id = 0;  // the DT meter; 0 when the registry has none
+  // Nameplate rating in VA: the DT meter's sanctioned_load_w in the registry (fleet-file.md);
+  // 0 when unknown.
+  std::uint32_t rating_va = 0;
   std::vector<std::int64_t> consumers;  // consumer meters, ascending ids
 };
 
