@@ -36,7 +36,7 @@ EPOCH=$(date -u -d '+3 seconds' +%Y-%m-%dT%H:%M:%SZ)
 
 start_serve() {
   "$VIDYUT" serve --data "$W/data" --bind 127.0.0.1 --port "$PORT" --speed "$SPEED" \
-    --start "$START" --epoch "$EPOCH" --gap-floor "$START" --status-every 0.25 >"$W/serve$1.log" 2>&1 &
+    --start "$START" --epoch "$EPOCH" --gap-floor "$START" --status-every 0.25 --payment-port 0 >"$W/serve$1.log" 2>&1 &
   SERVE_PID=$!
   for _ in $(seq 100); do
     grep -qs "head end on" "$W/serve$1.log" && return 0

@@ -50,6 +50,22 @@ std::string static_ip(std::uint32_t index) {
   return fmt::format("127.{}.{}.{}", 64 + index / 65536, (index / 256) % 256, index % 256);
 }
 
+// A DT's nameplate as a planner would choose it: the consumers' connected load times a
+// diversity factor (the simulated load peaks at about 0.6 of the connected load) over a planned
+// peak utilisation drawn per DT from 0.6 to 1.2, rounded up to a standard rating. Most DTs have
+// headroom; about one in ten is undersized and runs overloaded at the evening peak, as in a
+// real network.
+std::uint32_t dt_rating_kva(std::uint32_t connected_kw, double draw) {
+  static constexpr std::uint32_t kRatings[] = {25, 63, 100, 160, 250, 315, 400, 500, 630};
+  constexpr double kDiversity = 0.6;
+  const double utilisation = 0.6 + 0.6 * draw;
+  const double need = static_cast<double>(connected_kw) * kDiversity / utilisation;
+  for (std::uint32_t r : kRatings) {
+    if (r >= need) return r;
+  }
+  return kRatings[std::size(kRatings) - 1];
+}
+
 }  // namespace
 
 std::int64_t Topology::find_serial(const std::string& serial) const {
@@ -141,17 +157,31 @@ Topology generate(const FleetSpec& spec_in) {
     Dt dt;
     dt.feeder = f;
     dt.name = fmt::format("{}-T{:03d}", t.feeders[f].name, d % spec.dts_per_feeder + 1);
-    static constexpr std::uint32_t kRatings[] = {63, 100, 160, 250};
-    dt.rating_kva = kRatings[counter_hash(seed, kDtRating, d) % 4];
+    // Consumers: sanctioned loads 1-5 kW single-phase, 5-15 kW three-phase, in 1 kW steps.
+    struct Planned {
+      bool three, commercial;
+      std::uint32_t kw;
+    };
+    std::vector<Planned> planned;
+    std::uint32_t connected_kw = 0;
+    for (std::uint32_t c = 0; c < dt_sizes[d]; ++c) {
+      const std::uint32_t no = consumer_no + c;
+      Planned p{};
+      p.three = unit(seed, kConsumerKind, no) < spec.three_phase_share;
+      p.commercial = unit(seed, kConsumerCategory, no) < spec.commercial_share;
+      const double s = unit(seed, kSanctioned, no);
+      p.kw =
+          p.three ? 5 + static_cast<std::uint32_t>(s * 11) : 1 + static_cast<std::uint32_t>(s * 5);
+      connected_kw += p.kw;
+      planned.push_back(p);
+    }
+    dt.rating_kva = dt_rating_kva(connected_kw, unit(seed, kDtRating, d));
     dt.meter = add_meter(MeterKind::kDt, meter::ConsumerCategory::kCommercial, dt.rating_kva * 1000,
                          t.feeders[f].name, dt.name);
     for (std::uint32_t c = 0; c < dt_sizes[d]; ++c, ++consumer_no) {
-      const bool three = unit(seed, kConsumerKind, consumer_no) < spec.three_phase_share;
-      const bool commercial = unit(seed, kConsumerCategory, consumer_no) < spec.commercial_share;
-      const double s = unit(seed, kSanctioned, consumer_no);
-      // Sanctioned loads: 1-5 kW single-phase, 5-15 kW three-phase, in 1 kW steps.
-      const std::uint32_t kw =
-          three ? 5 + static_cast<std::uint32_t>(s * 11) : 1 + static_cast<std::uint32_t>(s * 5);
+      const bool three = planned[c].three;
+      const bool commercial = planned[c].commercial;
+      const std::uint32_t kw = planned[c].kw;
       const std::uint32_t m = add_meter(
           three ? MeterKind::kThreePhase : MeterKind::kSinglePhase,
           commercial ? meter::ConsumerCategory::kCommercial : meter::ConsumerCategory::kDomestic,
