@@ -1,0 +1,50 @@
+// Theft: the technical loss model is recovered exactly from honest DT-days even when a fifth of
+// the DT-days carry theft, whose unexplained loss then equals the theft; correlation basics.
+#include "mdm/theft.h"
+
+#include <gtest/gtest.h>
+
+namespace vidyut::mdm {
+namespace {
+
+TEST(TechnicalLoss, TheRobustFitIgnoresThievingDtDaysAndTheirResidualIsTheTheft) {
+  constexpr double kA = 0.045, kB = 2.0;
+  std::vector<LossSample> s;
+  std::vector<double> theft;
+  for (int i = 0; i < 60; ++i) {
+    const double consumers = 150'000 + 7'919.0 * (i % 13) + 1'000.0 * i;
+    const double kva_h = (i % 3 == 0 ? 63 : i % 3 == 1 ? 100 : 160) * (24.0 - (i % 5) * 0.5);
+    const double stolen = i % 5 == 0 ? 0.04 * consumers + 1'000.0 * i : 0;  // every fifth
+    theft.push_back(stolen);
+    s.push_back({kA * (consumers + stolen) + stolen + kB * kva_h, consumers, kva_h});
+  }
+  const TechnicalLossModel m = fit_technical_loss(s);
+  EXPECT_NEAR(m.conductor_share, kA, 1e-6);
+  EXPECT_NEAR(m.core_w_per_kva, kB, 1e-3);
+  EXPECT_EQ(m.fitted_on, 48u);
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const double residual = s[i].loss_wh - m.conductor_share * s[i].consumers_wh -
+                            m.core_w_per_kva * s[i].kva_hours;
+    EXPECT_NEAR(residual / (1 + m.conductor_share), theft[i], 1.0) << i;
+  }
+  EXPECT_GT(m.residual_sigma_wh, 0.0);
+}
+
+TEST(TechnicalLoss, NoSamplesNoModel) {
+  const TechnicalLossModel m = fit_technical_loss({});
+  EXPECT_EQ(m.fitted_on, 0u);
+  EXPECT_EQ(m.conductor_share, 0.0);
+}
+
+TEST(Correlation, PerfectProportionalUnrelatedAndConstant) {
+  const std::vector<double> x{1, 5, 2, 8, 3, 9, 4};
+  std::vector<double> y;
+  for (double v : x) y.push_back(0.7 * v);
+  EXPECT_NEAR(correlation(x, y), 1.0, 1e-12);
+  EXPECT_NEAR(correlation(x, {9, 5, 8, 1, 7, 0, 6}), -0.98, 0.02);
+  EXPECT_EQ(correlation(x, {2, 2, 2, 2, 2, 2, 2}), 0.0);
+  EXPECT_EQ(correlation({1, 2}, {1, 2}), 0.0);  // too short
+}
+
+}  // namespace
+}  // namespace vidyut::mdm
