@@ -84,15 +84,18 @@ class Truth final : public fleet::TruthSink {
   struct Slot {
     std::int64_t recorded_mwh = 0;
     std::int64_t supplied_ms = 0;
+    std::int64_t theft_mwh = 0;
   };
   void on_interval(const fleet::IntervalTruth& t) override {
     std::lock_guard l(mu_);
-    intervals_[{t.meter, t.start.time_since_epoch().count()}] = {t.recorded_mwh, t.supplied_ms};
+    intervals_[{t.meter, t.start.time_since_epoch().count()}] = {t.recorded_mwh, t.supplied_ms,
+                                                                 t.theft_mwh};
   }
   void on_episode(const fleet::Episode& e, bool started, UtcTime at) override {
     std::lock_guard l(mu_);
     if (started) ++episodes_started_[fleet::to_string(e.kind)];
     demo::note_episode(outages_, e, started, at);
+    demo::note_theft_episode(thefts_, e, started, at);
   }
   void on_push(std::uint32_t, fleet::Outgoing::Kind kind, UtcTime, UtcTime, fleet::PushFate fate,
                std::uint8_t) override {
@@ -111,6 +114,7 @@ class Truth final : public fleet::TruthSink {
   std::map<std::pair<std::uint32_t, std::int64_t>, Slot> intervals_;
   std::map<std::string, std::uint64_t> episodes_started_;
   std::vector<demo::TruthOutage> outages_;
+  std::vector<demo::ConsumerTheftTruth> thefts_;
   std::uint64_t alerts_sent_ = 0, pushes_sent_ = 0, pushes_no_network_ = 0;
   // When each meter's relay closed (wall clock): recharge-to-reconnection latency.
   std::map<std::uint32_t, std::vector<std::chrono::steady_clock::time_point>> closed_wall_;
@@ -736,7 +740,8 @@ int run_demo(const DemoOptions& o) {
   }
   // MDM: outages and reliability indices over the whole period, from the meters' power events in
   // the store, against the truth's outage episodes (demo/truth_check.h).
-  json mj_outages, mj_overload;
+  json mj_outages, mj_overload, mj_theft;
+  demo::TheftCheck tc;
   demo::OutageCheck oc;
   demo::OverloadCheck ovc;
   {
@@ -758,6 +763,74 @@ int run_demo(const DemoOptions& o) {
     if (!lrep.ok()) return report_error("demo", lrep.error());
     ovc = demo::check_overload(fleet.topology(), fleet.grid(), *lrep);
     mdm_ok = mdm_ok && ovc.ok();
+    // Theft: every whole simulated day, against the truth's stolen energy per DT-day.
+    std::vector<mdm::TheftReport> theft_days;
+    const std::int64_t day_ms = 86'400'000;
+    for (std::int64_t d0 = s_ms; d0 + day_ms <= e_ms; d0 += day_ms) {
+      auto tr = mdm::detect_theft(st, network, *meters, UtcTime(Millis(d0)));
+      if (!tr.ok()) return report_error("demo", tr.error());
+      theft_days.push_back(std::move(*tr));
+    }
+    std::vector<demo::DtDayTruth> dt_days_truth;
+    {
+      std::lock_guard l(truth.mu_);
+      for (const auto& dt : fleet.topology().dts) {
+        for (std::int64_t d0 = s_ms; d0 + day_ms <= e_ms; d0 += day_ms) {
+          demo::DtDayTruth t;
+          t.dt = dt.name;
+          t.day = UtcTime(Millis(d0));
+          auto sum = [&](std::uint32_t m, bool theft) {
+            std::int64_t x = 0;
+            for (auto it = truth.intervals_.lower_bound({m, d0});
+                 it != truth.intervals_.end() && it->first.first == m &&
+                 it->first.second < d0 + day_ms;
+                 ++it) {
+              x += theft ? it->second.theft_mwh : it->second.recorded_mwh;
+            }
+            return x;
+          };
+          t.dt_mwh = sum(dt.meter, false);
+          t.theft_mwh = sum(dt.meter, true);  // hooks on the DT's line
+          for (std::uint32_t c : dt.consumers) t.theft_mwh += sum(c, true);
+          dt_days_truth.push_back(t);
+        }
+      }
+      tc = demo::check_theft(fleet.topology(), theft_days, dt_days_truth, truth.thefts_, until);
+    }
+    mdm_ok = mdm_ok && tc.ok();
+    json flagged = json::array();
+    for (const auto& r : theft_days) {
+      for (const auto& f : r.dts) {
+        if (!f.flagged) continue;
+        json sus = json::array();
+        for (const auto& x : f.suspects) {
+          sus.push_back({{"serial", x.serial},
+                         {"consumer", x.consumer_id},
+                         {"score", x.score},
+                         {"reasons", x.reasons}});
+        }
+        flagged.push_back({{"day", format_iso8601(r.day)},
+                           {"dt", f.dt},
+                           {"unexplained_percent", f.unexplained_percent},
+                           {"stolen_wh_estimate", f.stolen_wh},
+                           {"pattern", f.pattern},
+                           {"suspects", sus}});
+      }
+    }
+    mj_theft = {{"dt_days_with_theft_5_percent_or_more", tc.theft_dt_days},
+                {"of_them_flagged", tc.theft_flagged},
+                {"honest_dt_days", tc.honest_dt_days},
+                {"honest_flagged", tc.honest_flagged},
+                {"estimates_checked", tc.estimates},
+                {"estimates_within_15_percent", tc.estimates_within},
+                {"worst_estimate_error_percent", 100 * tc.worst_estimate_error},
+                {"consumer_thefts_on_flagged_dt_days", tc.consumer_episodes},
+                {"thief_in_top_3_suspects", tc.in_top3},
+                {"missed", tc.missed},
+                {"honest_flagged_list", tc.false_flags},
+                {"bad_estimates", tc.bad_estimates},
+                {"thief_not_in_top_3", tc.not_in_top3},
+                {"flagged", flagged}};
     json peaks = json::array();
     std::vector<const mdm::DtLoading*> by_peak;
     for (const auto& d : lrep->dts) by_peak.push_back(&d);
@@ -917,7 +990,8 @@ int run_demo(const DemoOptions& o) {
                 {"largest_difference_pp", worst_diff_pp},
                 {"by_dt_day", mj_audit}}},
               {"outages", mj_outages},
-              {"overload", mj_overload}};
+              {"overload", mj_overload},
+              {"theft", mj_theft}};
   r["data_dir"] = data_dir;
   he.stop();
 
@@ -1014,6 +1088,16 @@ int run_demo(const DemoOptions& o) {
       "overload alerts from the continuous monitor\n",
       ovc.truth_overloaded - ovc.missed, ovc.truth_overloaded, ovc.false_flags, ovc.at_resolution,
       ovc.dts_overloaded, ovc.worst_loading_percent, monitor.stats().overload_alerts);
+  std::cout << fmt::format(
+      "mdm theft: {} of {} DT-days with 5 % or more stolen flagged; {} of {} honest DT-days "
+      "flagged; stolen energy within 15 % on {} of {} (worst {:.1f} %); the thief among the top 3 "
+      "suspects in {} of {} consumer thefts on flagged DT-days\n",
+      tc.theft_flagged, tc.theft_dt_days, tc.honest_flagged, tc.honest_dt_days, tc.estimates_within,
+      tc.estimates, 100 * tc.worst_estimate_error, tc.in_top3, tc.consumer_episodes);
+  for (const auto& x : tc.missed) std::cout << "  theft missed: " << x << "\n";
+  for (const auto& x : tc.false_flags) std::cout << "  honest DT-day flagged: " << x << "\n";
+  for (const auto& x : tc.bad_estimates) std::cout << "  estimate off: " << x << "\n";
+  for (const auto& x : tc.not_in_top3) std::cout << "  thief not in the top 3: " << x << "\n";
   std::cout << "energy by feeder (consumers: truth vs stored; feeder meter; loss):\n";
   for (const auto& f : fj) {
     std::cout << fmt::format("  {:<6} {:>10.1f} kWh {:>10.1f} kWh {:>10.1f} kWh {:>6.2f} %\n",

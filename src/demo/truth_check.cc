@@ -6,6 +6,8 @@
 #include <map>
 #include <set>
 
+#include <fmt/format.h>
+
 namespace vidyut::demo {
 namespace {
 
@@ -203,6 +205,104 @@ OverloadCheck check_overload(const fleet::Topology& topology, const fleet::Grid&
       }
     }
     c.dts_overloaded += any ? 1 : 0;
+  }
+  return c;
+}
+
+void note_theft_episode(std::vector<ConsumerTheftTruth>& out, const fleet::Episode& e, bool started,
+                        UtcTime at) {
+  const std::string kind = fleet::to_string(e.kind);
+  const bool consumer_theft = fleet::is_theft(e.kind) || kind == "silent-bypass";
+  if (!consumer_theft) return;
+  if (started) {
+    out.push_back({kind, e.index, at, std::nullopt});
+    return;
+  }
+  for (auto it = out.rbegin(); it != out.rend(); ++it) {
+    if (it->meter == e.index && it->kind == kind && !it->end) {
+      it->end = at;
+      return;
+    }
+  }
+}
+
+bool TheftCheck::ok() const {
+  return static_cast<double>(theft_flagged) >= 0.95 * static_cast<double>(theft_dt_days) &&
+         static_cast<double>(honest_flagged) <= 0.02 * static_cast<double>(honest_dt_days) &&
+         estimates_within == estimates &&
+         static_cast<double>(in_top3) >= 0.9 * static_cast<double>(consumer_episodes);
+}
+
+TheftCheck check_theft(const fleet::Topology& topology, const std::vector<mdm::TheftReport>& days,
+                       const std::vector<DtDayTruth>& truth,
+                       const std::vector<ConsumerTheftTruth>& episodes, UtcTime run_end) {
+  TheftCheck c;
+  std::map<std::pair<std::string, std::int64_t>, const DtDayTruth*> by_key;
+  for (const auto& t : truth) by_key[{t.dt, t.day.time_since_epoch().count()}] = &t;
+  std::map<std::pair<std::string, std::int64_t>, const mdm::TheftFinding*> found;
+  for (const auto& r : days) {
+    for (const auto& f : r.dts) {
+      const std::string key = f.dt + " " + format_iso8601(r.day);
+      found[{f.dt, r.day.time_since_epoch().count()}] = &f;
+      if (!f.complete) continue;
+      auto it = by_key.find({f.dt, r.day.time_since_epoch().count()});
+      if (it == by_key.end()) continue;
+      const DtDayTruth& t = *it->second;
+      const double share =
+          t.dt_mwh > 0 ? static_cast<double>(t.theft_mwh) / static_cast<double>(t.dt_mwh) : 0;
+      if (t.theft_mwh == 0) {
+        ++c.honest_dt_days;
+        if (f.flagged) {
+          ++c.honest_flagged;
+          c.false_flags.push_back(key);
+        }
+      } else if (share >= kTheftShare) {
+        ++c.theft_dt_days;
+        if (!f.flagged) {
+          c.missed.push_back(fmt::format("{} ({:.1f} % stolen)", key, 100 * share));
+          continue;
+        }
+        ++c.theft_flagged;
+        ++c.estimates;
+        const double truth_wh = static_cast<double>(t.theft_mwh) / 1000.0;
+        const double err = std::fabs(f.stolen_wh - truth_wh) / truth_wh;
+        c.worst_estimate_error = std::max(c.worst_estimate_error, err);
+        if (err <= kEstimateTolerance) {
+          ++c.estimates_within;
+        } else {
+          c.bad_estimates.push_back(
+              fmt::format("{}: {:.0f} Wh estimated, {:.0f} Wh stolen", key, f.stolen_wh, truth_wh));
+        }
+      }
+    }
+  }
+  // Each consumer theft on the day it stole most (IST days of the run).
+  for (const auto& e : episodes) {
+    if (e.meter >= topology.dt_of.size() || topology.dt_of[e.meter] < 0) continue;
+    const std::string& dt = topology.dts[static_cast<std::size_t>(topology.dt_of[e.meter])].name;
+    const UtcTime end = e.end ? *e.end : run_end;
+    const mdm::TheftFinding* best = nullptr;
+    Millis best_overlap{0};
+    for (const auto& r : days) {
+      const UtcTime lo = std::max(e.start, r.day);
+      const UtcTime hi = std::min(end, r.day + std::chrono::days(1));
+      if (hi - lo <= best_overlap) continue;
+      auto it = found.find({dt, r.day.time_since_epoch().count()});
+      if (it == found.end()) continue;
+      best_overlap = hi - lo;
+      best = it->second;
+    }
+    if (best == nullptr || !best->flagged) continue;
+    ++c.consumer_episodes;
+    const std::string& serial = topology.meters[e.meter].identity.serial;
+    const bool top = std::any_of(best->suspects.begin(), best->suspects.end(),
+                                 [&](const mdm::Suspect& s) { return s.serial == serial; });
+    if (top) {
+      ++c.in_top3;
+    } else {
+      c.not_in_top3.push_back(
+          fmt::format("{} {} on {} from {}", e.kind, serial, dt, format_iso8601(e.start)));
+    }
   }
   return c;
 }

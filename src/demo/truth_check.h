@@ -20,6 +20,7 @@
 #include "mdm/network.h"
 #include "mdm/outage.h"
 #include "mdm/reliability.h"
+#include "mdm/theft.h"
 
 namespace vidyut::demo {
 
@@ -86,5 +87,42 @@ struct OverloadCheck {
 
 OverloadCheck check_overload(const fleet::Topology& topology, const fleet::Grid& grid,
                              const mdm::LoadingReport& report);
+
+// Theft: per DT and IST day, the truth's stolen energy (consumers' unmetered energy and hooks on
+// the DT's line) against the MDM's flags, estimates and suspects.
+struct DtDayTruth {
+  std::string dt;
+  UtcTime day;
+  std::int64_t dt_mwh = 0;     // what the DT meter measured
+  std::int64_t theft_mwh = 0;  // stolen below it
+};
+// A theft by a metered consumer, as the truth has it (its meter index and when).
+struct ConsumerTheftTruth {
+  std::string kind;
+  std::uint32_t meter = 0;
+  UtcTime start;
+  std::optional<UtcTime> end;
+};
+void note_theft_episode(std::vector<ConsumerTheftTruth>& out, const fleet::Episode& e, bool started,
+                        UtcTime at);
+
+inline constexpr double kTheftShare = 0.05;         // a DT-day "with theft" loses this much
+inline constexpr double kEstimateTolerance = 0.15;  // stolen energy, relative
+struct TheftCheck {
+  std::size_t theft_dt_days = 0;      // complete DT-days on which theft took >= 5 % of the energy
+  std::size_t theft_flagged = 0;      // of them, flagged
+  std::size_t honest_dt_days = 0;     // complete DT-days without theft
+  std::size_t honest_flagged = 0;     // of them, flagged
+  std::size_t estimates = 0;          // flagged DT-days with >= 5 % theft: estimates checked
+  std::size_t estimates_within = 0;   // within 15 % of the truth
+  double worst_estimate_error = 0;    // relative
+  std::size_t consumer_episodes = 0;  // consumer thefts whose main DT-day was flagged
+  std::size_t in_top3 = 0;            // the thief among its top 3 suspects
+  std::vector<std::string> missed, false_flags, bad_estimates, not_in_top3;
+  bool ok() const;
+};
+TheftCheck check_theft(const fleet::Topology& topology, const std::vector<mdm::TheftReport>& days,
+                       const std::vector<DtDayTruth>& truth,
+                       const std::vector<ConsumerTheftTruth>& episodes, UtcTime run_end);
 
 }  // namespace vidyut::demo
