@@ -69,8 +69,10 @@ struct DemoOptions {
   double settle_s = 120;  // real seconds after the end for the last gaps to be filled
   bool random_events = true;
   // Random episode rates (per target per simulated day); negative: the simulator's defaults.
-  double outage_rate = -1;  // per DT and per feeder
-  double theft_rate = -1;   // per consumer, for each kind of theft (magnet, neutral, ...)
+  double outage_rate = -1;         // per DT and per feeder
+  double theft_rate = -1;          // per consumer, for each kind of theft (magnet, neutral, ...)
+  double hook_rate = -1;           // per DT: hooks on its LT network (no event)
+  double silent_bypass_rate = -1;  // per consumer: silent partial bypass (no event)
   // Billing (docs/demo.md): every consumer is prepaid; low_balance of them start with a small
   // balance, run out, are disconnected when the rules allow it, and recharge at recharge_at_h.
   bool billing = true;
@@ -254,6 +256,8 @@ int run_demo(const DemoOptions& o) {
   if (o.random_events && o.theft_rate >= 0) {
     fc.rates.magnet = fc.rates.neutral = fc.rates.reverse = fc.rates.bypass = o.theft_rate;
   }
+  if (o.random_events && o.hook_rate >= 0) fc.rates.hook = o.hook_rate;
+  if (o.random_events && o.silent_bypass_rate >= 0) fc.rates.silent_bypass = o.silent_bypass_rate;
   Truth truth;
   std::cout << fmt::format("building {} meters ({} consumers) ...\n", n, o.consumers) << std::flush;
   ScaledClock clock(start, o.speed);
@@ -1152,6 +1156,12 @@ void register_demo(CLI::App& app, Runner& run) {
   d->add_option("--theft-rate", o->theft_rate,
                 "Random thefts of each kind per consumer per simulated day (default: the "
                 "simulator's)");
+  d->add_option("--hook-rate", o->hook_rate,
+                "Random hooks on a DT's LT network (no event) per DT per simulated day "
+                "(default: the simulator's)");
+  d->add_option("--silent-bypass-rate", o->silent_bypass_rate,
+                "Random silent partial bypasses (no event) per consumer per simulated day "
+                "(default: the simulator's)");
   d->add_flag("!--no-billing", o->billing, "Run without the billing engine");
   d->add_option("--low-balance", o->low_balance,
                 "Consumers who start with Rs 15 and run out (billing)")

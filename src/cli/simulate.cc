@@ -135,6 +135,8 @@ struct RunOptions {
   std::string export_file;
   std::string report;
   double theft_rate = -1;
+  double hook_rate = -1;
+  double silent_bypass_rate = -1;
   double outage_rate = -1;
   double sim_outage_rate = -1;
   std::uint32_t latency_ms = 0;
@@ -192,6 +194,8 @@ int run_simulation(RunOptions o) {
   }
   fleet::EventRates& r = o.config.rates;
   if (o.theft_rate >= 0) r.magnet = r.neutral = r.reverse = r.bypass = o.theft_rate;
+  if (o.hook_rate >= 0) r.hook = o.hook_rate;
+  if (o.silent_bypass_rate >= 0) r.silent_bypass = o.silent_bypass_rate;
   if (o.outage_rate >= 0) r.dt_outage = r.feeder_outage = o.outage_rate;
   if (o.sim_outage_rate >= 0) r.sim_outage = o.sim_outage_rate;
   o.config.latency = Millis(o.latency_ms);
@@ -456,7 +460,12 @@ void register_simulate(CLI::App& app, Runner& run) {
       ->capture_default_str();
   r->add_option("--history-days", ro->config.history_days, "Days of history each meter holds")
       ->capture_default_str();
-  r->add_option("--theft-rate", ro->theft_rate, "Per consumer per day, for each kind of theft");
+  r->add_option("--theft-rate", ro->theft_rate,
+                "Per consumer per day, for each kind of tamper theft");
+  r->add_option("--hook-rate", ro->hook_rate,
+                "Hooks on a DT's LT network (no event), per DT per day [0.002]");
+  r->add_option("--silent-bypass-rate", ro->silent_bypass_rate,
+                "Silent partial bypasses (no event), per consumer per day [0.0005]");
   r->add_option("--outage-rate", ro->outage_rate, "Per DT and per feeder per day");
   r->add_option("--sim-outage-rate", ro->sim_outage_rate, "Per SIM path per day");
   r->add_option("--push-loss", ro->config.push_loss, "Share of pushes lost in the network")

@@ -37,6 +37,8 @@ enum Stream : std::uint64_t {
   kEpisodeStart = 2030,
   kEpisodeLength = 2050,
   kTheftWatts = 2070,
+  kHookWatts = 2071,    // per DT and day
+  kBypassShare = 2072,  // per consumer and day
 };
 
 struct TamperInfo {
@@ -112,6 +114,10 @@ const char* to_string(EpisodeKind k) {
       return "bypass";
     case EpisodeKind::kCoverOpen:
       return "cover-open";
+    case EpisodeKind::kHook:
+      return "hook";
+    case EpisodeKind::kSilentBypass:
+      return "silent-bypass";
   }
   return "unknown";
 }
@@ -332,7 +338,7 @@ void Fleet::draw_day(UtcTime day) {
   const UtcTime now = time_.now();
   auto make = [&](EpisodeKind kind, std::uint64_t key, double rate, std::uint32_t lo,
                   std::uint32_t hi, std::uint32_t index, std::string target, std::uint8_t sim,
-                  std::uint32_t watts) {
+                  std::uint32_t watts, std::uint32_t share_ppm = 0) {
     const auto k = static_cast<std::uint64_t>(kind);
     if (rate <= 0 || draw(kEpisodeHit + k, key, day_no) >= rate) return;
     Episode e;
@@ -341,6 +347,7 @@ void Fleet::draw_day(UtcTime day) {
     e.target = std::move(target);
     e.sim = sim;
     e.watts = watts;
+    e.share_ppm = share_ppm;
     e.start = day + Millis(static_cast<std::int64_t>(draw(kEpisodeStart + k, key, day_no) *
                                                      static_cast<double>(kDayMs)));
     const double len =
@@ -376,6 +383,31 @@ void Fleet::draw_day(UtcTime day) {
     for (const auto& [kind, rate] : kinds) {
       make(kind, m, rate, r.tamper_minutes_min, r.tamper_minutes_max, m, rec.identity.serial, 0,
            is_theft(kind) ? watts : 0);
+    }
+  }
+  // Theft that leaves no event, drawn after the others (and from streams of its own) so that
+  // adding it changed none of the draws above.
+  if (r.hook > 0) {
+    for (std::uint32_t d = 0; d < topology_.dts.size(); ++d) {
+      const auto watts = static_cast<std::uint32_t>(
+          r.hook_watts_min +
+          draw(kHookWatts, d, day_no) *
+              static_cast<double>(std::max(r.hook_watts_max, r.hook_watts_min) - r.hook_watts_min));
+      make(EpisodeKind::kHook, d, r.hook, r.hook_minutes_min, r.hook_minutes_max, d,
+           topology_.dts[d].name, 0, std::max<std::uint32_t>(watts, 1));
+    }
+  }
+  if (r.silent_bypass > 0) {
+    const std::uint32_t lo = std::clamp<std::uint32_t>(r.silent_bypass_share_min_ppm, 1, 1'000'000);
+    const std::uint32_t hi =
+        std::clamp<std::uint32_t>(r.silent_bypass_share_max_ppm, lo, 1'000'000);
+    for (std::uint32_t m = 0; m < meters_.size(); ++m) {
+      const MeterRecord& rec = topology_.meters[m];
+      if (!meter::has_relay(rec.identity.kind)) continue;
+      const auto share = static_cast<std::uint32_t>(lo + draw(kBypassShare, m, day_no) *
+                                                             static_cast<double>(hi - lo));
+      make(EpisodeKind::kSilentBypass, m, r.silent_bypass, r.silent_bypass_minutes_min,
+           r.silent_bypass_minutes_max, m, rec.identity.serial, 0, 0, share);
     }
   }
 }
@@ -445,6 +477,15 @@ void Fleet::start_episode(std::uint32_t id, UtcTime now, std::vector<Outgoing>& 
     case EpisodeKind::kSimOutage:
       applied = sim_out_[std::uint64_t{e.index} * 2 + e.sim].open(now);
       break;
+    // Theft that leaves no event: the grid changes, the meters log and push nothing.
+    case EpisodeKind::kHook:
+      applied = !grid_.hooked(e.index, now);
+      if (applied) grid_.start_hook(e.index, now, e.watts);
+      break;
+    case EpisodeKind::kSilentBypass:
+      applied = !grid_.bypassing(e.index, now);
+      if (applied) grid_.start_silent_bypass(e.index, now, e.share_ppm);
+      break;
     default: {
       if (is_theft(e.kind)) {
         if (grid_.stealing(e.index, now)) {
@@ -487,6 +528,12 @@ void Fleet::end_episode(std::uint32_t id, UtcTime now, std::vector<Outgoing>& ou
       break;
     case EpisodeKind::kSimOutage:
       if (!sim_out_[std::uint64_t{e.index} * 2 + e.sim].close(now)) return;
+      break;
+    case EpisodeKind::kHook:
+      grid_.stop_hook(e.index, now);
+      break;
+    case EpisodeKind::kSilentBypass:
+      grid_.stop_silent_bypass(e.index, now);
       break;
     default: {
       if (is_theft(e.kind)) grid_.stop_theft(e.index, now);
@@ -647,9 +694,18 @@ void Fleet::write_truth(UtcTime a, UtcTime b) {
     t.meter = m;
     t.start = a;
     t.recorded_mwh = grid_.recorded_mwh(m, a, b);
-    const bool consumer = meter::has_relay(topology_.meters[m].identity.kind);
-    t.theft_mwh = consumer ? grid_.theft_mwh(m, a, b) : 0;
-    t.true_mwh = t.recorded_mwh + t.theft_mwh;
+    const MeterKind kind = topology_.meters[m].identity.kind;
+    if (meter::has_relay(kind)) {
+      // What flowed: what the meter recorded plus what went around it.
+      t.theft_mwh = grid_.theft_mwh(m, a, b);
+      t.true_mwh = t.recorded_mwh + t.theft_mwh;
+    } else {
+      // The DT meter measures what flows, hooks included: its theft is the hooks' share of it.
+      t.theft_mwh = kind == MeterKind::kDt
+                        ? grid_.hook_mwh(static_cast<std::uint32_t>(topology_.dt_of[m]), a, b)
+                        : 0;
+      t.true_mwh = t.recorded_mwh;
+    }
     t.supplied_ms = grid_.supplied_ms(m, a, b);
     t.relay_closed = meters_[m].meter->relay_connected_at(b - Millis(1));
     truth_->on_interval(t);
@@ -752,6 +808,13 @@ Result<std::uint32_t> Fleet::find_meter(std::string_view serial) const {
   return static_cast<std::uint32_t>(i);
 }
 
+Result<std::uint32_t> Fleet::find_dt(std::string_view name) const {
+  for (std::uint32_t d = 0; d < topology_.dts.size(); ++d) {
+    if (topology_.dts[d].name == name) return d;
+  }
+  return Error(Errc::kNotFound, fmt::format("no DT named {}", name));
+}
+
 Result<std::string> Fleet::control(std::string_view line) {
   // Catch up first, so that the command acts on the present state (an outage due to end before
   // now has ended) and happens after everything due before it.
@@ -799,18 +862,25 @@ Result<std::string> Fleet::control_at(std::string_view line, UtcTime now) {
   };
 
   if (cmd == "status") {
-    std::size_t out_feeders = 0, out_dts = 0, stealing = 0;
+    std::size_t out_feeders = 0, out_dts = 0, stealing = 0, hooks = 0, bypasses = 0;
     for (std::uint32_t f = 0; f < topology_.feeders.size(); ++f)
       out_feeders += grid_.feeder_outages(f).contains(now);
-    for (std::uint32_t d = 0; d < topology_.dts.size(); ++d)
+    for (std::uint32_t d = 0; d < topology_.dts.size(); ++d) {
       out_dts += grid_.dt_outages(d).contains(now);
-    for (std::uint32_t m = 0; m < meters_.size(); ++m) stealing += grid_.stealing(m, now);
+      hooks += grid_.hooked(d, now);
+    }
+    for (std::uint32_t m = 0; m < meters_.size(); ++m) {
+      stealing += grid_.stealing(m, now);
+      bypasses += grid_.bypassing(m, now);
+    }
     return fmt::format(
-        "time {} meters {} feeders-out {} dts-out {} thefts {} pushes-sent {} alerts {} "
-        "no-network {} no-supply {} failovers {} relay-changes {} push-lag-max-s {:.1f}",
-        format_iso8601(now), meters_.size(), out_feeders, out_dts, stealing, stats_.pushes_sent,
-        stats_.alerts_sent, stats_.pushes_no_network, stats_.pushes_no_supply, stats_.failovers,
-        stats_.relay_changes, static_cast<double>(stats_.push_lag_max_ms) / 1000.0);
+        "time {} meters {} feeders-out {} dts-out {} thefts {} hooks {} silent-bypasses {} "
+        "pushes-sent {} alerts {} no-network {} no-supply {} failovers {} relay-changes {} "
+        "push-lag-max-s {:.1f}",
+        format_iso8601(now), meters_.size(), out_feeders, out_dts, stealing, hooks, bypasses,
+        stats_.pushes_sent, stats_.alerts_sent, stats_.pushes_no_network, stats_.pushes_no_supply,
+        stats_.failovers, stats_.relay_changes,
+        static_cast<double>(stats_.push_lag_max_ms) / 1000.0);
   }
   if (cmd == "fail-feeder" || cmd == "restore-feeder" || cmd == "fail-dt" || cmd == "restore-dt") {
     if (w.size() < 2)
@@ -890,12 +960,64 @@ Result<std::string> Fleet::control_at(std::string_view line, UtcTime now) {
         std::uint32_t watts = 0;
         auto [p, ec] = std::from_chars(w[4].data(), w[4].data() + w[4].size(), watts);
         if (ec != std::errc() || p != w[4].data() + w[4].size() || watts == 0 ||
-            watts > 1'000'000) {
+            watts > kMaxTamperWatts) {
           return Error(Errc::kInvalidArgument, fmt::format("'{}' is not a load in watts", w[4]));
         }
         e.watts = watts;
       }
     }
+    return begin(std::move(e), *minutes);
+  }
+  if (cmd == "hook" || cmd == "stop-hook") {
+    const bool stop = cmd == "stop-hook";
+    if (w.size() < (stop ? 2u : 3u)) {
+      return Error(Errc::kInvalidArgument, stop ? std::string("usage: stop-hook <dt-name>")
+                                                : "usage: hook <dt-name> <watts> [minutes]");
+    }
+    VIDYUT_TRY(dt, find_dt(w[1]));
+    if (stop) return finish(EpisodeKind::kHook, *dt, 0);
+    std::uint32_t watts = 0;
+    auto [p, ec] = std::from_chars(w[2].data(), w[2].data() + w[2].size(), watts);
+    if (ec != std::errc() || p != w[2].data() + w[2].size() || watts == 0 ||
+        watts > kMaxHookWatts) {
+      return Error(Errc::kInvalidArgument,
+                   fmt::format("'{}' is not a hook load in watts (1 to {})", w[2], kMaxHookWatts));
+    }
+    VIDYUT_TRY(minutes, minutes_arg(3));
+    Episode e;
+    e.kind = EpisodeKind::kHook;
+    e.index = *dt;
+    e.target = std::string(w[1]);
+    e.watts = watts;
+    return begin(std::move(e), *minutes);
+  }
+  if (cmd == "silent-bypass" || cmd == "stop-silent-bypass") {
+    const bool stop = cmd == "stop-silent-bypass";
+    if (w.size() < (stop ? 2u : 3u)) {
+      return Error(Errc::kInvalidArgument,
+                   stop ? std::string("usage: stop-silent-bypass <serial>")
+                        : "usage: silent-bypass <serial> <percent 1-100> [minutes]");
+    }
+    VIDYUT_TRY(m, find_meter(w[1]));
+    const meter::MeterKind kind = topology_.meters[*m].identity.kind;
+    if (!meter::has_relay(kind)) {
+      return Error(Errc::kInvalidArgument,
+                   fmt::format("meter {} is a {} meter: only a consumer bypasses his meter", w[1],
+                               meter::to_string(kind)));
+    }
+    if (stop) return finish(EpisodeKind::kSilentBypass, *m, 0);
+    std::uint32_t percent = 0;
+    auto [p, ec] = std::from_chars(w[2].data(), w[2].data() + w[2].size(), percent);
+    if (ec != std::errc() || p != w[2].data() + w[2].size() || percent == 0 || percent > 100) {
+      return Error(Errc::kInvalidArgument,
+                   fmt::format("'{}' is not a share of the load in percent (1 to 100)", w[2]));
+    }
+    VIDYUT_TRY(minutes, minutes_arg(3));
+    Episode e;
+    e.kind = EpisodeKind::kSilentBypass;
+    e.index = *m;
+    e.target = std::string(w[1]);
+    e.share_ppm = percent * 10'000;
     return begin(std::move(e), *minutes);
   }
   if (cmd == "token") {
@@ -918,7 +1040,8 @@ Result<std::string> Fleet::control_at(std::string_view line, UtcTime now) {
   return Error(Errc::kInvalidArgument,
                fmt::format("unknown command '{}' (status, fail-feeder, restore-feeder, fail-dt, "
                            "restore-dt, cut-operator, restore-operator, cut-sim, restore-sim, "
-                           "tamper, stop-tamper, token)",
+                           "tamper, stop-tamper, hook, stop-hook, silent-bypass, "
+                           "stop-silent-bypass, token)",
                            cmd));
 }
 

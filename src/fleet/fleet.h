@@ -59,6 +59,12 @@ inline constexpr std::size_t kMaxScenarioLines = 10'000;
 // against a flood of control commands; at 100,000 meters the default rates keep a few hundred.
 inline constexpr std::size_t kMaxLiveEpisodes = 1'000'000;
 
+// Largest hook load a control command may put on a DT: the largest DT rating (250 kVA) at unity
+// power factor; more would be a typing error, not a theft.
+inline constexpr std::uint32_t kMaxHookWatts = 250'000;
+// Largest unmetered load of a `tamper` command (a typing-error guard, as above).
+inline constexpr std::uint32_t kMaxTamperWatts = 1'000'000;
+
 // Rates are per target per (simulated) day; durations in simulated minutes.
 struct EventRates {
   double magnet = 0.0002;  // consumer meters
@@ -69,17 +75,30 @@ struct EventRates {
   double dt_outage = 0.01;      // per DT
   double feeder_outage = 0.02;  // per feeder
   double sim_outage = 0.02;     // per SIM path of a meter
+  // Theft that leaves no event: a hook on a DT's LT network (per DT), a consumer's silent
+  // partial bypass of his own meter (per consumer meter).
+  double hook = 0.002;
+  double silent_bypass = 0.0005;
   std::uint32_t outage_minutes_min = 5;
   std::uint32_t outage_minutes_max = 180;
   std::uint32_t tamper_minutes_min = 30;
   std::uint32_t tamper_minutes_max = 480;
   std::uint32_t sim_outage_minutes_max = 120;
+  std::uint32_t hook_minutes_min = 120;  // 2 h .. 24 h
+  std::uint32_t hook_minutes_max = 1'440;
+  std::uint32_t hook_watts_min = 500;
+  std::uint32_t hook_watts_max = 3'000;
+  std::uint32_t silent_bypass_minutes_min = 1'440;  // 1 .. 5 days
+  std::uint32_t silent_bypass_minutes_max = 7'200;
+  std::uint32_t silent_bypass_share_min_ppm = 300'000;  // 30 % .. 70 % of his load
+  std::uint32_t silent_bypass_share_max_ppm = 700'000;
 
   // No random episodes at all: only control commands and scenarios change the fleet.
   static EventRates none() {
     EventRates r;
     r.magnet = r.neutral = r.reverse = r.bypass = r.cover_open = 0;
     r.dt_outage = r.feeder_outage = r.sim_outage = 0;
+    r.hook = r.silent_bypass = 0;
     return r;
   }
 };
@@ -124,6 +143,9 @@ enum class EpisodeKind : std::uint8_t {
   kReverse,
   kBypass,
   kCoverOpen,
+  // Theft that leaves no event, no ESW bit and no alert (docs/fleet-simulator.md):
+  kHook,          // an unmetered load on a DT's LT network (index: the DT)
+  kSilentBypass,  // a share of a consumer's load routed around his meter (index: the meter)
 };
 const char* to_string(EpisodeKind k);
 std::optional<EpisodeKind> tamper_kind_from_string(std::string_view s);
@@ -137,8 +159,9 @@ struct Episode {
   std::uint8_t sim = 0;     // kSimOutage: 0 or 1
   UtcTime start;
   UtcTime end = kOpenEnd;
-  std::uint32_t watts = 0;  // theft load
-  bool scheduled = false;   // drawn from the rates (false: from a control command)
+  std::uint32_t watts = 0;      // theft load (tamper thefts, kHook)
+  std::uint32_t share_ppm = 0;  // kSilentBypass: share of the load bypassed, parts per million
+  bool scheduled = false;       // drawn from the rates (false: from a control command)
 };
 
 // What a meter sends.
@@ -165,6 +188,9 @@ struct IntervalTruth {
   UtcTime start;                  // true time
   std::int64_t true_mwh = 0;      // what really flowed (consumers: recorded + theft)
   std::int64_t recorded_mwh = 0;  // what the meter measured
+  // Consumers: unmetered theft load plus silently bypassed energy (true = recorded + theft).
+  // DT meters: energy of hooks on the DT's LT network, which the DT meter measured (true =
+  // recorded). Feeder meters: 0.
   std::int64_t theft_mwh = 0;
   std::int64_t supplied_ms = 0;  // with supply during the interval
   bool relay_closed = true;      // at the interval's end
@@ -349,6 +375,7 @@ class Fleet {
   double draw(std::uint64_t stream, std::uint64_t a, std::uint64_t b) const;
   dlms::InvocationCounterStore& counters(std::uint32_t m);
   Result<std::uint32_t> find_meter(std::string_view serial) const;
+  Result<std::uint32_t> find_dt(std::string_view name) const;
 
   Topology topology_;
   FleetConfig config_;

@@ -706,6 +706,541 @@ TEST(FleetControl, EndedEpisodesAreForgottenSoCommandsDoNotGrowTheFleet) {
   EXPECT_EQ(*r, "nothing to end");
 }
 
+// ---- theft that leaves no event ----------------------------------------------------------------
+
+// The DT meter's cumulative energy since the epoch as the identity says it must be:
+//   D(t) = C(t) + floor(C(t) x lt_loss_ppm / 10^6) + floor(no-load W x energised ms / 3600)
+// where C(t) is its consumers' true energy plus its hooks' energy since the epoch. So for any
+// [a, b): DT(a, b) = consumers' true(a, b) + hook(a, b) + LT loss(a, b), with LT loss(a, b) the
+// difference of the two loss terms.
+std::int64_t dt_identity_cum(const Fleet& f, std::uint32_t d, UtcTime t) {
+  const Grid& g = f.grid();
+  const Dt& dt = f.topology().dts[d];
+  const LossConfig& l = g.losses();
+  std::int64_t c = g.hook_mwh(d, g.epoch(), t);
+  for (std::uint32_t m : dt.consumers) c += g.consumer_true_mwh(m, g.epoch(), t);
+  const std::int64_t on_ms = g.supplied_ms(dt.meter, g.epoch(), t);
+  return c + c * l.lt_loss_ppm / 1'000'000 +
+         std::int64_t{l.dt_no_load_w_per_kva} * dt.rating_kva * on_ms / 3600;
+}
+
+// And the feeder meter's: F(t) = S(t) + floor(S(t) x ht_loss_ppm / 10^6), S(t) its DT meters'.
+std::int64_t feeder_identity_cum(const Fleet& f, std::uint32_t fd, UtcTime t) {
+  const Grid& g = f.grid();
+  std::int64_t s = 0;
+  for (std::uint32_t d : f.topology().feeders[fd].dts) {
+    s += g.recorded_mwh(f.topology().dts[d].meter, g.epoch(), t);
+  }
+  return s + s * g.losses().ht_loss_ppm / 1'000'000;
+}
+
+// One of two fleets of the same seed run alike, by scenario lines; one of them also steals.
+struct SilentRun {
+  ManualClock clock{kStart};
+  Recorder truth;
+  Fleet fleet;
+  std::vector<Outgoing> out;
+  explicit SilentRun(const std::string& scenario)
+      : fleet(generate(small_spec()), quiet_config(), clock, &truth) {
+    EXPECT_TRUE(fleet.load_scenario(scenario).ok());
+  }
+  void go(Millis total) {
+    for (auto& o : run(fleet, clock, total)) out.push_back(std::move(o));
+  }
+  const IntervalTruth* truth_of(std::uint32_t m, UtcTime start) const {
+    for (const auto& t : truth.intervals)
+      if (t.meter == m && t.start == start) return &t;
+    return nullptr;
+  }
+  // Everything a meter says about tamper and events: its event logs, ESW, tamper count and the
+  // ESW of every alert it pushed (with the push's time).
+  std::string signals(std::uint32_t m) const {
+    const auto& sm = fleet.meter(m);
+    std::string s;
+    for (std::size_t log = 0; log < meter::kEventLogCount; ++log) {
+      for (const auto& ev : sm.events(static_cast<meter::EventLog>(log))) {
+        s += fmt::format("log {} {} {};", log, ev.code, ev.meter_time.time_since_epoch().count());
+      }
+    }
+    s += fmt::format("esw {}; tampers {};", fmt::join(sm.esw().bytes, " "), sm.tamper_count());
+    for (const auto& o : out) {
+      if (o.meter != m || o.kind != Outgoing::Kind::kAlert) continue;
+      s += fmt::format("alert {} {};", o.deliver_at.time_since_epoch().count(),
+                       fmt::join(decode(fleet, o).body.at(3)->as_bits()->bytes, " "));
+    }
+    return s;
+  }
+};
+
+TEST(FleetSilentTheft, HookRaisesOnlyItsDtMeterByItsEnergyPlusLtLossToTheMilliWattHour) {
+  const Topology topo = generate(small_spec());
+  const Dt& dt = topo.dts[0];
+  // The DT is out over [+60, +90) and its feeder over [+80, +100): the hook draws nothing for
+  // 40 of its 240 minutes.
+  const std::string outages = fmt::format("+60 fail-dt {} 30\n+80 fail-feeder {} 20\n", dt.name,
+                                          topo.feeders[dt.feeder].name);
+  SilentRun plain(outages);
+  SilentRun hooked(outages + fmt::format("+20 hook {} 2000 240\n", dt.name));
+  plain.go(Millis(6 * 3'600'000));
+  hooked.go(Millis(6 * 3'600'000));
+  const Fleet& f = hooked.fleet;
+  const Grid& g = f.grid();
+  const UtcTime now = hooked.clock.now();
+  EXPECT_EQ(g.hook_mwh(0, g.epoch(), now), 2000LL * 200 * 60'000 / 3600);
+  EXPECT_FALSE(g.hooked(0, now));
+
+  std::int64_t dt_extra = 0;  // what the hook added to the DT meter
+  std::size_t intervals = 0;
+  for (UtcTime a = kStart; a + Millis(900'000) <= now; a += Millis(900'000)) {
+    const UtcTime b = a + Millis(900'000);
+    ++intervals;
+    for (std::uint32_t m = 0; m < f.size(); ++m) {
+      if (!meter::has_relay(topo.meters[m].identity.kind)) continue;
+      // No consumer meter sees the hook, and no consumer steals.
+      EXPECT_EQ(g.recorded_mwh(m, a, b), plain.fleet.grid().recorded_mwh(m, a, b)) << m;
+      EXPECT_EQ(g.theft_mwh(m, a, b), 0) << m;
+    }
+    for (std::uint32_t d = 0; d < topo.dts.size(); ++d) {
+      const std::int64_t dt_mwh = g.recorded_mwh(topo.dts[d].meter, a, b);
+      EXPECT_EQ(dt_mwh, dt_identity_cum(f, d, b) - dt_identity_cum(f, d, a))
+          << topo.dts[d].name << " " << format_iso8601(a);
+      const std::int64_t before = plain.fleet.grid().recorded_mwh(topo.dts[d].meter, a, b);
+      if (d == 0) {
+        dt_extra += dt_mwh - before;
+        // LT loss applies to the hook's energy too.
+        const std::int64_t hook = g.hook_mwh(0, a, b);
+        EXPECT_GE(dt_mwh - before, hook + hook * g.losses().lt_loss_ppm / 1'000'000 - 2);
+        EXPECT_LE(dt_mwh - before, hook + hook * g.losses().lt_loss_ppm / 1'000'000 + 2);
+      } else {
+        EXPECT_EQ(dt_mwh, before) << topo.dts[d].name;
+      }
+    }
+    for (std::uint32_t fd = 0; fd < topo.feeders.size(); ++fd) {
+      EXPECT_EQ(g.recorded_mwh(topo.feeders[fd].meter, a, b),
+                feeder_identity_cum(f, fd, b) - feeder_identity_cum(f, fd, a));
+    }
+  }
+  EXPECT_GE(intervals, 20u);
+  const std::int64_t hook_total = 2000LL * 200 * 60'000 / 3600;
+  EXPECT_NEAR(static_cast<double>(dt_extra),
+              static_cast<double>(hook_total + hook_total * g.losses().lt_loss_ppm / 1'000'000),
+              static_cast<double>(intervals));
+
+  // Truth: the DT meter's rows carry the hook's energy as theft (true = what it measured);
+  // nobody else's row shows theft.
+  std::int64_t dt_theft = 0;
+  for (const auto& t : hooked.truth.intervals) {
+    if (t.meter == dt.meter) {
+      dt_theft += t.theft_mwh;
+      EXPECT_EQ(t.true_mwh, t.recorded_mwh);
+      EXPECT_EQ(t.theft_mwh, g.hook_mwh(0, t.start, t.start + Millis(900'000)));
+    } else {
+      EXPECT_EQ(t.theft_mwh, 0) << t.meter;
+    }
+  }
+  EXPECT_EQ(dt_theft, hook_total);
+  // The episode is in the truth, with its DT and load.
+  std::vector<std::string> hooks;
+  for (const auto& [e, started] : hooked.truth.episodes) {
+    if (e.kind == EpisodeKind::kHook) {
+      hooks.push_back(fmt::format("{} {} {} {}", to_string(e.kind), e.target, e.watts, started));
+    }
+  }
+  EXPECT_EQ(hooks, (std::vector<std::string>{fmt::format("hook {} 2000 true", dt.name),
+                                             fmt::format("hook {} 2000 false", dt.name)}));
+  // No meter logs, flags or pushes anything it would not have without the hook.
+  for (std::uint32_t m = 0; m < f.size(); ++m) {
+    EXPECT_EQ(hooked.signals(m), plain.signals(m)) << topo.meters[m].identity.serial;
+  }
+  EXPECT_EQ(hooked.fleet.stats().alerts_sent, plain.fleet.stats().alerts_sent);
+}
+
+TEST(FleetSilentTheft, SilentBypassRecordsOnlyTheRestWhileTheDtMeterSeesItAll) {
+  const Topology topo = generate(small_spec());
+  const Dt& dt = topo.dts[0];
+  std::uint32_t c = dt.consumers[1];  // a single-phase consumer (import Wh is column 2)
+  for (std::size_t i = 1; topo.meters[c].identity.kind != MeterKind::kSinglePhase; ++i) {
+    c = dt.consumers[i];
+  }
+  const std::string serial = topo.meters[c].identity.serial;
+  const std::string outages = fmt::format("+60 fail-dt {} 30\n+80 fail-feeder {} 20\n", dt.name,
+                                          topo.feeders[dt.feeder].name);
+  SilentRun plain(outages);
+  SilentRun thief(outages + fmt::format("+20 silent-bypass {} 40 300\n", serial));
+  plain.go(Millis(7 * 3'600'000));
+  thief.go(Millis(7 * 3'600'000));
+  const Fleet& f = thief.fleet;
+  const Grid& g = f.grid();
+  const Grid& g0 = plain.fleet.grid();
+  const UtcTime now = thief.clock.now();
+  const UtcTime from = kStart + Millis(20 * 60'000);
+  const UtcTime to = kStart + Millis(320 * 60'000);
+  EXPECT_FALSE(g.bypassing(c, now));
+
+  std::int64_t full = 0, recorded = 0, stolen = 0;
+  std::size_t inside = 0;
+  for (UtcTime a = kStart; a + Millis(900'000) <= now; a += Millis(900'000)) {
+    const UtcTime b = a + Millis(900'000);
+    const std::int64_t r0 = g0.recorded_mwh(c, a, b);  // his whole load
+    const std::int64_t r1 = g.recorded_mwh(c, a, b);
+    const std::int64_t theft = g.theft_mwh(c, a, b);
+    // What flows is unchanged; what goes around the meter is the theft.
+    EXPECT_EQ(r1 + theft, r0) << format_iso8601(a);
+    EXPECT_EQ(g.bypass_mwh(c, a, b), theft);
+    EXPECT_EQ(g.consumer_true_mwh(c, a, b), r0);
+    if (b <= from || a >= to) {
+      EXPECT_EQ(theft, 0) << format_iso8601(a);
+    } else if (a >= from && b <= to && g.supplied_ms(c, a, b) == 900'000) {
+      // 60 % recorded, to the floors of at most five slot pieces.
+      ++inside;
+      EXPECT_GT(r0, 0);
+      EXPECT_GE(r1 * 10, r0 * 6) << format_iso8601(a);
+      EXPECT_LE(r1 * 10, r0 * 6 + 50) << format_iso8601(a);
+    }
+    full += r0;
+    recorded += r1;
+    stolen += theft;
+    // The DT meter measures what flows: exactly what it measures without the bypass.
+    EXPECT_EQ(g.recorded_mwh(dt.meter, a, b), g0.recorded_mwh(dt.meter, a, b));
+    EXPECT_EQ(g.recorded_mwh(dt.meter, a, b), dt_identity_cum(f, 0, b) - dt_identity_cum(f, 0, a));
+    for (std::uint32_t fd = 0; fd < topo.feeders.size(); ++fd) {
+      EXPECT_EQ(g.recorded_mwh(topo.feeders[fd].meter, a, b),
+                feeder_identity_cum(f, fd, b) - feeder_identity_cum(f, fd, a));
+    }
+    for (std::uint32_t m : dt.consumers) {
+      if (m != c) {
+        EXPECT_EQ(g.recorded_mwh(m, a, b), g0.recorded_mwh(m, a, b));
+      }
+    }
+  }
+  EXPECT_GE(inside, 12u);
+  EXPECT_GT(stolen, 0);
+  EXPECT_EQ(recorded + stolen, full);
+  // The DT's loss as an audit sees it (DT minus the consumers' recorded energy) rose by exactly
+  // the stolen energy.
+  std::int64_t dt_total = 0, consumers_total = 0, consumers_total0 = 0;
+  for (UtcTime a = kStart; a + Millis(900'000) <= now; a += Millis(900'000)) {
+    const UtcTime b = a + Millis(900'000);
+    dt_total += g.recorded_mwh(dt.meter, a, b);
+    for (std::uint32_t m : dt.consumers) {
+      consumers_total += g.recorded_mwh(m, a, b);
+      consumers_total0 += g0.recorded_mwh(m, a, b);
+    }
+  }
+  EXPECT_EQ((dt_total - consumers_total) - (dt_total - consumers_total0), stolen);
+
+  // Registers equal the sum of block-load intervals across the bypass and the outage.
+  const auto& sm = f.meter(c);
+  const auto rows = sm.block_load(sm.meter_now() - Millis(6 * 3'600'000), sm.meter_now());
+  ASSERT_GE(rows.size(), 20u);
+  std::int64_t sum = 0;
+  for (const auto& r : rows) sum += r.import_wh;
+  EXPECT_EQ(sm.registers_at_meter_time(rows.back().stamp + Millis(900'000)).import_wh -
+                sm.registers_at_meter_time(rows.front().stamp).import_wh,
+            sum);
+
+  // History read back over DLMS equals what was pushed at the time; before the bypass the
+  // pushes are the honest meter's, during it they are lower.
+  std::vector<dlms::Data> pushed;
+  std::size_t lower = 0;
+  std::map<std::int64_t, dlms::Data> honest;
+  for (const auto& o : plain.out) {
+    if (o.meter == c && o.kind == Outgoing::Kind::kBlockLoad) {
+      honest[o.interval.time_since_epoch().count()] = *decode(plain.fleet, o).body.at(2)->at(0);
+    }
+  }
+  for (const auto& o : thief.out) {
+    if (o.meter != c || o.kind != Outgoing::Kind::kBlockLoad) continue;
+    pushed.push_back(*decode(f, o).body.at(2)->at(0));
+    const dlms::Data& h = honest.at(o.interval.time_since_epoch().count());
+    if (o.interval + Millis(900'000) <= from) {
+      EXPECT_EQ(pushed.back(), h);
+    } else if (o.interval >= from + Millis(900'000) && o.interval + Millis(900'000) <= to) {
+      const auto wh = [](const dlms::Data& row) { return row.at(2)->as_int().value_or(0); };
+      lower += wh(pushed.back()) < wh(h);
+    }
+  }
+  EXPECT_GE(lower, 12u);
+  ASSERT_GE(pushed.size(), 20u);
+  HeadEndSession hes(thief.fleet, c, is::kSapMeterReader);
+  ASSERT_TRUE(hes.client.associate().ok());
+  auto r = hes.client.get({7, is::kBlockLoadProfile, 2},
+                          dlms::make_range_access(*pushed.front().at(0)->as_date_time(),
+                                                  *pushed.back().at(0)->as_date_time()));
+  ASSERT_TRUE(r.ok()) << r.error().describe();
+  ASSERT_TRUE(std::holds_alternative<dlms::Data>(*r));
+  // (The meter pushed nothing while its DT was out; those rows are read back too.)
+  std::map<std::int64_t, dlms::Data> back;
+  for (const auto& row : *std::get<dlms::Data>(*r).as_list()) {
+    back[row.at(0)->as_date_time()->to_utc().value().time_since_epoch().count()] = row;
+  }
+  EXPECT_EQ(back.size(), pushed.size() + 3);
+  for (const auto& row : pushed) {
+    EXPECT_EQ(back.at(row.at(0)->as_date_time()->to_utc().value().time_since_epoch().count()), row);
+  }
+
+  // Truth: his rows carry the bypassed energy as theft, true = recorded + theft = the honest
+  // meter's reading; the DT meter's rows carry none.
+  std::int64_t truth_theft = 0;
+  for (const auto& t : thief.truth.intervals) {
+    if (t.meter == dt.meter) {
+      EXPECT_EQ(t.theft_mwh, 0);
+    }
+    if (t.meter != c) continue;
+    truth_theft += t.theft_mwh;
+    EXPECT_EQ(t.true_mwh, t.recorded_mwh + t.theft_mwh);
+    const IntervalTruth* h = plain.truth_of(c, t.start);
+    ASSERT_NE(h, nullptr);
+    EXPECT_EQ(t.true_mwh, h->true_mwh);
+  }
+  EXPECT_EQ(truth_theft, g.bypass_mwh(c, g.epoch(), now));
+  bool recorded_episode = false;
+  for (const auto& [e, started] : thief.truth.episodes) {
+    recorded_episode |= started && e.kind == EpisodeKind::kSilentBypass && e.target == serial &&
+                        e.share_ppm == 400'000 && e.end == to;
+  }
+  EXPECT_TRUE(recorded_episode);
+  // Silent: no event, no ESW bit, no alert anywhere that the honest fleet did not have.
+  for (std::uint32_t m = 0; m < f.size(); ++m) {
+    EXPECT_EQ(thief.signals(m), plain.signals(m)) << topo.meters[m].identity.serial;
+  }
+}
+
+TEST(FleetSilentTheft, SilentBypassGoesOnWhileTheRelayIsOpen) {
+  ManualClock clock(kStart);
+  Fleet f(generate(small_spec()), quiet_config(), clock);
+  const Dt& dt = f.topology().dts[1];
+  const std::uint32_t c = dt.consumers[0];
+  ASSERT_TRUE(f.control("silent-bypass " + f.topology().meters[c].identity.serial + " 50").ok());
+  run(f, clock, Millis(3'600'000));
+  ASSERT_TRUE(f.meter(c).disconnect());
+  f.after_session(c);
+  const UtcTime cut = clock.now();
+  run(f, clock, Millis(2 * 3'600'000));
+  const Grid& g = f.grid();
+  const auto& id = f.topology().meters[c].identity;
+  for (UtcTime a = cut; a + Millis(900'000) <= clock.now(); a += Millis(900'000)) {
+    const UtcTime b = a + Millis(900'000);
+    EXPECT_EQ(g.recorded_mwh(c, a, b), 0);
+    // The bypassed half of his load is wired ahead of the meter: it still flows.
+    const std::int64_t load = meter::model_energy(id, a, b).active_mwh;
+    EXPECT_GE(g.theft_mwh(c, a, b) * 2, load - 10);
+    EXPECT_LE(g.theft_mwh(c, a, b) * 2, load + 10);
+    EXPECT_EQ(g.recorded_mwh(dt.meter, a, b), dt_identity_cum(f, 1, b) - dt_identity_cum(f, 1, a));
+  }
+}
+
+TEST(FleetSilentTheft, BypassEnergyAskedForAheadOfTimeIsNotKeptWhenAnOutageFollows) {
+  // Two fleets alike; the grid of one is asked about the future before an outage begins.
+  ManualClock clock(kStart);
+  Recorder truth, truth0;
+  Fleet f(generate(small_spec()), quiet_config(), clock, &truth);
+  Fleet f0(generate(small_spec()), quiet_config(), clock, &truth0);
+  const Dt& dt = f.topology().dts[0];
+  const std::uint32_t c = dt.consumers[0];
+  for (Fleet* x : {&f, &f0}) {
+    ASSERT_TRUE(
+        x->control("silent-bypass " + x->topology().meters[c].identity.serial + " 60").ok());
+  }
+  auto both = [&](Millis total) {
+    for (Millis done{0}; done < total; done += Millis(60'000)) {
+      clock.advance(Millis(60'000));
+      f.advance(clock.now());
+      f0.advance(clock.now());
+    }
+  };
+  both(Millis(3'600'000));
+  const Grid& g = f.grid();
+  const UtcTime cut = clock.now();
+  const UtcTime ahead = cut + Millis(30 * 60'000);
+  // Asked about the next half hour before it has happened: energy as if the supply stays on ...
+  EXPECT_GT(g.bypass_mwh(c, cut, ahead), 0);
+  const std::int64_t until_cut = g.theft_mwh(c, g.epoch(), cut);
+  EXPECT_GT(g.theft_mwh(c, g.epoch(), ahead), until_cut);  // the last question: ahead
+  // ... but the DT goes out now: that half hour is dark, nothing is stolen in it.
+  for (Fleet* x : {&f, &f0}) ASSERT_TRUE(x->control("fail-dt " + dt.name + " 60").ok());
+  both(Millis(2 * 3'600'000));
+  EXPECT_EQ(g.bypass_mwh(c, cut, ahead), 0);
+  EXPECT_EQ(g.theft_mwh(c, g.epoch(), clock.now()), f0.grid().theft_mwh(c, g.epoch(), clock.now()));
+  EXPECT_EQ(g.recorded_mwh(dt.meter, g.epoch(), clock.now()),
+            f0.grid().recorded_mwh(dt.meter, g.epoch(), clock.now()));
+  ASSERT_EQ(truth.intervals.size(), truth0.intervals.size());
+  for (std::size_t i = 0; i < truth.intervals.size(); ++i) {
+    EXPECT_EQ(truth.intervals[i].theft_mwh, truth0.intervals[i].theft_mwh) << i;
+    EXPECT_EQ(truth.intervals[i].recorded_mwh, truth0.intervals[i].recorded_mwh) << i;
+  }
+  for (UtcTime a = kStart; a + Millis(900'000) <= clock.now(); a += Millis(900'000)) {
+    const UtcTime b = a + Millis(900'000);
+    EXPECT_EQ(g.recorded_mwh(dt.meter, a, b), dt_identity_cum(f, 0, b) - dt_identity_cum(f, 0, a));
+  }
+}
+
+TEST(FleetSilentTheft, ControlCommandsStartStopCountAndRefuseBadInput) {
+  ManualClock clock(kStart);
+  Recorder truth;
+  Fleet f(generate(small_spec()), quiet_config(), clock, &truth);
+  const Topology& t = f.topology();
+  const std::string dt = t.dts[0].name;
+  const std::string consumer = t.meters[t.dts[0].consumers[0]].identity.serial;
+  const std::string dt_serial = t.meters[t.dts[0].meter].identity.serial;
+  const std::string feeder_serial = t.meters[t.feeders[0].meter].identity.serial;
+  auto code = [&](const std::string& line) -> std::optional<Errc> {
+    auto r = f.control(line);
+    if (r.ok()) return std::nullopt;
+    return r.error().code;
+  };
+  EXPECT_EQ(code("hook"), Errc::kInvalidArgument);
+  EXPECT_EQ(code("hook " + dt), Errc::kInvalidArgument);
+  EXPECT_EQ(code("hook F9999-T999 1000"), Errc::kNotFound);
+  EXPECT_EQ(code("hook " + dt + " 0"), Errc::kInvalidArgument);
+  EXPECT_EQ(code("hook " + dt + " many"), Errc::kInvalidArgument);
+  EXPECT_EQ(code(fmt::format("hook {} {}", dt, kMaxHookWatts + 1)), Errc::kInvalidArgument);
+  EXPECT_EQ(code("hook " + dt + " 1000 soon"), Errc::kInvalidArgument);
+  EXPECT_EQ(code("stop-hook F9999-T999"), Errc::kNotFound);
+  EXPECT_EQ(code("silent-bypass " + consumer), Errc::kInvalidArgument);
+  EXPECT_EQ(code("silent-bypass 99999999 40"), Errc::kNotFound);
+  EXPECT_EQ(code("silent-bypass " + dt_serial + " 40"), Errc::kInvalidArgument);
+  EXPECT_EQ(code("silent-bypass " + feeder_serial + " 40"), Errc::kInvalidArgument);
+  EXPECT_EQ(code("stop-silent-bypass " + dt_serial), Errc::kInvalidArgument);
+  EXPECT_EQ(code("silent-bypass " + consumer + " 0"), Errc::kInvalidArgument);
+  EXPECT_EQ(code("silent-bypass " + consumer + " 101"), Errc::kInvalidArgument);
+  EXPECT_EQ(code("silent-bypass " + consumer + " 40%"), Errc::kInvalidArgument);
+  EXPECT_TRUE(truth.episodes.empty());
+
+  auto hook = f.control(fmt::format("hook {} {} 90", dt, kMaxHookWatts));
+  ASSERT_TRUE(hook.ok()) << hook.error().describe();
+  EXPECT_NE(hook->find("hook " + dt), std::string::npos) << *hook;
+  auto bypass = f.control("silent-bypass " + consumer + " 100");
+  ASSERT_TRUE(bypass.ok()) << bypass.error().describe();
+  EXPECT_NE(f.control("hook " + dt + " 500")->find("already"), std::string::npos);
+  EXPECT_NE(f.control("silent-bypass " + consumer + " 30")->find("already"), std::string::npos);
+  auto status = f.control("status");
+  ASSERT_TRUE(status.ok());
+  EXPECT_NE(status->find("thefts 0 hooks 1 silent-bypasses 1 "), std::string::npos) << *status;
+  EXPECT_TRUE(f.grid().hooked(0, clock.now()));
+  EXPECT_EQ(f.grid().bypass_share_ppm(t.dts[0].consumers[0], clock.now()), 1'000'000u);
+
+  // A 100 % bypass: the meter records nothing, his whole load is theft.
+  run(f, clock, Millis(3'600'000));
+  const UtcTime a = kStart + Millis(600'000);
+  EXPECT_EQ(f.grid().recorded_mwh(t.dts[0].consumers[0], a, clock.now()), 0);
+  EXPECT_GT(f.grid().theft_mwh(t.dts[0].consumers[0], a, clock.now()), 0);
+
+  EXPECT_EQ(*f.control("stop-silent-bypass " + consumer), "silent-bypass ended");
+  EXPECT_EQ(*f.control("stop-silent-bypass " + consumer), "nothing to end");
+  EXPECT_EQ(*f.control("stop-hook " + dt), "hook ended");
+  status = f.control("status");
+  EXPECT_NE(status->find("hooks 0 silent-bypasses 0 "), std::string::npos) << *status;
+  EXPECT_FALSE(f.grid().bypassing(t.dts[0].consumers[0], clock.now()));
+  ASSERT_EQ(truth.episodes.size(), 4u);
+  EXPECT_EQ(truth.episodes[0].first.watts, kMaxHookWatts);
+  EXPECT_EQ(truth.episodes[1].first.share_ppm, 1'000'000u);
+}
+
+TEST(FleetSilentTheft, RandomHooksAndBypassesAreDeterministicSilentAndLeaveOtherDrawsAlone) {
+  struct Outcome {
+    std::vector<std::string> episodes;  // silent ones
+    std::vector<std::string> magnets;
+    std::vector<std::string> alerts;
+    std::vector<std::tuple<std::uint32_t, std::int64_t, std::int64_t, std::int64_t>> truth;
+    std::int64_t dt_theft = 0;        // DT rows' theft (hooks)
+    std::int64_t hooks_mwh = 0;       // the grid's hook energy
+    std::int64_t consumer_theft = 0;  // consumer rows' theft (bypasses)
+    std::uint32_t tampers = 0;
+  };
+  auto once = [](bool silent, std::uint64_t seed) {
+    ManualClock clock(kStart);
+    Recorder truth;
+    FleetConfig cfg = quiet_config();
+    cfg.seed = seed;
+    cfg.rates.magnet = 0.05;
+    if (silent) {
+      cfg.rates.hook = 0.5;
+      cfg.rates.silent_bypass = 0.05;
+    }
+    Fleet f(generate(small_spec()), cfg, clock, &truth);
+    Outcome o;
+    for (int quarter = 1; quarter <= 12; ++quarter) {  // three days, checked every six hours
+      run(f, clock, Millis(6 * 3'600'000), Millis(300'000));
+      const UtcTime t = clock.now();
+      for (std::uint32_t d = 0; d < f.topology().dts.size(); ++d) {
+        EXPECT_EQ(f.grid().recorded_mwh(f.topology().dts[d].meter, f.grid().epoch(), t),
+                  dt_identity_cum(f, d, t))
+            << d;
+      }
+    }
+    const EventRates& r = cfg.rates;
+    for (const auto& [e, started] : truth.episodes) {
+      const std::string line = fmt::format("{} {} {} {} {} {} {}", to_string(e.kind), e.target,
+                                           started, e.start.time_since_epoch().count(),
+                                           e.end.time_since_epoch().count(), e.watts, e.share_ppm);
+      if (e.kind == EpisodeKind::kMagnet) o.magnets.push_back(line);
+      if (e.kind != EpisodeKind::kHook && e.kind != EpisodeKind::kSilentBypass) continue;
+      o.episodes.push_back(line);
+      EXPECT_TRUE(e.scheduled);
+      if (!started) continue;
+      const auto minutes = (e.end - e.start) / Millis(60'000);
+      if (e.kind == EpisodeKind::kHook) {
+        EXPECT_GE(e.watts, r.hook_watts_min);
+        EXPECT_LE(e.watts, r.hook_watts_max);
+        EXPECT_GE(minutes, r.hook_minutes_min - 1);
+        EXPECT_LE(minutes, r.hook_minutes_max);
+      } else {
+        EXPECT_GE(e.share_ppm, r.silent_bypass_share_min_ppm);
+        EXPECT_LE(e.share_ppm, r.silent_bypass_share_max_ppm);
+        EXPECT_GE(minutes, r.silent_bypass_minutes_min - 1);
+        EXPECT_LE(minutes, r.silent_bypass_minutes_max);
+      }
+    }
+    for (const auto& p : truth.pushes) {
+      if (p.kind == Outgoing::Kind::kAlert) {
+        o.alerts.push_back(fmt::format("{} {}", p.meter, p.at.time_since_epoch().count()));
+      }
+    }
+    for (const auto& t : truth.intervals) {
+      o.truth.emplace_back(t.meter, t.true_mwh, t.recorded_mwh, t.theft_mwh);
+      const MeterKind k = f.topology().meters[t.meter].identity.kind;
+      if (k == MeterKind::kDt) {
+        o.dt_theft += t.theft_mwh;
+        EXPECT_EQ(t.true_mwh, t.recorded_mwh);
+      } else if (meter::has_relay(k)) {
+        o.consumer_theft += t.theft_mwh;
+        EXPECT_EQ(t.true_mwh, t.recorded_mwh + t.theft_mwh);
+      }
+    }
+    // Truth rows cover whole periods from the first boundary after the start.
+    const UtcTime first = meter::ist_align_up(kStart, 900'000);
+    const UtcTime last = meter::ist_align_down(clock.now(), 900'000);
+    for (std::uint32_t d = 0; d < f.topology().dts.size(); ++d) {
+      o.hooks_mwh += f.grid().hook_mwh(d, first - Millis(900'000), last);
+    }
+    for (std::uint32_t m = 0; m < f.size(); ++m) o.tampers += f.meter(m).tamper_count();
+    return o;
+  };
+  const Outcome a = once(true, 1);
+  std::size_t hooks = 0, bypasses = 0;
+  for (const auto& e : a.episodes) (e.starts_with("hook") ? hooks : bypasses) += 1;
+  EXPECT_GE(hooks, 4u);
+  EXPECT_GE(bypasses, 4u);
+  EXPECT_GT(a.dt_theft, 0);
+  EXPECT_EQ(a.dt_theft, a.hooks_mwh);
+  EXPECT_GT(a.consumer_theft, 0);
+  // Same seed, same truth.
+  const Outcome b = once(true, 1);
+  EXPECT_EQ(a.episodes, b.episodes);
+  EXPECT_EQ(a.truth, b.truth);
+  // Another seed, other episodes.
+  EXPECT_NE(once(true, 2).episodes, a.episodes);
+  // Without the silent thefts: the same magnets, the same alerts and tamper counts (the silent
+  // ones add none).
+  const Outcome honest = once(false, 1);
+  EXPECT_FALSE(honest.magnets.empty());
+  EXPECT_EQ(honest.magnets, a.magnets);
+  EXPECT_EQ(honest.alerts, a.alerts);
+  EXPECT_EQ(honest.tampers, a.tampers);
+  EXPECT_TRUE(honest.episodes.empty());
+}
+
 // ---- hotspot tokens -----------------------------------------------------------------------------
 
 std::string token_for(const Fleet& f, std::uint32_t m, std::uint32_t seq, std::uint32_t rupees,

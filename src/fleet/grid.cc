@@ -20,6 +20,33 @@ std::int64_t union_covered_ms(const IntervalSet& x, const IntervalSet& y, UtcTim
   return merged.covered_ms(from, to);
 }
 
+// The bypassed part of a consumer's load model over [from, to) at share_ppm: per slot
+// floor(slot energy x share / 10^6), partial slots as floored prefixes (exactly additive).
+meter::Energy bypass_slice(const meter::MeterIdentity& id, std::uint32_t share_ppm, UtcTime from,
+                           UtcTime to) {
+  return meter::sliced_energy(from, to, [&](std::int64_t slot) {
+    const meter::SlotEnergy se = meter::slot_energy(id, slot);
+    return meter::SlotEnergy{se.active_mwh * share_ppm / 1'000'000,
+                             se.apparent_mvah * share_ppm / 1'000'000};
+  });
+}
+
+template <class T>
+void start_in(std::vector<T>& v, T item) {
+  if (!v.empty() && v.back().when.end > item.when.start) return;  // already going
+  v.push_back(std::move(item));
+  if (v.size() > kMaxIntervalsPerTarget) v.erase(v.begin());
+}
+
+template <class T>
+bool active_in(const std::vector<T>& v, UtcTime t) {
+  for (auto it = v.rbegin(); it != v.rend(); ++it) {
+    if (it->when.contains(t)) return true;
+    if (it->when.end <= t) break;  // ascending and disjoint: nothing earlier contains t
+  }
+  return false;
+}
+
 meter::LoadSample dead_sample() {
   meter::LoadSample s;
   s.power_w = 0;
@@ -114,36 +141,14 @@ std::int64_t IntervalSet::covered_ms(UtcTime from, UtcTime to) const {
 
 // ---- sources ----------------------------------------------------------------------------------
 
-// A consumer: its load model while the supply is on.
+// A consumer: its load model while the supply is on, less a silently bypassed share.
 class ConsumerSource final : public meter::EnergySource {
  public:
   ConsumerSource(const Grid& g, std::uint32_t m) : g_(g), m_(m) {}
   meter::Energy energy(UtcTime from, UtcTime to) const override {
-    meter::Energy e;
-    const auto& id = g_.topology().meters[m_].identity;
-    // Split at every outage boundary of the consumer's feeder and DT.
-    std::vector<UtcTime> cuts{from, to};
-    auto collect = [&](const IntervalSet& s) {
-      for (const Interval& iv : s.intervals()) {
-        if (iv.start > from && iv.start < to) cuts.push_back(iv.start);
-        if (iv.end > from && iv.end < to) cuts.push_back(iv.end);
-      }
-    };
-    collect(g_.feeder_outages(g_.topology().feeder_of[m_]));
-    const std::int32_t dt = g_.topology().dt_of[m_];
-    if (dt >= 0) collect(g_.dt_outages(static_cast<std::uint32_t>(dt)));
-    std::sort(cuts.begin(), cuts.end());
-    for (std::size_t i = 0; i + 1 < cuts.size(); ++i) {
-      if (cuts[i + 1] > cuts[i] && g_.supplied(m_, cuts[i])) {
-        e += meter::model_energy(id, cuts[i], cuts[i + 1]);
-      }
-    }
-    return e;
+    return g_.metered_supply(m_, from, to);
   }
-  meter::LoadSample sample(std::int64_t slot) const override {
-    if (!g_.supplied(m_, meter::slot_start(slot))) return dead_sample();
-    return meter::sample_load(g_.topology().meters[m_].identity, slot);
-  }
+  meter::LoadSample sample(std::int64_t slot) const override { return g_.metered_sample(m_, slot); }
 
  private:
   const Grid& g_;
@@ -219,7 +224,9 @@ Grid::Grid(const Topology& topology, LossConfig losses)
       losses_(losses),
       feeder_out_(topology.feeders.size()),
       dt_out_(topology.dts.size()),
-      theft_(topology.meters.size()) {}
+      theft_(topology.meters.size()),
+      hooks_(topology.dts.size()),
+      bypass_(topology.meters.size()) {}
 
 void Grid::attach(std::vector<meter::SimulatedMeter*> meters, UtcTime epoch) {
   meters_ = std::move(meters);
@@ -270,14 +277,45 @@ bool Grid::powered(std::uint32_t m, UtcTime t) const {
   return topology_->meters[m].identity.kind == meter::MeterKind::kFeeder || supplied(m, t);
 }
 
+const IntervalSet& Grid::feeder_set_of(std::uint32_t m) const {
+  return feeder_out_[topology_->feeder_of[m]];
+}
+
+const IntervalSet& Grid::dt_set_of(std::uint32_t m) const {
+  static const IntervalSet kNone;
+  const std::int32_t dt = topology_->dt_of[m];
+  return dt >= 0 ? dt_out_[static_cast<std::uint32_t>(dt)] : kNone;
+}
+
+template <class Fn>
+void Grid::for_each_supplied(std::uint32_t m, UtcTime from, UtcTime to,
+                             const std::vector<UtcTime>& extra, Fn&& fn) const {
+  if (to <= from) return;
+  std::vector<UtcTime> cuts{from, to};
+  auto collect = [&](const IntervalSet& s) {
+    for (const Interval& iv : s.intervals()) {
+      if (iv.start > from && iv.start < to) cuts.push_back(iv.start);
+      if (iv.end > from && iv.end < to) cuts.push_back(iv.end);
+    }
+  };
+  collect(feeder_set_of(m));
+  collect(dt_set_of(m));
+  for (UtcTime t : extra) {
+    if (t > from && t < to) cuts.push_back(t);
+  }
+  std::sort(cuts.begin(), cuts.end());
+  for (std::size_t i = 0; i + 1 < cuts.size(); ++i) {
+    if (cuts[i + 1] > cuts[i] && supplied(m, cuts[i])) fn(cuts[i], cuts[i + 1]);
+  }
+}
+
+// ---- theft ------------------------------------------------------------------------------------
+
 void Grid::start_theft(std::uint32_t m, UtcTime start, std::uint32_t watts) {
-  auto& v = theft_[m];
-  if (!v.empty() && v.back().when.end > start) return;  // already stealing
   Theft th;
   th.when = {start, kOpenEnd};
   th.watts = watts;
-  v.push_back(th);
-  if (v.size() > kMaxIntervalsPerTarget) v.erase(v.begin());
+  start_in(theft_[m], std::move(th));
 }
 
 void Grid::stop_theft(std::uint32_t m, UtcTime end) {
@@ -285,25 +323,87 @@ void Grid::stop_theft(std::uint32_t m, UtcTime end) {
   if (!v.empty() && v.back().when.contains(end)) v.back().when.end = end;
 }
 
-bool Grid::stealing(std::uint32_t m, UtcTime t) const {
-  for (const Theft& th : theft_[m]) {
-    if (th.when.contains(t)) return true;
-  }
-  return false;
+bool Grid::stealing(std::uint32_t m, UtcTime t) const { return active_in(theft_[m], t); }
+
+void Grid::start_hook(std::uint32_t dt, UtcTime start, std::uint32_t watts) {
+  Theft th;
+  th.when = {start, kOpenEnd};
+  th.watts = watts;
+  start_in(hooks_[dt], std::move(th));
 }
 
-std::int64_t Grid::theft_wms(std::uint32_t m, UtcTime t) const {
+void Grid::stop_hook(std::uint32_t dt, UtcTime end) {
+  auto& v = hooks_[dt];
+  if (!v.empty() && v.back().when.contains(end)) v.back().when.end = end;
+}
+
+bool Grid::hooked(std::uint32_t dt, UtcTime t) const { return active_in(hooks_[dt], t); }
+
+void Grid::start_silent_bypass(std::uint32_t m, UtcTime start, std::uint32_t share_ppm) {
+  Bypass bp;
+  bp.when = {start, kOpenEnd};
+  bp.share_ppm = std::clamp<std::uint32_t>(share_ppm, 1, 1'000'000);
+  start_in(bypass_[m], std::move(bp));
+}
+
+void Grid::stop_silent_bypass(std::uint32_t m, UtcTime end) {
+  auto& v = bypass_[m];
+  if (v.empty() || !v.back().when.contains(end)) return;
+  // The walking point needs no change: it holds the bypassed energy up to itself at this share
+  // whatever the end, and bypass_cum never walks past the end.
+  v.back().when.end = end;
+}
+
+std::uint32_t Grid::bypass_share_ppm(std::uint32_t m, UtcTime t) const {
+  const auto& v = bypass_[m];
+  for (auto it = v.rbegin(); it != v.rend(); ++it) {
+    if (it->when.contains(t)) return it->share_ppm;
+    if (it->when.end <= t) break;
+  }
+  return 0;
+}
+
+meter::Energy Grid::metered_supply(std::uint32_t m, UtcTime from, UtcTime to) const {
+  meter::Energy e;
+  const meter::MeterIdentity& id = topology_->meters[m].identity;
+  const auto& bps = bypass_[m];
+  std::vector<UtcTime> extra;
+  for (const Bypass& bp : bps) {
+    if (bp.when.end <= from || bp.when.start >= to) continue;
+    extra.push_back(bp.when.start);
+    extra.push_back(bp.when.end);
+  }
+  for_each_supplied(m, from, to, extra, [&](UtcTime x, UtcTime y) {
+    e += meter::model_energy(id, x, y);
+    if (extra.empty()) return;
+    if (const std::uint32_t share = bypass_share_ppm(m, x); share > 0) {
+      e = e - bypass_slice(id, share, x, y);
+    }
+  });
+  return e;
+}
+
+meter::LoadSample Grid::metered_sample(std::uint32_t m, std::int64_t slot) const {
+  const UtcTime a = meter::slot_start(slot);
+  if (!supplied(m, a)) return dead_sample();
+  meter::LoadSample s = meter::sample_load(topology_->meters[m].identity, slot);
+  if (const std::uint32_t share = bypass_share_ppm(m, a); share > 0) {
+    const double kept = 1.0 - static_cast<double>(share) / 1e6;
+    s.power_w *= kept;
+    s.current_a *= kept;
+  }
+  return s;
+}
+
+std::int64_t Grid::loads_wms(const std::vector<Theft>& v, const IntervalSet& fo,
+                             const IntervalSet& dto, UtcTime t) const {
   std::int64_t wms = 0;
-  const std::int32_t dt = topology_->dt_of[m];
-  static const IntervalSet kNone;
-  const IntervalSet& fo = feeder_out_[topology_->feeder_of[m]];
-  const IntervalSet& dto = dt >= 0 ? dt_out_[static_cast<std::uint32_t>(dt)] : kNone;
   // Supplied W x ms of theft th over [a, b): span minus the union of outages over it.
   auto supplied_wms = [&](const Theft& th, UtcTime a, UtcTime b) {
     if (b <= a) return std::int64_t{0};
     return std::int64_t{th.watts} * (ms_of(b) - ms_of(a) - union_covered_ms(fo, dto, a, b));
   };
-  for (const Theft& th : theft_[m]) {
+  for (const Theft& th : v) {
     const UtcTime a = std::max(th.when.start, epoch_);
     if (th.when.end != kOpenEnd && th.when.end <= t) {
       // Ended before t: the whole episode counts; cache it until an outage record changes.
@@ -320,6 +420,57 @@ std::int64_t Grid::theft_wms(std::uint32_t m, UtcTime t) const {
   return wms;
 }
 
+std::int64_t Grid::theft_wms(std::uint32_t m, UtcTime t) const {
+  if (theft_[m].empty()) return 0;
+  return loads_wms(theft_[m], feeder_set_of(m), dt_set_of(m), t);
+}
+
+std::int64_t Grid::hook_wms(std::uint32_t dt, UtcTime t) const {
+  if (hooks_[dt].empty()) return 0;
+  return loads_wms(hooks_[dt], feeder_out_[topology_->dts[dt].feeder], dt_out_[dt], t);
+}
+
+meter::Energy Grid::bypassed(std::uint32_t m, std::uint32_t share_ppm, UtcTime from,
+                             UtcTime to) const {
+  meter::Energy e;
+  const meter::MeterIdentity& id = topology_->meters[m].identity;
+  for_each_supplied(m, from, to, {},
+                    [&](UtcTime x, UtcTime y) { e += bypass_slice(id, share_ppm, x, y); });
+  return e;
+}
+
+meter::Energy Grid::bypass_cum(std::uint32_t m, UtcTime t) const {
+  meter::Energy sum;
+  const IntervalSet& fo = feeder_set_of(m);
+  const IntervalSet& dto = dt_set_of(m);
+  for (const Bypass& bp : bypass_[m]) {
+    const UtcTime a = std::max(bp.when.start, epoch_);
+    const UtcTime b = std::min(bp.when.end, t);
+    if (b <= a) continue;
+    if (bp.cache && (bp.feeder_version != fo.version() || bp.dt_version != dto.version())) {
+      bp.cache.reset();
+    }
+    // Walk from the cached point or from the start, whichever is nearer: energy is exactly
+    // additive, so both give the same value.
+    meter::Energy v;
+    if (bp.cache && std::max(bp.cache->first, b) - std::min(bp.cache->first, b) < b - a) {
+      v = bp.cache->second;
+      if (bp.cache->first <= b) {
+        v += bypassed(m, bp.share_ppm, bp.cache->first, b);
+      } else {
+        v = v - bypassed(m, bp.share_ppm, b, bp.cache->first);
+      }
+    } else {
+      v = bypassed(m, bp.share_ppm, a, b);
+    }
+    bp.cache = std::make_pair(b, v);
+    bp.feeder_version = fo.version();
+    bp.dt_version = dto.version();
+    sum += v;
+  }
+  return sum;
+}
+
 meter::Energy Grid::consumer_recorded_cum(std::uint32_t m, UtcTime t) const {
   meter::Energy e = meters_[m]->cumulative_at(t);
   e.active_mwh -= baseline_[m].active_mwh;
@@ -330,7 +481,17 @@ meter::Energy Grid::consumer_recorded_cum(std::uint32_t m, UtcTime t) const {
 std::int64_t Grid::theft_mwh(std::uint32_t m, UtcTime from, UtcTime to) const {
   if (to <= from) return 0;
   // W x ms / 3600 = mWh; floored cumulatives telescope.
-  return theft_wms(m, to) / 3600 - theft_wms(m, from) / 3600;
+  return theft_wms(m, to) / 3600 - theft_wms(m, from) / 3600 + bypass_mwh(m, from, to);
+}
+
+std::int64_t Grid::bypass_mwh(std::uint32_t m, UtcTime from, UtcTime to) const {
+  if (to <= from || bypass_[m].empty()) return 0;
+  return bypass_cum(m, to).active_mwh - bypass_cum(m, from).active_mwh;
+}
+
+std::int64_t Grid::hook_mwh(std::uint32_t dt, UtcTime from, UtcTime to) const {
+  if (to <= from) return 0;
+  return hook_wms(dt, to) / 3600 - hook_wms(dt, from) / 3600;
 }
 
 std::int64_t Grid::recorded_mwh(std::uint32_t m, UtcTime from, UtcTime to) const {
@@ -352,7 +513,16 @@ meter::Energy Grid::dt_cumulative(std::uint32_t dt, UtcTime t) const {
     active += e.active_mwh + theft;
     // Theft loads are resistive enough to count at power factor ~0.95.
     apparent += e.apparent_mvah + theft * 100 / 95;
+    if (!bypass_[c].empty()) {  // the bypassed share of his load, at its own power factor
+      const meter::Energy b = bypass_cum(c, t);
+      active += b.active_mwh;
+      apparent += b.apparent_mvah;
+    }
   }
+  // A hook on the LT network: drawn through the same conductors, so LT loss applies to it too.
+  const std::int64_t hook = hook_wms(dt, t) / 3600;
+  active += hook;
+  apparent += hook * 100 / 95;
   // Energised time since the epoch (negative before it): outages exist only after it.
   const std::int64_t span = ms_of(t) - ms_of(epoch_);
   const std::int64_t dead =

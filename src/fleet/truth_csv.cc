@@ -25,7 +25,8 @@ constexpr std::size_t kMaxEpisodeIdGap = 1 << 20;
 
 constexpr std::string_view kIntervalsHeader =
     "serial,kind,interval_start,true_wh,recorded_wh,theft_wh,supplied_s,relay\n";
-constexpr std::string_view kEpisodesHeader = "id,kind,target,event,at,planned_end,watts,origin\n";
+constexpr std::string_view kEpisodesHeader =
+    "id,kind,target,event,at,planned_end,watts,origin,share_ppm\n";
 constexpr std::string_view kPushesHeader = "serial,type,at,interval,fate,sim\n";
 constexpr std::string_view kRelayHeader = "serial,at,state,cause\n";
 constexpr std::string_view kFailoversHeader = "serial,at,to_sim\n";
@@ -256,7 +257,8 @@ void CsvTruthWriter::on_episode(const Episode& e, bool started, UtcTime at) {
   if (planned != kOpenEnd) b.append(format_iso8601(planned));
   b.push_back(',');
   append_uint(b, e.watts);
-  b.append(e.scheduled ? ",scheduled" : ",control");
+  b.append(e.scheduled ? ",scheduled," : ",control,");
+  append_uint(b, e.share_ppm);
   bytes_ += b.size() - before + 1;
   end_row(f, counts_.episodes);
 }

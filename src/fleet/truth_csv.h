@@ -2,7 +2,7 @@
 // kind of record, each starting with a header line:
 //
 //   intervals.csv  serial,kind,interval_start,true_wh,recorded_wh,theft_wh,supplied_s,relay
-//   episodes.csv   id,kind,target,event,at,planned_end,watts,origin
+//   episodes.csv   id,kind,target,event,at,planned_end,watts,origin,share_ppm
 //   pushes.csv     serial,type,at,interval,fate,sim
 //   relay.csv      serial,at,state,cause
 //   failovers.csv  serial,at,to_sim
@@ -15,13 +15,14 @@
 // (tokens.csv: relay is closed when the token closed an open relay, else unchanged);
 // event is start|end; planned_end is the end the episode had when it started (on both of its
 // rows, so an end row whose `at` is earlier was ended early by a command), empty for an
-// open-ended episode; origin is
-// scheduled|control; type is block-load|alert; fate is to_string(PushFate); sim and to_sim are
-// 1|2; a token's result is Fleet::TokenOutcome::reason (accepted, wrong-token, already-used,
-// too-old, locked-out, malformed, no-supply, ...), its sequence, amount_rupees and issued_day
-// (YYYY-MM-DD, IST) are empty when the token did not authenticate. A text field holding a comma,
-// double quote or line break (never the case for a generated fleet or a valid fleet file) is quoted
-// as RFC 4180 says.
+// open-ended episode; watts is the stolen load (tamper thefts, hook), else 0; share_ppm is the
+// share of the consumer's load a silent-bypass episode routes around his meter, in parts per
+// million (else 0); origin is scheduled|control; type is block-load|alert; fate is
+// to_string(PushFate); sim and to_sim are 1|2; a token's result is Fleet::TokenOutcome::reason
+// (accepted, wrong-token, already-used, too-old, locked-out, malformed, no-supply, ...), its
+// sequence, amount_rupees and issued_day (YYYY-MM-DD, IST) are empty when the token did not
+// authenticate. A text field holding a comma, double quote or line break (never the case for a
+// generated fleet or a valid fleet file) is quoted as RFC 4180 says.
 //
 // Writes are buffered (about 1 MiB per file, written with one fwrite when full): a fleet of
 // 100,000 meters adds 100,000 interval rows per capture period. Nothing throws on the data path:

@@ -115,7 +115,7 @@ std::int64_t boundaries(UtcTime from, UtcTime to) {
 
 const std::string kIntervalsHeader =
     "serial,kind,interval_start,true_wh,recorded_wh,theft_wh,supplied_s,relay";
-const std::string kEpisodesHeader = "id,kind,target,event,at,planned_end,watts,origin";
+const std::string kEpisodesHeader = "id,kind,target,event,at,planned_end,watts,origin,share_ppm";
 const std::string kPushesHeader = "serial,type,at,interval,fate,sim";
 const std::string kRelayHeader = "serial,at,state,cause";
 const std::string kFailoversHeader = "serial,at,to_sim";
@@ -223,10 +223,10 @@ TEST(CsvTruth, OutageAndTheftRowsAddUpToTheDtAndFeederRows) {
   }
   EXPECT_EQ(seen,
             (std::set<std::string>{
-                fmt::format("0,dt-outage,{},start,{},{},0,control", dead.name, at, end),
-                fmt::format("0,dt-outage,{},end,{},{},0,control", dead.name, end, end),
-                fmt::format("1,magnet,{},start,{},{},{},control", thief_serial, at, end, watts),
-                fmt::format("1,magnet,{},end,{},{},{},control", thief_serial, end, end, watts),
+                fmt::format("0,dt-outage,{},start,{},{},0,control,0", dead.name, at, end),
+                fmt::format("0,dt-outage,{},end,{},{},0,control,0", dead.name, end, end),
+                fmt::format("1,magnet,{},start,{},{},{},control,0", thief_serial, at, end, watts),
+                fmt::format("1,magnet,{},end,{},{},{},control,0", thief_serial, end, end, watts),
             }));
 
   // ---- pushes.csv: nothing leaves the dark DT; last gasps and first breaths do
@@ -380,10 +380,10 @@ TEST(CsvTruth, EpisodeEndedByACommandKeepsItsPlannedEnd) {
   EXPECT_EQ(read_lines(dir + "/episodes.csv"),
             (std::vector<std::string>{
                 kEpisodesHeader,
-                fmt::format("0,feeder-outage,{},start,{},,0,control", feeder, t0),
-                fmt::format("1,dt-outage,{},start,{},{},0,control", dt, t0, planned),
-                fmt::format("0,feeder-outage,{},end,{},,0,control", feeder, t1),
-                fmt::format("1,dt-outage,{},end,{},{},0,control", dt, t1, planned),
+                fmt::format("0,feeder-outage,{},start,{},,0,control,0", feeder, t0),
+                fmt::format("1,dt-outage,{},start,{},{},0,control,0", dt, t0, planned),
+                fmt::format("0,feeder-outage,{},end,{},,0,control,0", feeder, t1),
+                fmt::format("1,dt-outage,{},end,{},{},0,control,0", dt, t1, planned),
             }));
 }
 
@@ -431,10 +431,60 @@ TEST(CsvTruth, NumbersAndTextAreWrittenExactly) {
                             "1.000,0.000,open",
                             at),
             }));
-  EXPECT_EQ(read_lines(dir + "/episodes.csv"),
-            (std::vector<std::string>{
-                kEpisodesHeader,
-                fmt::format("7,operator-outage,\"JIO, \"\"north\"\"\",start,{},,0,control", at)}));
+  EXPECT_EQ(
+      read_lines(dir + "/episodes.csv"),
+      (std::vector<std::string>{
+          kEpisodesHeader,
+          fmt::format("7,operator-outage,\"JIO, \"\"north\"\"\",start,{},,0,control,0", at)}));
+}
+
+TEST(CsvTruth, SilentTheftShowsAsDtRowTheftAndConsumerRowTheftWithItsEpisodes) {
+  const std::string dir = temp_dir("silent");
+  const Topology topo = generate(small_spec());
+  auto w = CsvTruthWriter::open(topo, dir);
+  ASSERT_TRUE(w.ok()) << w.error().describe();
+  ManualClock clock(kStart);
+  Fleet f(topo, quiet_config(), clock, w->get());
+  const Dt& dt = topo.dts[1];
+  const std::uint32_t thief = dt.consumers[2];
+  const std::string& thief_serial = topo.meters[thief].identity.serial;
+  const UtcTime at = clock.now();
+  ASSERT_TRUE(f.control("hook " + dt.name + " 1500 60").ok());
+  ASSERT_TRUE(f.control("silent-bypass " + thief_serial + " 45 60").ok());
+  run(f, clock, Millis(2 * 3'600'000));
+  ASSERT_TRUE((*w)->flush().ok());
+
+  // The DT meter's rows: true = recorded (what it measures), theft = the hook's energy; the
+  // thief's rows: true = recorded + theft; the hook's total is 1500 W for one hour.
+  std::int64_t hook = 0, bypassed = 0;
+  const auto iv = read_csv(dir + "/intervals.csv");
+  for (std::size_t i = 1; i < iv.size(); ++i) {
+    const Row& r = iv[i];
+    if (r[0] == topo.meters[dt.meter].identity.serial) {
+      EXPECT_EQ(milli(r[3]), milli(r[4]));
+      hook += milli(r[5]);
+    } else if (r[0] == thief_serial) {
+      EXPECT_EQ(milli(r[3]), milli(r[4]) + milli(r[5]));
+      bypassed += milli(r[5]);
+    } else {
+      EXPECT_EQ(milli(r[5]), 0) << r[0];
+    }
+  }
+  EXPECT_EQ(hook, 1'500'000);
+  EXPECT_EQ(bypassed, f.grid().bypass_mwh(thief, at, at + Millis(3'600'000)));
+  EXPECT_GT(bypassed, 0);
+
+  const std::string start = format_iso8601(at);
+  const std::string end = format_iso8601(at + Millis(3'600'000));
+  EXPECT_EQ(
+      read_lines(dir + "/episodes.csv"),
+      (std::vector<std::string>{
+          kEpisodesHeader,
+          fmt::format("0,hook,{},start,{},{},1500,control,0", dt.name, start, end),
+          fmt::format("1,silent-bypass,{},start,{},{},0,control,450000", thief_serial, start, end),
+          fmt::format("0,hook,{},end,{},{},1500,control,0", dt.name, end, end),
+          fmt::format("1,silent-bypass,{},end,{},{},0,control,450000", thief_serial, end, end),
+      }));
 }
 
 TEST(CsvTruth, RowsAfterCloseAreDroppedAndReopeningTruncates) {
