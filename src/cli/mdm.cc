@@ -12,6 +12,7 @@
 #include "mdm/network.h"
 #include "mdm/outage.h"
 #include "mdm/reliability.h"
+#include "mdm/theft.h"
 #include "tariff/calendar.h"
 
 namespace vidyut::cli {
@@ -423,6 +424,81 @@ int run_loading(const OutageOptions& o) {
   return kExitOk;
 }
 
+int run_theft(const OutageOptions& o) {
+  auto period = period_of(o);
+  if (!period.ok()) return report_error("mdm theft", period.error());
+  auto db = open_store(o.data);
+  if (!db.ok()) return report_error("mdm theft", db.error());
+  auto meters = mdm::all_meters(**db);
+  if (!meters.ok()) return report_error("mdm theft", meters.error());
+  const mdm::Network network = mdm::build_network(*meters);
+  json out = json::array();
+  for (UtcTime day = period->first; day < period->second; day += std::chrono::days(1)) {
+    auto r = mdm::detect_theft(**db, network, *meters, day);
+    if (!r.ok()) return report_error("mdm theft", r.error());
+    if (o.json) {
+      json dts = json::array();
+      for (const auto& f : r->dts) {
+        if (!f.flagged && !o.all) continue;
+        json sus = json::array();
+        for (const auto& x : f.suspects) {
+          sus.push_back({{"serial", x.serial},
+                         {"consumer", x.consumer_id},
+                         {"score", x.score},
+                         {"correlation", x.correlation},
+                         {"reasons", x.reasons}});
+        }
+        dts.push_back({{"dt", f.dt},
+                       {"feeder", f.feeder},
+                       {"complete", f.complete},
+                       {"dt_wh", f.dt_wh},
+                       {"loss_wh", f.loss_wh},
+                       {"technical_wh", f.technical_wh},
+                       {"unexplained_wh", f.unexplained_wh},
+                       {"unexplained_percent", f.unexplained_percent},
+                       {"flagged", f.flagged},
+                       {"stolen_wh_estimate", f.stolen_wh},
+                       {"pattern", f.pattern},
+                       {"suspects", sus}});
+      }
+      out.push_back({{"day", tariff::to_string(tariff::ist_date(day))},
+                     {"model",
+                      {{"conductor_share", r->model.conductor_share},
+                       {"core_w_per_kva", r->model.core_w_per_kva},
+                       {"residual_sigma_wh", r->model.residual_sigma_wh},
+                       {"dt_days_fitted", r->model.fitted_on},
+                       {"dt_days_offered", r->model.candidates}}},
+                     {"flagged", r->flagged},
+                     {"dts", dts}});
+      continue;
+    }
+    std::size_t incomplete = 0;
+    for (const auto& f : r->dts) incomplete += f.complete ? 0 : 1;
+    std::cout << fmt::format(
+        "theft {}: technical loss = {:.2f} % of consumers' energy + {:.2f} W per kVA (fitted on "
+        "{} of {} DT-days); {} DTs flagged; {} DTs with incomplete data not assessed\n",
+        tariff::to_string(tariff::ist_date(day)), 100 * r->model.conductor_share,
+        r->model.core_w_per_kva, r->model.fitted_on, r->model.candidates, r->flagged, incomplete);
+    std::vector<const mdm::TheftFinding*> flagged;
+    for (const auto& f : r->dts) {
+      if (f.flagged) flagged.push_back(&f);
+    }
+    std::sort(flagged.begin(), flagged.end(),
+              [](const auto* a, const auto* b) { return a->stolen_wh > b->stolen_wh; });
+    for (const auto* f : flagged) {
+      std::cout << fmt::format(
+          "  {:<12} unexplained {:>5.2f} % of {:.1f} kWh: about {:.1f} kWh stolen; {}\n", f->dt,
+          f->unexplained_percent, f->dt_wh / 1000, f->stolen_wh / 1000, f->pattern);
+      for (const auto& x : f->suspects) {
+        std::cout << fmt::format("      {} ({}) score {:.2f}\n", x.serial, x.consumer_id, x.score);
+        for (const auto& why : x.reasons) std::cout << "          " << why << "\n";
+      }
+    }
+  }
+  if (o.json) std::cout << out.dump(2) << "\n";
+  return kExitOk;
+}
+
 }  // namespace
 
 void register_mdm(CLI::App& app, Runner& run) {
@@ -464,6 +540,13 @@ void register_mdm(CLI::App& app, Runner& run) {
   add_period(ld, *lo);
   ld->add_flag("--all", lo->all, "Every overloaded interval too");
   ld->callback([lo, &run] { run = [lo] { return run_loading(*lo); }; });
+  auto th = std::make_shared<OutageOptions>();
+  auto* tf = m->add_subcommand("theft",
+                               "DTs whose loss their technical loss does not explain, "
+                               "with the energy at stake and suspects");
+  add_period(tf, *th);
+  tf->add_flag("--all", th->all, "JSON: every DT, not only the flagged ones");
+  tf->callback([th, &run] { run = [th] { return run_theft(*th); }; });
 }
 
 }  // namespace vidyut::cli

@@ -10,12 +10,11 @@
 namespace vidyut::mdm {
 namespace {
 
-constexpr double kRobustCut = 3.5;  // residuals beyond this many sigmas leave the fit
-constexpr int kFitRounds = 10;
-constexpr double kNoiseSigmas = 3.0;     // an unexplained loss must exceed this many sigmas
-constexpr double kTracksCorrelation = 0.9;
-constexpr double kSteadyCv = 0.25;       // coefficient of variation of a steady unexplained load
+constexpr int kFitRounds = 20;
+constexpr double kNoiseSigmas = 3.0;  // an unexplained loss must exceed this many sigmas
 constexpr std::size_t kMinAnomalyIntervals = 8;
+// Tamper alerts this far before the day are read, so that a tamper still on counts.
+constexpr Millis kTamperLookback{7LL * 86'400'000};
 
 double median(std::vector<double> v) {
   if (v.empty()) return 0;
@@ -74,44 +73,168 @@ double correlation(const std::vector<double>& x, const std::vector<double>& y) {
   return sxy / std::sqrt(sxx * syy);
 }
 
+namespace {
+
+// Least squares of u on the columns (k <= 5) by the normal equations; nullopt when singular.
+std::optional<std::vector<double>> least_squares(
+    const std::vector<double>& u, const std::vector<const std::vector<double>*>& cols) {
+  const std::size_t k = cols.size();
+  std::vector<std::vector<double>> m(k, std::vector<double>(k + 1, 0));
+  for (std::size_t i = 0; i < k; ++i) {
+    for (std::size_t j = 0; j < k; ++j) {
+      for (std::size_t t = 0; t < u.size(); ++t) m[i][j] += (*cols[i])[t] * (*cols[j])[t];
+    }
+    for (std::size_t t = 0; t < u.size(); ++t) m[i][k] += (*cols[i])[t] * u[t];
+  }
+  for (std::size_t c = 0; c < k; ++c) {
+    std::size_t p = c;
+    for (std::size_t r = c + 1; r < k; ++r) {
+      if (std::fabs(m[r][c]) > std::fabs(m[p][c])) p = r;
+    }
+    if (std::fabs(m[p][c]) < 1e-12) return std::nullopt;
+    std::swap(m[c], m[p]);
+    for (std::size_t r = 0; r < k; ++r) {
+      if (r == c) continue;
+      const double f = m[r][c] / m[c][c];
+      for (std::size_t j = c; j <= k; ++j) m[r][j] -= f * m[c][j];
+    }
+  }
+  std::vector<double> beta(k);
+  for (std::size_t i = 0; i < k; ++i) beta[i] = m[i][k] / m[i][i];
+  return beta;
+}
+
+}  // namespace
+
+LossExplanation explain_loss(const std::vector<double>& u,
+                             const std::vector<std::vector<double>>& x, std::size_t max_terms) {
+  LossExplanation e;
+  const std::size_t n = u.size();
+  double total_u = 0, total_ss = 0;
+  for (double v : u) {
+    total_u += v;
+    total_ss += v * v;
+  }
+  if (n < 4 || total_ss <= 0) return e;
+  // Consumers are chosen on the changes from one interval to the next: a steady load (a hook, a
+  // magnet's fixed load) vanishes there, and the few large jumps where such a load starts or
+  // stops are left out (beyond five robust deviations), so what remains is each interval's own
+  // wobble, which only the bypassing consumers' series share.
+  auto diff = [&](const std::vector<double>& v) {
+    std::vector<double> d;
+    for (std::size_t t = 1; t < n; ++t) d.push_back(v[t] - v[t - 1]);
+    return d;
+  };
+  const std::vector<double> du_all = diff(u);
+  std::vector<double> dev;
+  for (double v : du_all) dev.push_back(std::fabs(v));
+  const double scale = 1.4826 * median(dev);
+  std::vector<std::size_t> rows;
+  for (std::size_t t = 0; t < du_all.size(); ++t) {
+    if (scale == 0 || std::fabs(du_all[t]) <= 5 * scale) rows.push_back(t);
+  }
+  auto pick = [&](const std::vector<double>& v) {
+    std::vector<double> o;
+    for (std::size_t t : rows) o.push_back(v[t]);
+    return o;
+  };
+  const std::vector<double> du = pick(du_all);
+  std::vector<std::vector<double>> dx;
+  for (const auto& c : x) dx.push_back(c.size() == n ? pick(diff(c)) : std::vector<double>{});
+  double ss = 0;
+  for (double v : du) ss += v * v;
+  std::vector<std::size_t> chosen;
+  std::vector<double> beta;
+  while (chosen.size() < max_terms && ss > 0) {
+    double best_ss = ss;
+    std::size_t best = 0;
+    std::vector<double> best_beta;
+    for (std::size_t c = 0; c < dx.size(); ++c) {
+      if (dx[c].empty() || std::find(chosen.begin(), chosen.end(), c) != chosen.end()) continue;
+      std::vector<const std::vector<double>*> cols;
+      for (std::size_t h : chosen) cols.push_back(&dx[h]);
+      cols.push_back(&dx[c]);
+      auto b = least_squares(du, cols);
+      if (!b || std::any_of(b->begin(), b->end(), [](double v) { return v <= 0; })) continue;
+      // The new consumer must carry a real part of the unexplained energy.
+      double carried = 0;
+      for (double v : x[c]) carried += b->back() * v;
+      if (carried < 0.05 * total_u) continue;
+      double r = 0;
+      for (std::size_t t = 0; t < du.size(); ++t) {
+        double fit = 0;
+        for (std::size_t j = 0; j < cols.size(); ++j) fit += (*b)[j] * (*cols[j])[t];
+        r += (du[t] - fit) * (du[t] - fit);
+      }
+      if (r < best_ss) {
+        best_ss = r;
+        best = c;
+        best_beta = *b;
+      }
+    }
+    if (best_beta.empty() || best_ss > 0.75 * ss) break;
+    chosen.push_back(best);
+    beta = best_beta;
+    ss = best_ss;
+  }
+  // What the chosen consumers leave is the steady part, when it carries a real share.
+  std::vector<double> rest = u;
+  for (std::size_t j = 0; j < chosen.size(); ++j) {
+    e.consumers.emplace_back(chosen[j], beta[j]);
+    for (std::size_t t = 0; t < n; ++t) rest[t] -= beta[j] * x[chosen[j]][t];
+  }
+  double mean = 0;
+  for (double v : rest) mean += v;
+  mean /= static_cast<double>(n);
+  if (mean * static_cast<double>(n) >= 0.05 * total_u) e.steady = mean;
+  double left = 0;
+  for (double v : rest) left += (v - e.steady) * (v - e.steady);
+  e.explained = 1.0 - left / total_ss;
+  return e;
+}
+
 TechnicalLossModel fit_technical_loss(const std::vector<LossSample>& samples) {
   TechnicalLossModel m;
   m.candidates = samples.size();
   if (samples.empty()) return m;
-  std::vector<bool> keep(samples.size(), true);
-  double a = 0, b = 0, sigma = 0;
+  const std::size_t n = samples.size();
+  // Fitted on the lower half: theft only ever adds loss, so the DT-days with the lowest loss
+  // against the model are the honest ones, even where most DT-days carry some theft. Start
+  // from every DT-day, then refit on the half with the lowest residual (relative to the
+  // energy carried) until that half no longer changes.
+  const std::size_t half = std::max<std::size_t>(std::min<std::size_t>(n, 3), (n + 1) / 2);
+  std::vector<bool> keep(n, true);
+  double a = 0, b = 0;
+  std::vector<double> r(n);
   for (int round = 0; round < kFitRounds; ++round) {
     std::tie(a, b) = solve(samples, keep);
-    std::vector<double> r(samples.size());
-    std::vector<double> kept_r;
-    for (std::size_t i = 0; i < samples.size(); ++i) {
+    std::vector<std::pair<double, std::size_t>> rel(n);
+    for (std::size_t i = 0; i < n; ++i) {
       r[i] = samples[i].loss_wh - a * samples[i].consumers_wh - b * samples[i].kva_hours;
-      if (keep[i]) kept_r.push_back(r[i]);
+      rel[i] = {r[i] / std::max(1.0, std::fabs(samples[i].consumers_wh)), i};
     }
-    const double med = median(kept_r);
-    std::vector<double> dev;
-    for (double x : kept_r) dev.push_back(std::fabs(x - med));
-    // A floor: the fit's noise is never taken below a tenth of a percent of a typical loss.
-    std::vector<double> losses;
-    for (const auto& s : samples) losses.push_back(std::fabs(s.loss_wh));
-    sigma = std::max(1.4826 * median(dev), 0.001 * median(losses));
-    bool changed = false;
-    for (std::size_t i = 0; i < samples.size(); ++i) {
-      const bool k = std::fabs(r[i] - med) <= kRobustCut * sigma;
-      if (k != keep[i]) changed = true;
-      keep[i] = k;
-    }
-    if (std::count(keep.begin(), keep.end(), true) < 2) {
-      std::fill(keep.begin(), keep.end(), true);
-      std::tie(a, b) = solve(samples, keep);
-      break;
-    }
-    if (!changed) break;
+    std::sort(rel.begin(), rel.end());
+    std::vector<bool> next(n, false);
+    for (std::size_t k = 0; k < half; ++k) next[rel[k].second] = true;
+    if (next == keep) break;
+    keep = next;
   }
+  std::tie(a, b) = solve(samples, keep);
+  std::vector<double> kept_r;
+  for (std::size_t i = 0; i < n; ++i) {
+    r[i] = samples[i].loss_wh - a * samples[i].consumers_wh - b * samples[i].kva_hours;
+    if (keep[i]) kept_r.push_back(r[i]);
+  }
+  const double med = median(kept_r);
+  std::vector<double> dev;
+  for (double x : kept_r) dev.push_back(std::fabs(x - med));
+  // A floor: the fit's noise is never taken below a tenth of a percent of a typical loss.
+  std::vector<double> losses;
+  for (const auto& s : samples) losses.push_back(std::fabs(s.loss_wh));
   m.conductor_share = a;
   m.core_w_per_kva = b;
-  m.residual_sigma_wh = sigma;
-  m.fitted_on = static_cast<std::size_t>(std::count(keep.begin(), keep.end(), true));
+  m.residual_sigma_wh = std::max(1.4826 * median(dev), 0.001 * median(losses));
+  m.fitted_on = kept_r.size();
   return m;
 }
 
@@ -143,19 +266,40 @@ Result<TheftReport> detect_theft(store::Store& store, const Network& network,
 
   std::unordered_map<std::int64_t, const store::MeterInfo*> info;
   for (const auto& m : meters) info[m.id] = &m;
-  // Tamper alerts of the day, by meter (read once, when some DT is flagged).
-  std::optional<std::unordered_map<std::int64_t, std::vector<store::Alert>>> tampers;
+  // Tamper conditions in force during the day, by meter: started before its end and not ended
+  // before its start (read once, when some DT is flagged).
+  struct Tamper {
+    std::string name;
+    UtcTime start;
+    std::optional<UtcTime> end;
+  };
+  std::optional<std::unordered_map<std::int64_t, std::vector<Tamper>>> tampers;
   auto load_tampers = [&]() -> Status {
-    tampers.emplace();
+    std::unordered_map<std::int64_t, std::vector<Tamper>> all;
     for (std::int64_t after = 0;;) {
       VIDYUT_TRY(page, store.alerts_after(after, store::kMaxPage));
       for (const auto& al : *page) {
         after = al.id;
-        if (al.kind == "tamper" && al.active && al.at >= day && al.at < end) {
-          (*tampers)[al.meter_id].push_back(al);
+        if (al.kind != "tamper" || al.at >= end || al.at < day - kTamperLookback) continue;
+        auto& v = all[al.meter_id];
+        if (al.active) {
+          v.push_back({al.name, al.at, std::nullopt});
+        } else {
+          for (auto it = v.rbegin(); it != v.rend(); ++it) {
+            if (it->name == al.name && !it->end) {
+              it->end = al.at;
+              break;
+            }
+          }
         }
       }
       if (page->size() < store::kMaxPage) break;
+    }
+    tampers.emplace();
+    for (auto& [m, v] : all) {
+      for (auto& t : v) {
+        if (!t.end || *t.end > day) (*tampers)[m].push_back(std::move(t));
+      }
     }
     return ok_status();
   };
@@ -170,7 +314,8 @@ Result<TheftReport> detect_theft(store::Store& store, const Network& network,
     f.complete = b.complete() && node.rating_va > 0;
     f.dt_wh = static_cast<double>(b.dt_wh);
     f.loss_wh = static_cast<double>(b.loss_wh);
-    f.technical_wh = a * static_cast<double>(b.consumers_wh) + bw * node.rating_va / 1000.0 * supplied_h[d];
+    f.technical_wh =
+        a * static_cast<double>(b.consumers_wh) + bw * node.rating_va / 1000.0 * supplied_h[d];
     f.unexplained_wh = f.loss_wh - f.technical_wh;
     f.unexplained_percent = f.dt_wh > 0 ? 100.0 * f.unexplained_wh / f.dt_wh : 0;
     f.flagged = f.complete && f.unexplained_percent >= o.flag_percent &&
@@ -204,7 +349,8 @@ Result<TheftReport> detect_theft(store::Store& store, const Network& network,
       for (const auto& x : *rows) {
         const double net = static_cast<double>(x.import_wh - x.export_wh);
         if (x.start < day) {
-          const auto i = static_cast<std::size_t>((x.start - (day - std::chrono::days(1))) / period);
+          const auto i =
+              static_cast<std::size_t>((x.start - (day - std::chrono::days(1))) / period);
           if (i < slots) prev[i] = net;
           continue;
         }
@@ -220,7 +366,8 @@ Result<TheftReport> detect_theft(store::Store& store, const Network& network,
       }
       // The day before, over the same intervals (only where both days have data).
       for (std::size_t i = 0; i < slots; ++i) {
-        if (prev[i] >= 0 && seen[i]) {
+        // Only where both days drew energy: an open relay (a disconnection) is not a fall.
+        if (prev[i] > 0 && seen[i] && own[k][i] > 0) {
           before[k] += prev[i];
           today_total[k] += own[k][i];
         }
@@ -256,7 +403,28 @@ Result<TheftReport> detect_theft(store::Store& store, const Network& network,
     std::vector<double> uw;
     for (std::size_t i : window) uw.push_back(u[i]);
 
-    double best_corr = 0;
+    // Which consumers' own series (and whether a steady load) the unexplained loss follows.
+    std::vector<std::vector<double>> xw(node.consumers.size());
+    for (std::size_t k = 0; k < node.consumers.size(); ++k) {
+      for (std::size_t i : window) xw[k].push_back(own[k][i]);
+    }
+    const LossExplanation ex =
+        window.size() >= kMinAnomalyIntervals ? explain_loss(uw, xw) : LossExplanation{};
+    // Each category's typical change against the day before on this DT (3 consumers or more).
+    auto category_of = [&](std::size_t k) {
+      auto it = info.find(node.consumers[k]);
+      return it == info.end() ? std::string() : it->second->category;
+    };
+    std::unordered_map<std::string, double> typical;
+    {
+      std::unordered_map<std::string, std::vector<double>> ratios;
+      for (std::size_t k = 0; k < node.consumers.size(); ++k) {
+        if (before[k] > 0) ratios[category_of(k)].push_back(today_total[k] / before[k]);
+      }
+      for (auto& [cat, v] : ratios) {
+        if (v.size() >= 3) typical[cat] = median(v);
+      }
+    }
     std::vector<Suspect> suspects;
     for (std::size_t k = 0; k < node.consumers.size(); ++k) {
       Suspect s;
@@ -267,33 +435,42 @@ Result<TheftReport> detect_theft(store::Store& store, const Network& network,
       }
       if (auto it = tampers->find(s.meter_id); it != tampers->end()) {
         s.score += 3;
-        for (const auto& al : it->second) {
-          s.reasons.push_back(fmt::format("tamper alert: {} at {}", al.name, format_iso8601(al.at)));
+        for (const auto& t : it->second) {
+          s.reasons.push_back(fmt::format("tamper: {} from {}{}", t.name, format_iso8601(t.start),
+                                          t.end ? " to " + format_iso8601(*t.end) : ", still on"));
         }
       }
-      if (window.size() >= kMinAnomalyIntervals) {
-        std::vector<double> xw;
-        for (std::size_t i : window) xw.push_back(own[k][i]);
-        s.correlation = correlation(uw, xw);
-        best_corr = std::max(best_corr, s.correlation);
-        if (s.correlation > 0.5) {
-          s.score += 2 * s.correlation;
+      if (!xw[k].empty()) s.correlation = correlation(uw, xw[k]);
+      for (const auto& [idx, beta] : ex.consumers) {
+        if (idx != k) continue;
+        // beta = (1 + a) s / (1 - s): the share of his load that bypasses the meter.
+        const double q = beta / (1.0 + a);
+        const double share = q / (1.0 + q);
+        s.score += 3;
+        s.reasons.push_back(fmt::format(
+            "the DT's unexplained loss follows his own consumption interval by interval (r = "
+            "{:.2f}): about {:.0f} % of his load seems to bypass the meter",
+            s.correlation, 100 * share));
+      }
+      if (auto it = typical.find(category_of(k));
+          before[k] > 0 && it != typical.end() && it->second > 0) {
+        // Against his own day before, beyond what his neighbours of the same category did (a
+        // shop shut on Sunday is not a theft).
+        const double relative = today_total[k] / before[k] / it->second;
+        if (relative < 0.8) {
+          const double fall = 1.0 - relative;
+          s.score += fall;
           s.reasons.push_back(fmt::format(
-              "consumption follows the DT's unexplained loss interval by interval (r = {:.2f})",
-              s.correlation));
+              "consumption {:.0f} % below the day before, beyond his neighbours' change",
+              100 * fall));
         }
       }
-      if (before[k] > 0 && today_total[k] < 0.8 * before[k]) {
-        const double fall = 1.0 - today_total[k] / before[k];
-        s.score += fall;
-        s.reasons.push_back(fmt::format("consumption {:.0f} % below the day before", 100 * fall));
-      }
-      if (auto it = info.find(s.meter_id);
-          it != info.end() && it->second->sanctioned_load_w > 0 &&
-          peak_w[k] > it->second->sanctioned_load_w) {
+      if (auto it = info.find(s.meter_id); it != info.end() && it->second->sanctioned_load_w > 0 &&
+                                           peak_w[k] > it->second->sanctioned_load_w) {
         s.score += 0.5;
         s.reasons.push_back(fmt::format("demand {:.1f} kW above the sanctioned {:.1f} kW",
-                                        peak_w[k] / 1000.0, it->second->sanctioned_load_w / 1000.0));
+                                        peak_w[k] / 1000.0,
+                                        it->second->sanctioned_load_w / 1000.0));
       }
       if (s.score > 0) suspects.push_back(std::move(s));
     }
@@ -302,19 +479,14 @@ Result<TheftReport> detect_theft(store::Store& store, const Network& network,
     if (suspects.size() > o.suspects) suspects.resize(o.suspects);
     f.suspects = std::move(suspects);
     // The pattern of the unexplained loss.
-    double mean = 0, var = 0;
-    for (double x : uw) mean += x;
-    if (!uw.empty()) mean /= static_cast<double>(uw.size());
-    for (double x : uw) var += (x - mean) * (x - mean);
-    const double cv = uw.size() > 1 && mean > 0
-                          ? std::sqrt(var / static_cast<double>(uw.size() - 1)) / mean
-                          : 1.0;
-    if (best_corr >= kTracksCorrelation) {
+    if (!ex.consumers.empty() && ex.steady > 0) {
+      f.pattern = "mixed: a steady load and consumers' own load";
+    } else if (!ex.consumers.empty()) {
       f.pattern = "tracks a consumer's load";
-    } else if (cv <= kSteadyCv) {
+    } else if (ex.steady > 0) {
       f.pattern = "steady load";
     } else {
-      f.pattern = "mixed";
+      f.pattern = "unclear";
     }
     r.dts.push_back(std::move(f));
   }

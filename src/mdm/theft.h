@@ -4,8 +4,9 @@
 // 1. Technical loss model, fitted each day over every DT-day with complete data:
 //        LT loss (Wh) = a x consumers' energy (Wh) + b x rating (kVA) x hours with supply
 //    (conductor loss grows with the energy carried; core loss with the hours the DT is
-//    energised). The fit is robust: DT-days whose residual stands out are left out and the fit
-//    repeated, so that thefts do not raise the model.
+//    energised). Theft only ever adds loss, so the model is fitted on the half of the DT-days
+//    with the lowest loss against it (refitted until that half is stable): it follows the honest
+//    DT-days even where most DT-days carry some theft.
 // 2. Unexplained loss of a DT-day = LT loss - the model's technical loss. A complete DT-day is
 //    flagged when the unexplained loss is at least `flag_percent` of the DT's energy and beyond
 //    the model's noise. Stolen energy estimate = unexplained / (1 + a): stolen energy also
@@ -15,7 +16,8 @@
 //      - how closely his consumption, interval by interval, follows the DT's unexplained loss
 //        (a consumer who routes part of his load around the meter makes the DT's loss move
 //        exactly with what his meter still records);
-//      - his consumption falling against the day before while the DT's loss rose;
+//      - his consumption falling against the day before, beyond what his neighbours of the same
+//        category did;
 //      - demand above his sanctioned load.
 //    The DT's pattern is named too: "tracks a consumer's load" or "steady load" (a hook on
 //    the line that no meter sees draws steadily, day and night).
@@ -41,11 +43,11 @@ struct TheftOptions {
 };
 
 struct TechnicalLossModel {
-  double conductor_share = 0;     // a
-  double core_w_per_kva = 0;      // b (Wh per kVA-hour = W per kVA)
-  double residual_sigma_wh = 0;   // robust spread of the honest residuals
-  std::size_t fitted_on = 0;      // DT-days kept by the robust fit
-  std::size_t candidates = 0;     // complete DT-days offered
+  double conductor_share = 0;    // a
+  double core_w_per_kva = 0;     // b (Wh per kVA-hour = W per kVA)
+  double residual_sigma_wh = 0;  // robust spread of the honest residuals
+  std::size_t fitted_on = 0;     // DT-days the model is fitted on (the lower half)
+  std::size_t candidates = 0;    // complete DT-days offered
 };
 
 // One DT-day as the fit sees it.
@@ -92,6 +94,22 @@ struct TheftReport {
 Result<TheftReport> detect_theft(store::Store& store, const Network& network,
                                  const std::vector<store::MeterInfo>& meters, UtcTime day,
                                  const TheftOptions& options = {});
+
+// The DT's unexplained loss u(t) over the anomaly, explained by the fewest consumers' own series
+// and a steady load: u ~ sum of beta_k x_k(t) + c, all non-negative. Consumers are chosen
+// greedily on the interval-to-interval changes of u and x (where a steady or switched load
+// leaves only a few jumps, which are set aside): each step adds the consumer that removes the
+// most of what is left, while he removes at least a quarter of it and carries at least 5 % of
+// the unexplained energy (at most max_terms). c is what they leave, when it carries 5 % or
+// more. A consumer who bypasses a share s of his load adds beta = (1 + a) s / (1 - s) times his
+// meter's own series to u.
+struct LossExplanation {
+  double steady = 0;                                      // c, per interval
+  std::vector<std::pair<std::size_t, double>> consumers;  // (index into x, beta), as chosen
+  double explained = 0;                                   // share of sum u^2 explained
+};
+LossExplanation explain_loss(const std::vector<double>& u,
+                             const std::vector<std::vector<double>>& x, std::size_t max_terms = 4);
 
 // Pearson correlation of two series of equal length (0 when either is constant or short).
 double correlation(const std::vector<double>& x, const std::vector<double>& y);
