@@ -129,6 +129,14 @@ OutageCheck check_outages(const fleet::Topology& topology, const std::vector<Tru
         found.push_back({o.span.start, o.span.end_or(until)});
       }
     }
+    // A feeder with a single DT: the MDM cannot tell its trip from the DT's outage (mdm.md) and
+    // reports it as the DT's span, which is where it is looked for.
+    if (topology.feeders[f].dts.size() == 1) {
+      auto it = mdm_dt.find(topology.dts[topology.feeders[f].dts[0]].name);
+      if (it != mdm_dt.end() && it->second < report.dt_off.size()) {
+        for (const auto& s : report.dt_off[it->second]) found.push_back({s.start, s.end_or(until)});
+      }
+    }
     match(topology.feeders[f].name, feeder_spans[f], found, report.from, report.to, c.feeders);
   }
   // SAIFI and SAIDI from the truth, consumer by consumer.

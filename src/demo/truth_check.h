@@ -4,7 +4,8 @@
 // own outages and its feeder's, merged). Every such span must be found by the MDM with start and
 // end within kOutageTolerance, and the MDM must find no span the truth does not have (a network
 // cut is not an outage). Feeder outages likewise. SAIFI and SAIDI per feeder are computed again
-// here, consumer by consumer from the truth's spans, and must equal the MDM's within 1 %.
+// here, consumer by consumer from the truth's spans, and must equal the MDM's within 1 %. A
+// feeder with a single DT has its outages found as that DT's spans (the two are one).
 #pragma once
 
 #include <cstdint>

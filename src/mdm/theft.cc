@@ -13,6 +13,8 @@ namespace {
 constexpr int kFitRounds = 20;
 constexpr double kNoiseSigmas = 3.0;  // an unexplained loss must exceed this many sigmas
 constexpr std::size_t kMinAnomalyIntervals = 8;
+// A consumer joins the explanation when he removes at least this share of what is left.
+constexpr double kMinGain = 0.15;
 // Tamper alerts this far before the day are read, so that a tamper still on counts.
 constexpr Millis kTamperLookback{7LL * 86'400'000};
 
@@ -172,7 +174,7 @@ LossExplanation explain_loss(const std::vector<double>& u,
         best_beta = *b;
       }
     }
-    if (best_beta.empty() || best_ss > 0.75 * ss) break;
+    if (best_beta.empty() || best_ss > (1.0 - kMinGain) * ss) break;
     chosen.push_back(best);
     beta = best_beta;
     ss = best_ss;

@@ -99,7 +99,7 @@ Result<TheftReport> detect_theft(store::Store& store, const Network& network,
 // and a steady load: u ~ sum of beta_k x_k(t) + c, all non-negative. Consumers are chosen
 // greedily on the interval-to-interval changes of u and x (where a steady or switched load
 // leaves only a few jumps, which are set aside): each step adds the consumer that removes the
-// most of what is left, while he removes at least a quarter of it and carries at least 5 % of
+// most of what is left, while he removes at least 15 % of it and carries at least 5 % of
 // the unexplained energy (at most max_terms). c is what they leave, when it carries 5 % or
 // more. A consumer who bypasses a share s of his load adds beta = (1 + a) s / (1 - s) times his
 // meter's own series to u.
@@ -109,7 +109,7 @@ struct LossExplanation {
   double explained = 0;                                   // share of sum u^2 explained
 };
 LossExplanation explain_loss(const std::vector<double>& u,
-                             const std::vector<std::vector<double>>& x, std::size_t max_terms = 4);
+                             const std::vector<std::vector<double>>& x, std::size_t max_terms = 6);
 
 // Pearson correlation of two series of equal length (0 when either is constant or short).
 double correlation(const std::vector<double>& x, const std::vector<double>& y);
