@@ -122,29 +122,14 @@ OutageReport detect_outages(const Network& network, const std::vector<PowerEvent
     return it == closed_spans.end() ? none : it->second;
   };
 
-  // DTs: the DT meter's own spans, and spans when most of its consumers are off.
+  // DTs: off while more than half of its meters (the DT meter and its consumers') are.
   std::vector<std::vector<Span>> dt_spans(network.dts.size());
   for (std::size_t d = 0; d < network.dts.size(); ++d) {
     const DtNode& dt = network.dts[d];
     std::vector<const std::vector<Span>*> sets;
     for (std::int64_t c : dt.consumers) sets.push_back(&of(c));
-    std::vector<Span> v = at_least(sets, dt.consumers.size() / 2 + 1);
-    const std::vector<Span> most = v;
-    if (dt.meter_id != 0) {
-      auto it = spans.find(dt.meter_id);
-      for (const OffSpan& s : it == spans.end() ? std::vector<OffSpan>{} : it->second) {
-        Span sp{s.start, s.end_or(until)};
-        // The DT meter's restore not (yet) known: its consumers' return ends the outage.
-        if (!s.end) {
-          for (const Span& c : most) {
-            if (c.start <= sp.start + kWithinTolerance && c.end > sp.start && c.end < until) {
-              sp.end = c.end;
-            }
-          }
-        }
-        if (sp.end > sp.start) v.push_back(sp);
-      }
-    }
+    if (dt.meter_id != 0) sets.push_back(&of(dt.meter_id));
+    std::vector<Span> v = at_least(sets, sets.size() / 2 + 1);
     dt_spans[d] = merged(std::move(v));
     r.dt_off.emplace_back();
     for (const Span& s : dt_spans[d]) r.dt_off.back().push_back(opened(s, until));
@@ -166,7 +151,22 @@ OutageReport detect_outages(const Network& network, const std::vector<PowerEvent
     const std::size_t n = fd.dts.size();
     const std::size_t need =
         n < 4 ? n : static_cast<std::size_t>(std::ceil(kFeederShare * static_cast<double>(n)));
-    feeder_spans[f] = at_least(sets, need);
+    // A feeder trip darkens its DTs together: at least two of them
+    // go dark within a minute of its start. DT outages that merely overlap do not.
+    std::vector<Span> together;
+    for (const Span& s : at_least(sets, need)) {
+      std::size_t at_once = 0;
+      for (std::size_t d : fd.dts) {
+        for (const Span& x : dt_spans[d]) {
+          if (x.start + kWithinTolerance >= s.start && x.start <= s.start + kWithinTolerance) {
+            ++at_once;
+            break;
+          }
+        }
+      }
+      if (at_once >= 2) together.push_back(s);
+    }
+    feeder_spans[f] = std::move(together);
     for (const Span& s : feeder_spans[f]) {
       if (!in_period(s)) continue;
       Outage o;

@@ -8,9 +8,13 @@
 // outage.
 //
 // Roll-up:
-//   - a DT is off while its DT meter is off, or while more than half of its consumer meters are;
+//   - a DT is off while more than half of its meters are (its DT meter and its consumer
+//     meters, one vote each): a few lost alerts, or a DT meter whose restore was lost, change
+//     nothing;
 //   - a feeder is off while at least kFeederShare of its DTs are off (all of them below 4 DTs;
-//     a feeder with a single DT has only DT outages: the two cannot be told apart).
+//     a feeder with a single DT has only DT outages: the two cannot be told apart), and at least
+//     two of them went dark within a minute of its start (a trip darkens them together; DT
+//     outages that merely overlap do not).
 // The feeder meter is powered from the substation bus and keeps running when its feeder trips,
 // so it has no power events of its own.
 //

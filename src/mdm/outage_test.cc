@@ -70,7 +70,7 @@ TEST(OffSpans, AlertAndLogRowsOfOneFactAreOneSpanAndALostRestoreLeavesItOpen) {
   EXPECT_TRUE(meter_off_spans({restore(7, 5)}).empty());
 }
 
-TEST(Outages, DtOffByItsMeterOrByMostConsumersAndFeederOffWhenItsDtsAre) {
+TEST(Outages, DtOffWhileMostOfItsMetersAreAndFeederOffWhenItsDtsAre) {
   const Network n = build_network(registry());
   std::vector<PowerEvent> ev;
   // D1 out 60-100: its meter and two of three consumers report (C12's network was down).
@@ -129,6 +129,17 @@ TEST(Outages, SilenceIsNoOutageAndAnOpenOutageLastsUntilTheEvidenceEnds) {
   const OutageReport r2 = detect_outages(n, ev, kDay, kNext, kNext);
   ASSERT_EQ(r2.outages.size(), 1u);
   EXPECT_EQ(r2.outages[0].span.end, at_min(1010));
+  // A second outage later: the DT meter's next restore does not join the two into one.
+  ev.push_back(fail(30, 1200));
+  ev.push_back(fail(31, 1200));
+  ev.push_back(restore(5, 1230));
+  ev.push_back(restore(30, 1230));
+  ev.push_back(restore(31, 1230));
+  const OutageReport r3 = detect_outages(n, ev, kDay, kNext, kNext);
+  ASSERT_EQ(r3.outages.size(), 2u);
+  EXPECT_EQ(r3.outages[0].span.end, at_min(1010));
+  EXPECT_EQ(r3.outages[1].span.start, at_min(1200));
+  EXPECT_EQ(r3.outages[1].span.end, at_min(1230));
 }
 
 TEST(Reliability, SaifiSaidiCaidiMaifiPerFeederAndAreaAndAConsumersLog) {

@@ -25,8 +25,8 @@ TEST(TechnicalLoss, TheRobustFitIgnoresThievingDtDaysAndTheirResidualIsTheTheft)
   EXPECT_NEAR(m.core_w_per_kva, kB, 1e-3);
   EXPECT_EQ(m.fitted_on, 30u);
   for (std::size_t i = 0; i < s.size(); ++i) {
-    const double residual = s[i].loss_wh - m.conductor_share * s[i].consumers_wh -
-                            m.core_w_per_kva * s[i].kva_hours;
+    const double residual =
+        s[i].loss_wh - m.conductor_share * s[i].consumers_wh - m.core_w_per_kva * s[i].kva_hours;
     EXPECT_NEAR(residual / (1 + m.conductor_share), theft[i], 1.0) << i;
   }
   EXPECT_GT(m.residual_sigma_wh, 0.0);
