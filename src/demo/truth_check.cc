@@ -33,7 +33,7 @@ double seconds(Millis d) { return std::fabs(static_cast<double>(d.count())) / 10
 
 // Matches truth spans with found spans (both reaching into [from, to)).
 void match(const std::string& name, const std::vector<Span>& truth, const std::vector<Span>& found,
-           UtcTime from, UtcTime to, SpanMatch& m) {
+           UtcTime from, UtcTime to, SpanMatch& m, bool count_false = true) {
   auto in = [&](const Span& s) { return s.start < to && s.end > from; };
   auto close = [](const Span& a, const Span& b) {
     return seconds(a.start - b.start) <= seconds(kOutageTolerance) &&
@@ -52,7 +52,7 @@ void match(const std::string& name, const std::vector<Span>& truth, const std::v
     m.worst_end_error_s = std::max(m.worst_end_error_s, seconds(it->end - t.end));
   }
   for (const Span& f : found) {
-    if (!in(f)) continue;
+    if (!count_false || !in(f)) continue;
     if (std::none_of(truth.begin(), truth.end(), [&](const Span& t) { return close(t, f); })) {
       ++m.false_alarms;
       m.false_found.push_back(name + " " + format_iso8601(f.start));
@@ -137,7 +137,9 @@ OutageCheck check_outages(const fleet::Topology& topology, const std::vector<Tru
         for (const auto& s : report.dt_off[it->second]) found.push_back({s.start, s.end_or(until)});
       }
     }
-    match(topology.feeders[f].name, feeder_spans[f], found, report.from, report.to, c.feeders);
+    // (Its DT's own outages are not false feeder outages: they are checked with the DTs.)
+    match(topology.feeders[f].name, feeder_spans[f], found, report.from, report.to, c.feeders,
+          topology.feeders[f].dts.size() != 1);
   }
   // SAIFI and SAIDI from the truth, consumer by consumer.
   for (std::size_t f = 0; f < topology.feeders.size(); ++f) {

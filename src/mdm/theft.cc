@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "tariff/calendar.h"
+
 namespace vidyut::mdm {
 namespace {
 
@@ -438,8 +440,9 @@ Result<TheftReport> detect_theft(store::Store& store, const Network& network,
       if (auto it = tampers->find(s.meter_id); it != tampers->end()) {
         s.score += 3;
         for (const auto& t : it->second) {
-          s.reasons.push_back(fmt::format("tamper: {} from {}{}", t.name, format_iso8601(t.start),
-                                          t.end ? " to " + format_iso8601(*t.end) : ", still on"));
+          s.reasons.push_back(
+              fmt::format("tamper: {} from {}{}", t.name, tariff::format_ist(t.start),
+                          t.end ? " to " + tariff::format_ist(*t.end) : ", still on"));
         }
       }
       if (!xw[k].empty()) s.correlation = correlation(uw, xw[k]);
