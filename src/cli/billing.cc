@@ -91,12 +91,6 @@ Result<Paise> parse_rupees(std::string_view text, bool allow_negative) {
 
 std::string when(UtcTime t) { return t == UtcTime{} ? "never" : tariff::format_ist(t); }
 
-std::string actor_or_user(const std::string& by) {
-  if (!by.empty()) return by;
-  const char* user = std::getenv("USER");
-  return user != nullptr && *user != '\0' ? std::string(user) : std::string("cli");
-}
-
 // ---- opening billing.db and the engine -------------------------------------------------------
 
 struct EngineFiles {

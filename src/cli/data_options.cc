@@ -1,5 +1,7 @@
 #include "cli/data_options.h"
 
+#include <cstdlib>
+
 #include "core/clock.h"
 #include "store/sqlite_store.h"
 
@@ -17,6 +19,12 @@ Result<std::unique_ptr<store::Store>> open_store(const DataOptions& o) {
   auto db = store::open_sqlite_store(o.data_dir, RealClock::instance(), so);
   if (!db.ok()) return db.error();
   return std::unique_ptr<store::Store>(std::move(*db));
+}
+
+std::string actor_or_user(const std::string& by) {
+  if (!by.empty()) return by;
+  const char* user = std::getenv("USER");
+  return user != nullptr && *user != '\0' ? std::string(user) : std::string("cli");
 }
 
 }  // namespace vidyut::cli

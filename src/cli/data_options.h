@@ -20,6 +20,9 @@ struct DataOptions {
 // Adds --data and --master-key-file to `c`.
 void add_data_options(CLI::App* c, DataOptions& o);
 
+// Who does what from the command line: `--by NAME`, or the login name ($USER), or "cli".
+std::string actor_or_user(const std::string& by);
+
 // Opens (creating) the head end's store in o.data_dir (vidyut.db).
 Result<std::unique_ptr<store::Store>> open_store(const DataOptions& o);
 

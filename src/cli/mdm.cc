@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/data_options.h"
 #include "mdm/audit.h"
+#include "mdm/cases.h"
 #include "mdm/loading.h"
 #include "mdm/network.h"
 #include "mdm/outage.h"
@@ -499,6 +500,207 @@ int run_theft(const OutageOptions& o) {
   return kExitOk;
 }
 
+// ---- theft cases -----------------------------------------------------------------------------
+
+struct CaseOptions {
+  DataOptions data;
+  std::string action;  // open, confirm, dismiss, note, show
+  std::string meter;   // open: the suspect's serial
+  std::string day;     // open: the IST day of the DT-day
+  std::int64_t id = 0;
+  std::string note;
+  std::string by;
+  std::string state = "open";  // cases: open, confirmed, dismissed or all
+  bool json = false;
+};
+
+json to_json(const mdm::TheftCase& c) {
+  return {
+      {"id", c.id},
+      {"dt", c.dt},
+      {"day", c.day},
+      {"serial", c.serial},
+      {"consumer", c.consumer_id},
+      {"state", mdm::to_string(c.state)},
+      {"evidence", c.evidence},
+      {"opened", format_iso8601(c.opened)},
+      {"opened_by", c.opened_by},
+      {"closed", c.state == mdm::CaseState::kOpen ? json(nullptr) : json(format_iso8601(c.closed))},
+      {"closed_by", c.closed_by}};
+}
+
+void print_case(const mdm::TheftCase& c) {
+  std::cout << fmt::format("case {}: {} ({}) on {} for {} - {}\n  opened {} by {}\n", c.id,
+                           c.serial, c.consumer_id, c.dt, c.day, mdm::to_string(c.state),
+                           tariff::format_ist(c.opened), c.opened_by);
+  if (c.state != mdm::CaseState::kOpen) {
+    std::cout << fmt::format("  closed {} by {}\n", tariff::format_ist(c.closed), c.closed_by);
+  }
+  std::cout << "  evidence: " << c.evidence << "\n";
+}
+
+// What the MDM says of this meter on that DT-day, for the case's record.
+Result<mdm::TheftCase> case_from_finding(store::Store& db, const std::string& serial,
+                                         tariff::CivilDate day) {
+  VIDYUT_TRY(m, db.meter_by_serial(serial));
+  if (!*m) return Error(Errc::kNotFound, "no meter " + serial);
+  if ((*m)->consumer_id.empty() || (*m)->dt.empty()) {
+    return Error(Errc::kInvalidArgument, serial + " is not a consumer meter on a DT");
+  }
+  VIDYUT_TRY(meters, mdm::all_meters(db));
+  const mdm::Network network = mdm::build_network(*meters);
+  VIDYUT_TRY(r, mdm::detect_theft(db, network, *meters, tariff::ist_midnight(day)));
+  mdm::TheftCase c;
+  c.dt = (*m)->dt;
+  c.day = tariff::to_string(day);
+  c.meter_id = (*m)->id;
+  c.serial = serial;
+  c.consumer_id = (*m)->consumer_id;
+  c.evidence = "the DT-day was not assessed";
+  for (const auto& f : r->dts) {
+    if (f.dt != c.dt) continue;
+    if (!f.flagged) {
+      c.evidence = fmt::format("the DT-day is not flagged (unexplained {:.2f} %{})",
+                               f.unexplained_percent, f.complete ? "" : ", incomplete data");
+      break;
+    }
+    c.evidence = fmt::format(
+        "DT unexplained loss {:.2f} % of {:.1f} kWh, about {:.1f} kWh stolen, "
+        "{}; ",
+        f.unexplained_percent, f.dt_wh / 1000, f.stolen_wh / 1000, f.pattern);
+    auto it = std::find_if(f.suspects.begin(), f.suspects.end(),
+                           [&](const mdm::Suspect& x) { return x.serial == serial; });
+    if (it == f.suspects.end()) {
+      c.evidence += "not among the MDM's top suspects";
+    } else {
+      c.evidence += fmt::format("suspect {} of {} (score {:.2f})", it - f.suspects.begin() + 1,
+                                f.suspects.size(), it->score);
+      for (const auto& why : it->reasons) c.evidence += "; " + why;
+    }
+    break;
+  }
+  return c;
+}
+
+int run_case(const CaseOptions& o) {
+  const std::string what = "mdm case " + o.action;
+  const std::string actor = actor_or_user(o.by);
+  auto book = mdm::CaseBook::open(o.data.data_dir, RealClock::instance());
+  if (!book.ok()) return report_error(what, book.error());
+  auto db = open_store(o.data);
+  if (!db.ok()) return report_error(what, db.error());
+  auto audit = [&](const std::string& action, const std::string& subject,
+                   const std::string& detail) {
+    store::WriteBatch b;
+    store::AuditRecord a;
+    a.at = RealClock::instance().now();
+    a.actor = actor;
+    a.action = action;
+    a.subject = subject;
+    a.detail = detail.substr(0, store::kMaxDetailLength);
+    b.audit.push_back(a);
+    return (*db)->write(b);
+  };
+  if (o.action == "open") {
+    auto day = tariff::parse_date(o.day);
+    if (!day.ok()) return report_error(what, day.error());
+    auto c = case_from_finding(**db, o.meter, *day);
+    if (!c.ok()) return report_error(what, c.error());
+    auto r = (*book)->open_case(*c, actor, o.note);
+    if (!r.ok()) return report_error(what, r.error());
+    if (r->created) {
+      auto w = audit("theft-case-open", o.meter, fmt::format("case {}: {}", r->c.id, c->evidence));
+      if (!w.ok()) return report_error(what, w.error());
+    }
+    if (o.json) {
+      std::cout << json{{"created", r->created}, {"case", to_json(r->c)}}.dump(2) << "\n";
+    } else {
+      std::cout << (r->created ? "opened\n" : "already open\n");
+      print_case(r->c);
+    }
+    return kExitOk;
+  }
+  if (o.action == "confirm" || o.action == "dismiss" || o.action == "note") {
+    if (o.action == "note") {
+      if (auto st = (*book)->add_note(o.id, actor, o.note); !st.ok()) {
+        return report_error(what, st.error());
+      }
+    } else {
+      auto r = (*book)->close_case(
+          o.id, o.action == "confirm" ? mdm::CaseState::kConfirmed : mdm::CaseState::kDismissed,
+          actor, o.note);
+      if (!r.ok()) return report_error(what, r.error());
+    }
+    auto c = (*book)->get(o.id);
+    if (!c.ok() || !*c) return report_error(what, Error(Errc::kIo, "case vanished"));
+    auto w =
+        audit("theft-case-" + o.action, (*c)->serial, fmt::format("case {}: {}", o.id, o.note));
+    if (!w.ok()) return report_error(what, w.error());
+    if (o.json) {
+      std::cout << to_json(**c).dump(2) << "\n";
+    } else {
+      print_case(**c);
+    }
+    return kExitOk;
+  }
+  // show
+  auto c = (*book)->get(o.id);
+  if (!c.ok()) return report_error(what, c.error());
+  if (!*c) return report_error(what, Error(Errc::kNotFound, fmt::format("no theft case {}", o.id)));
+  auto trail = (*book)->trail(o.id);
+  if (!trail.ok()) return report_error(what, trail.error());
+  if (o.json) {
+    json t = json::array();
+    for (const auto& e : *trail) {
+      t.push_back({{"at", format_iso8601(e.at)},
+                   {"actor", e.actor},
+                   {"action", e.action},
+                   {"note", e.note}});
+    }
+    json j = to_json(**c);
+    j["trail"] = t;
+    std::cout << j.dump(2) << "\n";
+    return kExitOk;
+  }
+  print_case(**c);
+  for (const auto& e : *trail) {
+    std::cout << fmt::format("  {}  {:<8} {:<10} {}\n", tariff::format_ist(e.at), e.action, e.actor,
+                             e.note);
+  }
+  return kExitOk;
+}
+
+int run_cases(const CaseOptions& o) {
+  std::optional<mdm::CaseState> state;
+  if (o.state == "open") {
+    state = mdm::CaseState::kOpen;
+  } else if (o.state == "confirmed") {
+    state = mdm::CaseState::kConfirmed;
+  } else if (o.state == "dismissed") {
+    state = mdm::CaseState::kDismissed;
+  } else if (o.state != "all") {
+    return report_error("mdm cases", Error(Errc::kInvalidArgument,
+                                           "--state must be open, confirmed, dismissed or all"));
+  }
+  auto book = mdm::CaseBook::open(o.data.data_dir, RealClock::instance());
+  if (!book.ok()) return report_error("mdm cases", book.error());
+  auto cs = (*book)->cases(state);
+  if (!cs.ok()) return report_error("mdm cases", cs.error());
+  if (o.json) {
+    json j = json::array();
+    for (const auto& c : *cs) j.push_back(to_json(c));
+    std::cout << j.dump(2) << "\n";
+    return kExitOk;
+  }
+  std::cout << fmt::format("{} theft cases ({})\n", cs->size(), o.state);
+  for (const auto& c : *cs) {
+    std::cout << fmt::format("  {:>5}  {:<10} {:<12} {}  {:<9} opened {} by {}\n", c.id, c.serial,
+                             c.dt, c.day, mdm::to_string(c.state), tariff::format_ist(c.opened),
+                             c.opened_by);
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 void register_mdm(CLI::App& app, Runner& run) {
@@ -547,6 +749,39 @@ void register_mdm(CLI::App& app, Runner& run) {
   add_period(tf, *th);
   tf->add_flag("--all", th->all, "JSON: every DT, not only the flagged ones");
   tf->callback([th, &run] { run = [th] { return run_theft(*th); }; });
+
+  auto* cs = m->add_subcommand("case", "Theft cases: open one for a suspect, close it, show it");
+  cs->require_subcommand(1);
+  auto add_case = [&](const char* name, const char* help) {
+    auto co = std::make_shared<CaseOptions>();
+    co->action = name;
+    auto* c = cs->add_subcommand(name, help);
+    add_data_options(c, co->data);
+    c->add_option("--by", co->by, "Who does it (default: $USER)");
+    c->add_flag("--json", co->json, "JSON");
+    if (co->action == "open") {
+      c->add_option("--meter", co->meter, "The suspect's meter serial")->required();
+      c->add_option("--day", co->day, "The IST day of the DT-day, YYYY-MM-DD")->required();
+      c->add_option("--note", co->note, "Why");
+    } else {
+      c->add_option("id", co->id, "Case id")->required();
+      if (co->action != "show") {
+        c->add_option("--note", co->note, "What was found (required)")->required();
+      }
+    }
+    c->callback([co, &run] { run = [co] { return run_case(*co); }; });
+  };
+  add_case("open", "Open a case for a suspect of a DT-day (the MDM's evidence is recorded)");
+  add_case("confirm", "Close a case as confirmed theft");
+  add_case("dismiss", "Close a case as dismissed");
+  add_case("note", "Add a note to a case's trail");
+  add_case("show", "A case and its trail");
+  auto lo2 = std::make_shared<CaseOptions>();
+  auto* lc = m->add_subcommand("cases", "Theft cases");
+  add_data_options(lc, lo2->data);
+  lc->add_option("--state", lo2->state, "open, confirmed, dismissed or all")->capture_default_str();
+  lc->add_flag("--json", lo2->json, "JSON");
+  lc->callback([lo2, &run] { run = [lo2] { return run_cases(*lo2); }; });
 }
 
 }  // namespace vidyut::cli

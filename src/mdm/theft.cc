@@ -453,9 +453,9 @@ Result<TheftReport> detect_theft(store::Store& store, const Network& network,
         const double share = q / (1.0 + q);
         s.score += 3;
         s.reasons.push_back(fmt::format(
-            "the DT's unexplained loss follows his own consumption interval by interval (r = "
-            "{:.2f}): about {:.0f} % of his load seems to bypass the meter",
-            s.correlation, 100 * share));
+            "the DT's unexplained loss moves with his own consumption, interval by interval: "
+            "about {:.0f} % of his load seems to bypass the meter",
+            100 * share));
       }
       if (auto it = typical.find(category_of(k));
           before[k] > 0 && it != typical.end() && it->second > 0) {
