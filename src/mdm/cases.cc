@@ -2,19 +2,16 @@
 
 #include <mutex>
 
-#include "store/sqlite_util.h"
+#include "mdm/mdm_sqlite.h"
 
 namespace vidyut::mdm {
 namespace {
 
-using store::sql::exec;
-using store::sql::sqlite_error;
 using store::sql::Stmt;
 using store::sql::Use;
 
 constexpr int kSchemaVersion = 1;
 constexpr const char* kSchema = R"(
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS theft_cases (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   dt TEXT NOT NULL, day TEXT NOT NULL, meter_id INTEGER NOT NULL, serial TEXT NOT NULL,
@@ -78,81 +75,15 @@ const char* to_string(CaseState s) {
 }
 
 struct CaseBook::Impl {
-  sqlite3* db = nullptr;
+  detail::MdmSqlite sql;
   const Clock* clock = nullptr;
   std::mutex mu;
-  std::vector<std::unique_ptr<Stmt>> stmts;
-  std::vector<std::string> sqls;
-  std::int64_t fail_after = -1;
 
-  ~Impl() {
-    stmts.clear();
-    if (db != nullptr) sqlite3_close(db);
-  }
-
-  Result<Stmt*> stmt(const std::string& sql) {
-    for (std::size_t i = 0; i < sqls.size(); ++i) {
-      if (sqls[i] == sql) return stmts[i].get();
-    }
-    auto s = std::make_unique<Stmt>();
-    VIDYUT_CHECK(s->prepare(db, sql));
-    sqls.push_back(sql);
-    stmts.push_back(std::move(s));
-    return stmts.back().get();
-  }
-  Status fault() {
-    if (fail_after < 0) return ok_status();
-    if (fail_after == 0) return Error(Errc::kIo, "mdm.db: injected write failure");
-    --fail_after;
-    return ok_status();
-  }
-  Status begin() { return exec(db, "BEGIN IMMEDIATE", "begin"); }
-  Status commit() { return exec(db, "COMMIT", "commit"); }
-  void rollback() { (void)exec(db, "ROLLBACK", "rollback"); }
-
-  Status open(const std::filesystem::path& dir) {
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    if (ec) return Error(Errc::kIo, "cannot create " + dir.string() + ": " + ec.message());
-    const auto path = dir / "mdm.db";
-    if (sqlite3_open_v2(path.c_str(), &db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                        nullptr) != SQLITE_OK) {
-      return sqlite_error(db, "open " + path.string());
-    }
-    sqlite3_busy_timeout(db, 10'000);
-    VIDYUT_CHECK(exec(db, "PRAGMA journal_mode=WAL", "WAL"));
-    VIDYUT_CHECK(exec(db, "PRAGMA synchronous=FULL", "synchronous"));
-    VIDYUT_CHECK(begin());
-    Status s = exec(db, kSchema, "create mdm schema");
-    if (s.ok()) {
-      auto v = stmt("SELECT value FROM meta WHERE key = 'schema'");
-      if (!v.ok()) {
-        s = v.error();
-      } else {
-        Use u(**v);
-        auto row = u.step();
-        if (!row.ok()) {
-          s = row.error();
-        } else if (*row && std::stoi(u.text(0)) > kSchemaVersion) {
-          s = Error(Errc::kUnsupported, path.string() + " has MDM schema " + u.text(0) +
-                                            "; this build knows " +
-                                            std::to_string(kSchemaVersion) + " (upgrade vidyut)");
-        }
-      }
-    }
-    if (s.ok()) {
-      s = exec(db,
-               ("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', '" +
-                std::to_string(kSchemaVersion) + "')")
-                   .c_str(),
-               "schema version");
-    }
-    if (!s.ok()) {
-      rollback();
-      return s;
-    }
-    return commit();
+  Result<Stmt*> stmt(const std::string& q) { return sql.stmt(q); }
+  Status fault() { return sql.fault(); }
+  template <typename F>
+  auto txn(F&& body) -> decltype(body()) {
+    return sql.txn(std::forward<F>(body));
   }
 
   Status event(std::int64_t case_id, const std::string& actor, const char* action,
@@ -175,22 +106,6 @@ struct CaseBook::Impl {
     if (!*row) return std::optional<TheftCase>();
     return std::optional<TheftCase>(read_case(u));
   }
-
-  // Runs `body` in one transaction: all of it, or nothing.
-  template <typename F>
-  auto txn(F&& body) -> decltype(body()) {
-    VIDYUT_CHECK(begin());
-    auto r = body();
-    if (!r.ok()) {
-      rollback();
-      return r;
-    }
-    if (auto c = commit(); !c.ok()) {
-      rollback();
-      return c.error();
-    }
-    return r;
-  }
 };
 
 CaseBook::CaseBook() : impl_(std::make_unique<Impl>()) {}
@@ -200,13 +115,13 @@ Result<std::unique_ptr<CaseBook>> CaseBook::open(const std::filesystem::path& di
                                                  const Clock& clock) {
   std::unique_ptr<CaseBook> b(new CaseBook());
   b->impl_->clock = &clock;
-  VIDYUT_CHECK(b->impl_->open(dir));
+  VIDYUT_CHECK(b->impl_->sql.open(dir, "cases", kSchemaVersion, kSchema));
   return b;
 }
 
 void CaseBook::fail_after_statements(std::int64_t n) {
   std::lock_guard l(impl_->mu);
-  impl_->fail_after = n;
+  impl_->sql.fail_after(n);
 }
 
 Result<CaseBook::Opened> CaseBook::open_case(const TheftCase& c, const std::string& actor,
@@ -248,7 +163,7 @@ Result<CaseBook::Opened> CaseBook::open_case(const TheftCase& c, const std::stri
       VIDYUT_TRY(row, u.step());
       (void)row;
     }
-    const std::int64_t id = sqlite3_last_insert_rowid(m.db);
+    const std::int64_t id = sqlite3_last_insert_rowid(m.sql.db());
     VIDYUT_CHECK(m.event(id, actor, "open", note));
     VIDYUT_TRY(got, m.get(id));
     return Opened{**got, true};
@@ -268,8 +183,8 @@ Result<TheftCase> CaseBook::close_case(std::int64_t id, CaseState to, const std:
     VIDYUT_TRY(got, m.get(id));
     if (!*got) return Error(Errc::kNotFound, "no theft case " + std::to_string(id));
     if ((*got)->state != CaseState::kOpen) {
-      return Error(Errc::kInvalidArgument, "theft case " + std::to_string(id) + " is already " +
-                                               to_string((*got)->state));
+      return Error(Errc::kInvalidArgument,
+                   "theft case " + std::to_string(id) + " is already " + to_string((*got)->state));
     }
     VIDYUT_CHECK(m.fault());
     {

@@ -1,0 +1,76 @@
+#include "mdm/mdm_sqlite.h"
+
+namespace vidyut::mdm::detail {
+
+using store::sql::exec;
+using store::sql::sqlite_error;
+using store::sql::Stmt;
+using store::sql::Use;
+
+MdmSqlite::~MdmSqlite() {
+  stmts_.clear();
+  if (db_ != nullptr) sqlite3_close(db_);
+}
+
+Status MdmSqlite::open(const std::filesystem::path& dir, const char* part, int version,
+                       const char* schema) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Error(Errc::kIo, "cannot create " + dir.string() + ": " + ec.message());
+  const auto path = dir / "mdm.db";
+  if (sqlite3_open_v2(path.c_str(), &db_,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                      nullptr) != SQLITE_OK) {
+    return sqlite_error(db_, "open " + path.string());
+  }
+  sqlite3_busy_timeout(db_, 10'000);
+  VIDYUT_CHECK(exec(db_, "PRAGMA journal_mode=WAL", "WAL"));
+  VIDYUT_CHECK(exec(db_, "PRAGMA synchronous=FULL", "synchronous"));
+  const std::string key = std::string("schema-") + part;
+  auto r = txn([&]() -> Result<bool> {
+    VIDYUT_CHECK(exec(db_,
+                      "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT "
+                      "NOT NULL)",
+                      "create meta"));
+    {
+      VIDYUT_TRY(s, stmt("SELECT value FROM meta WHERE key = ?"));
+      Use u(**s);
+      u.bind(key);
+      VIDYUT_TRY(row, u.step());
+      if (*row && std::stoll(u.text(0)) > version) {
+        return Error(Errc::kUnsupported, path.string() + " has " + part + " schema " + u.text(0) +
+                                             "; this build knows " + std::to_string(version) +
+                                             " (upgrade vidyut)");
+      }
+    }
+    VIDYUT_CHECK(exec(db_, schema, std::string("create ") + part + " schema"));
+    VIDYUT_TRY(s, stmt("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)"));
+    Use u(**s);
+    u.bind(key).bind(std::to_string(version));
+    VIDYUT_TRY(row, u.step());
+    (void)row;
+    return true;
+  });
+  if (!r.ok()) return r.error();
+  return ok_status();
+}
+
+Result<Stmt*> MdmSqlite::stmt(const std::string& sql) {
+  for (std::size_t i = 0; i < sqls_.size(); ++i) {
+    if (sqls_[i] == sql) return stmts_[i].get();
+  }
+  auto s = std::make_unique<Stmt>();
+  VIDYUT_CHECK(s->prepare(db_, sql));
+  sqls_.push_back(sql);
+  stmts_.push_back(std::move(s));
+  return stmts_.back().get();
+}
+
+Status MdmSqlite::fault() {
+  if (fail_after_ < 0) return ok_status();
+  if (fail_after_ == 0) return Error(Errc::kIo, "mdm.db: injected write failure");
+  --fail_after_;
+  return ok_status();
+}
+
+}  // namespace vidyut::mdm::detail
