@@ -26,6 +26,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/billing_service.h"
+#include "cli/command_ports.h"
 #include "cli/commands.h"
 #include "cli/registry.h"
 #include "core/log.h"
@@ -34,6 +35,7 @@
 #include "headend/head_end.h"
 #include "headend/profile.h"
 #include "mdm/audit.h"
+#include "mdm/load_control.h"
 #include "mdm/loading.h"
 #include "mdm/monitor.h"
 #include "mdm/network.h"
@@ -78,6 +80,11 @@ struct DemoOptions {
   bool billing = true;
   std::uint32_t low_balance = 200;
   double recharge_at_h = 12;
+  // Area load control (docs/demo.md): the DT with the most consumers is limited at the evening
+  // peak; every tenth of its consumers is marked essential first.
+  double load_control_at_h = 19;
+  double load_control_minutes = 60;
+  std::uint32_t load_limit_w = 1'000;
 };
 
 // The simulator's truth, kept in memory for the report.
@@ -361,6 +368,43 @@ int run_demo(const DemoOptions& o) {
   };
   // The MDM's continuous work, as in `vidyut serve`: overload alerts every 15 simulated minutes.
   mdm::Monitor monitor(st, clock);
+  // Area load control on the DT with the most consumers: every tenth of them is essential.
+  HeadEndCommandPort command_port(he, st);
+  auto lc_open = mdm::LoadControl::open(data_dir, st, command_port, clock);
+  if (!lc_open.ok()) return report_error("demo", lc_open.error());
+  std::unique_ptr<mdm::LoadControl> load_control = std::move(*lc_open);
+  bool load_control_on = o.load_control_minutes > 0 &&
+                         o.load_control_at_h + 2 * o.load_control_minutes / 60.0 < o.days * 24;
+  std::uint32_t lc_dt = 0;
+  for (std::uint32_t d = 0; d < fleet.topology().dts.size(); ++d) {
+    if (fleet.topology().dts[d].consumers.size() > fleet.topology().dts[lc_dt].consumers.size()) {
+      lc_dt = d;
+    }
+  }
+  std::set<std::uint32_t> lc_essential;
+  std::map<std::uint32_t, std::uint32_t> lc_normal;  // meter -> threshold before (truth)
+  if (load_control_on) {
+    const auto& cs = fleet.topology().dts[lc_dt].consumers;
+    for (std::size_t k = 0; k < cs.size(); k += 10) {
+      lc_essential.insert(cs[k]);
+      auto st2 = load_control->mark_essential(fleet.topology().meters[cs[k]].identity.serial,
+                                              "demo: essential service", "demo-control-room");
+      if (!st2.ok()) {
+        std::cout << "load control: " << st2.error().describe() << "\n";
+        load_control_on = false;
+      }
+    }
+    lc_normal = sim.with_fleet([&](fleet::Fleet& f) {
+      std::map<std::uint32_t, std::uint32_t> m;
+      for (auto c : cs) m[c] = f.meter(c).limiter_threshold_w();
+      return m;
+    });
+  }
+  std::optional<mdm::LoadAction> lc_action;
+  bool lc_checked_on = false, lc_checked_off = false;
+  std::size_t lc_limited_ok = 0, lc_essential_untouched_on = 0, lc_restored_ok = 0,
+              lc_essential_untouched_off = 0;
+  auto next_lc_tick = std::chrono::steady_clock::now();
   const auto wall0 = std::chrono::steady_clock::now();
   auto next_progress = wall0;
   // Run to the end, then a little longer so the last intervals' pushes (spread over 5 minutes)
@@ -395,6 +439,62 @@ int run_demo(const DemoOptions& o) {
     }
     const UtcTime now = clock.now();
     if (auto ms = monitor.tick(); !ms.ok()) logger("mdm")->warn("{}", ms.error().describe());
+    if (load_control_on) {
+      const UtcTime lc_at = at_h(o.load_control_at_h);
+      const Millis window(static_cast<std::int64_t>(o.load_control_minutes * 60'000));
+      if (!lc_action && now >= lc_at) {
+        auto a = load_control->limit(fleet.topology().dts[lc_dt].name, o.load_limit_w,
+                                     static_cast<std::int64_t>(o.load_control_minutes),
+                                     "demo-control-room", "demo: evening peak");
+        if (!a.ok()) {
+          std::cout << "load control: " << a.error().describe() << "\n";
+          load_control_on = false;
+          continue;
+        }
+        lc_action = std::move(*a);
+        std::cout << fmt::format(
+                         "{}: load control: {} limited to {} W for {} min ({} meters, {} "
+                         "essential left alone)\n",
+                         format_iso8601(now), lc_action->target, o.load_limit_w,
+                         o.load_control_minutes, lc_action->meters.size(),
+                         lc_action->essential_skipped)
+                  << std::flush;
+      }
+      // The truth, three quarters into the window and three quarters of a window after it.
+      auto thresholds = [&] {
+        return sim.with_fleet([&](fleet::Fleet& f) {
+          std::map<std::uint32_t, std::uint32_t> m;
+          for (const auto& [c, w] : lc_normal) m[c] = f.meter(c).limiter_threshold_w();
+          return m;
+        });
+      };
+      if (lc_action && !lc_checked_on && now >= lc_at + window * 3 / 4) {
+        lc_checked_on = true;
+        for (const auto& [c, w] : thresholds()) {
+          if (lc_essential.count(c)) {
+            lc_essential_untouched_on += w == lc_normal[c] ? 1 : 0;
+          } else {
+            lc_limited_ok += w == o.load_limit_w ? 1 : 0;
+          }
+        }
+      }
+      if (lc_action && !lc_checked_off && now >= lc_at + window + window * 3 / 4) {
+        lc_checked_off = true;
+        for (const auto& [c, w] : thresholds()) {
+          if (lc_essential.count(c)) {
+            lc_essential_untouched_off += w == lc_normal[c] ? 1 : 0;
+          } else {
+            lc_restored_ok += w == lc_normal[c] ? 1 : 0;
+          }
+        }
+      }
+      if (std::chrono::steady_clock::now() >= next_lc_tick) {
+        next_lc_tick = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+        if (auto restored = load_control->tick(); !restored.ok()) {
+          logger("mdm")->warn("load control: {}", restored.error().describe());
+        }
+      }
+    }
     if (!disconnect_sent && now >= at_h(o.disconnect_at_h) && o.disconnect_at_h < o.days * 24) {
       disconnect_sent = true;
       submit_all(store::CommandKind::kDisconnect, "disconnect", disconnect_ids);
@@ -744,7 +844,43 @@ int run_demo(const DemoOptions& o) {
   }
   // MDM: outages and reliability indices over the whole period, from the meters' power events in
   // the store, against the truth's outage episodes (demo/truth_check.h).
-  json mj_outages, mj_overload, mj_theft;
+  json mj_outages, mj_overload, mj_theft, mj_load_control;
+  bool load_control_ok = true;
+  std::size_t load_control_commands_succeeded = 0;
+  if (lc_action) {
+    auto act = load_control->action(lc_action->id);
+    auto prog = act.ok() && *act ? load_control->progress(**act)
+                                 : Result<mdm::LoadActionProgress>(Error(Errc::kNotFound, "gone"));
+    const std::size_t non_essential = lc_normal.size() - lc_essential.size();
+    load_control_ok = prog.ok() && lc_limited_ok == non_essential &&
+                      lc_restored_ok == non_essential &&
+                      lc_essential_untouched_on == lc_essential.size() &&
+                      lc_essential_untouched_off == lc_essential.size() &&
+                      (*act)->state == mdm::LoadActionState::kRestored;
+    if (prog.ok()) load_control_commands_succeeded = prog->applied + prog->restored;
+    std::vector<std::int64_t> alat =
+        prog.ok() ? prog->apply_latency_ms : std::vector<std::int64_t>{};
+    std::vector<std::int64_t> rlat =
+        prog.ok() ? prog->restore_latency_ms : std::vector<std::int64_t>{};
+    mj_load_control = {{"dt", lc_action->target},
+                       {"limit_w", o.load_limit_w},
+                       {"minutes", o.load_control_minutes},
+                       {"consumers", lc_normal.size()},
+                       {"essential", lc_essential.size()},
+                       {"limited_in_truth_during_window", lc_limited_ok},
+                       {"restored_in_truth_after_window", lc_restored_ok},
+                       {"non_essential", non_essential},
+                       {"essential_untouched_during", lc_essential_untouched_on},
+                       {"essential_untouched_after", lc_essential_untouched_off},
+                       {"limit_confirmed", prog.ok() ? prog->applied : 0},
+                       {"restore_confirmed", prog.ok() ? prog->restored : 0},
+                       {"latency_simulated_ms_median", percentile(alat, 0.5)},
+                       {"latency_simulated_ms_p99", percentile(alat, 0.99)},
+                       {"latency_real_ms_median", percentile(alat, 0.5) / o.speed},
+                       {"latency_real_ms_p99", percentile(alat, 0.99) / o.speed},
+                       {"restore_latency_real_ms_median", percentile(rlat, 0.5) / o.speed},
+                       {"restore_latency_real_ms_p99", percentile(rlat, 0.99) / o.speed}};
+  }
   demo::TheftCheck tc;
   demo::OutageCheck oc;
   demo::OverloadCheck ovc;
@@ -995,7 +1131,8 @@ int run_demo(const DemoOptions& o) {
                 {"by_dt_day", mj_audit}}},
               {"outages", mj_outages},
               {"overload", mj_overload},
-              {"theft", mj_theft}};
+              {"theft", mj_theft},
+              {"load_control", mj_load_control}};
   r["data_dir"] = data_dir;
   he.stop();
 
@@ -1102,6 +1239,16 @@ int run_demo(const DemoOptions& o) {
   for (const auto& x : tc.false_flags) std::cout << "  honest DT-day flagged: " << x << "\n";
   for (const auto& x : tc.bad_estimates) std::cout << "  estimate off: " << x << "\n";
   for (const auto& x : tc.not_in_top3) std::cout << "  thief not in the top 3: " << x << "\n";
+  if (lc_action) {
+    std::cout << fmt::format(
+        "mdm load control: {} limited to {} W: {} of {} non-essential meters at the limit in the "
+        "truth during the window, {} restored after it; {} of {} essential meters untouched "
+        "(during) and {} (after); command latency median {:.0f} ms, p99 {:.0f} ms (real)\n",
+        lc_action->target, o.load_limit_w, lc_limited_ok, lc_normal.size() - lc_essential.size(),
+        lc_restored_ok, lc_essential_untouched_on, lc_essential.size(), lc_essential_untouched_off,
+        mj_load_control["latency_real_ms_median"].get<double>(),
+        mj_load_control["latency_real_ms_p99"].get<double>());
+  }
   std::cout << "energy by feeder (consumers: truth vs stored; feeder meter; loss):\n";
   for (const auto& f : fj) {
     std::cout << fmt::format("  {:<6} {:>10.1f} kWh {:>10.1f} kWh {:>10.1f} kWh {:>6.2f} %\n",
@@ -1115,9 +1262,10 @@ int run_demo(const DemoOptions& o) {
   // Each command succeeds once: a second success would mean it was carried out twice.
   const bool ok = !interrupted && present == expected && mismatches.empty() &&
                   relays_open_at_check == relays_open_expected &&
-                  relays_closed_at_end == defaulters_expected_closed && mdm_ok &&
-                  hs.commands_succeeded ==
-                      disconnect_ids.size() + reconnect_ids.size() + billing_commands_succeeded &&
+                  relays_closed_at_end == defaulters_expected_closed && mdm_ok && load_control_ok &&
+                  hs.commands_succeeded == disconnect_ids.size() + reconnect_ids.size() +
+                                               billing_commands_succeeded +
+                                               load_control_commands_succeeded &&
                   billing_ok;
   if (!ok) std::cout << "RESULT: the platform's view does not match the truth (see above)\n";
   return ok ? kExitOk : kExitFailure;
@@ -1163,6 +1311,12 @@ void register_demo(CLI::App& app, Runner& run) {
                 "Random silent partial bypasses (no event) per consumer per simulated day "
                 "(default: the simulator's)");
   d->add_flag("!--no-billing", o->billing, "Run without the billing engine");
+  d->add_option("--load-control-at-hour", o->load_control_at_h,
+                "When the DT with the most consumers is load-limited")
+      ->capture_default_str();
+  d->add_option("--load-control-minutes", o->load_control_minutes, "For how long (0: not at all)")
+      ->capture_default_str();
+  d->add_option("--load-limit", o->load_limit_w, "The limit (W)")->capture_default_str();
   d->add_option("--low-balance", o->low_balance,
                 "Consumers who start with Rs 15 and run out (billing)")
       ->capture_default_str();

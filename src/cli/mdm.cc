@@ -1,5 +1,6 @@
 // `vidyut mdm ...`: meter data management reports on the head end's data (docs/mdm.md).
 #include <iostream>
+#include <map>
 #include <memory>
 
 #include <fmt/format.h>
@@ -9,6 +10,7 @@
 #include "cli/data_options.h"
 #include "mdm/audit.h"
 #include "mdm/cases.h"
+#include "mdm/load_control.h"
 #include "mdm/loading.h"
 #include "mdm/network.h"
 #include "mdm/outage.h"
@@ -701,6 +703,134 @@ int run_cases(const CaseOptions& o) {
   return kExitOk;
 }
 
+// ---- area load control -----------------------------------------------------------------------
+
+struct LoadControlOptions {
+  DataOptions data;
+  std::string action;  // essential-add, essential-remove, essential-list, limit, restore, actions
+  std::string serial;
+  std::string target;
+  std::uint32_t watts = 0;
+  std::int64_t minutes = 60;
+  std::int64_t id = 0;
+  std::string reason;
+  std::string by;
+  bool all = false;
+  bool json = false;
+};
+
+json to_json(const mdm::LoadAction& a, const mdm::LoadActionProgress& p) {
+  auto pct = [](std::vector<std::int64_t> v, double q) -> json {
+    if (v.empty()) return nullptr;
+    std::sort(v.begin(), v.end());
+    return v[std::min(v.size() - 1, static_cast<std::size_t>(q * double(v.size() - 1) + 0.5))];
+  };
+  return {{"id", a.id},
+          {"target", a.target},
+          {"level", a.feeder ? "feeder" : "dt"},
+          {"limit_w", a.limit_w},
+          {"start", format_iso8601(a.start)},
+          {"end", format_iso8601(a.end)},
+          {"state", mdm::to_string(a.state)},
+          {"requested_by", a.requested_by},
+          {"reason", a.reason},
+          {"meters", a.meters.size()},
+          {"essential_left_alone", a.essential_skipped},
+          {"applied", p.applied},
+          {"apply_pending", p.apply_pending},
+          {"apply_failed", p.apply_failed},
+          {"restored", p.restored},
+          {"restore_pending", p.restore_pending},
+          {"restore_failed", p.restore_failed},
+          {"apply_latency_ms_median", pct(p.apply_latency_ms, 0.5)},
+          {"apply_latency_ms_p99", pct(p.apply_latency_ms, 0.99)}};
+}
+
+void print_action(const mdm::LoadAction& a, const mdm::LoadActionProgress& p) {
+  std::cout << fmt::format(
+      "action {}: {} {} limited to {} W from {} to {} ({}) by {}{}{}\n  {} meters ({} essential "
+      "left alone): limit confirmed on {}, pending {}, failed {}",
+      a.id, a.feeder ? "feeder" : "DT", a.target, a.limit_w, tariff::format_ist(a.start),
+      tariff::format_ist(a.end), mdm::to_string(a.state), a.requested_by,
+      a.reason.empty() ? "" : ": ", a.reason, a.meters.size(), a.essential_skipped, p.applied,
+      p.apply_pending, p.apply_failed);
+  if (a.state == mdm::LoadActionState::kRestored) {
+    std::cout << fmt::format("; restored {}: confirmed on {}, pending {}, failed {}",
+                             tariff::format_ist(a.restored), p.restored, p.restore_pending,
+                             p.restore_failed);
+  }
+  std::cout << "\n";
+}
+
+int run_load_control(const LoadControlOptions& o) {
+  const std::map<std::string, std::string> names = {
+      {"essential-add", "essential add"},   {"essential-remove", "essential remove"},
+      {"essential-list", "essential list"}, {"limit", "load-limit"},
+      {"restore", "load-restore"},          {"actions", "load-actions"}};
+  const std::string what = "mdm " + names.at(o.action);
+  const std::string actor = actor_or_user(o.by);
+  auto db = open_store(o.data);
+  if (!db.ok()) return report_error(what, db.error());
+  mdm::StoreCommandPort port(**db);
+  auto lc = mdm::LoadControl::open(o.data.data_dir, **db, port, RealClock::instance());
+  if (!lc.ok()) return report_error(what, lc.error());
+  if (o.action == "essential-add" || o.action == "essential-remove") {
+    auto st = o.action == "essential-add" ? (*lc)->mark_essential(o.serial, o.reason, actor)
+                                          : (*lc)->unmark_essential(o.serial, actor);
+    if (!st.ok()) return report_error(what, st.error());
+    std::cout << o.serial
+              << (o.action == "essential-add" ? " is essential\n" : " is no longer essential\n");
+    return kExitOk;
+  }
+  if (o.action == "essential-list") {
+    auto e = (*lc)->essential();
+    if (!e.ok()) return report_error(what, e.error());
+    if (o.json) {
+      json j = json::array();
+      for (const auto& x : *e) {
+        j.push_back({{"serial", x.serial},
+                     {"reason", x.reason},
+                     {"added", format_iso8601(x.added)},
+                     {"added_by", x.added_by}});
+      }
+      std::cout << j.dump(2) << "\n";
+      return kExitOk;
+    }
+    std::cout << fmt::format("{} essential consumers (never limited by load control)\n", e->size());
+    for (const auto& x : *e) {
+      std::cout << fmt::format("  {:<10} {}  (since {}, {})\n", x.serial, x.reason,
+                               tariff::format_ist(x.added), x.added_by);
+    }
+    return kExitOk;
+  }
+  std::vector<mdm::LoadAction> shown;
+  if (o.action == "limit") {
+    auto a = (*lc)->limit(o.target, o.watts, o.minutes, actor, o.reason);
+    if (!a.ok()) return report_error(what, a.error());
+    shown.push_back(std::move(*a));
+  } else if (o.action == "restore") {
+    auto a = (*lc)->restore(o.id, actor);
+    if (!a.ok()) return report_error(what, a.error());
+    shown.push_back(std::move(*a));
+  } else {
+    auto as = (*lc)->actions(!o.all);
+    if (!as.ok()) return report_error(what, as.error());
+    shown = std::move(*as);
+  }
+  json j = json::array();
+  for (const auto& a : shown) {
+    auto p = (*lc)->progress(a);
+    if (!p.ok()) return report_error(what, p.error());
+    if (o.json) {
+      j.push_back(to_json(a, *p));
+    } else {
+      print_action(a, *p);
+    }
+  }
+  if (o.json) std::cout << j.dump(2) << "\n";
+  return kExitOk;
+}
+
 }  // namespace
 
 void register_mdm(CLI::App& app, Runner& run) {
@@ -776,6 +906,38 @@ void register_mdm(CLI::App& app, Runner& run) {
   add_case("dismiss", "Close a case as dismissed");
   add_case("note", "Add a note to a case's trail");
   add_case("show", "A case and its trail");
+  auto add_lc = [&](CLI::App* parent, const char* name, const char* action, const char* help) {
+    auto lco = std::make_shared<LoadControlOptions>();
+    lco->action = action;
+    auto* c = parent->add_subcommand(name, help);
+    add_data_options(c, lco->data);
+    c->add_option("--by", lco->by, "Who does it (default: $USER)");
+    c->add_flag("--json", lco->json, "JSON");
+    const std::string kind = action;
+    if (kind == "essential-add" || kind == "essential-remove") {
+      c->add_option("serial", lco->serial, "The consumer's meter serial")->required();
+    }
+    if (kind == "essential-add")
+      c->add_option("--reason", lco->reason, "Why (hospital, ...)")->required();
+    if (kind == "limit") {
+      c->add_option("target", lco->target, "A DT or feeder name")->required();
+      c->add_option("--watts", lco->watts, "Limiter threshold for its consumers (W)")->required();
+      c->add_option("--minutes", lco->minutes, "How long")->capture_default_str();
+      c->add_option("--reason", lco->reason, "Why");
+    }
+    if (kind == "restore") c->add_option("id", lco->id, "Action id")->required();
+    if (kind == "actions") c->add_flag("--all", lco->all, "Restored actions too");
+    c->callback([lco, &run] { run = [lco] { return run_load_control(*lco); }; });
+  };
+  auto* es = m->add_subcommand("essential", "Consumers load control never touches");
+  es->require_subcommand(1);
+  add_lc(es, "add", "essential-add", "Mark a consumer essential");
+  add_lc(es, "remove", "essential-remove", "Unmark a consumer");
+  add_lc(es, "list", "essential-list", "The essential consumers");
+  add_lc(m, "load-limit", "limit",
+         "Limit the load of a DT's or feeder's consumers for a window (essential ones excepted)");
+  add_lc(m, "load-restore", "restore", "Restore a load-control action now");
+  add_lc(m, "load-actions", "actions", "Load-control actions and how far their commands got");
   auto lo2 = std::make_shared<CaseOptions>();
   auto* lc = m->add_subcommand("cases", "Theft cases");
   add_data_options(lc, lo2->data);

@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "cli/billing_service.h"
+#include "cli/command_ports.h"
 #include "cli/commands.h"
 #include "cli/data_options.h"
 #include "cli/payment_server.h"
@@ -161,6 +162,21 @@ int run_serve(ServeOptions o) {
     mdm_store = std::move(*reader);
     monitor = std::make_unique<mdm::Monitor>(*mdm_store, *clock);
   }
+  // Area load control: actions taken with `vidyut mdm load-limit` are restored here at the end
+  // of their window (their commands reach the meters through the store's queue).
+  HeadEndCommandPort command_port(he, **db);
+  std::unique_ptr<mdm::LoadControl> load_control;
+  if (!o.no_mdm) {
+    auto lc = mdm::LoadControl::open(o.data.data_dir, **db, command_port, *clock);
+    if (!lc.ok()) {
+      if (payments) payments->stop();
+      if (billing) billing->stop();
+      he.stop();
+      return report_error("serve", lc.error());
+    }
+    load_control = std::move(*lc);
+  }
+  auto next_restore_check = std::chrono::steady_clock::now();
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
   const auto wall0 = std::chrono::steady_clock::now();
@@ -170,6 +186,16 @@ int run_serve(ServeOptions o) {
     if (duration && wall - wall0 >= *duration) break;
     if (monitor) {
       if (auto st = monitor->tick(); !st.ok()) logger("mdm")->warn("{}", st.error().describe());
+    }
+    if (load_control && wall >= next_restore_check) {
+      next_restore_check = wall + std::chrono::seconds(1);
+      if (auto n = load_control->tick(); !n.ok()) {
+        logger("mdm")->warn("load control: {}", n.error().describe());
+      } else if (*n > 0) {
+        std::cout << fmt::format("load control: {} action(s) restored at the end of their window\n",
+                                 *n)
+                  << std::flush;
+      }
     }
     if (wall >= next) {
       next += Millis(static_cast<std::int64_t>(o.status_s * 1000));
