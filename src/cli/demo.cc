@@ -41,6 +41,7 @@
 #include "mdm/network.h"
 #include "mdm/outage.h"
 #include "mdm/reliability.h"
+#include "mdm/vee.h"
 #include "simulator/simulator.h"
 #include "store/sqlite_store.h"
 #include "tariff/tariff_file.h"
@@ -844,7 +845,7 @@ int run_demo(const DemoOptions& o) {
   }
   // MDM: outages and reliability indices over the whole period, from the meters' power events in
   // the store, against the truth's outage episodes (demo/truth_check.h).
-  json mj_outages, mj_overload, mj_theft, mj_load_control;
+  json mj_outages, mj_overload, mj_theft, mj_load_control, mj_vee;
   bool load_control_ok = true;
   std::size_t load_control_commands_succeeded = 0;
   if (lc_action) {
@@ -938,6 +939,44 @@ int run_demo(const DemoOptions& o) {
       tc = demo::check_theft(fleet.topology(), theft_days, dt_days_truth, truth.thefts_, until);
     }
     mdm_ok = mdm_ok && tc.ok();
+    // VEE of every whole day: every interval is there (actual), and an interval is flagged
+    // power-failure exactly when the truth says the meter lacked supply during it.
+    {
+      std::size_t v_intervals = 0, v_actual = 0, v_estimated = 0, pf_flagged = 0, pf_truth = 0,
+                  pf_agree = 0, v_zero = 0, v_spike = 0;
+      std::lock_guard l(truth.mu_);
+      for (std::int64_t d0 = s_ms; d0 + day_ms <= e_ms; d0 += day_ms) {
+        auto vr = mdm::vee_from_store(st, network, UtcTime(Millis(d0)));
+        if (!vr.ok()) return report_error("demo", vr.error());
+        v_intervals += vr->intervals;
+        v_actual += vr->actual;
+        v_estimated += vr->linear + vr->like_day;
+        v_zero += vr->flagged(mdm::kVeeZeroSupplied);
+        v_spike += vr->flagged(mdm::kVeeSpike);
+        for (const auto& md : vr->meters) {
+          auto idx = index_of.find(md.meter_id);
+          if (idx == index_of.end()) continue;
+          for (const auto& v : md.intervals) {
+            auto t = truth.intervals_.find({idx->second, v.start.time_since_epoch().count()});
+            const bool truth_off = t != truth.intervals_.end() && t->second.supplied_ms < 900'000;
+            const bool flagged_off = (v.flags & mdm::kVeePowerFailure) != 0;
+            pf_truth += truth_off ? 1 : 0;
+            pf_flagged += flagged_off ? 1 : 0;
+            pf_agree += truth_off == flagged_off ? 1 : 0;
+          }
+        }
+      }
+      const bool vee_ok = v_actual == v_intervals && pf_agree == v_intervals;
+      mdm_ok = mdm_ok && vee_ok;
+      mj_vee = {{"intervals", v_intervals},
+                {"actual", v_actual},
+                {"estimated", v_estimated},
+                {"power_failure_flagged", pf_flagged},
+                {"power_failure_in_truth", pf_truth},
+                {"power_failure_flag_agrees_with_truth", pf_agree},
+                {"zero_while_supplied_flagged", v_zero},
+                {"spike_flagged", v_spike}};
+    }
     json flagged = json::array();
     for (const auto& r : theft_days) {
       for (const auto& f : r.dts) {
@@ -1132,7 +1171,8 @@ int run_demo(const DemoOptions& o) {
               {"outages", mj_outages},
               {"overload", mj_overload},
               {"theft", mj_theft},
-              {"load_control", mj_load_control}};
+              {"load_control", mj_load_control},
+              {"vee", mj_vee}};
   r["data_dir"] = data_dir;
   he.stop();
 
@@ -1239,6 +1279,17 @@ int run_demo(const DemoOptions& o) {
   for (const auto& x : tc.false_flags) std::cout << "  honest DT-day flagged: " << x << "\n";
   for (const auto& x : tc.bad_estimates) std::cout << "  estimate off: " << x << "\n";
   for (const auto& x : tc.not_in_top3) std::cout << "  thief not in the top 3: " << x << "\n";
+  std::cout << fmt::format(
+      "mdm vee: {} of {} consumer intervals actual, {} estimated; power-failure flag agrees with "
+      "the truth on {} of them ({} flagged, {} without full supply in the truth); zero while "
+      "supplied {}, spikes {}\n",
+      mj_vee["actual"].get<std::size_t>(), mj_vee["intervals"].get<std::size_t>(),
+      mj_vee["estimated"].get<std::size_t>(),
+      mj_vee["power_failure_flag_agrees_with_truth"].get<std::size_t>(),
+      mj_vee["power_failure_flagged"].get<std::size_t>(),
+      mj_vee["power_failure_in_truth"].get<std::size_t>(),
+      mj_vee["zero_while_supplied_flagged"].get<std::size_t>(),
+      mj_vee["spike_flagged"].get<std::size_t>());
   if (lc_action) {
     std::cout << fmt::format(
         "mdm load control: {} limited to {} W: {} of {} non-essential meters at the limit in the "

@@ -16,6 +16,7 @@
 #include "mdm/outage.h"
 #include "mdm/reliability.h"
 #include "mdm/theft.h"
+#include "mdm/vee.h"
 #include "tariff/calendar.h"
 
 namespace vidyut::cli {
@@ -703,6 +704,82 @@ int run_cases(const CaseOptions& o) {
   return kExitOk;
 }
 
+// ---- validation and estimation ---------------------------------------------------------------
+
+int run_vee(const OutageOptions& o) {
+  auto period = period_of(o);
+  if (!period.ok()) return report_error("mdm vee", period.error());
+  auto db = open_store(o.data);
+  if (!db.ok()) return report_error("mdm vee", db.error());
+  auto meters = mdm::all_meters(**db);
+  if (!meters.ok()) return report_error("mdm vee", meters.error());
+  const mdm::Network network = mdm::build_network(*meters);
+  std::int64_t only = 0;
+  if (!o.meter.empty()) {
+    auto m = (*db)->meter_by_serial(o.meter);
+    if (!m.ok()) return report_error("mdm vee", m.error());
+    if (!*m) return report_error("mdm vee", Error(Errc::kNotFound, "no meter " + o.meter));
+    only = (*m)->id;
+  }
+  static constexpr std::pair<mdm::VeeFlag, const char*> kFlags[] = {
+      {mdm::kVeeGap, "gap"},
+      {mdm::kVeeNegative, "negative"},
+      {mdm::kVeeSpike, "spike"},
+      {mdm::kVeeZeroSupplied, "zero-supplied"},
+      {mdm::kVeePowerFailure, "power-failure"},
+      {mdm::kVeeExport, "export"},
+      {mdm::kVeeEstimated, "estimated"}};
+  json out = json::array();
+  for (UtcTime day = period->first; day < period->second; day += std::chrono::days(1)) {
+    auto r = mdm::vee_from_store(**db, network, day, {}, only);
+    if (!r.ok()) return report_error("mdm vee", r.error());
+    json flags = json::object();
+    for (const auto& [bit, name] : kFlags) flags[name] = r->flagged(bit);
+    if (o.json) {
+      json j = {{"day", tariff::to_string(tariff::ist_date(day))},
+                {"meters", r->meters.size()},
+                {"intervals", r->intervals},
+                {"actual", r->actual},
+                {"estimated_linear", r->linear},
+                {"estimated_like_day", r->like_day},
+                {"not_estimated", r->unestimated},
+                {"flags", flags}};
+      if (only != 0 && !r->meters.empty()) {
+        json iv = json::array();
+        for (const auto& v : r->meters[0].intervals) {
+          iv.push_back({{"start", format_iso8601(v.start)},
+                        {"raw_wh", v.raw_wh ? json(*v.raw_wh) : json(nullptr)},
+                        {"wh", v.wh},
+                        {"method", mdm::to_string(v.method)},
+                        {"flags", mdm::vee_flag_names(v.flags)}});
+        }
+        j["intervals_of_meter"] = iv;
+      }
+      out.push_back(j);
+      continue;
+    }
+    std::cout << fmt::format(
+        "vee {}: {} meters, {} intervals: {} actual, {} estimated (linear {}, like-day {}), {} not "
+        "estimated\n",
+        tariff::to_string(tariff::ist_date(day)), r->meters.size(), r->intervals, r->actual,
+        r->linear + r->like_day, r->linear, r->like_day, r->unestimated);
+    std::cout << "  flags:";
+    for (const auto& [bit, name] : kFlags) {
+      std::cout << fmt::format(" {} {}", name, r->flagged(bit));
+    }
+    std::cout << "\n";
+    if (only != 0 && !r->meters.empty()) {
+      for (const auto& v : r->meters[0].intervals) {
+        if (v.flags == 0) continue;
+        std::cout << fmt::format("  {}  {:>6} Wh  {:<8} {}\n", tariff::format_ist(v.start), v.wh,
+                                 mdm::to_string(v.method), mdm::vee_flag_names(v.flags));
+      }
+    }
+  }
+  if (o.json) std::cout << out.dump(2) << "\n";
+  return kExitOk;
+}
+
 // ---- area load control -----------------------------------------------------------------------
 
 struct LoadControlOptions {
@@ -872,6 +949,11 @@ void register_mdm(CLI::App& app, Runner& run) {
   add_period(ld, *lo);
   ld->add_flag("--all", lo->all, "Every overloaded interval too");
   ld->callback([lo, &run] { run = [lo] { return run_loading(*lo); }; });
+  auto vo = std::make_shared<OutageOptions>();
+  auto* ve = m->add_subcommand("vee", "Validation and estimation of every consumer meter's day");
+  add_period(ve, *vo);
+  ve->add_option("--meter", vo->meter, "One meter's serial: its flagged and estimated intervals");
+  ve->callback([vo, &run] { run = [vo] { return run_vee(*vo); }; });
   auto th = std::make_shared<OutageOptions>();
   auto* tf = m->add_subcommand("theft",
                                "DTs whose loss their technical loss does not explain, "
