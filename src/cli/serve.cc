@@ -224,8 +224,8 @@ int run_serve(ServeOptions o) {
       }
       if (monitor) {
         const auto& m = monitor->stats();
-        std::cout << fmt::format("  mdm: runs {} overload alerts {} errors {}\n", m.runs,
-                                 m.overload_alerts, m.errors)
+        std::cout << fmt::format("  mdm: runs {} overload alerts {} outage alerts {} errors {}\n",
+                                 m.runs, m.overload_alerts, m.outage_alerts, m.errors)
                   << std::flush;
       }
     }

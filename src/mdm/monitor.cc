@@ -2,6 +2,7 @@
 
 #include "mdm/loading.h"
 #include "mdm/network.h"
+#include "mdm/outage.h"
 
 namespace vidyut::mdm {
 
@@ -35,13 +36,32 @@ Status Monitor::run() {
   }
   store::WriteBatch batch;
   batch.alerts = overload_alerts(*loading, now);
-  if (batch.alerts.empty()) return ok_status();
-  auto w = store_.write(batch);
-  if (!w.ok()) {
+  const std::size_t overloads = batch.alerts.size();
+  // Feeder and DT outages of the same window, from the meters' power events so far.
+  auto events = power_events(store_, network, to - options_.lookback, now);
+  if (!events.ok()) {
     ++stats_.errors;
-    return w.error();
+    return events.error();
   }
-  stats_.overload_alerts += w->alerts_inserted;
+  const OutageReport outages = detect_outages(network, *events, to - options_.lookback, now, now);
+  for (auto& a : outage_alerts(network, outages, now)) batch.alerts.push_back(std::move(a));
+  if (batch.alerts.empty()) return ok_status();
+  // Written one kind at a time, to count what is new of each.
+  store::WriteBatch first;
+  first.alerts.assign(batch.alerts.begin(),
+                      batch.alerts.begin() + static_cast<std::ptrdiff_t>(overloads));
+  store::WriteBatch second;
+  second.alerts.assign(batch.alerts.begin() + static_cast<std::ptrdiff_t>(overloads),
+                       batch.alerts.end());
+  for (auto* b : {&first, &second}) {
+    if (b->alerts.empty()) continue;
+    auto w = store_.write(*b);
+    if (!w.ok()) {
+      ++stats_.errors;
+      return w.error();
+    }
+    (b == &first ? stats_.overload_alerts : stats_.outage_alerts) += w->alerts_inserted;
+  }
   return ok_status();
 }
 

@@ -1,7 +1,8 @@
 // The MDM's continuous work inside `vidyut serve` (docs/mdm.md, "Running in the head end"): every
 // `every` of (simulated) time it rereads the registry's network and the last `lookback` of the DT
-// meters' intervals, and writes overload alerts (loading.h) to the store, where `vidyut alerts`
-// and every alert subscriber see them. Alerts are idempotent, so rereading is harmless, and data
+// meters' intervals and the meters' power events, and writes overload alerts (loading.h) and feeder
+// and DT outage alerts (outage.h) to the store, where `vidyut alerts` and every alert subscriber
+// see them. Alerts are idempotent, so rereading is harmless, and data
 // that arrives late (gap fill) is taken into account at the next runs within `lookback`.
 #pragma once
 
@@ -22,6 +23,7 @@ struct MonitorOptions {
 struct MonitorStats {
   std::uint64_t runs = 0;
   std::uint64_t overload_alerts = 0;  // new alerts written
+  std::uint64_t outage_alerts = 0;
   std::uint64_t errors = 0;
 };
 

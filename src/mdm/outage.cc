@@ -5,6 +5,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include <fmt/format.h>
+
 namespace vidyut::mdm {
 namespace {
 
@@ -234,6 +236,34 @@ OutageReport detect_outages(const Network& network, const std::vector<PowerEvent
             [](const Outage& a, const Outage& b) { return a.span.start < b.span.start; });
   for (auto& o : dt_outages) r.outages.push_back(std::move(o));
   return r;
+}
+
+std::vector<store::Alert> outage_alerts(const Network& network, const OutageReport& report,
+                                        UtcTime received) {
+  std::unordered_map<std::string, std::int64_t> meter_of;
+  for (const auto& f : network.feeders) meter_of["feeder " + f.name] = f.meter_id;
+  for (const auto& d : network.dts) meter_of["dt " + d.name] = d.meter_id;
+  std::vector<store::Alert> out;
+  for (const auto& o : report.outages) {
+    const bool feeder = o.level == Outage::Level::kFeeder;
+    store::Alert a;
+    a.meter_id = meter_of[std::string(feeder ? "feeder " : "dt ") + o.name];
+    a.at = o.span.start;
+    a.received = received;
+    a.kind = "supply";
+    a.name = feeder ? "feeder-outage" : "dt-outage";
+    a.active = true;
+    a.detail = fmt::format("{} {} without supply: {} consumers{}", feeder ? "feeder" : "DT", o.name,
+                           o.consumers, o.within_feeder_outage ? " (its feeder is out)" : "");
+    out.push_back(a);
+    if (o.span.end) {
+      a.at = *o.span.end;
+      a.active = false;
+      a.detail = fmt::format("{} {} supply restored", feeder ? "feeder" : "DT", o.name);
+      out.push_back(std::move(a));
+    }
+  }
+  return out;
 }
 
 Result<std::vector<PowerEvent>> power_events(store::Store& store, const Network& network,

@@ -105,6 +105,15 @@ OutageReport detect_outages(const Network& network, const std::vector<PowerEvent
 Result<std::vector<PowerEvent>> power_events(store::Store& store, const Network& network,
                                              UtcTime from, UtcTime until);
 
+// Alerts for the outages of a report, for the control room and every alert subscriber:
+// "supply/feeder-outage" on the feeder meter and "supply/dt-outage" on the DT meter (meter id 0
+// when it has none), active at the start and inactive at the restoration when known. Every DT has
+// its own, also during its feeder's outage, so that each DT's status read from the alerts is
+// right (a DT seen dark before its feeder's trip was known is not left dangling). The store keeps
+// alerts idempotent.
+std::vector<store::Alert> outage_alerts(const Network& network, const OutageReport& report,
+                                        UtcTime received);
+
 const char* to_string(Outage::Level level);  // "feeder", "dt"
 
 }  // namespace vidyut::mdm

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 
 #include "mdm/outage.h"
 #include "mdm/reliability.h"
@@ -183,6 +184,31 @@ TEST(Reliability, SaifiSaidiCaidiMaifiPerFeederAndAreaAndAConsumersLog) {
   const auto log31 = consumer_interruptions(n, r, 31);
   ASSERT_EQ(log31.size(), 2u);
   EXPECT_EQ(log31[0].cause, "meter");
+}
+
+TEST(Outages, AlertsForFeederAndDtOutagesOnTheirMetersOnceEachWay) {
+  const Network n = build_network(registry());
+  std::vector<PowerEvent> ev;
+  both(ev, {2, 10, 11, 12}, 60, 100);              // D1 alone
+  both(ev, {2, 3, 10, 11, 12, 20, 21}, 300, 400);  // F1 trips
+  ev.push_back(fail(5, 1000));                     // D3 still out
+  ev.push_back(fail(30, 1000));
+  ev.push_back(fail(31, 1000));
+  const auto alerts = outage_alerts(n, detect_outages(n, ev, kDay, kNext, kNext), kNext);
+  // F1 on and off, D1 on and off twice (alone, then with its feeder), D2 with its feeder, D3 on.
+  ASSERT_EQ(alerts.size(), 9u);
+  std::map<std::string, int> by;
+  for (const auto& a : alerts) {
+    by[a.name + (a.active ? "+" : "-") + std::to_string(a.meter_id)]++;
+    EXPECT_EQ(a.kind, "supply");
+  }
+  EXPECT_EQ(by, (std::map<std::string, int>{{"feeder-outage+1", 1},
+                                            {"feeder-outage-1", 1},
+                                            {"dt-outage+2", 2},
+                                            {"dt-outage-2", 2},
+                                            {"dt-outage+3", 1},
+                                            {"dt-outage-3", 1},
+                                            {"dt-outage+5", 1}}));
 }
 
 TEST(Reliability, AnInterruptionOfExactlyFiveMinutesIsSustained) {
