@@ -252,18 +252,8 @@ class BillingDb::Impl {
   }
 
   Status open(const std::filesystem::path& dir) {
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    if (ec) return Error(Errc::kIo, "cannot create " + dir.string() + ": " + ec.message());
     const auto path = dir / "billing.db";
-    if (sqlite3_open_v2(path.c_str(), &db_,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                        nullptr) != SQLITE_OK) {
-      return sqlite_error(db_, "open " + path.string());
-    }
-    sqlite3_busy_timeout(db_, 10'000);
-    VIDYUT_CHECK(exec(db_, "PRAGMA journal_mode=WAL", "WAL"));
-    VIDYUT_CHECK(exec(db_, "PRAGMA synchronous=FULL", "synchronous"));
+    VIDYUT_CHECK(store::sql::open_durable(dir.string(), "billing.db", &db_));
     VIDYUT_CHECK(exec(db_, "BEGIN IMMEDIATE", "begin"));
     auto version = meta_version();
     if (!version.ok()) {

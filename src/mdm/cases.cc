@@ -29,8 +29,8 @@ constexpr const char* kCols =
     "id, dt, day, meter_id, serial, consumer_id, evidence, state, opened_ms, opened_by, "
     "closed_ms, closed_by";
 
-std::int64_t ms(UtcTime t) { return t.time_since_epoch().count(); }
-UtcTime at(std::int64_t v) { return UtcTime(Millis(v)); }
+using detail::from_ms;
+using detail::to_ms;
 
 Status check_text(const std::string& s, const char* what, bool required) {
   if (required && s.empty()) {
@@ -53,9 +53,9 @@ TheftCase read_case(const Use& u) {
   c.consumer_id = u.text(5);
   c.evidence = u.text(6);
   c.state = static_cast<CaseState>(u.i64(7));
-  c.opened = at(u.i64(8));
+  c.opened = from_ms(u.i64(8));
   c.opened_by = u.text(9);
-  c.closed = at(u.i64(10));
+  c.closed = from_ms(u.i64(10));
   c.closed_by = u.text(11);
   return c;
 }
@@ -92,7 +92,7 @@ struct CaseBook::Impl {
     VIDYUT_TRY(s, stmt("INSERT INTO theft_case_events (case_id, at_ms, actor, action, note) "
                        "VALUES (?, ?, ?, ?, ?)"));
     Use u(**s);
-    u.bind(case_id).bind(ms(clock->now())).bind(actor).bind(std::string_view(action)).bind(note);
+    u.bind(case_id).bind(to_ms(clock->now())).bind(actor).bind(std::string_view(action)).bind(note);
     VIDYUT_TRY(row, u.step());
     (void)row;
     return ok_status();
@@ -158,7 +158,7 @@ Result<CaseBook::Opened> CaseBook::open_case(const TheftCase& c, const std::stri
           .bind(c.serial)
           .bind(c.consumer_id)
           .bind(c.evidence)
-          .bind(ms(now))
+          .bind(to_ms(now))
           .bind(actor);
       VIDYUT_TRY(row, u.step());
       (void)row;
@@ -191,7 +191,7 @@ Result<TheftCase> CaseBook::close_case(std::int64_t id, CaseState to, const std:
       VIDYUT_TRY(s, m.stmt("UPDATE theft_cases SET state = ?, closed_ms = ?, closed_by = ? "
                            "WHERE id = ?"));
       Use u(**s);
-      u.bind(static_cast<std::int64_t>(to)).bind(ms(m.clock->now())).bind(actor).bind(id);
+      u.bind(static_cast<std::int64_t>(to)).bind(to_ms(m.clock->now())).bind(actor).bind(id);
       VIDYUT_TRY(row, u.step());
       (void)row;
     }
@@ -247,7 +247,7 @@ Result<std::vector<CaseEvent>> CaseBook::trail(std::int64_t id) {
   for (;;) {
     VIDYUT_TRY(row, u.step());
     if (!*row) break;
-    out.push_back({u.i64(0), u.i64(1), at(u.i64(2)), u.text(3), u.text(4), u.text(5)});
+    out.push_back({u.i64(0), u.i64(1), from_ms(u.i64(2)), u.text(3), u.text(4), u.text(5)});
   }
   return out;
 }

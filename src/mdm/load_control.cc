@@ -33,8 +33,8 @@ CREATE TABLE IF NOT EXISTS load_action_meters (
 )";
 constexpr std::size_t kMaxText = 4096;
 
-std::int64_t ms(UtcTime t) { return t.time_since_epoch().count(); }
-UtcTime at(std::int64_t v) { return UtcTime(Millis(v)); }
+using detail::from_ms;
+using detail::to_ms;
 
 Status check_text(const std::string& s, const char* what, bool required) {
   if (required && s.empty()) {
@@ -117,12 +117,12 @@ struct LoadControl::Impl {
       a.target = u.text(1);
       a.feeder = u.i64(2) != 0;
       a.limit_w = static_cast<std::uint32_t>(u.i64(3));
-      a.start = at(u.i64(4));
-      a.end = at(u.i64(5));
+      a.start = from_ms(u.i64(4));
+      a.end = from_ms(u.i64(5));
       a.state = static_cast<LoadActionState>(u.i64(6));
       a.requested_by = u.text(7);
       a.reason = u.text(8);
-      a.restored = at(u.i64(9));
+      a.restored = from_ms(u.i64(9));
       a.essential_skipped = static_cast<std::size_t>(u.i64(10));
     }
     VIDYUT_TRY(s, sql.stmt("SELECT meter_id, serial, normal_w, apply_command, restore_command "
@@ -172,7 +172,7 @@ struct LoadControl::Impl {
                 [&](Use& u) { u.bind(m.restore_command).bind(a.id).bind(m.meter_id); }));
       }
       VIDYUT_CHECK(run("UPDATE load_actions SET state = 1, restored_ms = ? WHERE id = ?",
-                       [&](Use& u) { u.bind(ms(now)).bind(a.id); }));
+                       [&](Use& u) { u.bind(to_ms(now)).bind(a.id); }));
       return true;
     });
     if (!r.ok()) return r.error();
@@ -215,7 +215,7 @@ Status LoadControl::mark_essential(const std::string& serial, const std::string&
         "INSERT INTO essential_consumers (meter_id, serial, reason, added_ms, added_by) VALUES "
         "(?, ?, ?, ?, ?) ON CONFLICT (meter_id) DO UPDATE SET reason = excluded.reason",
         [&](Use& u) {
-          u.bind((*info)->id).bind(serial).bind(reason).bind(ms(m.clock->now())).bind(actor);
+          u.bind((*info)->id).bind(serial).bind(reason).bind(to_ms(m.clock->now())).bind(actor);
         }));
     return true;
   });
@@ -246,7 +246,7 @@ Result<std::vector<EssentialConsumer>> LoadControl::essential() {
   for (;;) {
     VIDYUT_TRY(row, u.step());
     if (!*row) break;
-    out.push_back({u.i64(0), u.text(1), u.text(2), at(u.i64(3)), u.text(4)});
+    out.push_back({u.i64(0), u.text(1), u.text(2), from_ms(u.i64(3)), u.text(4)});
   }
   return out;
 }
@@ -341,8 +341,8 @@ Result<LoadAction> LoadControl::limit(const std::string& target, std::uint32_t l
           u.bind(a.target)
               .bind(std::int64_t{a.feeder ? 1 : 0})
               .bind(std::int64_t{a.limit_w})
-              .bind(ms(a.start))
-              .bind(ms(a.end))
+              .bind(to_ms(a.start))
+              .bind(to_ms(a.end))
               .bind(a.requested_by)
               .bind(a.reason)
               .bind(static_cast<std::int64_t>(a.essential_skipped));
@@ -400,7 +400,7 @@ Result<std::size_t> LoadControl::tick() {
   {
     VIDYUT_TRY(s, m.sql.stmt("SELECT id FROM load_actions WHERE state = 0 AND end_ms <= ?"));
     Use u(**s);
-    u.bind(ms(m.clock->now()));
+    u.bind(to_ms(m.clock->now()));
     for (;;) {
       VIDYUT_TRY(row, u.step());
       if (!*row) break;

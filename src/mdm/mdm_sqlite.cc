@@ -3,7 +3,6 @@
 namespace vidyut::mdm::detail {
 
 using store::sql::exec;
-using store::sql::sqlite_error;
 using store::sql::Stmt;
 using store::sql::Use;
 
@@ -14,18 +13,8 @@ MdmSqlite::~MdmSqlite() {
 
 Status MdmSqlite::open(const std::filesystem::path& dir, const char* part, int version,
                        const char* schema) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return Error(Errc::kIo, "cannot create " + dir.string() + ": " + ec.message());
   const auto path = dir / "mdm.db";
-  if (sqlite3_open_v2(path.c_str(), &db_,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                      nullptr) != SQLITE_OK) {
-    return sqlite_error(db_, "open " + path.string());
-  }
-  sqlite3_busy_timeout(db_, 10'000);
-  VIDYUT_CHECK(exec(db_, "PRAGMA journal_mode=WAL", "WAL"));
-  VIDYUT_CHECK(exec(db_, "PRAGMA synchronous=FULL", "synchronous"));
+  VIDYUT_CHECK(store::sql::open_durable(dir.string(), "mdm.db", &db_));
   const std::string key = std::string("schema-") + part;
   auto r = txn([&]() -> Result<bool> {
     VIDYUT_CHECK(exec(db_,

@@ -12,10 +12,15 @@
 #include <string>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/result.h"
 #include "store/sqlite_util.h"
 
 namespace vidyut::mdm::detail {
+
+// Times as the MDM's tables keep them: UTC milliseconds.
+inline std::int64_t to_ms(UtcTime t) { return t.time_since_epoch().count(); }
+inline UtcTime from_ms(std::int64_t v) { return UtcTime(Millis(v)); }
 
 class MdmSqlite {
  public:

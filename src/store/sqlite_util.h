@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <string_view>
 
@@ -27,6 +28,25 @@ inline Status exec(sqlite3* db, const char* sql, const std::string& what) {
     return Error(Errc::kIo, std::move(msg));
   }
   return ok_status();
+}
+
+// Opens (creating) a database file of the platform's own (billing.db, mdm.db) the way every such
+// file is opened: creates its directory, WAL journal, synchronous=FULL (a committed transaction is
+// durable), a 10 s busy timeout for a second writer. `db` receives the handle (close it with
+// sqlite3_close even on failure).
+inline Status open_durable(const std::string& dir, const std::string& file, sqlite3** db) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Error(Errc::kIo, "cannot create " + dir + ": " + ec.message());
+  const std::string path = (std::filesystem::path(dir) / file).string();
+  if (sqlite3_open_v2(path.c_str(), db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                      nullptr) != SQLITE_OK) {
+    return sqlite_error(*db, "open " + path);
+  }
+  sqlite3_busy_timeout(*db, 10'000);
+  VIDYUT_CHECK(exec(*db, "PRAGMA journal_mode=WAL", "WAL"));
+  return exec(*db, "PRAGMA synchronous=FULL", "synchronous");
 }
 
 class Stmt {
