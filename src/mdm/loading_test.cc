@@ -150,5 +150,55 @@ TEST(Monitor, RunsEveryPeriodWritesEachOverloadOnceAndSeesLateData) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(Monitor, WritesDtOutageAlertsFromTheMetersLastGaspsOnce) {
+  const auto dir = std::filesystem::temp_directory_path() / "vidyut-mdm-monitor-outage-test";
+  std::filesystem::remove_all(dir);
+  ManualClock clock(slot(12));
+  auto db = store::open_sqlite_store(dir.string(), clock, {});
+  ASSERT_TRUE(db.ok());
+  std::vector<std::pair<store::MeterInfo, store::MeterSecrets>> reg;
+  for (int i = 0; i < 3; ++i) {
+    store::MeterInfo m;
+    m.serial = "M" + std::to_string(i);
+    m.kind = i == 0 ? "dt" : "single-phase";
+    m.manufacturer = "VDY";
+    m.system_title = {'V', 'D', 'Y', 0, 0, 0, 0, static_cast<std::uint8_t>(i + 1)};
+    m.feeder = "F1";
+    m.dt = "F1-T1";
+    m.consumer_id = i == 0 ? "" : "C" + std::to_string(i);
+    m.sanctioned_load_w = i == 0 ? 63'000 : 2'000;
+    reg.emplace_back(m, store::MeterSecrets{});
+  }
+  ASSERT_TRUE((*db)->upsert_meters(reg).ok());
+  store::WriteBatch b;
+  for (int i = 0; i < 3; ++i) {
+    const std::int64_t id = (*(*db)->meter_by_serial("M" + std::to_string(i)))->id;
+    for (bool on : {false, true}) {
+      store::Alert a;
+      a.meter_id = id;
+      a.at = on ? slot(9) : slot(5);
+      a.received = a.at;
+      a.kind = on ? "restore" : "outage";
+      a.name = on ? "first-breath" : "last-gasp";
+      b.alerts.push_back(a);
+    }
+  }
+  ASSERT_TRUE((*db)->write(b).ok());
+  Monitor mon(**db, clock);
+  ASSERT_TRUE(mon.run().ok());
+  EXPECT_EQ(mon.stats().outage_alerts, 2u);  // the DT's outage: started, ended
+  ASSERT_TRUE(mon.run().ok());
+  EXPECT_EQ(mon.stats().outage_alerts, 2u);  // nothing new the second time
+  auto alerts = (*db)->alerts_after(6, 10);
+  ASSERT_TRUE(alerts.ok());
+  ASSERT_EQ(alerts->size(), 2u);
+  EXPECT_EQ((*alerts)[0].name, "dt-outage");
+  EXPECT_EQ((*alerts)[0].at, slot(5));
+  EXPECT_TRUE((*alerts)[0].active);
+  EXPECT_EQ((*alerts)[1].at, slot(9));
+  EXPECT_FALSE((*alerts)[1].active);
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace vidyut::mdm
