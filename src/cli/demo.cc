@@ -72,10 +72,12 @@ struct DemoOptions {
   double settle_s = 120;  // real seconds after the end for the last gaps to be filled
   bool random_events = true;
   // Random episode rates (per target per simulated day); negative: the simulator's defaults.
-  double outage_rate = -1;         // per DT and per feeder
-  double theft_rate = -1;          // per consumer, for each kind of theft (magnet, neutral, ...)
-  double hook_rate = -1;           // per DT: hooks on its LT network (no event)
-  double silent_bypass_rate = -1;  // per consumer: silent partial bypass (no event)
+  // Higher than the simulator's defaults for outages and theft without events, so that a single
+  // day shows the MDM finding outages, hooks and bypasses (docs/demo.md).
+  double outage_rate = 0.3;           // per DT and per feeder
+  double theft_rate = -1;             // per consumer, for each kind of theft (magnet, neutral, ...)
+  double hook_rate = 0.05;            // per DT: hooks on its LT network (no event)
+  double silent_bypass_rate = 0.001;  // per consumer: silent partial bypass (no event)
   // Billing (docs/demo.md): every consumer is prepaid; low_balance of them start with a small
   // balance, run out, are disconnected when the rules allow it, and recharge at recharge_at_h.
   bool billing = true;
@@ -1402,17 +1404,17 @@ void register_demo(CLI::App& app, Runner& run) {
       ->capture_default_str();
   d->add_flag("!--no-random-events", o->random_events, "Only the scripted scenario");
   d->add_option("--outage-rate", o->outage_rate,
-                "Random outages per DT and per feeder per simulated day (default: the "
-                "simulator's)");
+                "Random outages per DT and per feeder per simulated day")
+      ->capture_default_str();
   d->add_option("--theft-rate", o->theft_rate,
                 "Random thefts of each kind per consumer per simulated day (default: the "
                 "simulator's)");
   d->add_option("--hook-rate", o->hook_rate,
-                "Random hooks on a DT's LT network (no event) per DT per simulated day "
-                "(default: the simulator's)");
+                "Random hooks on a DT's LT network (no event) per DT per simulated day")
+      ->capture_default_str();
   d->add_option("--silent-bypass-rate", o->silent_bypass_rate,
-                "Random silent partial bypasses (no event) per consumer per simulated day "
-                "(default: the simulator's)");
+                "Random silent partial bypasses (no event) per consumer per simulated day")
+      ->capture_default_str();
   d->add_flag("!--no-billing", o->billing, "Run without the billing engine");
   d->add_option("--load-control-at-hour", o->load_control_at_h,
                 "When the DT with the most consumers is load-limited")
