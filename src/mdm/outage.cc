@@ -275,18 +275,20 @@ Result<std::vector<PowerEvent>> power_events(store::Store& store, const Network&
     meters.insert(d.consumers.begin(), d.consumers.end());
   }
   std::vector<PowerEvent> out;
-  for (std::int64_t after = 0;;) {
-    VIDYUT_TRY(page, store.alerts_after(after, store::kMaxPage));
-    for (const auto& a : *page) {
-      after = a.id;
-      if (a.at < lo || a.at >= until || !meters.count(a.meter_id)) continue;
-      if (a.kind == "outage" && a.name == "last-gasp") {
-        out.push_back({a.meter_id, a.at, false, PowerEvent::Source::kAlert});
-      } else if (a.kind == "restore" && a.name == "first-breath") {
-        out.push_back({a.meter_id, a.at, true, PowerEvent::Source::kAlert});
+  for (const char* kind : {"outage", "restore"}) {
+    for (std::int64_t after = 0;;) {
+      VIDYUT_TRY(page, store.alerts_of_kind(kind, lo, until, after, store::kMaxPage));
+      for (const auto& a : *page) {
+        after = a.id;
+        if (!meters.count(a.meter_id)) continue;
+        if (a.kind == "outage" && a.name == "last-gasp") {
+          out.push_back({a.meter_id, a.at, false, PowerEvent::Source::kAlert});
+        } else if (a.kind == "restore" && a.name == "first-breath") {
+          out.push_back({a.meter_id, a.at, true, PowerEvent::Source::kAlert});
+        }
       }
+      if (page->size() < store::kMaxPage) break;
     }
-    if (page->size() < store::kMaxPage) break;
   }
   std::vector<std::int64_t> ids(meters.begin(), meters.end());
   std::sort(ids.begin(), ids.end());

@@ -281,10 +281,10 @@ Result<TheftReport> detect_theft(store::Store& store, const Network& network,
   auto load_tampers = [&]() -> Status {
     std::unordered_map<std::int64_t, std::vector<Tamper>> all;
     for (std::int64_t after = 0;;) {
-      VIDYUT_TRY(page, store.alerts_after(after, store::kMaxPage));
+      VIDYUT_TRY(
+          page, store.alerts_of_kind("tamper", day - kTamperLookback, end, after, store::kMaxPage));
       for (const auto& al : *page) {
         after = al.id;
-        if (al.kind != "tamper" || al.at >= end || al.at < day - kTamperLookback) continue;
         auto& v = all[al.meter_id];
         if (al.active) {
           v.push_back({al.name, al.at, std::nullopt});

@@ -129,6 +129,10 @@ constexpr Migration kMigrations[] = {
      "  data BLOB NOT NULL,"
      "  PRIMARY KEY (meter_id, profile, captured_ms, code)) WITHOUT ROWID;"
      "CREATE INDEX profile_rows_by_captured ON profile_rows (profile, captured_ms);"},
+    {5, "alerts by kind and time",
+     // The MDM reads one kind of alert over a period (power events, tamper conditions) without
+     // walking every alert ever raised.
+     "CREATE INDEX alerts_by_kind_at ON alerts (kind, at_ms);"},
 };
 
 constexpr int kLatestVersion = kMigrations[std::size(kMigrations) - 1].version;
@@ -755,6 +759,34 @@ class SqliteStore final : public Store {
     return out;
   }
 
+  Result<std::vector<Alert>> alerts_of_kind(std::string_view kind, UtcTime from, UtcTime to,
+                                            std::int64_t after_id, std::size_t limit) override {
+    VIDYUT_CHECK(check_page(limit, "alerts"));
+    std::lock_guard lock(mu_);
+    Use u(alerts_of_kind_);
+    u.bind(kind)
+        .bind(to_ms(from))
+        .bind(to_ms(to))
+        .bind(after_id)
+        .bind(static_cast<std::int64_t>(limit));
+    std::vector<Alert> out;
+    while (true) {
+      VIDYUT_TRY(row, u.step());
+      if (!*row) break;
+      Alert a;
+      a.id = u.i64(0);
+      a.meter_id = u.i64(1);
+      a.at = from_ms(u.i64(2));
+      a.received = from_ms(u.i64(3));
+      a.kind = u.text(4);
+      a.name = u.text(5);
+      a.active = u.i64(6) != 0;
+      a.detail = u.text(7);
+      out.push_back(std::move(a));
+    }
+    return out;
+  }
+
   Result<std::vector<AuditRecord>> audit_after(std::int64_t after_id, std::size_t limit) override {
     VIDYUT_CHECK(check_page(limit, "audit records"));
     std::lock_guard lock(mu_);
@@ -1066,6 +1098,10 @@ class SqliteStore final : public Store {
         "(?,?,?,?,?,?,?) ON CONFLICT (meter_id, at_ms, kind, name, active) DO NOTHING"));
     VIDYUT_CHECK(alerts_after_.prepare(db, std::string("SELECT ") + kAlertColumns +
                                                " FROM alerts WHERE id > ? ORDER BY id LIMIT ?"));
+    VIDYUT_CHECK(alerts_of_kind_.prepare(
+        db, std::string("SELECT ") + kAlertColumns +
+                " FROM alerts INDEXED BY alerts_by_kind_at WHERE kind = ? AND at_ms >= ? AND "
+                "at_ms < ? AND id > ? ORDER BY id LIMIT ?"));
     VIDYUT_CHECK(insert_audit_.prepare(
         db, "INSERT INTO audit (at_ms, actor, action, subject, detail) VALUES (?,?,?,?,?)"));
     VIDYUT_CHECK(audit_after_.prepare(db, std::string("SELECT ") + kAuditColumns +
@@ -1525,7 +1561,7 @@ class SqliteStore final : public Store {
   Stmt insert_meter_, update_meter_;
   Stmt insert_interval_, get_interval_, range_, starts_, count_, summary_;
   Stmt upsert_comm_, all_comm_, comm_by_id_;
-  Stmt insert_alert_, alerts_after_, insert_audit_, audit_after_;
+  Stmt insert_alert_, alerts_after_, alerts_of_kind_, insert_audit_, audit_after_;
   Stmt insert_command_, command_by_key_, command_by_id_, update_command_, due_, pending_by_meter_,
       commands_after_;
   Stmt insert_profile_row_, profile_range_, profile_last_, profile_count_;

@@ -687,6 +687,40 @@ TEST_F(StoreTest, WriteIsAllOrNothing) {
   EXPECT_EQ(**s->comm(ids[0]), comm_state(ids[0], 9));
 }
 
+TEST_F(StoreTest, AlertsOfOneKindOverAPeriodPageByIdAndLeaveOtherKindsOut) {
+  auto s = open(fresh_dir("alerts-of-kind"));
+  ASSERT_TRUE(s);
+  auto ids = import(*s, 2);
+  WriteBatch b;
+  for (int m = 0; m < 30; ++m) b.alerts.push_back(alert(ids[m % 2], m, "magnet"));
+  Alert other = alert(ids[0], 5, "last-gasp");
+  other.kind = "outage";
+  b.alerts.push_back(other);
+  ASSERT_TRUE(s->write(b).ok());
+  // Minutes [10, 20): ten tamper alerts, read three at a time.
+  std::vector<Alert> got;
+  for (std::int64_t after = 0;;) {
+    auto page = s->alerts_of_kind("tamper", kT0 + 10min, kT0 + 20min, after, 3);
+    ASSERT_TRUE(page.ok()) << page.error().describe();
+    for (const auto& a : *page) {
+      after = a.id;
+      got.push_back(a);
+    }
+    if (page->size() < 3) break;
+  }
+  ASSERT_EQ(got.size(), 10u);
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i].at, kT0 + std::chrono::minutes(10 + i));
+    EXPECT_EQ(got[i].kind, "tamper");
+  }
+  auto outage = s->alerts_of_kind("outage", kT0, kT0 + 1h, 0, 100);
+  ASSERT_TRUE(outage.ok());
+  ASSERT_EQ(outage->size(), 1u);
+  EXPECT_EQ((*outage)[0].name, "last-gasp");
+  EXPECT_EQ(s->alerts_of_kind("tamper", kT0, kT0 + 1h, 0, kMaxPage + 1).error().code,
+            Errc::kLimitExceeded);
+}
+
 TEST_F(StoreTest, WriteIntervalsHavePutIntervalsSemantics) {
   auto s = open(fresh_dir("write_intervals"));
   ASSERT_TRUE(s);
@@ -1443,7 +1477,9 @@ TEST_F(StoreTest, UpgradeAddsProfileRowsAndKeepsData) {
     cmd_id = cmd->id;
   }
   // Turn it into the database a build at schema 3 left behind.
-  raw_sql(dir, "DROP TABLE profile_rows; DELETE FROM schema_migrations WHERE version >= 4;");
+  raw_sql(dir,
+          "DROP TABLE profile_rows; DROP INDEX alerts_by_kind_at; DELETE FROM schema_migrations "
+          "WHERE version >= 4;");
   ASSERT_EQ(raw_count(dir, "SELECT MAX(version) FROM schema_migrations"), 3);
   ASSERT_EQ(raw_count(dir, "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'profile_rows'"), 0);
 

@@ -299,6 +299,11 @@ class Store {
   // Alerts with id > after_id, ascending, at most `limit` (<= kMaxPage): a subscriber keeps the
   // last id it saw and polls (or follows) from there.
   virtual Result<std::vector<Alert>> alerts_after(std::int64_t after_id, std::size_t limit) = 0;
+  // Alerts of one kind with `at` in [from, to) and id > after_id, ascending id, at most `limit`
+  // (<= kMaxPage): page on with the last id seen. Indexed on (kind, at): it does not walk every
+  // alert ever raised.
+  virtual Result<std::vector<Alert>> alerts_of_kind(std::string_view kind, UtcTime from, UtcTime to,
+                                                    std::int64_t after_id, std::size_t limit) = 0;
   virtual Result<std::vector<AuditRecord>> audit_after(std::int64_t after_id,
                                                        std::size_t limit) = 0;
 
