@@ -87,7 +87,7 @@ for a in essential-mark load-control-limit load-control-restore theft-case-open 
 done
 expect_out "ravi load-control-restore"
 
-for r in audit outages reliability loading theft; do
+for r in audit outages reliability loading theft vee; do
   v mdm "$r" --data "$D" --day 2026-12-06
   expect_rc 0 "mdm $r on a directory without readings"
 done
