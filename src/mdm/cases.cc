@@ -33,14 +33,7 @@ using detail::from_ms;
 using detail::to_ms;
 
 Status check_text(const std::string& s, const char* what, bool required) {
-  if (required && s.empty()) {
-    return Error(Errc::kInvalidArgument, std::string("theft case: ") + what + " is required");
-  }
-  if (s.size() > kMaxCaseText) {
-    return Error(Errc::kLimitExceeded, std::string("theft case: ") + what + " is longer than " +
-                                           std::to_string(kMaxCaseText) + " bytes");
-  }
-  return ok_status();
+  return detail::check_text("theft case", s, what, required, kMaxCaseText);
 }
 
 TheftCase read_case(const Use& u) {

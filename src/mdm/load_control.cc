@@ -37,13 +37,7 @@ using detail::from_ms;
 using detail::to_ms;
 
 Status check_text(const std::string& s, const char* what, bool required) {
-  if (required && s.empty()) {
-    return Error(Errc::kInvalidArgument, std::string("load control: ") + what + " is required");
-  }
-  if (s.size() > kMaxText) {
-    return Error(Errc::kLimitExceeded, std::string("load control: ") + what + " is too long");
-  }
-  return ok_status();
+  return detail::check_text("load control", s, what, required, kMaxText);
 }
 
 }  // namespace

@@ -22,6 +22,20 @@ namespace vidyut::mdm::detail {
 inline std::int64_t to_ms(UtcTime t) { return t.time_since_epoch().count(); }
 inline UtcTime from_ms(std::int64_t v) { return UtcTime(Millis(v)); }
 
+// A text field of an MDM record: required ones non-empty, none longer than `max` bytes
+// (kInvalidArgument, kLimitExceeded; the message names the record kind and the field).
+inline Status check_text(const char* record, const std::string& s, const char* what, bool required,
+                         std::size_t max) {
+  if (required && s.empty()) {
+    return Error(Errc::kInvalidArgument, std::string(record) + ": " + what + " is required");
+  }
+  if (s.size() > max) {
+    return Error(Errc::kLimitExceeded, std::string(record) + ": " + what + " is longer than " +
+                                           std::to_string(max) + " bytes");
+  }
+  return ok_status();
+}
+
 class MdmSqlite {
  public:
   MdmSqlite() = default;

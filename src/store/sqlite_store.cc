@@ -342,6 +342,20 @@ Result<Key> load_master_key(const fs::path& dir, const SqliteOptions& o) {
 std::int64_t to_ms(UtcTime t) { return t.time_since_epoch().count(); }
 UtcTime from_ms(std::int64_t ms) { return UtcTime(Millis(ms)); }
 
+// An alert from a row of kAlertColumns.
+Alert alert_from_row(const Use& u) {
+  Alert a;
+  a.id = u.i64(0);
+  a.meter_id = u.i64(1);
+  a.at = from_ms(u.i64(2));
+  a.received = from_ms(u.i64(3));
+  a.kind = u.text(4);
+  a.name = u.text(5);
+  a.active = u.i64(6) != 0;
+  a.detail = u.text(7);
+  return a;
+}
+
 bool valid_kind(std::string_view k) {
   return k == "single-phase" || k == "three-phase" || k == "dt" || k == "feeder";
 }
@@ -745,16 +759,7 @@ class SqliteStore final : public Store {
     while (true) {
       VIDYUT_TRY(row, u.step());
       if (!*row) break;
-      Alert a;
-      a.id = u.i64(0);
-      a.meter_id = u.i64(1);
-      a.at = from_ms(u.i64(2));
-      a.received = from_ms(u.i64(3));
-      a.kind = u.text(4);
-      a.name = u.text(5);
-      a.active = u.i64(6) != 0;
-      a.detail = u.text(7);
-      out.push_back(std::move(a));
+      out.push_back(alert_from_row(u));
     }
     return out;
   }
@@ -773,16 +778,7 @@ class SqliteStore final : public Store {
     while (true) {
       VIDYUT_TRY(row, u.step());
       if (!*row) break;
-      Alert a;
-      a.id = u.i64(0);
-      a.meter_id = u.i64(1);
-      a.at = from_ms(u.i64(2));
-      a.received = from_ms(u.i64(3));
-      a.kind = u.text(4);
-      a.name = u.text(5);
-      a.active = u.i64(6) != 0;
-      a.detail = u.text(7);
-      out.push_back(std::move(a));
+      out.push_back(alert_from_row(u));
     }
     return out;
   }
