@@ -21,7 +21,10 @@ std::string vee_flag_names(std::uint32_t flags) {
       {kVeeZeroSupplied, "zero-supplied"},
       {kVeePowerFailure, "power-failure"},
       {kVeeExport, "export"},
-      {kVeeEstimated, "estimated"}};
+      {kVeeRegisterSum, "register-sum"},
+      {kVeeClock, "clock"},
+      {kVeeEstimated, "estimated"},
+      {kVeeEdited, "edited"}};
   std::string out;
   for (const auto& [bit, name] : kNames) {
     if ((flags & bit) == 0) continue;
@@ -41,8 +44,24 @@ const char* to_string(VeeMethod m) {
       return "like-day";
     case VeeMethod::kNone:
       return "none";
+    case VeeMethod::kEdited:
+      return "edit";
   }
   return "unknown";
+}
+
+std::optional<VeeMethod> vee_method_of(std::string_view name) {
+  for (auto m : {VeeMethod::kActual, VeeMethod::kLinear, VeeMethod::kLikeDay, VeeMethod::kNone,
+                 VeeMethod::kEdited}) {
+    if (name == to_string(m)) return m;
+  }
+  return std::nullopt;
+}
+
+std::int64_t VeeDay::wh() const {
+  std::int64_t sum = 0;
+  for (const auto& v : intervals) sum += v.wh;
+  return sum;
 }
 
 std::size_t VeeDay::flagged(std::uint32_t flag) const {
@@ -62,8 +81,22 @@ VeeDay validate_day(const VeeInput& in, const VeeRules& rules) {
     return i < n ? std::optional<std::size_t>(i) : std::nullopt;
   };
   std::vector<const store::IntervalReading*> row(n, nullptr);
+  std::vector<bool> clock_bad(n, false);
+  const Millis tolerance{rules.clock_tolerance_s * 1000};
   for (const auto& r : in.rows) {
-    if (auto i = index_of(r.start, in.day)) row[*i] = &r;
+    if (r.start < in.day) continue;
+    // The nearest interval of the grid, and how far off it the reading is stamped.
+    const Millis since = r.start - in.day;
+    const auto i = static_cast<std::size_t>((since + period / 2) / period);
+    if (i >= n) continue;
+    const Millis off = since - period * static_cast<std::int64_t>(i);
+    const bool future = in.now != UtcTime{} && r.start + period > in.now + tolerance;
+    if (rules.clock && (off > tolerance || off < -tolerance || future)) {
+      clock_bad[i] = true;
+      continue;
+    }
+    if (off != Millis(0) && !rules.clock) continue;  // off the grid: not this interval's reading
+    if (row[i] == nullptr || off == Millis(0)) row[i] = &r;
   }
   std::vector<bool> usable(n, false);  // an actual reading estimation may start from
   std::vector<bool> needs(n, false);   // missing or invalid: to estimate
@@ -73,8 +106,9 @@ VeeDay validate_day(const VeeInput& in, const VeeRules& rules) {
     const UtcTime end = v.start + period;
     const bool off = overlaps(in.no_supply, v.start, end, in.until);
     if (off && rules.power_failure) v.flags |= kVeePowerFailure;
+    if (clock_bad[i]) v.flags |= kVeeClock;
     if (row[i] == nullptr) {
-      if (rules.gap) v.flags |= kVeeGap;
+      if (rules.gap && !clock_bad[i]) v.flags |= kVeeGap;
       needs[i] = true;
       continue;
     }
@@ -155,6 +189,59 @@ VeeDay validate_day(const VeeInput& in, const VeeRules& rules) {
     }
     i = j;
   }
+  // The daily register: scale the estimates to what it counted beyond the actual readings, or,
+  // with nothing estimated and nothing missing, check the readings against it.
+  d.register_wh = in.register_wh;
+  if (in.register_wh && n * static_cast<std::size_t>(in.period_s) == 86'400) {
+    std::int64_t actual_wh = 0, estimate_wh = 0;
+    std::size_t estimates = 0, none = 0;
+    for (const auto& v : d.intervals) {
+      if (v.method == VeeMethod::kActual) actual_wh += v.wh;
+      if (v.flags & kVeeEstimated) {
+        estimate_wh += v.wh;
+        ++estimates;
+      }
+      if (v.method == VeeMethod::kNone) ++none;
+    }
+    const std::int64_t rest = *in.register_wh - actual_wh;
+    const std::int64_t tol = std::max<std::int64_t>(
+        rules.register_tolerance_wh,
+        std::llround(rules.register_tolerance_fraction * static_cast<double>(*in.register_wh)));
+    if (estimates == 0 && none == 0) {
+      if (rules.register_sum && std::llabs(rest) > tol) {
+        d.register_mismatch = true;
+        for (auto& v : d.intervals) v.flags |= kVeeRegisterSum;
+      }
+    } else if (estimates > 0 && none == 0 && rest >= 0) {
+      // Shares of `rest` in proportion to each estimate (equal when they are all zero), the
+      // rounding remainder to the largest fractions, so the day adds up exactly.
+      std::vector<std::pair<double, std::size_t>> frac;
+      std::int64_t given = 0;
+      for (std::size_t i = 0; i < n; ++i) {
+        VeeInterval& v = d.intervals[i];
+        if (!(v.flags & kVeeEstimated)) continue;
+        const double share = estimate_wh > 0 ? static_cast<double>(v.wh) / static_cast<double>(estimate_wh)
+                                             : 1.0 / static_cast<double>(estimates);
+        const double exact = share * static_cast<double>(rest);
+        v.wh = static_cast<std::int64_t>(std::floor(exact));
+        given += v.wh;
+        frac.emplace_back(exact - std::floor(exact), i);
+      }
+      std::sort(frac.begin(), frac.end(), std::greater<>());
+      for (std::size_t k = 0; given < rest && k < frac.size(); ++k, ++given) {
+        ++d.intervals[frac[k].second].wh;
+      }
+    }
+  }
+  // Operators' edits win.
+  for (const auto& [at, wh] : in.edits) {
+    if (at < in.day || (at - in.day) % period != Millis(0)) continue;
+    const auto i = static_cast<std::size_t>((at - in.day) / period);
+    if (i >= n) continue;
+    d.intervals[i].wh = wh;
+    d.intervals[i].method = VeeMethod::kEdited;
+    d.intervals[i].flags = (d.intervals[i].flags & ~kVeeEstimated) | kVeeEdited;
+  }
   for (const auto& v : d.intervals) {
     switch (v.method) {
       case VeeMethod::kActual:
@@ -168,6 +255,9 @@ VeeDay validate_day(const VeeInput& in, const VeeRules& rules) {
         break;
       case VeeMethod::kNone:
         ++d.unestimated;
+        break;
+      case VeeMethod::kEdited:
+        ++d.edited;
         break;
     }
   }

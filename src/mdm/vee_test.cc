@@ -105,5 +105,68 @@ TEST(Vee, AGapNextToAPowerFailureIsNotInterpolatedFromIt) {
   EXPECT_NE(d.intervals[10].method, VeeMethod::kLinear);
 }
 
+
+TEST(Vee, EstimatesAreScaledToTheDailyRegisterAndAFullDayIsCheckedAgainstIt) {
+  VeeInput in = full_day();  // 100 + i: 96 x 100 + 4560 = 14'160 Wh
+  std::erase_if(in.rows, [](const auto& x) {
+    const auto i = (x.start - kDay) / Millis(900'000);
+    return i >= 10 && i <= 13;  // linear would give 110..113 = 446 Wh
+  });
+  in.register_wh = 14'160 + 54;  // the register counted 500 Wh where the gap is
+  VeeDay d = validate_day(in);
+  EXPECT_EQ(d.linear, 4u);
+  EXPECT_EQ(d.wh(), 14'214);  // the day adds up to the register exactly
+  std::int64_t gap = 0;
+  for (int i = 10; i <= 13; ++i) gap += d.intervals[i].wh;
+  EXPECT_EQ(gap, 500);
+  EXPECT_GT(d.intervals[13].wh, d.intervals[10].wh);  // in proportion to the line
+  EXPECT_FALSE(d.register_mismatch);
+  // Whole and within tolerance (10 Wh): no finding; beyond it: every interval flagged.
+  in = full_day();
+  in.register_wh = 14'160 + 9;
+  EXPECT_FALSE(validate_day(in).register_mismatch);
+  in.register_wh = 16'000;
+  d = validate_day(in);
+  EXPECT_TRUE(d.register_mismatch);
+  EXPECT_EQ(d.flagged(kVeeRegisterSum), 96u);
+  EXPECT_EQ(d.wh(), 14'160);  // flagged, kept
+}
+
+TEST(Vee, AReadingStampedOffTheGridOrFromTheFutureIsAClockFinding) {
+  VeeInput in = full_day();
+  in.rows[5].start += Millis(60'000);    // 1 minute late: within 5 minutes, counts
+  in.rows[20].start += Millis(420'000);  // 7 minutes: clock finding, not used
+  in.now = slot(50);                     // validation time: readings of 50.. are from the future
+  in.intervals = 50;
+  VeeDay d = validate_day(in);
+  EXPECT_EQ(d.intervals[5].flags, 0u);
+  EXPECT_EQ(d.intervals[5].wh, 105);
+  EXPECT_EQ(d.intervals[20].flags, kVeeClock | kVeeEstimated);
+  EXPECT_EQ(d.intervals[20].wh, 120);  // linear from its neighbours
+  in.intervals = 96;
+  d = validate_day(in);
+  EXPECT_EQ(d.intervals[60].flags & kVeeClock, kVeeClock);
+  VeeRules rules;
+  rules.clock = false;
+  d = validate_day(in, rules);
+  EXPECT_EQ(d.intervals[60].flags, 0u);
+  EXPECT_EQ(d.intervals[20].flags, kVeeGap | kVeeEstimated);  // off the grid: not its reading
+}
+
+TEST(Vee, AnOperatorsEditWinsOverReadingAndEstimate) {
+  VeeInput in = full_day();
+  in.rows[70].import_wh = 5'000;  // a spike the operator corrects
+  std::erase_if(in.rows, [](const auto& x) { return x.start == slot(3); });
+  in.edits = {{slot(70), 170}, {slot(3), 90}};
+  const VeeDay d = validate_day(in);
+  EXPECT_EQ(d.intervals[70].wh, 170);
+  EXPECT_EQ(d.intervals[70].method, VeeMethod::kEdited);
+  EXPECT_EQ(d.intervals[70].flags, kVeeSpike | kVeeEdited);
+  EXPECT_EQ(d.intervals[3].wh, 90);
+  EXPECT_EQ(d.intervals[3].flags, kVeeGap | kVeeEdited);
+  EXPECT_EQ(d.edited, 2u);
+  EXPECT_EQ(d.linear, 0u);
+}
+
 }  // namespace
 }  // namespace vidyut::mdm

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -91,6 +92,11 @@ class Use {
     note(sqlite3_bind_text(s_, ++n_, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
     return *this;
   }
+  Use& bind_null() {
+    note(sqlite3_bind_null(s_, ++n_));
+    return *this;
+  }
+  Use& bind(std::optional<std::int64_t> v) { return v ? bind(*v) : bind_null(); }
   Use& bind_blob(ByteView v) {
     note(sqlite3_bind_blob(s_, ++n_, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
     return *this;
@@ -108,6 +114,10 @@ class Use {
   int last_rc() const { return last_rc_; }
 
   std::int64_t i64(int col) const { return sqlite3_column_int64(s_, col); }
+  std::optional<std::int64_t> opt_i64(int col) const {
+    if (sqlite3_column_type(s_, col) == SQLITE_NULL) return std::nullopt;
+    return sqlite3_column_int64(s_, col);
+  }
   std::string text(int col) const {
     const auto* p = sqlite3_column_text(s_, col);
     const int n = sqlite3_column_bytes(s_, col);

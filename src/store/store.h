@@ -242,6 +242,7 @@ struct MeterIntervalSummary {
   std::int64_t import_wh = 0;
   std::int64_t max_interval_wh = 0;  // the largest single interval's import (demand x period)
   std::int64_t export_wh = 0;
+  std::uint32_t estimated = 0;  // of `count`, estimates (the MDM's validated totals; 0 here)
 };
 
 class Store {
