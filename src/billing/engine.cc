@@ -8,6 +8,7 @@
 
 #include "billing/meter_readings.h"
 #include "billing/statement.h"
+#include "billing/usage_source.h"
 #include "core/log.h"
 #include "token/token.h"
 
@@ -72,16 +73,17 @@ void add_usage(UsageDay& into, const UsageDay& d) {
   for (std::size_t i = 0; i < d.wh_by_block.size(); ++i) into.wh_by_block[i] += d.wh_by_block[i];
   into.max_interval_wh = std::max(into.max_interval_wh, d.max_interval_wh);
   into.intervals += d.intervals;
-}
-
-const tariff::TodSeason* season_of(const tariff::TariffVersion& v, int month) {
-  for (const auto& s : v.tod) {
-    if (std::find(s.months.begin(), s.months.end(), month) != s.months.end()) return &s;
-  }
-  return nullptr;
+  into.estimated += d.estimated;
 }
 
 std::string rupees(Paise p) { return tariff::format_rupees(p); }
+
+// ", 12 of 2,976 readings estimated" (nothing when none was).
+std::string estimated_note(const UsageDay& u) {
+  if (u.estimated <= 0) return "";
+  return ", " + std::to_string(u.estimated) + " of " + std::to_string(u.intervals) +
+         " readings estimated";
+}
 
 }  // namespace
 
@@ -140,8 +142,14 @@ class Engine::Impl {
   };
 
   Impl(BillingDb& db, store::Store& store, const Clock& clock, std::vector<tariff::Tariff> tariffs,
-       EngineOptions options, RelayPort* relay)
-      : db_(db), store_(store), clock_(clock), o_(std::move(options)), relay_(relay) {
+       EngineOptions options, RelayPort* relay, UsageSource* usage)
+      : db_(db),
+        store_(store),
+        clock_(clock),
+        o_(std::move(options)),
+        relay_(relay),
+        store_usage_(store),
+        usage_(usage != nullptr ? usage : &store_usage_) {
     for (auto& t : tariffs) tariffs_.emplace(t.code, std::move(t));
   }
 
@@ -370,40 +378,6 @@ class Engine::Impl {
 
   // ---- usage from the store ------------------------------------------------------------------
 
-  // Every account's usage on IST day d, from intervals starting before `until`.
-  // One IST day of the store's intervals, summed per meter and ToD segment. Reads only the
-  // store and the (immutable) tariffs: safe without the engine's lock.
-  struct SegmentRead {
-    UtcTime from{};
-    std::vector<store::MeterIntervalSummary> rows;
-  };
-  using DayRead = std::vector<SegmentRead>;
-  Result<DayRead> read_day_raw(CivilDate d, UtcTime until) const {
-    const YearMonth m = tariff::month_of(d);
-    std::set<int> cuts{0, 1440};
-    for (const auto& [code, t] : tariffs_) {
-      const auto* v = t.version_at(first_day(m));
-      if (v == nullptr) continue;
-      if (const auto* s = season_of(*v, m.month)) {
-        for (const auto& b : s->blocks) {
-          cuts.insert(b.start_minute % 1440);
-          cuts.insert(b.end_minute % 1440);
-        }
-      }
-    }
-    DayRead out;
-    const UtcTime midnight = tariff::ist_midnight(d);
-    const std::vector<int> edges(cuts.begin(), cuts.end());
-    for (std::size_t i = 0; i + 1 < edges.size(); ++i) {
-      const UtcTime from = midnight + std::chrono::minutes(edges[i]);
-      const UtcTime to = std::min(midnight + std::chrono::minutes(edges[i + 1]), until);
-      if (from >= to) continue;
-      VIDYUT_TRY(sum, store_.interval_summary(from, to));
-      out.push_back(SegmentRead{from, std::move(*sum)});
-    }
-    return out;
-  }
-
   // Every account's usage on IST day d, from intervals starting before `until` (from what tick
   // read before taking the lock when it has that day, else from the store now).
   Result<std::map<std::int64_t, UsageDay>> read_usage_day(CivilDate d, UtcTime until) {
@@ -413,7 +387,7 @@ class Engine::Impl {
     if (auto pre = prefetched_.find(date_str(d)); pre != prefetched_.end()) {
       read = &pre->second;
     } else {
-      VIDYUT_TRY(r, read_day_raw(d, until));
+      VIDYUT_TRY(r, read_day(*usage_, tariffs_, d, until));
       fresh = std::move(*r);
       read = &fresh;
     }
@@ -429,6 +403,7 @@ class Engine::Impl {
         u.wh += s.import_wh;
         u.max_interval_wh = std::max(u.max_interval_wh, s.max_interval_wh);
         u.intervals += s.count;
+        u.estimated += s.estimated;
         auto v = version_for(x, m);
         if (v.ok()) {
           const int b = tariff::tod_block(**v, seg.from);
@@ -466,7 +441,7 @@ class Engine::Impl {
       for (auto& [day, m] : days) {
         if (day <= x.a.posted_through) continue;
         auto it = m.find(x.a.id);
-        UsageDay u = it != m.end() ? it->second : UsageDay{x.a.id, day, 0, {}, 0, 0};
+        UsageDay u = it != m.end() ? it->second : UsageDay{x.a.id, day, 0, {}, 0, 0, 0};
         x.pending[day] = u;
       }
       x.accrued = accrued_of(x);
@@ -720,7 +695,7 @@ class Engine::Impl {
       for (auto& x : accts_) {
         auto it = u->find(x.a.id);
         out[x.a.id].push_back(it != u->end() ? it->second
-                                             : UsageDay{x.a.id, date_str(d), 0, {}, 0, 0});
+                                             : UsageDay{x.a.id, date_str(d), 0, {}, 0, 0, 0});
       }
     }
     return out;
@@ -821,6 +796,8 @@ class Engine::Impl {
           t.tariff = version_label(x, *v);
           nlohmann::json j;
           j["month_wh"] = month_usage.wh;
+          j["intervals"] = month_usage.intervals;
+          j["estimated_intervals"] = month_usage.estimated;
           j["days_billed"] = static_cast<int>(tariff::days_from_civil(day) -
                                               tariff::days_from_civil(std::max(
                                                   first_day(m), date_of(x.a.billing_from)))) +
@@ -928,6 +905,8 @@ class Engine::Impl {
           j["present_reading_wh"] = present->import_wh;
         }
         j["bill_total"] = bill->total;
+        j["intervals"] = usage.intervals;
+        j["estimated_intervals"] = usage.estimated;
         std::vector<Posting> postings;
         if (prepaid) {
           auto pd = posted_db->find(x.a.id);
@@ -974,10 +953,11 @@ class Engine::Impl {
                      (st.adjustment < 0   ? ", " + rupees(-st.adjustment) + " credited back"
                       : st.adjustment > 0 ? ", " + rupees(st.adjustment) + " recovered"
                                           : ", nothing to adjust") +
-                     ".");
+                     estimated_note(usage) + ".");
         } else {
           notify(x, c.notifications, "bill",
-                 "Bill for " + st.month + ": " + rupees(st.bill_total) + ".");
+                 "Bill for " + st.month + ": " + rupees(st.bill_total) + estimated_note(usage) +
+                     ".");
         }
       }
       c.accounts.push_back(a);
@@ -1461,7 +1441,7 @@ class Engine::Impl {
     if (!days.empty()) {
       lock.unlock();
       for (const auto& d : days) {
-        VIDYUT_TRY(r, read_day_raw(d, now));
+        VIDYUT_TRY(r, read_day(*usage_, tariffs_, d, now));
         reads[date_str(d)] = std::move(*r);
       }
       lock.lock();
@@ -1519,6 +1499,8 @@ class Engine::Impl {
   std::map<std::string, tariff::Tariff> tariffs_;
   EngineOptions o_;
   RelayPort* relay_;
+  StoreUsage store_usage_;
+  UsageSource* usage_;
   mutable std::mutex mu_;
   std::vector<Acct> accts_;
   std::map<std::string, std::size_t> by_consumer_;
@@ -1533,9 +1515,10 @@ class Engine::Impl {
 };
 
 Engine::Engine(BillingDb& db, store::Store& store, const Clock& clock,
-               std::vector<tariff::Tariff> tariffs, EngineOptions options, RelayPort* relay)
-    : impl_(std::make_unique<Impl>(db, store, clock, std::move(tariffs), std::move(options),
-                                   relay)) {}
+               std::vector<tariff::Tariff> tariffs, EngineOptions options, RelayPort* relay,
+               UsageSource* usage)
+    : impl_(std::make_unique<Impl>(db, store, clock, std::move(tariffs), std::move(options), relay,
+                                   usage)) {}
 Engine::~Engine() = default;
 
 Status Engine::start() { return impl_->start(); }

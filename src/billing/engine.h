@@ -32,6 +32,7 @@
 
 #include "billing/ledger.h"
 #include "billing/rules.h"
+#include "billing/usage_source.h"
 #include "core/clock.h"
 #include "core/result.h"
 #include "store/store.h"
@@ -146,8 +147,11 @@ class Engine {
  public:
   // db, store, clock and relay (may be null: decisions are recorded, no command is sent) must
   // outlive the engine.
+  // `usage` (may be null: the store's actual readings) is where the energy charged comes from
+  // (usage_source.h); it must outlive the engine.
   Engine(BillingDb& db, store::Store& store, const Clock& clock,
-         std::vector<tariff::Tariff> tariffs, EngineOptions options, RelayPort* relay);
+         std::vector<tariff::Tariff> tariffs, EngineOptions options, RelayPort* relay,
+         UsageSource* usage = nullptr);
   ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;

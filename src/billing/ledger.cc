@@ -12,7 +12,8 @@ using store::sql::sqlite_error;
 using store::sql::Stmt;
 using store::sql::Use;
 
-constexpr int kSchemaVersion = 1;
+// 2: usage_days.estimated (validated data).
+constexpr int kSchemaVersion = 2;
 
 constexpr const char* kSchema =
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
@@ -90,6 +91,7 @@ constexpr const char* kSchema =
     "  b3 INTEGER NOT NULL, b4 INTEGER NOT NULL, b5 INTEGER NOT NULL,"
     "  max_interval_wh INTEGER NOT NULL,"
     "  intervals INTEGER NOT NULL,"
+    "  estimated INTEGER NOT NULL DEFAULT 0,"
     "  PRIMARY KEY (account_id, day)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS statements ("
     "  account_id INTEGER NOT NULL,"
@@ -122,6 +124,7 @@ UsageDay read_usage(Use& u) {
   for (std::size_t i = 0; i < kMaxTodBlocks; ++i) d.wh_by_block[i] = u.i64(3 + static_cast<int>(i));
   d.max_interval_wh = u.i64(9);
   d.intervals = u.i64(10);
+  d.estimated = u.i64(11);
   return d;
 }
 
@@ -266,7 +269,12 @@ class BillingDb::Impl {
                                            std::to_string(*version) + "; this build knows " +
                                            std::to_string(kSchemaVersion) + " (upgrade vidyut)");
     }
-    Status s = exec(db_, kSchema, "create billing schema");
+    Status s = ok_status();
+    if (*version == 1) {
+      s = exec(db_, "ALTER TABLE usage_days ADD COLUMN estimated INTEGER NOT NULL DEFAULT 0",
+               "migrate billing schema to 2");
+    }
+    if (s.ok()) s = exec(db_, kSchema, "create billing schema");
     if (s.ok()) {
       s = exec(db_,
                ("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', '" +
@@ -440,13 +448,13 @@ class BillingDb::Impl {
       }
       VIDYUT_CHECK(
           run("INSERT OR REPLACE INTO usage_days (account_id, day, wh, b0, b1, b2, b3, b4, b5, "
-              "max_interval_wh, intervals) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+              "max_interval_wh, intervals, estimated) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
               [&](Use& u) {
                 u.bind(d.account_id).bind(d.day).bind(d.wh);
                 for (std::size_t i = 0; i < kMaxTodBlocks; ++i) {
                   u.bind(i < d.wh_by_block.size() ? d.wh_by_block[i] : 0);
                 }
-                u.bind(d.max_interval_wh).bind(d.intervals);
+                u.bind(d.max_interval_wh).bind(d.intervals).bind(d.estimated);
               }));
     }
     for (const auto& s : c.statements) {
@@ -712,8 +720,8 @@ Result<std::map<std::string, Paise>> BillingDb::sums_by_ledger(std::int64_t acco
 Result<std::vector<UsageDay>> BillingDb::usage(std::int64_t account_id, std::string_view from_day,
                                                std::string_view to_day) {
   return impl_->list<UsageDay>(
-      "SELECT account_id, day, wh, b0, b1, b2, b3, b4, b5, max_interval_wh, intervals FROM "
-      "usage_days WHERE account_id = ? AND day >= ? AND day <= ? ORDER BY day",
+      "SELECT account_id, day, wh, b0, b1, b2, b3, b4, b5, max_interval_wh, intervals, "
+      "estimated FROM usage_days WHERE account_id = ? AND day >= ? AND day <= ? ORDER BY day",
       [&](Use& u) { u.bind(account_id).bind(from_day).bind(to_day); }, read_usage);
 }
 
@@ -721,7 +729,8 @@ Result<std::map<std::int64_t, UsageDay>> BillingDb::usage_totals(std::string_vie
                                                                  std::string_view to_day) {
   VIDYUT_TRY(v, impl_->list<UsageDay>(
                     "SELECT account_id, MAX(day), SUM(wh), SUM(b0), SUM(b1), SUM(b2), SUM(b3), "
-                    "SUM(b4), SUM(b5), MAX(max_interval_wh), SUM(intervals) FROM usage_days "
+                    "SUM(b4), SUM(b5), MAX(max_interval_wh), SUM(intervals), SUM(estimated) "
+                    "FROM usage_days "
                     "WHERE day >= ? AND day <= ? GROUP BY account_id",
                     [&](Use& u) { u.bind(from_day).bind(to_day); }, read_usage));
   std::map<std::int64_t, UsageDay> out;

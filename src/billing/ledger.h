@@ -117,6 +117,7 @@ struct UsageDay {
                                           // (<= kMaxTodBlocks)
   std::int64_t max_interval_wh = 0;
   std::int64_t intervals = 0;
+  std::int64_t estimated = 0;  // of `intervals`, estimates (validated data, usage_source.h)
   bool operator==(const UsageDay&) const = default;
 };
 

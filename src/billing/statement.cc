@@ -18,6 +18,8 @@ std::string statement_html(const StatementContext& c) {
   d.bill = c.bill;
   d.previous_reading_wh = c.previous_reading_wh;
   d.present_reading_wh = c.present_reading_wh;
+  d.intervals = c.usage.intervals;
+  d.estimated_intervals = c.usage.estimated;
   d.issue_date = tariff::ist_date(c.statement.issued);
   const bool prepaid = c.statement.kind == "prepaid-statement";
   d.mode = prepaid ? tariff::PaymentMode::kPrepaid : tariff::PaymentMode::kPostpaid;

@@ -99,8 +99,8 @@ struct Rig {
     engine.reset();
     db.reset();
     db = std::move(*BillingDb::open(dir));
-    engine =
-        std::make_unique<Engine>(*db, *store, clock, tariff::builtin_tariffs(), options, &relay);
+    engine = std::make_unique<Engine>(*db, *store, clock, tariff::builtin_tariffs(), options,
+                                      &relay, usage);
     auto s = engine->start();
     ASSERT_TRUE(s.ok()) << s.error().describe();
   }
@@ -140,6 +140,7 @@ struct Rig {
   std::unique_ptr<store::Store> store;
   std::vector<std::int64_t> meter_ids;
   EngineOptions options;
+  UsageSource* usage = nullptr;  // null: the store's readings
   FakeRelay relay;
   std::unique_ptr<BillingDb> db;
   std::unique_ptr<Engine> engine;

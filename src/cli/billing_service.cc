@@ -50,8 +50,10 @@ Result<std::unique_ptr<BillingService>> BillingService::start(BillingServiceOpti
     s->store_port_ = std::make_unique<billing::StoreRelayPort>(store);
     relay = s->store_port_.get();
   }
+  VIDYUT_TRY(usage, ValidatedUsage::open(o.data_dir, store, clock));
+  s->usage_ = std::move(*usage);
   s->engine_ = std::make_unique<billing::Engine>(*s->db_, store, clock, std::move(*tariffs),
-                                                 o.engine, relay);
+                                                 o.engine, relay, s->usage_.get());
   VIDYUT_CHECK(s->engine_->start());
   if (o.tick.count() > 0) {
     BillingService* self = s.get();

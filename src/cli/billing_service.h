@@ -12,6 +12,7 @@
 #include "core/clock.h"
 #include "core/result.h"
 #include "headend/head_end.h"
+#include "mdm/vee_book.h"
 #include "store/store.h"
 
 namespace vidyut::cli {
@@ -43,6 +44,27 @@ class HeadEndRelayPort final : public billing::RelayPort {
   store::Store& store_;
 };
 
+// What billing charges (billing/usage_source.h): the MDM's validated data - readings, estimates
+// for what is missing, operators' edits - from mdm.db in the data directory beside the store.
+// Without the MDM running, mdm.db holds nothing and this is the store's readings.
+class ValidatedUsage final : public billing::UsageSource {
+ public:
+  static Result<std::unique_ptr<ValidatedUsage>> open(const std::string& data_dir,
+                                                      store::Store& store, const Clock& clock) {
+    VIDYUT_TRY(book, mdm::VeeBook::open(data_dir, clock));
+    return std::unique_ptr<ValidatedUsage>(new ValidatedUsage(store, std::move(*book)));
+  }
+  Result<std::vector<store::MeterIntervalSummary>> summary(UtcTime from, UtcTime to) override {
+    return mdm::validated_summary(store_, *book_, from, to);
+  }
+
+ private:
+  ValidatedUsage(store::Store& store, std::unique_ptr<mdm::VeeBook> book)
+      : store_(store), book_(std::move(book)) {}
+  store::Store& store_;
+  std::unique_ptr<mdm::VeeBook> book_;
+};
+
 // Loads rules (file or defaults) and tariffs (shipped plus files).
 Result<billing::PrepaidRules> load_rules(const std::string& file);
 Result<std::vector<tariff::Tariff>> load_tariffs(const std::vector<std::string>& files);
@@ -64,6 +86,7 @@ class BillingService {
   BillingService() = default;
   std::unique_ptr<billing::BillingDb> db_;
   std::unique_ptr<billing::StoreRelayPort> store_port_;
+  std::unique_ptr<ValidatedUsage> usage_;
   std::unique_ptr<billing::Engine> engine_;
   std::thread thread_;
   std::atomic<bool> stop_{false};

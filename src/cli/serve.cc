@@ -24,6 +24,7 @@
 #include "core/log.h"
 #include "headend/head_end.h"
 #include "mdm/monitor.h"
+#include "mdm/vee_book.h"
 #include "store/sqlite_store.h"
 
 namespace vidyut::cli {
@@ -148,8 +149,10 @@ int run_serve(ServeOptions o) {
                              payments->port(), payments->key_file())
               << std::flush;
   }
-  // The MDM's continuous work (overload alerts), on a store connection of its own.
+  // The MDM's continuous work (overload and outage alerts, validated data), on a store
+  // connection of its own.
   std::unique_ptr<store::Store> mdm_store;
+  std::unique_ptr<mdm::VeeBook> vee_book;
   std::unique_ptr<mdm::Monitor> monitor;
   if (!o.no_mdm) {
     auto reader = open_store(o.data);
@@ -160,7 +163,16 @@ int run_serve(ServeOptions o) {
       return report_error("serve", reader.error());
     }
     mdm_store = std::move(*reader);
-    monitor = std::make_unique<mdm::Monitor>(*mdm_store, *clock);
+    auto book = mdm::VeeBook::open(o.data.data_dir, *clock);
+    if (!book.ok()) {
+      if (payments) payments->stop();
+      if (billing) billing->stop();
+      he.stop();
+      return report_error("serve", book.error());
+    }
+    vee_book = std::move(*book);
+    monitor = std::make_unique<mdm::Monitor>(*mdm_store, *clock, mdm::MonitorOptions{},
+                                             vee_book.get());
   }
   // Area load control: actions taken with `vidyut mdm load-limit` are restored here at the end
   // of their window (their commands reach the meters through the store's queue).
@@ -224,8 +236,11 @@ int run_serve(ServeOptions o) {
       }
       if (monitor) {
         const auto& m = monitor->stats();
-        std::cout << fmt::format("  mdm: runs {} overload alerts {} outage alerts {} errors {}\n",
-                                 m.runs, m.overload_alerts, m.outage_alerts, m.errors)
+        std::cout << fmt::format(
+                         "  mdm: runs {} overload alerts {} outage alerts {} estimates {} "
+                         "replaced {} errors {}\n",
+                         m.runs, m.overload_alerts, m.outage_alerts,
+                         m.vee.estimated + m.vee.re_estimated, m.vee.replaced, m.errors)
                   << std::flush;
       }
     }

@@ -6,8 +6,9 @@
 
 namespace vidyut::mdm {
 
-Monitor::Monitor(store::Store& store, const Clock& clock, MonitorOptions options)
-    : store_(store), clock_(clock), options_(options) {}
+Monitor::Monitor(store::Store& store, const Clock& clock, MonitorOptions options,
+                 VeeBook* vee_book)
+    : store_(store), clock_(clock), options_(options), vee_book_(vee_book) {}
 
 Status Monitor::tick() {
   const UtcTime now = clock_.now();
@@ -45,6 +46,15 @@ Status Monitor::run() {
   }
   const OutageReport outages = detect_outages(network, *events, to - options_.lookback, now, now);
   for (auto& a : outage_alerts(network, outages, now)) batch.alerts.push_back(std::move(a));
+  if (vee_book_ != nullptr) {
+    auto v = run_vee(store_, network, *vee_book_, now, options_.vee);
+    if (!v.ok()) {
+      ++stats_.errors;
+      return v.error();
+    }
+    stats_.vee.add(v->applied);
+    stats_.register_mismatches += v->register_mismatches;
+  }
   if (batch.alerts.empty()) return ok_status();
   // Written one kind at a time, to count what is new of each.
   store::WriteBatch first;

@@ -95,6 +95,13 @@ std::string render_bill_html(const BillDocument& d) {
     out += "</table>\n";
   }
 
+  if (d.intervals) {
+    out += "<h2>Metered data</h2>\n<table class=\"facts\">\n";
+    fact(out, "15-minute readings", std::to_string(*d.intervals));
+    fact(out, "of which estimated", std::to_string(d.estimated_intervals));
+    out += "</table>\n";
+  }
+
   out += "<h2>Charges</h2>\n<table class=\"lines\">\n";
   out += "<tr><th>Item</th><th>Basis</th><th class=\"amount\">Amount</th></tr>\n";
   for (const BillLine& l : d.bill.lines) {

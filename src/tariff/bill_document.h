@@ -32,6 +32,9 @@ struct BillDocument {
   PaymentMode mode = PaymentMode::kPrepaid;  // prepaid: monthly statement; postpaid: bill
   std::optional<std::int64_t> previous_reading_wh;
   std::optional<std::int64_t> present_reading_wh;
+  // The 15-minute readings behind the bill and how many of them were estimated (validated data).
+  std::optional<std::int64_t> intervals;
+  std::int64_t estimated_intervals = 0;
   Bill bill;
   // Rows after the bill total, in order: "Daily deductions posted", "Adjustment credited",
   // "Arrears", "Amount payable", ...
