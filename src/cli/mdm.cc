@@ -17,6 +17,7 @@
 #include "mdm/reliability.h"
 #include "mdm/theft.h"
 #include "mdm/vee.h"
+#include "mdm/vee_book.h"
 #include "tariff/calendar.h"
 
 namespace vidyut::cli {
@@ -728,10 +729,15 @@ int run_vee(const OutageOptions& o) {
       {mdm::kVeeZeroSupplied, "zero-supplied"},
       {mdm::kVeePowerFailure, "power-failure"},
       {mdm::kVeeExport, "export"},
-      {mdm::kVeeEstimated, "estimated"}};
+      {mdm::kVeeRegisterSum, "register-sum"},
+      {mdm::kVeeClock, "clock"},
+      {mdm::kVeeEstimated, "estimated"},
+      {mdm::kVeeEdited, "edited"}};
+  auto book = mdm::VeeBook::open(o.data.data_dir, RealClock::instance());
+  if (!book.ok()) return report_error("mdm vee", book.error());
   json out = json::array();
   for (UtcTime day = period->first; day < period->second; day += std::chrono::days(1)) {
-    auto r = mdm::vee_from_store(**db, network, day, {}, only);
+    auto r = mdm::vee_from_store(**db, network, day, {}, only, book->get());
     if (!r.ok()) return report_error("mdm vee", r.error());
     json flags = json::object();
     for (const auto& [bit, name] : kFlags) flags[name] = r->flagged(bit);
@@ -743,6 +749,9 @@ int run_vee(const OutageOptions& o) {
                 {"estimated_linear", r->linear},
                 {"estimated_like_day", r->like_day},
                 {"not_estimated", r->unestimated},
+                {"edited", r->edited},
+                {"register_known", r->register_known},
+                {"register_mismatches", r->register_mismatches},
                 {"flags", flags}};
       if (only != 0 && !r->meters.empty()) {
         json iv = json::array();
@@ -760,9 +769,10 @@ int run_vee(const OutageOptions& o) {
     }
     std::cout << fmt::format(
         "vee {}: {} meters, {} intervals: {} actual, {} estimated (linear {}, like-day {}), {} not "
-        "estimated\n",
+        "estimated, {} edited; daily register known for {} meters, {} disagree\n",
         tariff::to_string(tariff::ist_date(day)), r->meters.size(), r->intervals, r->actual,
-        r->linear + r->like_day, r->linear, r->like_day, r->unestimated);
+        r->linear + r->like_day, r->linear, r->like_day, r->unestimated, r->edited,
+        r->register_known, r->register_mismatches);
     std::cout << "  flags:";
     for (const auto& [bit, name] : kFlags) {
       std::cout << fmt::format(" {} {}", name, r->flagged(bit));
@@ -775,6 +785,180 @@ int run_vee(const OutageOptions& o) {
                                  mdm::to_string(v.method), mdm::vee_flag_names(v.flags));
       }
     }
+  }
+  if (o.json) std::cout << out.dump(2) << "\n";
+  return kExitOk;
+}
+
+// Validated data kept in mdm.db (vee_book.h): a validation run, operators' edits, the history.
+
+struct VeeBookOptions {
+  DataOptions data;
+  std::string action;  // run, edit, history
+  std::string meter;
+  std::string at;      // edit: "YYYY-MM-DD HH:MM" IST, the interval's start
+  std::int64_t wh = -1;
+  bool withdraw = false;
+  std::string reason;
+  std::string by;
+  std::string day;
+  std::uint32_t days = 1;
+  int days_back = 3;
+  bool json = false;
+};
+
+// "YYYY-MM-DD HH:MM" (IST) as UTC.
+Result<UtcTime> parse_ist_minute(const std::string& text) {
+  if (text.size() != 16 || (text[10] != ' ' && text[10] != 'T') || text[13] != ':') {
+    return Error(Errc::kInvalidArgument, "--at: expected YYYY-MM-DD HH:MM (IST), got " + text);
+  }
+  VIDYUT_TRY(d, tariff::parse_date(text.substr(0, 10)));
+  const auto digits = [&](std::size_t at) -> int {
+    if (!std::isdigit(static_cast<unsigned char>(text[at])) ||
+        !std::isdigit(static_cast<unsigned char>(text[at + 1]))) {
+      return -1;
+    }
+    return (text[at] - '0') * 10 + (text[at + 1] - '0');
+  };
+  const int h = digits(11), m = digits(14);
+  if (h < 0 || h > 23 || m < 0 || m > 59) {
+    return Error(Errc::kInvalidArgument, "--at: no such time of day in " + text);
+  }
+  return tariff::ist_midnight(*d) + std::chrono::hours(h) + std::chrono::minutes(m);
+}
+
+json to_json(const mdm::VeeChange& c, const std::string& serial) {
+  return {{"id", c.id},
+          {"meter", serial},
+          {"interval", format_iso8601(c.start)},
+          {"at", format_iso8601(c.at)},
+          {"action", c.action},
+          {"old_wh", c.old_wh ? json(*c.old_wh) : json(nullptr)},
+          {"new_wh", c.new_wh ? json(*c.new_wh) : json(nullptr)},
+          {"method", mdm::to_string(c.method)},
+          {"flags", mdm::vee_flag_names(c.flags)},
+          {"actor", c.actor},
+          {"reason", c.reason}};
+}
+
+int run_vee_book(const VeeBookOptions& o) {
+  const std::string what = "mdm vee-" + o.action;
+  const Clock& clock = RealClock::instance();
+  auto book = mdm::VeeBook::open(o.data.data_dir, clock);
+  if (!book.ok()) return report_error(what, book.error());
+  auto db = open_store(o.data);
+  if (!db.ok()) return report_error(what, db.error());
+  std::optional<store::MeterInfo> meter;
+  if (!o.meter.empty()) {
+    auto m = (*db)->meter_by_serial(o.meter);
+    if (!m.ok()) return report_error(what, m.error());
+    if (!*m) return report_error(what, Error(Errc::kNotFound, "no meter " + o.meter));
+    meter = **m;
+  }
+  if (o.action == "run") {
+    if (o.days_back < 0 || o.days_back > 31) {
+      return report_error(what, Error(Errc::kInvalidArgument, "--days-back must be 0 to 31"));
+    }
+    auto meters = mdm::all_meters(**db);
+    if (!meters.ok()) return report_error(what, meters.error());
+    mdm::VeeRunOptions ro;
+    ro.days_back = o.days_back;
+    auto r = mdm::run_vee(**db, mdm::build_network(*meters), **book, clock.now(), ro);
+    if (!r.ok()) return report_error(what, r.error());
+    const auto& a = r->applied;
+    if (o.json) {
+      std::cout << json{{"days", r->days},
+                        {"meters", r->meters},
+                        {"intervals", r->intervals},
+                        {"estimated", a.estimated},
+                        {"re_estimated", a.re_estimated},
+                        {"replaced", a.replaced},
+                        {"flagged", a.flagged},
+                        {"cleared", a.cleared},
+                        {"register_mismatches", r->register_mismatches}}
+                       .dump(2)
+                << "\n";
+    } else {
+      std::cout << fmt::format(
+          "vee run over {} days: {} meters validated ({} intervals); {} estimated, {} "
+          "re-estimated, {} replaced by readings, {} flagged, {} cleared; {} meter-days disagree "
+          "with their daily register\n",
+          r->days, r->meters, r->intervals, a.estimated, a.re_estimated, a.replaced, a.flagged,
+          a.cleared, r->register_mismatches);
+    }
+    return kExitOk;
+  }
+  if (o.action == "edit") {
+    if (!meter) return report_error(what, Error(Errc::kInvalidArgument, "--meter is required"));
+    auto at = parse_ist_minute(o.at);
+    if (!at.ok()) return report_error(what, at.error());
+    if ((at->time_since_epoch().count() % 900'000) != 0) {
+      return report_error(what, Error(Errc::kInvalidArgument,
+                                      "--at must be the start of a 15-minute interval"));
+    }
+    const std::string actor = actor_or_user(o.by);
+    auto rows = (*db)->intervals(meter->id, *at, *at + Millis(900'000));
+    if (!rows.ok()) return report_error(what, rows.error());
+    std::optional<std::int64_t> raw;
+    if (!rows->empty()) raw = rows->front().import_wh;
+    std::string detail;
+    if (o.withdraw) {
+      auto w = (*book)->withdraw_edit(meter->id, *at, actor, o.reason);
+      if (!w.ok()) return report_error(what, w.error());
+      detail = fmt::format("edit of {} withdrawn: {}", tariff::format_ist(*at), o.reason);
+    } else {
+      if (o.wh < 0) {
+        return report_error(what, Error(Errc::kInvalidArgument, "--wh (>= 0) or --withdraw"));
+      }
+      auto e = (*book)->edit(meter->id, *at, o.wh, raw, actor, o.reason);
+      if (!e.ok()) return report_error(what, e.error());
+      detail = fmt::format("{} set to {} Wh (reading {}): {}", tariff::format_ist(*at), o.wh,
+                           raw ? std::to_string(*raw) + " Wh" : std::string("missing"), o.reason);
+    }
+    store::WriteBatch b;
+    store::AuditRecord a;
+    a.at = clock.now();
+    a.actor = actor;
+    a.action = o.withdraw ? "vee-edit-withdraw" : "vee-edit";
+    a.subject = meter->serial;
+    a.detail = detail.substr(0, store::kMaxDetailLength);
+    b.audit.push_back(a);
+    if (auto w = (*db)->write(b); !w.ok()) return report_error(what, w.error());
+    std::cout << fmt::format("{}: {}\n", meter->serial, detail);
+    return kExitOk;
+  }
+  // history
+  OutageOptions po;
+  po.day = o.day;
+  po.days = o.days;
+  auto period = period_of(po);
+  if (!period.ok()) return report_error(what, period.error());
+  std::map<std::int64_t, std::string> serials;
+  json out = json::array();
+  for (std::int64_t after = 0;;) {
+    auto h = (*book)->history(meter ? meter->id : 0, period->first, period->second, after, 1000);
+    if (!h.ok()) return report_error(what, h.error());
+    for (const auto& c : *h) {
+      after = c.id;
+      auto& serial = serials[c.meter_id];
+      if (serial.empty()) {
+        auto m = (*db)->meter_by_id(c.meter_id);
+        serial = m.ok() && *m ? (*m)->serial : std::to_string(c.meter_id);
+      }
+      if (o.json) {
+        out.push_back(to_json(c, serial));
+        continue;
+      }
+      auto wh = [](const std::optional<std::int64_t>& v) {
+        return v ? std::to_string(*v) : std::string("-");
+      };
+      std::cout << fmt::format("{:>7}  {:<10} {}  {:<11} {:>6} -> {:<6} Wh  {:<8} {:<20} {}{}\n",
+                               c.id, serial, tariff::format_ist(c.start), c.action, wh(c.old_wh),
+                               wh(c.new_wh), mdm::to_string(c.method),
+                               mdm::vee_flag_names(c.flags), c.actor,
+                               c.reason.empty() ? "" : ": " + c.reason);
+    }
+    if (h->size() < 1000) break;
   }
   if (o.json) std::cout << out.dump(2) << "\n";
   return kExitOk;
@@ -954,6 +1138,36 @@ void register_mdm(CLI::App& app, Runner& run) {
   add_period(ve, *vo);
   ve->add_option("--meter", vo->meter, "One meter's serial: its flagged and estimated intervals");
   ve->callback([vo, &run] { run = [vo] { return run_vee(*vo); }; });
+  auto add_vee_book = [&](const char* name, const char* action, const char* help) {
+    auto vb = std::make_shared<VeeBookOptions>();
+    vb->action = action;
+    auto* c = m->add_subcommand(name, help);
+    add_data_options(c, vb->data);
+    c->add_flag("--json", vb->json, "JSON");
+    const std::string kind = action;
+    if (kind == "run") {
+      c->add_option("--days-back", vb->days_back, "Days before today revalidated")
+          ->capture_default_str();
+    } else if (kind == "edit") {
+      c->add_option("--meter", vb->meter, "The consumer meter's serial")->required();
+      c->add_option("--at", vb->at, "The interval's start, YYYY-MM-DD HH:MM (IST)")->required();
+      c->add_option("--wh", vb->wh, "The validated energy of the interval (Wh)");
+      c->add_flag("--withdraw", vb->withdraw, "Withdraw the interval's edit");
+      c->add_option("--reason", vb->reason, "Why (required)")->required();
+      c->add_option("--by", vb->by, "Who does it (default: $USER)");
+    } else {
+      c->add_option("--meter", vb->meter, "One meter's serial");
+      c->add_option("--day", vb->day, "First IST day of the intervals, YYYY-MM-DD (default: "
+                                      "yesterday)");
+      c->add_option("--days", vb->days, "Days from --day")->capture_default_str();
+    }
+    c->callback([vb, &run] { run = [vb] { return run_vee_book(*vb); }; });
+  };
+  add_vee_book("vee-run", "run",
+               "Validate the recent days and keep the validated data (what serve does)");
+  add_vee_book("vee-edit", "edit", "Set (or withdraw) an interval's validated value, with a reason");
+  add_vee_book("vee-history", "history",
+               "Every change to validated data: estimates, replacements, flags, edits");
   auto th = std::make_shared<OutageOptions>();
   auto* tf = m->add_subcommand("theft",
                                "DTs whose loss their technical loss does not explain, "

@@ -7,8 +7,9 @@
 # A small registry; a consumer marked essential; a DT limited: one load-limit command per
 # non-essential consumer is queued (the essential one gets none), the same DT again is refused, a
 # bad limit is refused; the action restored once; a theft case opened twice is one case, closed
-# once, a second close refused; every step is in the audit trail with its actor; the reports run
-# on a directory without readings.
+# once, a second close refused; an interval's validated value edited with a reason and withdrawn,
+# kept in its history; every step is in the audit trail with its actor; the reports and the
+# validation run work on a directory without readings.
 set -euo pipefail
 VIDYUT=$(realpath "$1")
 W=$(mktemp -d)
@@ -81,8 +82,32 @@ v mdm case show 1 --data "$D"
 expect_out "open +asha +inspect"
 expect_out "dismiss +asha +seal intact"
 
+# Validated data: an operator's edit needs a reason and an interval start; it is kept with its
+# history and withdrawn; the validation run works on a directory without readings.
+v mdm vee-edit --meter "$ESSENTIAL" --at "2026-12-06 10:15" --wh 250 --reason "" --by asha --data "$D"
+expect_rc 2 "an edit without a reason"
+v mdm vee-edit --meter "$ESSENTIAL" --at "2026-12-06 10:10" --wh 250 --reason "r" --data "$D"
+expect_rc 2 "an edit off the interval grid"
+expect_err "start of a 15-minute interval"
+v mdm vee-edit --meter "$ESSENTIAL" --at "2026-12-06 25:00" --wh 250 --reason "r" --data "$D"
+expect_rc 2 "an edit at no time of day"
+v mdm vee-edit --meter "$ESSENTIAL" --at "2026-12-06 10:15" --wh 250 --reason "meter replaced" --by asha --data "$D"
+expect_rc 0 "vee-edit"
+expect_out "set to 250 Wh \(reading missing\): meter replaced"
+v mdm vee-edit --meter "$ESSENTIAL" --at "2026-12-06 10:15" --withdraw --reason "wrong meter" --by ravi --data "$D"
+expect_rc 0 "vee-edit --withdraw"
+v mdm vee-edit --meter "$ESSENTIAL" --at "2026-12-06 10:15" --withdraw --reason "again" --data "$D"
+expect_rc 1 "a second withdrawal"
+v mdm vee-history --meter "$ESSENTIAL" --day 2026-12-06 --data "$D"
+expect_rc 0 "vee-history"
+expect_out "edit +- -> 250 +Wh +edit +edited +asha: meter replaced"
+expect_out "withdraw +250 -> - +Wh .* ravi: wrong meter"
+v mdm vee-run --data "$D" --json
+expect_rc 0 "vee-run"
+expect_out '"estimated": 0'
+
 v audit --data "$D" --limit 1000
-for a in essential-mark load-control-limit load-control-restore theft-case-open theft-case-dismiss; do
+for a in essential-mark load-control-limit load-control-restore theft-case-open theft-case-dismiss vee-edit vee-edit-withdraw; do
   expect_out "$a"
 done
 expect_out "ravi load-control-restore"
