@@ -31,6 +31,7 @@
 #include "cli/registry.h"
 #include "core/log.h"
 #include "demo/truth_check.h"
+#include "demo/validated_check.h"
 #include "fleet/fleet.h"
 #include "headend/head_end.h"
 #include "headend/profile.h"
@@ -61,6 +62,10 @@ struct DemoOptions {
   double cut_share = 0.10;
   double cut_at_h = 4;
   double cut_hours = 6;
+  // Days of each consumer's readings before the first simulated day loaded into the store at the
+  // start, as a go-live migration from the utility's old system would: the basis of like-day
+  // estimates (docs/demo.md).
+  int history_days = 1;
   std::uint32_t disconnects = 1'000;
   double disconnect_at_h = 13;
   double reconnect_at_h = 15;
@@ -185,7 +190,9 @@ int run_demo(const DemoOptions& o) {
   // ---- scenario -----------------------------------------------------------------------------
   billing::PrepaidRules rules;        // UP's rules ...
   rules.emergency_credit_s = 0;       // ... without emergency credit, so that a day shows it all
-  rules.posting_delay_s = 6 * 3'600;  // the demo posts the day itself, once every interval is in
+  // Days are posted at 00:30 as in production, on the validated data of the moment: what a
+  // network cut still hides then is charged as estimated and corrected by the next day's posting
+  // (the last day is posted by the demo itself once every interval is in).
   // The simulated day: yesterday, or the latest day before it on which disconnection is allowed
   // (a Sunday, a second Saturday or a holiday would show no prepaid disconnection).
   tariff::CivilDate first_day = tariff::add_days(tariff::ist_date(RealClock::instance().now()), -1);
@@ -273,6 +280,39 @@ int run_demo(const DemoOptions& o) {
   ScaledClock clock(start, o.speed);
   fleet::Fleet fleet(std::move(topology), fc, clock, &truth);
   if (auto s = fleet.load_scenario(scenario); !s.ok()) return report_error("demo", s.error());
+  // Go-live history: the consumers' readings of the days before, read from the meters' own
+  // load profile (what a migration from the old MDM would bring) and written in the background.
+  std::vector<store::IntervalReading> history;
+  for (std::uint32_t i = 0; i < n && o.history_days > 0; ++i) {
+    if (fleet.topology().meters[i].consumer_id.empty()) continue;
+    for (const auto& row :
+         fleet.meter(i).block_load(start - std::chrono::days(o.history_days), start - Millis(1))) {
+      store::IntervalReading r;
+      r.meter_id = id_of[i];
+      r.start = row.stamp;  // the demo's meters stamp rows at the interval's start, clocks exact
+      r.import_wh = row.import_wh;
+      r.import_vah = row.import_vah;
+      r.export_wh = row.export_wh;
+      r.export_vah = row.export_vah;
+      r.source = store::IntervalReading::Source::kRead;
+      history.push_back(r);
+    }
+  }
+  std::thread history_writer([&st, rows = std::move(history)] {
+    for (std::size_t k = 0; k < rows.size(); k += store::kMaxBatch) {
+      const std::size_t e = std::min(rows.size(), k + store::kMaxBatch);
+      if (auto w = st.put_intervals(std::span(rows).subspan(k, e - k)); !w.ok()) {
+        logger("demo")->warn("history: {}", w.error().describe());
+        return;
+      }
+    }
+  });
+  struct Joiner {
+    std::thread& t;
+    ~Joiner() {
+      if (t.joinable()) t.join();
+    }
+  } join_history{history_writer};
 
   // ---- the head end and the network ---------------------------------------------------------
   headend::HeadEndOptions ho;
@@ -370,8 +410,11 @@ int run_demo(const DemoOptions& o) {
       if (r.ok()) ids.push_back(r->id);
     }
   };
-  // The MDM's continuous work, as in `vidyut serve`: overload alerts every 15 simulated minutes.
-  mdm::Monitor monitor(st, clock);
+  // The MDM's continuous work, as in `vidyut serve`: overload and outage alerts and validated
+  // data every 15 simulated minutes.
+  auto vee_book = mdm::VeeBook::open(data_dir, clock);
+  if (!vee_book.ok()) return report_error("demo", vee_book.error());
+  mdm::Monitor monitor(st, clock, mdm::MonitorOptions{}, vee_book->get());
   // Area load control on the DT with the most consumers: every tenth of them is essential.
   HeadEndCommandPort command_port(he, st);
   auto lc_open = mdm::LoadControl::open(data_dir, st, command_port, clock);
@@ -423,6 +466,10 @@ int run_demo(const DemoOptions& o) {
       }
     }
     const UtcTime now = clock.now();
+    // The simulated period is over: the engine stops deciding and posting; the demo posts the
+    // last day itself once every interval is in (below), as the next 00:30 posting's
+    // restatement would.
+    if (billing && now >= end) billing->stop();
     if (auto ms = monitor.tick(); !ms.ok()) logger("mdm")->warn("{}", ms.error().describe());
     if (load_control_on) {
       const UtcTime lc_at = at_h(o.load_control_at_h);
@@ -757,26 +804,41 @@ int run_demo(const DemoOptions& o) {
     const auto& up = tariff::builtin_tariffs();
     auto tariff_up = tariff::find_tariff("UP-LMV1-URBAN", up);
     const auto* version = tariff_up.ok() ? tariff_up->version_at(day) : nullptr;
-    std::size_t checked = 0, agree = 0, relay_agree = 0;
+    std::size_t checked = 0, agree = 0, relay_agree = 0, postings_with_estimates = 0;
     tariff::Paise posted_total = 0, priced_total = 0;
     const auto wanted = billing->engine().relay_wanted();
     for (auto i : defaulters) {
       auto w = wanted.find(fleet.topology().meters[i].consumer_id);
       if (w != wanted.end() && !w->second) --defaulters_expected_closed;
     }
+    // The days of the first month simulated: what their daily postings took from each wallet
+    // (an estimate charged one day is corrected in a later day's posting when its reading
+    // arrives) must equal the month-to-date bill of the readings, priced here directly.
+    std::vector<tariff::CivilDate> billed_days;
+    for (auto d = day; d < tariff::ist_date(end); d = tariff::add_days(d, 1)) {
+      if (d.month == day.month) billed_days.push_back(d);
+    }
     for (auto i : consumers) {
       const auto& rec = fleet.topology().meters[i];
-      auto t = billing->db().txn_by_key("daily:" + rec.consumer_id + ":" + tariff::to_string(day));
       tariff::Paise got = 0;
-      if (t.ok() && *t) got = (*t)->postings.front().amount;
+      for (const auto& d : billed_days) {
+        auto t = billing->db().txn_by_key("daily:" + rec.consumer_id + ":" + tariff::to_string(d));
+        if (!t.ok() || !*t) continue;
+        got += (*t)->postings.front().amount;
+        const auto detail = json::parse((*t)->detail, nullptr, false);
+        if (detail.is_object() && detail.value("estimated_intervals", 0) > 0) {
+          ++postings_with_estimates;
+        }
+      }
       tariff::Usage u;
       for (const auto& [ts, row] : stored[i]) {
-        if (tariff::ist_date(row.start) != day) continue;
+        const auto d = tariff::ist_date(row.start);
+        if (d < day || d.month != day.month || d >= tariff::ist_date(end)) continue;
         u.wh += row.import_wh;
         u.max_demand_w = std::max<std::int64_t>(u.max_demand_w, row.import_wh * 4);
       }
       u.sanctioned_load_w = rec.identity.sanctioned_load_w;
-      u.days_billed = 1;
+      u.days_billed = static_cast<int>(billed_days.size());
       u.days_in_month = tariff::days_in_month(day.year, day.month);
       u.month = day.month;
       auto bill = version ? tariff::compute_bill(*version, u, tariff::PaymentMode::kPrepaid)
@@ -826,6 +888,7 @@ int run_demo(const DemoOptions& o) {
           {"day_posted", tariff::to_string(day)},
           {"accounts_checked", checked},
           {"posted_equals_independent_bill", agree},
+          {"daily_postings_charging_estimates", postings_with_estimates},
           {"posted_total_paise", posted_total},
           {"independent_total_paise", priced_total},
           {"relay_states_agree", relay_agree},
@@ -990,7 +1053,8 @@ int run_demo(const DemoOptions& o) {
     // power-failure exactly when the truth says the meter lacked supply during it.
     {
       std::size_t v_intervals = 0, v_actual = 0, v_estimated = 0, pf_flagged = 0, pf_truth = 0,
-                  pf_agree = 0, v_zero = 0, v_spike = 0;
+                  pf_agree = 0, v_zero = 0, v_spike = 0, v_register_known = 0,
+                  v_register_mismatches = 0;
       std::lock_guard l(truth.mu_);
       for (std::int64_t d0 = s_ms; d0 + day_ms <= e_ms; d0 += day_ms) {
         auto vr = mdm::vee_from_store(st, network, UtcTime(Millis(d0)));
@@ -1000,6 +1064,8 @@ int run_demo(const DemoOptions& o) {
         v_estimated += vr->linear + vr->like_day;
         v_zero += vr->flagged(mdm::kVeeZeroSupplied);
         v_spike += vr->flagged(mdm::kVeeSpike);
+        v_register_known += vr->register_known;
+        v_register_mismatches += vr->register_mismatches;
         for (const auto& md : vr->meters) {
           auto idx = index_of.find(md.meter_id);
           if (idx == index_of.end()) continue;
@@ -1013,9 +1079,28 @@ int run_demo(const DemoOptions& o) {
           }
         }
       }
-      const bool vee_ok = v_actual == v_intervals && pf_agree == v_intervals;
+      // The validated data the monitor kept during the run: one last run now that every
+      // reading is in, then its history against the readings.
+      auto last_run = mdm::run_vee(st, network, **vee_book, clock.now());
+      if (!last_run.ok()) return report_error("demo", last_run.error());
+      auto vc = demo::check_validated(st, **vee_book, start, end);
+      if (!vc.ok()) return report_error("demo", vc.error());
+      const bool vee_ok = v_actual == v_intervals && pf_agree == v_intervals &&
+                          v_register_mismatches == 0 && vc->ok();
       mdm_ok = mdm_ok && vee_ok;
       mj_vee = {{"intervals", v_intervals},
+                {"daily_register_known", v_register_known},
+                {"daily_register_mismatches", v_register_mismatches},
+                {"validated",
+                 {{"changes", vc->changes},
+                  {"estimates_replaced_by_readings", vc->replaced},
+                  {"replaced_estimates_wh", vc->replaced_estimate_wh},
+                  {"their_readings_wh", vc->replaced_reading_wh},
+                  {"replaced_estimates_wape", vc->wape()},
+                  {"estimates_outliving_their_reading", vc->stale},
+                  {"estimates_without_reading", vc->still_estimated},
+                  {"monitor_estimates", monitor.stats().vee.estimated},
+                  {"monitor_replacements", monitor.stats().vee.replaced}}},
                 {"actual", v_actual},
                 {"estimated", v_estimated},
                 {"power_failure_flagged", pf_flagged},
@@ -1282,8 +1367,9 @@ int run_demo(const DemoOptions& o) {
         "billing: {} accounts; {} of {} low-balance consumers disconnected by the rules before "
         "their recharge, {} reconnections ordered, {} confirmed by the meters: median {:.0f} ms, "
         "p99 {:.0f} ms (real, recharge to relay closed); duplicate notifications credited: {}\n"
-        "  daily posting of {}: {} of {} accounts charged exactly the bill of their stored "
-        "energy (Rs {} posted); ledger balanced: {}; wanted relay = meter relay for {} of {}\n",
+        "  daily postings from {}: {} of {} accounts charged exactly the month-to-date bill of "
+        "their stored energy (Rs {} posted; {} postings charged estimates, corrected since); "
+        "ledger balanced: {}; wanted relay = meter relay for {} of {}\n",
         bj["accounts"].get<std::uint64_t>(), low_disconnected, low.size(), reconnect_waits.size(),
         reconnect_latency_ms.size(), percentile(reconnect_latency_ms, 0.5),
         percentile(reconnect_latency_ms, 0.99), recharge_duplicates_credited,
@@ -1291,6 +1377,7 @@ int run_demo(const DemoOptions& o) {
         bj["posted_equals_independent_bill"].get<std::size_t>(),
         bj["accounts_checked"].get<std::size_t>(),
         tariff::format_rupees(bj["posted_total_paise"].get<tariff::Paise>()).substr(3),
+        bj["daily_postings_charging_estimates"].get<std::size_t>(),
         bj["ledger_balanced"].get<bool>() ? "yes" : "NO",
         bj["relay_states_agree"].get<std::size_t>(), bj["accounts_checked"].get<std::size_t>());
   }
@@ -1341,6 +1428,24 @@ int run_demo(const DemoOptions& o) {
       mj_vee["power_failure_in_truth"].get<std::size_t>(),
       mj_vee["zero_while_supplied_flagged"].get<std::size_t>(),
       mj_vee["spike_flagged"].get<std::size_t>());
+  {
+    const json& vj = mj_vee["validated"];
+    const json& ch = vj["changes"];
+    auto count_of = [&](const char* k) { return ch.contains(k) ? ch[k].get<std::uint64_t>() : 0; };
+    std::cout << fmt::format(
+        "mdm validated data: daily register known for {} meter-days, {} disagree with the "
+        "intervals; during the run {} estimates made ({} revised), {} replaced by their readings "
+        "(estimates {} Wh against readings {} Wh, WAPE {:.1f} %), {} outliving their reading, {} "
+        "still without one\n",
+        mj_vee["daily_register_known"].get<std::size_t>(),
+        mj_vee["daily_register_mismatches"].get<std::size_t>(), count_of("estimate"),
+        count_of("re-estimate"),
+        vj["estimates_replaced_by_readings"].get<std::size_t>(),
+        vj["replaced_estimates_wh"].get<std::int64_t>(), vj["their_readings_wh"].get<std::int64_t>(),
+        100.0 * vj["replaced_estimates_wape"].get<double>(),
+        vj["estimates_outliving_their_reading"].get<std::size_t>(),
+        vj["estimates_without_reading"].get<std::size_t>());
+  }
   if (lc_action) {
     std::cout << fmt::format(
         "mdm load control: {} limited to {} W: {} of {} non-essential meters at the limit in the "
@@ -1392,6 +1497,10 @@ void register_demo(CLI::App& app, Runner& run) {
       ->capture_default_str();
   d->add_option("--cut-at-hour", o->cut_at_h, "When the cut starts")->capture_default_str();
   d->add_option("--cut-hours", o->cut_hours, "How long it lasts")->capture_default_str();
+  d->add_option("--history-days", o->history_days,
+                "Days of readings before the first day loaded at the start (like-day basis)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 7));
   d->add_option("--disconnects", o->disconnects, "Consumers disconnected")->capture_default_str();
   d->add_option("--disconnect-at-hour", o->disconnect_at_h, "When")->capture_default_str();
   d->add_option("--reconnect-at-hour", o->reconnect_at_h, "When they are reconnected")

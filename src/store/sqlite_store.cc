@@ -19,6 +19,7 @@
 #include <sstream>
 
 #include "core/bytes.h"
+#include "store/sqlite_relay_holds.h"
 #include "store/sqlite_util.h"
 
 namespace vidyut::store {
@@ -133,6 +134,15 @@ constexpr Migration kMigrations[] = {
      // The MDM reads one kind of alert over a period (power events, tamper conditions) without
      // walking every alert ever raised.
      "CREATE INDEX alerts_by_kind_at ON alerts (kind, at_ms);"},
+    {6, "relay holds",
+     // Who needs a meter's relay open (billing for a balance, a load-control action): the relay
+     // is closed only when none remains.
+     "CREATE TABLE relay_holds ("
+     "  meter_id INTEGER NOT NULL REFERENCES meters(id),"
+     "  holder TEXT NOT NULL,"
+     "  reason TEXT NOT NULL,"
+     "  since_ms INTEGER NOT NULL,"
+     "  PRIMARY KEY (meter_id, holder)) WITHOUT ROWID;"},
 };
 
 constexpr int kLatestVersion = kMigrations[std::size(kMigrations) - 1].version;
@@ -835,6 +845,42 @@ class SqliteStore final : public Store {
     return read_commands(u);
   }
 
+  Result<std::vector<RelayHold>> hold_relay(const RelayHold& hold) override {
+    VIDYUT_CHECK(SqliteRelayHolds::validate(hold));
+    std::lock_guard lock(mu_);
+    VIDYUT_CHECK(require_meter(hold.meter_id));
+    std::vector<RelayHold> out;
+    const Status done = in_transaction([&]() -> Status {
+      VIDYUT_CHECK(holds_.put(hold));
+      VIDYUT_TRY(all, holds_.of_meter(hold.meter_id));
+      out = std::move(*all);
+      return ok_status();
+    });
+    if (!done.ok()) return done.error();
+    return out;
+  }
+
+  Result<std::vector<RelayHold>> release_relay(std::int64_t meter_id,
+                                               std::string_view holder) override {
+    std::lock_guard lock(mu_);
+    VIDYUT_CHECK(require_meter(meter_id));
+    std::vector<RelayHold> out;
+    const Status done = in_transaction([&]() -> Status {
+      VIDYUT_CHECK(holds_.remove(meter_id, holder));
+      VIDYUT_TRY(all, holds_.of_meter(meter_id));
+      out = std::move(*all);
+      return ok_status();
+    });
+    if (!done.ok()) return done.error();
+    return out;
+  }
+
+  Result<std::vector<RelayHold>> relay_holds(std::int64_t meter_id) override {
+    std::lock_guard lock(mu_);
+    VIDYUT_CHECK(require_meter(meter_id));
+    return holds_.of_meter(meter_id);
+  }
+
   Result<std::vector<Command>> commands_after(std::int64_t after_id, std::size_t limit) override {
     VIDYUT_CHECK(check_page(limit, "commands"));
     std::lock_guard lock(mu_);
@@ -924,7 +970,8 @@ class SqliteStore final : public Store {
                                            std::to_string(kLatestVersion));
     }
     for (const char* table : {"schema_migrations", "store_meta", "meters", "intervals",
-                              "meter_comm", "alerts", "audit", "commands", "profile_rows"}) {
+                              "meter_comm", "alerts", "audit", "commands", "profile_rows",
+                              "relay_holds"}) {
       Stmt s;
       VIDYUT_CHECK(
           s.prepare(h_.db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?"));
@@ -1028,6 +1075,7 @@ class SqliteStore final : public Store {
 
   Status prepare_all() {
     sqlite3* db = h_.db;
+    VIDYUT_CHECK(holds_.prepare(db));
     const std::string cols(kMeterColumns);
     VIDYUT_CHECK(begin_.prepare(db, "BEGIN IMMEDIATE"));
     VIDYUT_CHECK(commit_.prepare(db, "COMMIT"));
@@ -1561,6 +1609,7 @@ class SqliteStore final : public Store {
   Stmt insert_command_, command_by_key_, command_by_id_, update_command_, due_, pending_by_meter_,
       commands_after_;
   Stmt insert_profile_row_, profile_range_, profile_last_, profile_count_;
+  SqliteRelayHolds holds_;
 };
 
 }  // namespace

@@ -1168,8 +1168,9 @@ TEST_F(StoreTest, UpgradeAddsHeadEndStateAndKeepsData) {
   }
   // Turn it into the database an older build (before migration 3) left behind.
   raw_sql(dir,
-          "DROP TABLE profile_rows; DROP TABLE commands; DROP TABLE audit; DROP TABLE alerts; "
-          "DROP TABLE meter_comm; DELETE FROM schema_migrations WHERE version >= 3;");
+          "DROP TABLE relay_holds; DROP TABLE profile_rows; DROP TABLE commands; DROP TABLE audit; "
+          "DROP TABLE alerts; DROP TABLE meter_comm; DELETE FROM schema_migrations WHERE version "
+          ">= 3;");
   ASSERT_EQ(raw_count(dir, "SELECT MAX(version) FROM schema_migrations"), 2);
   ASSERT_EQ(raw_count(dir, "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'alerts'"), 0);
 
@@ -1478,8 +1479,8 @@ TEST_F(StoreTest, UpgradeAddsProfileRowsAndKeepsData) {
   }
   // Turn it into the database a build at schema 3 left behind.
   raw_sql(dir,
-          "DROP TABLE profile_rows; DROP INDEX alerts_by_kind_at; DELETE FROM schema_migrations "
-          "WHERE version >= 4;");
+          "DROP TABLE relay_holds; DROP TABLE profile_rows; DROP INDEX alerts_by_kind_at; DELETE "
+          "FROM schema_migrations WHERE version >= 4;");
   ASSERT_EQ(raw_count(dir, "SELECT MAX(version) FROM schema_migrations"), 3);
   ASSERT_EQ(raw_count(dir, "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'profile_rows'"), 0);
 
@@ -1524,6 +1525,46 @@ TEST_F(StoreTest, SchemaCheckNoticesAMissingProfileRowsTable) {
   auto check = s->schema_check();
   ASSERT_FALSE(check.ok());
   EXPECT_NE(check.error().message.find("profile_rows"), std::string::npos) << check.error().message;
+}
+
+TEST_F(StoreTest, RelayHoldsAreKeptPerHolderAndTheLastReleaseSeesNoneRemain) {
+  const std::string dir = fresh_dir("holds");
+  std::int64_t id = 0;
+  {
+    auto s = open(dir);
+    ASSERT_TRUE(s);
+    id = import(*s, 1)[0];
+    auto h = s->hold_relay(RelayHold{id, "billing", "balance exhausted", kT0});
+    ASSERT_TRUE(h.ok()) << h.error().message;
+    ASSERT_EQ(h->size(), 1u);
+    // A second hold by the same party keeps the first; another party's adds to it.
+    h = s->hold_relay(RelayHold{id, "billing", "again", kT0 + 1h});
+    ASSERT_EQ(h->size(), 1u);
+    EXPECT_EQ((*h)[0].since, kT0);
+    EXPECT_EQ((*h)[0].reason, "balance exhausted");
+    h = s->hold_relay(RelayHold{id, "load-control:7", "evening peak", kT0 + 2h});
+    ASSERT_EQ(h->size(), 2u);
+    EXPECT_EQ((*h)[0].holder, "billing");
+    EXPECT_EQ((*h)[1].holder, "load-control:7");
+    EXPECT_EQ(s->hold_relay(RelayHold{id, "", "x", kT0}).error().code, Errc::kInvalidArgument);
+    EXPECT_EQ(s->hold_relay(RelayHold{id + 99, "billing", "x", kT0}).error().code,
+              Errc::kNotFound);
+    EXPECT_EQ(
+        s->hold_relay(RelayHold{id, "x", std::string(kMaxDetailLength + 1, 'r'), kT0}).error().code,
+        Errc::kLimitExceeded);
+  }
+  auto s = open(dir);  // holds survive a restart
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->relay_holds(id)->size(), 2u);
+  auto left = s->release_relay(id, "load-control:7");
+  ASSERT_TRUE(left.ok());
+  ASSERT_EQ(left->size(), 1u);
+  EXPECT_EQ((*left)[0].holder, "billing");
+  left = s->release_relay(id, "load-control:7");  // releasing twice is harmless
+  EXPECT_EQ(left->size(), 1u);
+  left = s->release_relay(id, "billing");
+  EXPECT_TRUE(left->empty());
+  EXPECT_EQ(s->release_relay(id + 99, "billing").error().code, Errc::kNotFound);
 }
 
 }  // namespace

@@ -235,6 +235,18 @@ struct WriteResult {
   std::size_t profile_rows_inserted = 0, profile_row_duplicates = 0;
 };
 
+// A party that needs a meter's relay open (docs/storage.md, "Relay holds"): the billing engine
+// for a balance ("billing"), an area load-control action ("load-control:<id>"). The relay may be
+// closed only when no hold remains, so that a reconnection for a recharge does not end a load
+// shedding and the end of a load shedding does not reconnect a consumer without balance.
+struct RelayHold {
+  std::int64_t meter_id = 0;
+  std::string holder;  // 1 to kMaxFieldLength bytes
+  std::string reason;  // <= kMaxDetailLength
+  UtcTime since{};
+  bool operator==(const RelayHold&) const = default;
+};
+
 // Per-meter interval totals over a range: completeness and energy.
 struct MeterIntervalSummary {
   std::int64_t meter_id = 0;
@@ -319,6 +331,17 @@ class Store {
   virtual Result<std::vector<Command>> pending_commands(std::int64_t meter_id) = 0;
   // Commands with id > after_id, ascending, at most `limit` (<= kMaxPage).
   virtual Result<std::vector<Command>> commands_after(std::int64_t after_id, std::size_t limit) = 0;
+
+  // ---- Relay holds (schema 6) ----
+  // Records `hold` (idempotent per meter and holder: a second call keeps the first `since`) and
+  // returns every hold on the meter after it, in one transaction. kNotFound for an unknown meter.
+  virtual Result<std::vector<RelayHold>> hold_relay(const RelayHold& hold) = 0;
+  // Removes the holder's hold (if any) and returns the holds that remain, in one transaction:
+  // of two parties releasing at once, exactly one sees none remain. kNotFound: unknown meter.
+  virtual Result<std::vector<RelayHold>> release_relay(std::int64_t meter_id,
+                                                       std::string_view holder) = 0;
+  // A meter's holds, by holder.
+  virtual Result<std::vector<RelayHold>> relay_holds(std::int64_t meter_id) = 0;
 
   // ---- Profile rows (schema 4); written by write() ----
   // A meter's rows of one profile with captured in [from, to), ascending (captured, code);
