@@ -78,6 +78,8 @@ void add_usage(UsageDay& into, const UsageDay& d) {
 
 std::string rupees(Paise p) { return tariff::format_rupees(p); }
 
+constexpr const char* kRelayHolder = "billing";  // store::RelayHold::holder
+
 // ", 12 of 2,976 readings estimated" (nothing when none was).
 std::string estimated_note(const UsageDay& u) {
   if (u.estimated <= 0) return "";
@@ -617,6 +619,36 @@ class Engine::Impl {
 
   void submit_relay(Acct& x) {
     if (relay_ == nullptr) return;
+    // Relay holds (store.h): billing holds the relay open while it wants it open, and closes it
+    // only when no other party (area load control) still holds it; that party closes it when
+    // it lets go.
+    if (!x.a.relay_closed) {
+      auto held = store_.hold_relay(store::RelayHold{x.a.meter_id, kRelayHolder,
+                                                     "prepaid " + x.a.consumer_id,
+                                                     clock_.now()});
+      if (!held.ok()) {
+        ++stats_.errors;
+        logger("billing")->warn("relay hold for {}: {}", x.a.consumer_id,
+                                held.error().describe());
+        return;  // check_relays tries again
+      }
+    } else {
+      auto left = store_.release_relay(x.a.meter_id, kRelayHolder);
+      if (!left.ok()) {
+        ++stats_.errors;
+        logger("billing")->warn("relay release for {}: {}", x.a.consumer_id,
+                                left.error().describe());
+        return;
+      }
+      if (!left->empty()) {
+        x.a.relay_command = 0;
+        x.a.relay_confirmed = true;  // nothing for billing to do: the holder reconnects
+        ++stats_.reconnects_held;
+        logger("billing")->info("{}: reconnection left to {} (holds the relay open)",
+                                x.a.consumer_id, left->front().holder);
+        return;
+      }
+    }
     store::Command c;
     c.meter_id = x.a.meter_id;
     c.kind = x.a.relay_closed ? store::CommandKind::kConnect : store::CommandKind::kDisconnect;

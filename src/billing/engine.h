@@ -137,6 +137,8 @@ struct EngineStats {
   std::uint64_t disconnects = 0;
   std::uint64_t reconnects = 0;
   std::uint64_t relay_retries = 0;
+  // Reconnections billing left to another party holding the relay open (area load control).
+  std::uint64_t reconnects_held = 0;
   std::uint64_t tokens_issued = 0;
   std::uint64_t tokens_reconciled = 0;
   std::uint64_t notifications = 0;

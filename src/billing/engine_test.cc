@@ -554,5 +554,38 @@ TEST(Billing, APostpaidBillUsesTheMetersReadingsAtTheBillingDates) {
   EXPECT_FALSE(reading_of(bad).ok());
 }
 
+// Relay holds: a consumer under an area load-control disconnection runs out of balance and is
+// disconnected by billing too; his recharge releases billing's hold but does not reconnect him
+// while load control holds the relay (its restore will); billing's hold would likewise keep
+// load control's restore from reconnecting him without balance (mdm load_control_test).
+TEST(Billing, ARechargeDoesNotReconnectAConsumerHeldOpenByLoadControl) {
+  const CivilDate mon{2026, 11, 23};
+  ASSERT_EQ(tariff::weekday(mon), 1);
+  Rig rig("holds", 1, ist(mon, 0));
+  rig.recharge(0, 1'000, "PAY-1");  // Rs 10: gone by the morning
+  rig.consume(0, mon, 250, 0, 40);
+  const std::int64_t meter = rig.meter_ids[0];
+  ASSERT_TRUE(rig.store->hold_relay(store::RelayHold{meter, "load-control:1", "peak", ist(mon, 9)})
+                  .ok());
+  rig.at(ist(mon, 10));
+  ASSERT_FALSE(rig.engine->view("C1000")->account.relay_closed);
+  ASSERT_EQ(rig.relay.of_kind(store::CommandKind::kDisconnect).size(), 1u);
+  auto holds = rig.store->relay_holds(meter);
+  ASSERT_EQ(holds->size(), 2u);
+  EXPECT_EQ((*holds)[0].holder, "billing");
+  auto r = rig.recharge(0, 50'000, "PAY-2");
+  EXPECT_TRUE(r.reconnect_ordered);  // billing wants it closed ...
+  EXPECT_TRUE(rig.relay.of_kind(store::CommandKind::kConnect).empty());  // ... load control holds
+  EXPECT_EQ(rig.engine->stats().reconnects_held, 1u);
+  holds = rig.store->relay_holds(meter);
+  ASSERT_EQ(holds->size(), 1u);
+  EXPECT_EQ((*holds)[0].holder, "load-control:1");
+  // Ticks do not retry it: billing's decision is settled.
+  rig.at(ist(mon, 11));
+  EXPECT_TRUE(rig.relay.of_kind(store::CommandKind::kConnect).empty());
+  // Without a load-control hold a recharge reconnects at once (the usual path).
+  ASSERT_TRUE(rig.store->release_relay(meter, "load-control:1")->empty());
+}
+
 }  // namespace
 }  // namespace vidyut::billing

@@ -973,6 +973,7 @@ struct LoadControlOptions {
   std::string target;
   std::uint32_t watts = 0;
   std::int64_t minutes = 60;
+  std::vector<std::string> meters;  // disconnect: the chosen consumers (empty: all)
   std::int64_t id = 0;
   std::string reason;
   std::string by;
@@ -987,6 +988,7 @@ json to_json(const mdm::LoadAction& a, const mdm::LoadActionProgress& p) {
     return v[std::min(v.size() - 1, static_cast<std::size_t>(q * double(v.size() - 1) + 0.5))];
   };
   return {{"id", a.id},
+          {"kind", mdm::to_string(a.kind)},
           {"target", a.target},
           {"level", a.feeder ? "feeder" : "dt"},
           {"limit_w", a.limit_w},
@@ -1003,22 +1005,27 @@ json to_json(const mdm::LoadAction& a, const mdm::LoadActionProgress& p) {
           {"restored", p.restored},
           {"restore_pending", p.restore_pending},
           {"restore_failed", p.restore_failed},
+          {"left_open_held_by_billing", p.held_open},
           {"apply_latency_ms_median", pct(p.apply_latency_ms, 0.5)},
           {"apply_latency_ms_p99", pct(p.apply_latency_ms, 0.99)}};
 }
 
 void print_action(const mdm::LoadAction& a, const mdm::LoadActionProgress& p) {
+  const bool limit = a.kind == mdm::LoadActionKind::kLimit;
   std::cout << fmt::format(
-      "action {}: {} {} limited to {} W from {} to {} ({}) by {}{}{}\n  {} meters ({} essential "
-      "left alone): limit confirmed on {}, pending {}, failed {}",
-      a.id, a.feeder ? "feeder" : "DT", a.target, a.limit_w, tariff::format_ist(a.start),
-      tariff::format_ist(a.end), mdm::to_string(a.state), a.requested_by,
-      a.reason.empty() ? "" : ": ", a.reason, a.meters.size(), a.essential_skipped, p.applied,
-      p.apply_pending, p.apply_failed);
+      "action {}: {} {} {} from {} to {} ({}) by {}{}{}\n  {} meters ({} essential left alone): "
+      "{} confirmed on {}, pending {}, failed {}",
+      a.id, a.feeder ? "feeder" : "DT", a.target,
+      limit ? fmt::format("limited to {} W", a.limit_w) : std::string("consumers disconnected"),
+      tariff::format_ist(a.start), tariff::format_ist(a.end), mdm::to_string(a.state),
+      a.requested_by, a.reason.empty() ? "" : ": ", a.reason, a.meters.size(),
+      a.essential_skipped, limit ? "limit" : "disconnection", p.applied, p.apply_pending,
+      p.apply_failed);
   if (a.state == mdm::LoadActionState::kRestored) {
     std::cout << fmt::format("; restored {}: confirmed on {}, pending {}, failed {}",
                              tariff::format_ist(a.restored), p.restored, p.restore_pending,
                              p.restore_failed);
+    if (!limit) std::cout << fmt::format(", left open for billing {}", p.held_open);
   }
   std::cout << "\n";
 }
@@ -1027,7 +1034,8 @@ int run_load_control(const LoadControlOptions& o) {
   const std::map<std::string, std::string> names = {
       {"essential-add", "essential add"},   {"essential-remove", "essential remove"},
       {"essential-list", "essential list"}, {"limit", "load-limit"},
-      {"restore", "load-restore"},          {"actions", "load-actions"}};
+      {"restore", "load-restore"},          {"actions", "load-actions"},
+      {"disconnect", "load-disconnect"}};
   const std::string what = "mdm " + names.at(o.action);
   const std::string actor = actor_or_user(o.by);
   auto db = open_store(o.data);
@@ -1067,6 +1075,10 @@ int run_load_control(const LoadControlOptions& o) {
   std::vector<mdm::LoadAction> shown;
   if (o.action == "limit") {
     auto a = (*lc)->limit(o.target, o.watts, o.minutes, actor, o.reason);
+    if (!a.ok()) return report_error(what, a.error());
+    shown.push_back(std::move(*a));
+  } else if (o.action == "disconnect") {
+    auto a = (*lc)->disconnect(o.target, o.meters, o.minutes, actor, o.reason);
     if (!a.ok()) return report_error(what, a.error());
     shown.push_back(std::move(*a));
   } else if (o.action == "restore") {
@@ -1221,6 +1233,15 @@ void register_mdm(CLI::App& app, Runner& run) {
       c->add_option("--minutes", lco->minutes, "How long")->capture_default_str();
       c->add_option("--reason", lco->reason, "Why");
     }
+    if (kind == "disconnect") {
+      c->add_option("target", lco->target, "A DT or feeder name")->required();
+      c->add_option("--meters", lco->meters,
+                    "The consumers' meter serials (comma-separated; default: every non-essential "
+                    "consumer of the target)")
+          ->delimiter(',');
+      c->add_option("--minutes", lco->minutes, "How long")->capture_default_str();
+      c->add_option("--reason", lco->reason, "Why");
+    }
     if (kind == "restore") c->add_option("id", lco->id, "Action id")->required();
     if (kind == "actions") c->add_flag("--all", lco->all, "Restored actions too");
     c->callback([lco, &run] { run = [lco] { return run_load_control(*lco); }; });
@@ -1232,6 +1253,8 @@ void register_mdm(CLI::App& app, Runner& run) {
   add_lc(es, "list", "essential-list", "The essential consumers");
   add_lc(m, "load-limit", "limit",
          "Limit the load of a DT's or feeder's consumers for a window (essential ones excepted)");
+  add_lc(m, "load-disconnect", "disconnect",
+         "Disconnect chosen consumers of a DT or feeder for a window (never essential ones)");
   add_lc(m, "load-restore", "restore", "Restore a load-control action now");
   add_lc(m, "load-actions", "actions", "Load-control actions and how far their commands got");
   auto lo2 = std::make_shared<CaseOptions>();

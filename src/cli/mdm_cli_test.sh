@@ -64,6 +64,24 @@ expect_out "restored"
 v mdm load-restore "$ID" --data "$D"
 expect_rc 2 "restored twice"
 
+# Disconnecting a chosen set: an essential consumer is refused; the chosen one gets a disconnect,
+# and the restore reconnects it.
+v mdm load-disconnect "$DT" --meters "$ESSENTIAL" --minutes 15 --data "$D"
+expect_rc 2 "disconnecting an essential consumer"
+expect_err "marked essential"
+v mdm load-disconnect "$DT" --meters "${ON_DT[1]}" --minutes 15 --reason "DT overheating" --by asha --data "$D"
+expect_rc 0 "load-disconnect"
+expect_out "consumers disconnected"
+v commands --data "$D"
+grep -Eq "^[0-9]+ disconnect .*meter ${ON_DT[1]} " "$W/out" || fail "no disconnect command for ${ON_DT[1]}"
+v mdm load-actions --data "$D" --json
+ID=$(grep -Eo '"id": [0-9]+' "$W/out" | tail -1 | grep -Eo '[0-9]+')
+expect_out '"kind": "disconnect"'
+v mdm load-restore "$ID" --by ravi --data "$D"
+expect_rc 0 "load-restore of a disconnection"
+v commands --data "$D"
+grep -Eq "^[0-9]+ connect .*meter ${ON_DT[1]} " "$W/out" || fail "no reconnect command for ${ON_DT[1]}"
+
 SUSPECT=${ON_DT[1]}
 v mdm case open --meter "$SUSPECT" --day 2026-12-06 --by asha --note "inspect" --data "$D"
 expect_rc 0 "case open"
@@ -107,7 +125,7 @@ expect_rc 0 "vee-run"
 expect_out '"estimated": 0'
 
 v audit --data "$D" --limit 1000
-for a in essential-mark load-control-limit load-control-restore theft-case-open theft-case-dismiss vee-edit vee-edit-withdraw; do
+for a in essential-mark load-control-limit load-control-restore load-control-disconnect theft-case-open theft-case-dismiss vee-edit vee-edit-withdraw; do
   expect_out "$a"
 done
 expect_out "ravi load-control-restore"

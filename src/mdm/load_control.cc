@@ -16,7 +16,8 @@ namespace {
 using store::sql::Stmt;
 using store::sql::Use;
 
-constexpr int kSchemaVersion = 1;
+// 2: load_actions.kind (disconnect actions).
+constexpr int kSchemaVersion = 2;
 constexpr const char* kSchema = R"(
 CREATE TABLE IF NOT EXISTS essential_consumers (
   meter_id INTEGER PRIMARY KEY, serial TEXT NOT NULL, reason TEXT NOT NULL,
@@ -25,7 +26,8 @@ CREATE TABLE IF NOT EXISTS load_actions (
   id INTEGER PRIMARY KEY AUTOINCREMENT, target TEXT NOT NULL, feeder INTEGER NOT NULL,
   limit_w INTEGER NOT NULL, start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL,
   state INTEGER NOT NULL, requested_by TEXT NOT NULL, reason TEXT NOT NULL,
-  restored_ms INTEGER NOT NULL, essential_skipped INTEGER NOT NULL);
+  restored_ms INTEGER NOT NULL, essential_skipped INTEGER NOT NULL,
+  kind INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS load_action_meters (
   action_id INTEGER NOT NULL REFERENCES load_actions(id), meter_id INTEGER NOT NULL,
   serial TEXT NOT NULL, normal_w INTEGER NOT NULL, apply_command INTEGER NOT NULL,
@@ -45,6 +47,14 @@ Status check_text(const std::string& s, const char* what, bool required) {
 const char* to_string(LoadActionState s) {
   return s == LoadActionState::kActive ? "active" : "restored";
 }
+
+const char* to_string(LoadActionKind k) {
+  return k == LoadActionKind::kLimit ? "limit" : "disconnect";
+}
+
+namespace {
+std::string holder_of(std::int64_t action_id) { return fmt::format("load-control:{}", action_id); }
+}  // namespace
 
 Result<store::Command> StoreCommandPort::submit(store::Command command) {
   return store_.enqueue_command(command);
@@ -101,7 +111,7 @@ struct LoadControl::Impl {
     LoadAction a;
     {
       VIDYUT_TRY(s, sql.stmt("SELECT id, target, feeder, limit_w, start_ms, end_ms, state, "
-                             "requested_by, reason, restored_ms, essential_skipped FROM "
+                             "requested_by, reason, restored_ms, essential_skipped, kind FROM "
                              "load_actions WHERE id = ?"));
       Use u(**s);
       u.bind(id);
@@ -118,6 +128,7 @@ struct LoadControl::Impl {
       a.reason = u.text(8);
       a.restored = from_ms(u.i64(9));
       a.essential_skipped = static_cast<std::size_t>(u.i64(10));
+      a.kind = u.i64(11) == 1 ? LoadActionKind::kDisconnect : LoadActionKind::kLimit;
     }
     VIDYUT_TRY(s, sql.stmt("SELECT meter_id, serial, normal_w, apply_command, restore_command "
                            "FROM load_action_meters WHERE action_id = ? ORDER BY meter_id"));
@@ -136,13 +147,20 @@ struct LoadControl::Impl {
                              const std::string& actor) {
     store::Command c;
     c.meter_id = m.meter_id;
-    c.kind = store::CommandKind::kLoadLimit;
-    c.argument = std::to_string(restore ? m.normal_w : a.limit_w);
+    if (a.kind == LoadActionKind::kLimit) {
+      c.kind = store::CommandKind::kLoadLimit;
+      c.argument = std::to_string(restore ? m.normal_w : a.limit_w);
+    } else {
+      c.kind = restore ? store::CommandKind::kConnect : store::CommandKind::kDisconnect;
+    }
     c.idempotency_key =
         fmt::format("load-control-{}-{}-{}", a.id, m.meter_id, restore ? "restore" : "apply");
     c.requested_by = actor;
-    c.reason = fmt::format("load control {} of {}{}{}", restore ? "restored" : "limit", a.target,
-                           a.reason.empty() ? "" : ": ", a.reason);
+    c.reason = fmt::format("load control {} of {}{}{}",
+                           restore                            ? "restored"
+                           : a.kind == LoadActionKind::kLimit ? "limit"
+                                                              : "disconnection",
+                           a.target, a.reason.empty() ? "" : ": ", a.reason);
     c.created = clock->now();
     c.next_attempt = c.created;
     // A limit is pointless after its window; a restore is worth a day of retries.
@@ -152,8 +170,18 @@ struct LoadControl::Impl {
 
   // Restores an active action: submits each meter's normal threshold and records it.
   Result<LoadAction> restore_locked(LoadAction a, const std::string& actor) {
+    std::size_t held_open = 0;
     for (auto& m : a.meters) {
       if (m.restore_command != 0) continue;
+      if (a.kind == LoadActionKind::kDisconnect) {
+        // Let go of the relay; reconnect only when nobody else holds it open.
+        VIDYUT_TRY(left, store->release_relay(m.meter_id, holder_of(a.id)));
+        if (!left->empty()) {
+          m.restore_command = kRestoreHeldOpen;
+          ++held_open;
+          continue;
+        }
+      }
       VIDYUT_TRY(c, port->submit(command_for(a, m, true, actor)));
       m.restore_command = c->id;
     }
@@ -174,7 +202,11 @@ struct LoadControl::Impl {
     a.restored = now;
     VIDYUT_CHECK(audit(
         actor, "load-control-restore", a.target,
-        fmt::format("action {}: {} meters back to their normal threshold", a.id, a.meters.size())));
+        a.kind == LoadActionKind::kLimit
+            ? fmt::format("action {}: {} meters back to their normal threshold", a.id,
+                          a.meters.size())
+            : fmt::format("action {}: {} meters reconnected, {} left open (held by billing)", a.id,
+                          a.meters.size() - held_open, held_open)));
     return a;
   }
 };
@@ -189,7 +221,9 @@ Result<std::unique_ptr<LoadControl>> LoadControl::open(const std::filesystem::pa
   lc->impl_->store = &store;
   lc->impl_->port = &port;
   lc->impl_->clock = &clock;
-  VIDYUT_CHECK(lc->impl_->sql.open(dir, "load-control", kSchemaVersion, kSchema));
+  VIDYUT_CHECK(lc->impl_->sql.open(
+      dir, "load-control", kSchemaVersion, kSchema,
+      {{2, "ALTER TABLE load_actions ADD COLUMN kind INTEGER NOT NULL DEFAULT 0"}}));
   return lc;
 }
 
@@ -248,12 +282,31 @@ Result<std::vector<EssentialConsumer>> LoadControl::essential() {
 Result<LoadAction> LoadControl::limit(const std::string& target, std::uint32_t limit_w,
                                       std::int64_t minutes, const std::string& actor,
                                       const std::string& reason) {
-  VIDYUT_CHECK(check_text(actor, "actor", true));
-  VIDYUT_CHECK(check_text(reason, "reason", false));
   if (limit_w < kMinLoadLimitW || limit_w > kMaxLoadLimitW) {
     return Error(Errc::kInvalidArgument, fmt::format("load control: the limit must be {} to {} W",
                                                      kMinLoadLimitW, kMaxLoadLimitW));
   }
+  return start(LoadActionKind::kLimit, target, limit_w, {}, minutes, actor, reason);
+}
+
+Result<LoadAction> LoadControl::disconnect(const std::string& target,
+                                           const std::vector<std::string>& serials,
+                                           std::int64_t minutes, const std::string& actor,
+                                           const std::string& reason) {
+  if (serials.size() > kMaxChosenMeters) {
+    return Error(Errc::kInvalidArgument,
+                 fmt::format("load control: at most {} meters in one action", kMaxChosenMeters));
+  }
+  return start(LoadActionKind::kDisconnect, target, 0, serials, minutes, actor, reason);
+}
+
+Result<LoadAction> LoadControl::start(LoadActionKind kind, const std::string& target,
+                                      std::uint32_t limit_w,
+                                      const std::vector<std::string>& serials,
+                                      std::int64_t minutes, const std::string& actor,
+                                      const std::string& reason) {
+  VIDYUT_CHECK(check_text(actor, "actor", true));
+  VIDYUT_CHECK(check_text(reason, "reason", false));
   if (minutes <= 0 || minutes > kMaxLoadControlMinutes) {
     return Error(Errc::kInvalidArgument, fmt::format("load control: the window must be 1 to {} "
                                                      "minutes",
@@ -309,7 +362,30 @@ Result<LoadAction> LoadControl::limit(const std::string& target, std::uint32_t l
   VIDYUT_TRY(essential, m.essential_ids());
   std::unordered_map<std::int64_t, const store::MeterInfo*> info;
   for (const auto& x : *meters) info[x.id] = &x;
+  if (!serials.empty()) {
+    // A chosen set: every one a consumer of the target, none essential.
+    const std::set<std::int64_t> on_target(consumers.begin(), consumers.end());
+    std::set<std::int64_t> chosen;
+    for (const auto& serial : serials) {
+      const store::MeterInfo* mi = nullptr;
+      for (const auto& x : *meters) {
+        if (x.serial == serial) mi = &x;
+      }
+      if (mi == nullptr) return Error(Errc::kNotFound, "no meter " + serial);
+      if (!on_target.count(mi->id)) {
+        return Error(Errc::kInvalidArgument,
+                     fmt::format("load control: {} is not a consumer of {}", serial, target));
+      }
+      if (essential->count(mi->id)) {
+        return Error(Errc::kInvalidArgument,
+                     fmt::format("load control: {} is marked essential", serial));
+      }
+      chosen.insert(mi->id);
+    }
+    consumers.assign(chosen.begin(), chosen.end());
+  }
   LoadAction a;
+  a.kind = kind;
   a.target = target;
   a.feeder = feeder;
   a.limit_w = limit_w;
@@ -329,8 +405,8 @@ Result<LoadAction> LoadControl::limit(const std::string& target, std::uint32_t l
   auto id = m.sql.txn([&]() -> Result<std::int64_t> {
     VIDYUT_CHECK(m.run(
         "INSERT INTO load_actions (target, feeder, limit_w, start_ms, end_ms, state, "
-        "requested_by, reason, restored_ms, essential_skipped) VALUES (?, ?, ?, ?, ?, 0, ?, ?, 0, "
-        "?)",
+        "requested_by, reason, restored_ms, essential_skipped, kind) VALUES (?, ?, ?, ?, ?, 0, ?, "
+        "?, 0, ?, ?)",
         [&](Use& u) {
           u.bind(a.target)
               .bind(std::int64_t{a.feeder ? 1 : 0})
@@ -339,7 +415,8 @@ Result<LoadAction> LoadControl::limit(const std::string& target, std::uint32_t l
               .bind(to_ms(a.end))
               .bind(a.requested_by)
               .bind(a.reason)
-              .bind(static_cast<std::int64_t>(a.essential_skipped));
+              .bind(static_cast<std::int64_t>(a.essential_skipped))
+              .bind(static_cast<std::int64_t>(a.kind));
         }));
     const std::int64_t new_id = sqlite3_last_insert_rowid(m.sql.db());
     for (const auto& x : a.meters) {
@@ -354,12 +431,24 @@ Result<LoadAction> LoadControl::limit(const std::string& target, std::uint32_t l
   });
   if (!id.ok()) return id.error();
   a.id = *id;
-  VIDYUT_CHECK(m.audit(actor, "load-control-limit", target,
-                       fmt::format("action {}: {} W on {} meters for {} min ({} essential left "
-                                   "alone){}{}",
-                                   a.id, limit_w, a.meters.size(), minutes, a.essential_skipped,
-                                   reason.empty() ? "" : ": ", reason)));
+  VIDYUT_CHECK(m.audit(
+      actor, kind == LoadActionKind::kLimit ? "load-control-limit" : "load-control-disconnect",
+      target,
+      fmt::format("action {}: {} on {} meters for {} min ({} essential left alone){}{}", a.id,
+                  kind == LoadActionKind::kLimit ? fmt::format("{} W", limit_w)
+                                                 : std::string("disconnection"),
+                  a.meters.size(), minutes, a.essential_skipped, reason.empty() ? "" : ": ",
+                  reason)));
   for (auto& x : a.meters) {
+    if (kind == LoadActionKind::kDisconnect) {
+      // The hold first: from now on neither billing nor anyone releasing a hold reconnects it.
+      VIDYUT_TRY(h, m.store->hold_relay(store::RelayHold{
+                        x.meter_id, holder_of(a.id),
+                        fmt::format("load control of {} until {}", target,
+                                    format_iso8601(a.end)),
+                        a.start}));
+      (void)h;
+    }
     VIDYUT_TRY(c, m.port->submit(m.command_for(a, x, false, actor)));
     x.apply_command = c->id;
   }
@@ -461,6 +550,10 @@ Result<LoadActionProgress> LoadControl::progress(const LoadAction& a) {
     VIDYUT_CHECK(
         count(m.apply_command, p.applied, p.apply_pending, p.apply_failed, p.apply_latency_ms));
     if (a.state == LoadActionState::kRestored) {
+      if (m.restore_command == kRestoreHeldOpen) {
+        ++p.held_open;
+        continue;
+      }
       VIDYUT_CHECK(count(m.restore_command, p.restored, p.restore_pending, p.restore_failed,
                          p.restore_latency_ms));
     }

@@ -7,6 +7,8 @@
 
 #include <map>
 
+#include <sqlite3.h>
+
 #include "store/sqlite_store.h"
 
 namespace vidyut::mdm {
@@ -162,6 +164,91 @@ TEST(LoadControl, ActionsSurviveARestartAndAnEarlyRestoreRestoresOnce) {
   rig.clock.advance(Millis(3 * 3'600'000));
   EXPECT_EQ(*rig.lc->tick(), 0u);
   EXPECT_EQ(rig.port.commands.size(), 2u);
+}
+
+
+TEST(LoadControl, DisconnectsAChosenSetHoldingTheirRelaysAndLeavesBillingsDisconnectionInPlace) {
+  Rig rig;
+  ASSERT_TRUE(rig.lc->mark_essential("H1", "district hospital", "asha").ok());
+  // Refused: an essential consumer, a meter of another DT, an unknown meter.
+  EXPECT_EQ(rig.lc->disconnect("F1-T1", {"C1", "H1"}, 60, "asha", "").error().code,
+            Errc::kInvalidArgument);
+  EXPECT_EQ(rig.lc->disconnect("F1-T1", {"C3"}, 60, "asha", "").error().code,
+            Errc::kInvalidArgument);
+  EXPECT_EQ(rig.lc->disconnect("F1-T1", {"C9"}, 60, "asha", "").error().code, Errc::kNotFound);
+  EXPECT_EQ(rig.port.commands.size(), 0u);
+  auto a = rig.lc->disconnect("F1-T1", {"C1", "C2"}, 30, "asha", "transformer overheating");
+  ASSERT_TRUE(a.ok()) << a.error().message;
+  EXPECT_EQ(a->kind, LoadActionKind::kDisconnect);
+  ASSERT_EQ(a->meters.size(), 2u);
+  ASSERT_EQ(rig.port.commands.size(), 2u);
+  const std::int64_t c1 = (*rig.db->meter_by_serial("C1"))->id;
+  const std::int64_t c2 = (*rig.db->meter_by_serial("C2"))->id;
+  for (const auto& [id, c] : rig.port.commands) {
+    EXPECT_EQ(c.kind, store::CommandKind::kDisconnect);
+    auto holds = rig.db->relay_holds(c.meter_id);
+    ASSERT_TRUE(holds.ok());
+    ASSERT_EQ(holds->size(), 1u);
+    EXPECT_EQ((*holds)[0].holder, "load-control:" + std::to_string(a->id));
+  }
+  // The same meters cannot be taken by another action meanwhile.
+  EXPECT_EQ(rig.lc->limit("F1-T1", 1'500, 60, "asha", "").error().code, Errc::kInvalidArgument);
+  // During the window C2 runs out of balance: billing holds his relay too.
+  ASSERT_TRUE(rig.db->hold_relay(store::RelayHold{c2, "billing", "prepaid C2", kT0}).ok());
+  rig.port.finish_all(Millis(3'000));
+  rig.clock.advance(Millis(30 * 60'000));
+  ASSERT_EQ(*rig.lc->tick(), 1u);
+  // C1 reconnected; C2 left open for billing.
+  std::vector<std::int64_t> connected;
+  for (const auto& [id, c] : rig.port.commands) {
+    if (c.kind == store::CommandKind::kConnect) connected.push_back(c.meter_id);
+  }
+  EXPECT_EQ(connected, std::vector<std::int64_t>{c1});
+  EXPECT_TRUE(rig.db->relay_holds(c1)->empty());
+  ASSERT_EQ(rig.db->relay_holds(c2)->size(), 1u);
+  EXPECT_EQ(rig.db->relay_holds(c2)->front().holder, "billing");
+  rig.port.finish_all(Millis(2'000));
+  auto got = rig.lc->action(a->id);
+  ASSERT_TRUE(got.ok() && *got);
+  EXPECT_EQ((*got)->kind, LoadActionKind::kDisconnect);
+  auto p = rig.lc->progress(**got);
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->applied, 2u);
+  EXPECT_EQ(p->restored, 1u);
+  EXPECT_EQ(p->held_open, 1u);
+  auto audit = rig.db->audit_after(0, 100);
+  ASSERT_TRUE(audit.ok());
+  EXPECT_EQ(audit->back().action, "load-control-restore");
+  EXPECT_NE(audit->back().detail.find("1 meters reconnected, 1 left open"), std::string::npos)
+      << audit->back().detail;
+}
+
+TEST(LoadControl, AnEmptyChoiceDisconnectsEveryNonEssentialConsumerAndAnOldMdmDbIsUpgraded) {
+  Rig rig;
+  // mdm.db as the first load-control schema left it: no kind column.
+  rig.lc.reset();
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((rig.dir / "mdm.db").c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db,
+                           "ALTER TABLE load_actions DROP COLUMN kind; UPDATE meta SET value = '1' "
+                           "WHERE key = 'schema-load-control'",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK)
+        << sqlite3_errmsg(db);
+    sqlite3_close(db);
+  }
+  auto l = LoadControl::open(rig.dir, *rig.db, rig.port, rig.clock);
+  ASSERT_TRUE(l.ok()) << l.error().message;
+  rig.lc = std::move(*l);
+  ASSERT_TRUE(rig.lc->mark_essential("H1", "district hospital", "asha").ok());
+  auto a = rig.lc->disconnect("F1-T1", {}, 15, "asha", "");
+  ASSERT_TRUE(a.ok()) << a.error().message;
+  EXPECT_EQ(a->meters.size(), 2u);
+  EXPECT_EQ(a->essential_skipped, 1u);
+  auto got = rig.lc->action(a->id);
+  ASSERT_TRUE(got.ok() && *got);
+  EXPECT_EQ((*got)->kind, LoadActionKind::kDisconnect);
 }
 
 }  // namespace

@@ -12,7 +12,7 @@ MdmSqlite::~MdmSqlite() {
 }
 
 Status MdmSqlite::open(const std::filesystem::path& dir, const char* part, int version,
-                       const char* schema) {
+                       const char* schema, std::initializer_list<Upgrade> upgrades) {
   const auto path = dir / "mdm.db";
   VIDYUT_CHECK(store::sql::open_durable(dir.string(), "mdm.db", &db_));
   const std::string key = std::string("schema-") + part;
@@ -30,6 +30,15 @@ Status MdmSqlite::open(const std::filesystem::path& dir, const char* part, int v
         return Error(Errc::kUnsupported, path.string() + " has " + part + " schema " + u.text(0) +
                                              "; this build knows " + std::to_string(version) +
                                              " (upgrade vidyut)");
+      }
+      if (*row) {
+        const long long had = std::stoll(u.text(0));
+        for (const auto& up : upgrades) {
+          if (up.to_version <= had || up.to_version > version) continue;
+          VIDYUT_CHECK(exec(db_, up.sql,
+                            std::string("upgrade ") + part + " schema to " +
+                                std::to_string(up.to_version)));
+        }
       }
     }
     VIDYUT_CHECK(exec(db_, schema, std::string("create ") + part + " schema"));

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <vector>
@@ -44,8 +45,15 @@ class MdmSqlite {
   MdmSqlite& operator=(const MdmSqlite&) = delete;
 
   // Opens (creating) dir/mdm.db and applies `schema` (CREATE ... IF NOT EXISTS statements) for
-  // the record kind `part` at `version`; kUnsupported when the file holds a newer version.
-  Status open(const std::filesystem::path& dir, const char* part, int version, const char* schema);
+  // the record kind `part` at `version`; kUnsupported when the file holds a newer version. When
+  // the file holds an older version of the part, each upgrade (to_version, SQL) above it runs
+  // first, in the same transaction.
+  struct Upgrade {
+    int to_version;
+    const char* sql;
+  };
+  Status open(const std::filesystem::path& dir, const char* part, int version, const char* schema,
+              std::initializer_list<Upgrade> upgrades = {});
 
   sqlite3* db() const { return db_; }
   Result<store::sql::Stmt*> stmt(const std::string& sql);
