@@ -731,6 +731,8 @@ int run_vee(const OutageOptions& o) {
       {mdm::kVeeExport, "export"},
       {mdm::kVeeRegisterSum, "register-sum"},
       {mdm::kVeeClock, "clock"},
+      {mdm::kVeeConflict, "conflicting"},
+      {mdm::kVeeRegisterDecrease, "register-decrease"},
       {mdm::kVeeEstimated, "estimated"},
       {mdm::kVeeEdited, "edited"}};
   auto book = mdm::VeeBook::open(o.data.data_dir, RealClock::instance());

@@ -24,7 +24,9 @@ std::string vee_flag_names(std::uint32_t flags) {
       {kVeeRegisterSum, "register-sum"},
       {kVeeClock, "clock"},
       {kVeeEstimated, "estimated"},
-      {kVeeEdited, "edited"}};
+      {kVeeEdited, "edited"},
+      {kVeeConflict, "conflicting"},
+      {kVeeRegisterDecrease, "register-decrease"}};
   std::string out;
   for (const auto& [bit, name] : kNames) {
     if ((flags & bit) == 0) continue;
@@ -232,6 +234,16 @@ VeeDay validate_day(const VeeInput& in, const VeeRules& rules) {
         ++d.intervals[frac[k].second].wh;
       }
     }
+  }
+  if (rules.conflicting) {
+    for (const UtcTime at : in.conflicts) {
+      if (at < in.day || (at - in.day) % period != Millis(0)) continue;
+      const auto i = static_cast<std::size_t>((at - in.day) / period);
+      if (i < n) d.intervals[i].flags |= kVeeConflict;
+    }
+  }
+  if (in.register_decreased && rules.register_decrease) {
+    for (auto& v : d.intervals) v.flags |= kVeeRegisterDecrease;
   }
   // Operators' edits win.
   for (const auto& [at, wh] : in.edits) {

@@ -12,6 +12,10 @@
 //   export         export by a consumer without net metering: flagged, kept
 //   register-sum   the day's intervals (all actual) sum to more than register_tolerance away from
 //                  the meter's own daily register (its midnight readings): every interval flagged
+//   conflicting    the meter sent another value for the interval than the one stored (the store
+//                  keeps the first and records the other, store.h kConflictAlertKind): flagged
+//   register-decrease  the daily register at the day's end is below the one at its start: every
+//                  interval flagged, kept
 //   clock          a reading stamped off the interval grid by more than clock_tolerance_s, or
 //                  ending after `now` + clock_tolerance_s (the meter's clock runs ahead): flagged,
 //                  not used (estimated instead); within the tolerance it counts for its interval
@@ -53,9 +57,11 @@ enum VeeFlag : std::uint32_t {
   kVeeClock = 1u << 7,
   kVeeEstimated = 1u << 8,
   kVeeEdited = 1u << 9,
+  kVeeConflict = 1u << 10,
+  kVeeRegisterDecrease = 1u << 11,
 };
 // "gap", "negative", "spike", "zero-supplied", "power-failure", "export", "register-sum",
-// "clock", "estimated", "edited".
+// "clock", "estimated", "edited", "conflicting", "register-decrease".
 std::string vee_flag_names(std::uint32_t flags);
 
 struct VeeRules {
@@ -67,6 +73,8 @@ struct VeeRules {
   bool export_without_net_metering = true;
   bool register_sum = true;
   bool clock = true;
+  bool conflicting = true;
+  bool register_decrease = true;
   // Register-sum tolerance: the larger of these (a register read in whole kWh rounds).
   std::int64_t register_tolerance_wh = 10;
   double register_tolerance_fraction = 0.01;
@@ -125,6 +133,10 @@ struct VeeInput {
   UtcTime now{};
   // Operators' edits: interval start -> validated Wh.
   std::vector<std::pair<UtcTime, std::int64_t>> edits;
+  // Intervals for which the meter sent a conflicting value (their starts).
+  std::vector<UtcTime> conflicts;
+  // The daily register went down over the day.
+  bool register_decreased = false;
 };
 
 VeeDay validate_day(const VeeInput& in, const VeeRules& rules = {});

@@ -286,5 +286,28 @@ TEST(VeeRun, AClosedDayIsValidatedForEveryMeterOnceWithItsDailyRegister) {
   EXPECT_EQ(r->meters, 0u);  // flagged actual readings are not revisited
 }
 
+
+TEST(VeeRun, AReadingTheMeterSentTwiceWithDifferentValuesIsFlaggedConflicting) {
+  StoreRig rig("vidyut-vee-run-3");
+  const Network n = rig.network();
+  rig.put(rig.c1, 0, 8);
+  std::vector<store::IntervalReading> again{reading(rig.c1, 5, 999)};
+  auto p = rig.st->put_intervals(again);
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->conflicts, 1u);
+  ASSERT_TRUE(rig.st->put_intervals(again).ok());  // the same conflict again: one alert
+  auto alerts = rig.st->alerts_of_kind(store::kConflictAlertKind, kDay, slot(96), 0, 100);
+  ASSERT_TRUE(alerts.ok());
+  ASSERT_EQ(alerts->size(), 1u);
+  EXPECT_EQ(alerts->front().at, slot(5));
+  EXPECT_NE(alerts->front().detail.find("kept import 105 Wh"), std::string::npos);
+  // Validated (the continuous run flags it when the day closes and every meter is validated).
+  auto r = vee_from_store(*rig.st, n, kDay, {}, rig.c1);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->meters.size(), 1u);
+  EXPECT_EQ(r->meters[0].intervals[5].flags & kVeeConflict, kVeeConflict);
+  EXPECT_EQ(r->meters[0].intervals[5].wh, 105);  // the first reading stays
+}
+
 }  // namespace
 }  // namespace vidyut::mdm

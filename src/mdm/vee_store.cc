@@ -25,6 +25,7 @@ struct DayContext {
   OutageReport outages;
   std::unordered_map<std::int64_t, std::size_t> dt_of;  // consumer meter -> DT index
   std::unordered_map<std::int64_t, std::vector<OffSpan>> relay_open;
+  std::unordered_map<std::int64_t, std::vector<UtcTime>> conflicts;  // by meter
 };
 
 Result<DayContext> day_context(store::Store& store, const Network& network, UtcTime day,
@@ -50,6 +51,16 @@ Result<DayContext> day_context(store::Store& store, const Network& network, UtcT
         relay[cmd.meter_id].emplace_back(cmd.finished, false);
       if (cmd.kind == store::CommandKind::kConnect)
         relay[cmd.meter_id].emplace_back(cmd.finished, true);
+    }
+    if (page->size() < store::kMaxPage) break;
+  }
+  // Conflicting readings the store refused (store.h kConflictAlertKind).
+  for (std::int64_t after = 0;;) {
+    VIDYUT_TRY(page, store.alerts_of_kind(store::kConflictAlertKind, day, end, after,
+                                          store::kMaxPage));
+    for (const auto& a : *page) {
+      after = a.id;
+      if (a.name == store::kConflictAlertName) c.conflicts[a.meter_id].push_back(a.at);
     }
     if (page->size() < store::kMaxPage) break;
   }
@@ -119,11 +130,13 @@ Result<MeterDay> validate_meter(store::Store& store, const DayContext& c, std::i
   in.rows = std::move(*rows);
   if (auto it = c.dt_of.find(m); it != c.dt_of.end()) in.no_supply = c.outages.dt_off[it->second];
   if (auto it = c.relay_open.find(m); it != c.relay_open.end()) in.relay_open = it->second;
+  if (auto it = c.conflicts.find(m); it != c.conflicts.end()) in.conflicts = it->second;
   MeterDay out;
   if (c.horizon == c.day + std::chrono::days(1)) {
     VIDYUT_TRY(r0, daily_register(store, m, c.day));
     VIDYUT_TRY(r1, daily_register(store, m, c.horizon));
     if (*r0 && *r1 && **r1 >= **r0) in.register_wh = **r1 - **r0;
+    in.register_decreased = *r0 && *r1 && **r1 < **r0;
     out.register_known = in.register_wh.has_value();
   }
   if (book != nullptr) {

@@ -168,5 +168,23 @@ TEST(Vee, AnOperatorsEditWinsOverReadingAndEstimate) {
   EXPECT_EQ(d.linear, 0u);
 }
 
+
+TEST(Vee, AConflictingReadingAndADecreasingRegisterAreFlaggedAndKept) {
+  VeeInput in = full_day();
+  in.conflicts = {slot(12), slot(12) + Millis(60'000)};  // the second is off the grid: ignored
+  in.register_decreased = true;
+  VeeDay d = validate_day(in);
+  EXPECT_EQ(d.intervals[12].flags, kVeeConflict | kVeeRegisterDecrease);
+  EXPECT_EQ(d.intervals[12].wh, 112);
+  EXPECT_EQ(d.flagged(kVeeRegisterDecrease), 96u);
+  EXPECT_EQ(d.flagged(kVeeConflict), 1u);
+  EXPECT_EQ(vee_flag_names(kVeeConflict | kVeeRegisterDecrease), "conflicting,register-decrease");
+  VeeRules rules;
+  rules.conflicting = false;
+  rules.register_decrease = false;
+  d = validate_day(in, rules);
+  EXPECT_EQ(d.intervals[12].flags, 0u);
+}
+
 }  // namespace
 }  // namespace vidyut::mdm

@@ -1382,9 +1382,23 @@ class SqliteStore final : public Store {
     have.export_vah = g.i64(4);
     if (have.same_values(r)) {
       ++res.duplicates;
-    } else {
-      ++res.conflicts;
+      return ok_status();
     }
+    ++res.conflicts;
+    // The first reading stays; the other is remembered as an alert for validation (the MDM's
+    // `conflicting` rule), once per interval.
+    Use a(insert_alert_);
+    a.bind(r.meter_id)
+        .bind(to_ms(r.start))
+        .bind(to_ms(clock_.now()))
+        .bind(std::string_view(kConflictAlertKind))
+        .bind(std::string_view(kConflictAlertName))
+        .bind(std::int64_t{1})
+        .bind("kept import " + std::to_string(have.import_wh) + " Wh export " +
+              std::to_string(have.export_wh) + " Wh; refused import " +
+              std::to_string(r.import_wh) + " Wh export " + std::to_string(r.export_wh) + " Wh");
+    VIDYUT_TRY(done, a.step());
+    (void)done;
     return ok_status();
   }
 

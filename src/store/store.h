@@ -112,8 +112,12 @@ struct ImportSummary {
 struct PutResult {
   std::size_t inserted = 0;    // new (meter, start) rows
   std::size_t duplicates = 0;  // (meter, start) already stored with the same values
-  std::size_t conflicts = 0;   // (meter, start) already stored with other values: first one kept
+  // (meter, start) already stored with other values: the first one is kept, and an alert
+  // kConflictAlertKind/kConflictAlertName at the interval's start records the other (once).
+  std::size_t conflicts = 0;
 };
+inline constexpr std::string_view kConflictAlertKind = "data";
+inline constexpr std::string_view kConflictAlertName = "conflicting-reading";
 
 // ---- Head-end state (schema 3) ----------------------------------------------------------------
 
