@@ -30,6 +30,7 @@
 #include "cli/commands.h"
 #include "cli/registry.h"
 #include "core/log.h"
+#include "demo/load_disconnect.h"
 #include "demo/truth_check.h"
 #include "demo/validated_check.h"
 #include "fleet/fleet.h"
@@ -93,6 +94,9 @@ struct DemoOptions {
   double load_control_at_h = 19;
   double load_control_minutes = 60;
   std::uint32_t load_limit_w = 1'000;
+  // Area disconnections (docs/demo.md, "mdm.load_disconnect"): at 09:00 and half an hour
+  // before the recharges, a chosen set of a DT's consumers, some disconnected by billing.
+  bool load_disconnect = true;
 };
 
 // The simulator's truth, kept in memory for the report.
@@ -432,7 +436,71 @@ int run_demo(const DemoOptions& o) {
   bool lc_checked_on = false, lc_checked_off = false;
   std::size_t lc_limited_ok = 0, lc_essential_untouched_on = 0, lc_restored_ok = 0,
               lc_essential_untouched_off = 0;
-  auto next_lc_tick = std::chrono::steady_clock::now();
+  // Load control's restores are looked at every simulated minute (a second of real time would be
+  // twelve simulated minutes at 720x).
+  UtcTime next_lc_tick{};
+  // Area disconnections, one restored while billing still holds some of its relays and one
+  // with the recharges inside its window (demo/load_disconnect.h).
+  demo::DisconnectScenario disconnections(
+      *load_control,
+      demo::DisconnectScenario::Truth{
+          [&](std::uint32_t i) {
+            return sim.with_fleet([&](fleet::Fleet& f) { return f.meter(i).relay_connected(); });
+          },
+          [&](std::uint32_t i) {
+            return sim.with_fleet([&](fleet::Fleet& f) { return f.grid().supplied(i, f.now()); });
+          },
+          [&](std::uint32_t i) { return fleet.topology().meters[i].identity.serial; }});
+  const bool disconnections_on = o.load_disconnect && billing && !low.empty() &&
+                                 o.recharge_at_h + 1 < o.days * 24 && o.recharge_at_h >= 11;
+  std::vector<std::pair<double, std::string>> disconnect_times;
+  if (disconnections_on) {
+    disconnect_times = {{9.0, "restored while billing holds"},
+                        {o.recharge_at_h - 0.5, "recharged inside the window"}};
+  }
+  std::set<std::uint32_t> disconnect_dts;
+  // The DT with the most low-balance consumers billing has disconnected now (another than the
+  // ones taken), those, and three of its other consumers with supply and balance.
+  const auto plan_disconnection = [&](double hour, const std::string& name) {
+    demo::DisconnectPlan p;
+    p.name = name;
+    p.at = at_h(hour);
+    p.minutes = 60;
+    p.recharge_at = at_h(o.recharge_at_h);
+    const std::set<std::uint32_t> not_chosen_defaulters(defaulters.begin(), defaulters.end());
+    const std::set<std::uint32_t> not_chosen_cut(cut.begin(), cut.end());
+    const auto& topo = fleet.topology();
+    std::optional<std::uint32_t> best;
+    std::vector<std::uint32_t> best_low;
+    for (std::uint32_t d = 0; d < topo.dts.size(); ++d) {
+      if (disconnect_dts.count(d)) continue;
+      std::vector<std::uint32_t> held;
+      for (auto c : topo.dts[d].consumers) {
+        if (!low_set.count(c)) continue;
+        auto v = billing->engine().view(topo.meters[c].consumer_id);
+        if (v.ok() && !v->account.relay_closed) held.push_back(c);
+      }
+      if (!held.empty() && (!best || held.size() > best_low.size())) {
+        best = d;
+        best_low = held;
+      }
+    }
+    if (!best) return;
+    disconnect_dts.insert(*best);
+    p.dt = topo.dts[*best].name;
+    p.without_balance = best_low;
+    sim.with_fleet([&](fleet::Fleet& f) {
+      for (auto c : topo.dts[*best].consumers) {
+        if (p.with_balance.size() >= 3) break;
+        if (low_set.count(c) || not_chosen_defaulters.count(c) || not_chosen_cut.count(c)) {
+          continue;
+        }
+        if (!f.grid().supplied(c, f.now()) || !f.meter(c).relay_connected()) continue;
+        p.with_balance.push_back(c);
+      }
+    });
+    disconnections.add(std::move(p));
+  };
   const auto wall0 = std::chrono::steady_clock::now();
   auto next_progress = wall0;
   // Run to the end, then a little longer so the last intervals' pushes (spread over 5 minutes)
@@ -571,11 +639,16 @@ int run_demo(const DemoOptions& o) {
           }
         }
       }
-      if (std::chrono::steady_clock::now() >= next_lc_tick) {
-        next_lc_tick = std::chrono::steady_clock::now() + std::chrono::seconds(1);
-        if (auto restored = load_control->tick(); !restored.ok()) {
-          logger("mdm")->warn("load control: {}", restored.error().describe());
-        }
+    }
+    while (!disconnect_times.empty() && now >= at_h(disconnect_times.front().first)) {
+      plan_disconnection(disconnect_times.front().first, disconnect_times.front().second);
+      disconnect_times.erase(disconnect_times.begin());
+    }
+    disconnections.tick(now);
+    if (now >= next_lc_tick) {
+      next_lc_tick = now + Millis(60'000);
+      if (auto restored = load_control->tick(); !restored.ok()) {
+        logger("mdm")->warn("load control: {}", restored.error().describe());
       }
     }
     if (!disconnect_sent && now >= at_h(o.disconnect_at_h) && o.disconnect_at_h < o.days * 24) {
@@ -617,8 +690,11 @@ int run_demo(const DemoOptions& o) {
         for (auto i : low) open += f.meter(i).relay_connected() ? 0 : 1;
         return open;
       });
+      // Consumers load control holds open: their reconnection waits for its window's end.
+      const auto held_v = disconnections.held_by_load_control();
+      const std::set<std::uint32_t> held(held_v.begin(), held_v.end());
       // Payment channels notify on their own threads; the demo's timeline goes on meanwhile.
-      recharging = std::thread([&, at = now] {
+      recharging = std::thread([&, at = now, held] {
         const auto w0 = std::chrono::steady_clock::now();
         for (auto i : low) {
           billing::RechargeRequest q;
@@ -631,7 +707,7 @@ int run_demo(const DemoOptions& o) {
           auto dup = billing->engine().recharge(q);  // the gateway notifies twice
           std::lock_guard l(recharge_mu);
           if (dup.ok() && !dup->duplicate) ++recharge_duplicates_credited;
-          if (r.ok() && r->reconnect_ordered) reconnect_waits.emplace_back(i, t0);
+          if (r.ok() && r->reconnect_ordered && !held.count(i)) reconnect_waits.emplace_back(i, t0);
         }
         std::lock_guard l(recharge_mu);
         std::cout << fmt::format(
@@ -992,6 +1068,38 @@ int run_demo(const DemoOptions& o) {
                        {"restore_latency_real_ms_median", percentile(rlat, 0.5) / o.speed},
                        {"restore_latency_real_ms_p99", percentile(rlat, 0.99) / o.speed}};
   }
+  // Area disconnections: each checked in the truth (demo/load_disconnect.h).
+  json mj_load_disconnect = json::array();
+  bool load_disconnect_ok = true;
+  std::size_t load_disconnect_commands_succeeded = 0;
+  if (disconnections_on) {
+    load_disconnect_ok = disconnections.ok();
+    for (const auto& c : disconnections.checks()) {
+      auto act = load_control->action(c.action_id);
+      auto prog = act.ok() && *act ? load_control->progress(**act)
+                                   : Result<mdm::LoadActionProgress>(Error(Errc::kNotFound, "-"));
+      if (prog.ok()) load_disconnect_commands_succeeded += prog->applied + prog->restored;
+      mj_load_disconnect.push_back(
+          {{"name", c.name},
+           {"dt", c.dt},
+           {"action", c.action_id},
+           {"chosen", c.chosen},
+           {"open_in_truth_during_window", c.open_during},
+           {"without_supply_during_window", c.dark_during},
+           {"recharged_inside_window", c.recharged_inside},
+           {"reconnected_after_window", c.closed_after},
+           {"without_supply_after_window", c.dark_after},
+           {"of_which_reconnected_when_supply_returned", c.dark_after_closed_later},
+           {"of_which_still_without_supply", c.dark_after_still_dark},
+           {"expected_reconnected_after_window", c.expected_closed_after},
+           {"left_open_for_billing", c.held_after},
+           {"expected_left_open_for_billing", c.expected_held_after},
+           {"reconnected_after_recharge", c.closed_after_recharge},
+           {"left_open_reported_by_load_control", prog.ok() ? prog->held_open : 0},
+           {"error", c.error},
+           {"ok", c.ok()}});
+    }
+  }
   demo::TheftCheck tc;
   demo::OutageCheck oc;
   demo::OverloadCheck ovc;
@@ -1306,6 +1414,9 @@ int run_demo(const DemoOptions& o) {
               {"overload", mj_overload},
               {"theft", mj_theft},
               {"load_control", mj_load_control},
+              {"load_disconnect", mj_load_disconnect},
+              {"billing_reconnections_left_to_load_control",
+               billing ? billing->engine().stats().reconnects_held : 0},
               {"vee", mj_vee}};
   r["data_dir"] = data_dir;
   he.stop();
@@ -1458,6 +1569,24 @@ int run_demo(const DemoOptions& o) {
         mj_load_control["latency_real_ms_median"].get<double>(),
         mj_load_control["latency_real_ms_p99"].get<double>());
   }
+  for (const auto& c : disconnections.checks()) {
+    std::cout << fmt::format(
+        "mdm load disconnect ({}): {} consumers of {} disconnected for an hour, {} of them "
+        "disconnected by billing before; open in the truth during the window {} (+{} without "
+        "supply){}; reconnected after it {} of {} (+{} without supply, {} of them reconnected "
+        "when it returned); left open for billing {} of {}, reconnected by their recharge {}{}\n",
+        c.name, c.chosen, c.dt, c.recharged_inside + c.expected_held_after, c.open_during,
+        c.dark_during,
+        c.recharged_inside > 0
+            ? fmt::format(", {} recharged inside it and stayed open", c.recharged_inside)
+            : std::string(),
+        c.closed_after, c.expected_closed_after, c.dark_after, c.dark_after_closed_later,
+        c.held_after,
+        c.expected_held_after, c.closed_after_recharge, c.error.empty() ? "" : "; " + c.error);
+  }
+  if (disconnections_on && disconnections.checks().empty()) {
+    std::cout << "mdm load disconnect: no DT had consumers billing had disconnected\n";
+  }
   std::cout << "energy by feeder (consumers: truth vs stored; feeder meter; loss):\n";
   for (const auto& f : fj) {
     std::cout << fmt::format("  {:<6} {:>10.1f} kWh {:>10.1f} kWh {:>10.1f} kWh {:>6.2f} %\n",
@@ -1473,9 +1602,11 @@ int run_demo(const DemoOptions& o) {
                   relays_open_at_check + relays_closed_dark == relays_open_expected &&
                   (relays_open_expected == 0 || relays_open_at_check > 0) &&
                   relays_closed_at_end == defaulters_expected_closed && mdm_ok && load_control_ok &&
+                  load_disconnect_ok &&
                   hs.commands_succeeded == disconnect_ids.size() + reconnect_ids.size() +
                                                billing_commands_succeeded +
-                                               load_control_commands_succeeded &&
+                                               load_control_commands_succeeded +
+                                               load_disconnect_commands_succeeded &&
                   billing_ok;
   if (!ok) std::cout << "RESULT: the platform's view does not match the truth (see above)\n";
   return ok ? kExitOk : kExitFailure;
@@ -1525,6 +1656,8 @@ void register_demo(CLI::App& app, Runner& run) {
                 "Random silent partial bypasses (no event) per consumer per simulated day")
       ->capture_default_str();
   d->add_flag("!--no-billing", o->billing, "Run without the billing engine");
+  d->add_flag("!--no-load-disconnect", o->load_disconnect,
+              "Without the area disconnections at 09:00 and before the recharges");
   d->add_option("--load-control-at-hour", o->load_control_at_h,
                 "When the DT with the most consumers is load-limited")
       ->capture_default_str();
