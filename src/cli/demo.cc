@@ -1250,6 +1250,21 @@ int run_demo(const DemoOptions& o) {
                 {"bad_estimates", tc.bad_estimates},
                 {"thief_not_in_top_3", tc.not_in_top3},
                 {"flagged", flagged}};
+    // The truth's consumer thefts, to read the suspects against.
+    json thieves = json::array();
+    {
+      std::lock_guard l(truth.mu_);
+      for (const auto& e : truth.thefts_) {
+        const auto& topo = fleet.topology();
+        const auto d = e.meter < topo.dt_of.size() ? topo.dt_of[e.meter] : -1;
+        thieves.push_back({{"kind", e.kind},
+                           {"serial", topo.meters[e.meter].identity.serial},
+                           {"dt", d >= 0 ? topo.dts[static_cast<std::size_t>(d)].name : ""},
+                           {"start", format_iso8601(e.start)},
+                           {"end", e.end ? json(format_iso8601(*e.end)) : json(nullptr)}});
+      }
+    }
+    mj_theft["consumer_thefts_in_truth"] = thieves;
     json peaks = json::array();
     std::vector<const mdm::DtLoading*> by_peak;
     for (const auto& d : lrep->dts) by_peak.push_back(&d);

@@ -143,27 +143,54 @@ LossExplanation explain_loss(const std::vector<double>& u,
     return o;
   };
   const std::vector<double> du = pick(du_all);
-  std::vector<std::vector<double>> dx;
-  for (const auto& c : x) dx.push_back(c.size() == n ? pick(diff(c)) : std::vector<double>{});
+  // Candidates: each consumer's series whole, and from each hour's start on (zero before), so
+  // that a bypass starting during the day is matched where it runs.
+  struct Candidate {
+    std::size_t consumer, start;
+    std::vector<double> dx;
+    double energy = 0;  // sum of the series from `start`
+  };
+  constexpr std::size_t kStartStep = 4;   // an hour of 15-minute intervals
+  constexpr std::size_t kMinTail = 8;     // a start leaves at least two hours
+  std::vector<Candidate> cands;
+  for (std::size_t c = 0; c < x.size(); ++c) {
+    if (x[c].size() != n) continue;
+    for (std::size_t start = 0; start == 0 || start + kMinTail <= n; start += kStartStep) {
+      std::vector<double> v(n, 0);
+      double energy = 0;
+      for (std::size_t t = start; t < n; ++t) {
+        v[t] = x[c][t];
+        energy += x[c][t];
+      }
+      cands.push_back({c, start, pick(diff(v)), energy});
+    }
+  }
+  // The unexplained energy from each interval on.
+  std::vector<double> u_from(n + 1, 0);
+  for (std::size_t t = n; t-- > 0;) u_from[t] = u_from[t + 1] + u[t];
   double ss = 0;
   for (double v : du) ss += v * v;
-  std::vector<std::size_t> chosen;
+  std::vector<std::size_t> chosen;  // into cands
   std::vector<double> beta;
+  auto taken = [&](std::size_t consumer) {
+    return std::any_of(chosen.begin(), chosen.end(),
+                       [&](std::size_t h) { return cands[h].consumer == consumer; });
+  };
   while (chosen.size() < max_terms && ss > 0) {
     double best_ss = ss;
     std::size_t best = 0;
     std::vector<double> best_beta;
-    for (std::size_t c = 0; c < dx.size(); ++c) {
-      if (dx[c].empty() || std::find(chosen.begin(), chosen.end(), c) != chosen.end()) continue;
+    for (std::size_t c = 0; c < cands.size(); ++c) {
+      if (taken(cands[c].consumer)) continue;
       std::vector<const std::vector<double>*> cols;
-      for (std::size_t h : chosen) cols.push_back(&dx[h]);
-      cols.push_back(&dx[c]);
+      for (std::size_t h : chosen) cols.push_back(&cands[h].dx);
+      cols.push_back(&cands[c].dx);
       auto b = least_squares(du, cols);
       if (!b || std::any_of(b->begin(), b->end(), [](double v) { return v <= 0; })) continue;
-      // The new consumer must carry a real part of the unexplained energy.
-      double carried = 0;
-      for (double v : x[c]) carried += b->back() * v;
-      if (carried < 0.05 * total_u) continue;
+      // The new consumer must carry a real part of the unexplained energy while his term runs
+      // (a bypass that starts in the evening is judged against the evening's loss).
+      const double carried = b->back() * cands[c].energy;
+      if (carried < 0.05 * u_from[cands[c].start]) continue;
       double r = 0;
       for (std::size_t t = 0; t < du.size(); ++t) {
         double fit = 0;
@@ -184,8 +211,10 @@ LossExplanation explain_loss(const std::vector<double>& u,
   // What the chosen consumers leave is the steady part, when it carries a real share.
   std::vector<double> rest = u;
   for (std::size_t j = 0; j < chosen.size(); ++j) {
-    e.consumers.emplace_back(chosen[j], beta[j]);
-    for (std::size_t t = 0; t < n; ++t) rest[t] -= beta[j] * x[chosen[j]][t];
+    const Candidate& c = cands[chosen[j]];
+    e.consumers.emplace_back(c.consumer, beta[j]);
+    e.starts.push_back(c.start);
+    for (std::size_t t = c.start; t < n; ++t) rest[t] -= beta[j] * x[c.consumer][t];
   }
   double mean = 0;
   for (double v : rest) mean += v;
@@ -446,15 +475,21 @@ Result<TheftReport> detect_theft(store::Store& store, const Network& network,
         }
       }
       if (!xw[k].empty()) s.correlation = correlation(uw, xw[k]);
-      for (const auto& [idx, beta] : ex.consumers) {
+      for (std::size_t j = 0; j < ex.consumers.size(); ++j) {
+        const auto& [idx, beta] = ex.consumers[j];
         if (idx != k) continue;
         // beta = (1 + a) s / (1 - s): the share of his load that bypasses the meter.
         const double q = beta / (1.0 + a);
         const double share = q / (1.0 + q);
+        const std::size_t from = j < ex.starts.size() ? ex.starts[j] : 0;
         s.score += 3;
         s.reasons.push_back(fmt::format(
-            "the DT's unexplained loss moves with his own consumption, interval by interval: "
+            "the DT's unexplained loss moves with his own consumption, interval by interval{}: "
             "about {:.0f} % of his load seems to bypass the meter",
+            from > 0 && from < window.size()
+                ? " from " + tariff::format_ist(day + period * static_cast<std::int64_t>(
+                                                            window[from]))
+                : std::string(),
             100 * share));
       }
       if (auto it = typical.find(category_of(k));

@@ -77,6 +77,20 @@ TEST(ExplainLoss, FindsTheBypassingConsumersAndTheSteadyHookAndNobodyElse) {
   EXPECT_NEAR(e.steady, 700, 1e-9);
 }
 
+TEST(ExplainLoss, FindsABypassThatStartsDuringTheDayBesideAHook) {
+  const auto x = consumers();
+  std::vector<double> u(64);
+  // A 400 Wh-per-interval hook all day; consumer 12 bypasses half his load from interval 40.
+  for (std::size_t t = 0; t < u.size(); ++t) u[t] = 400 + (t >= 40 ? 1.045 * x[12][t] : 0.0);
+  const LossExplanation e = explain_loss(u, x);
+  ASSERT_EQ(e.consumers.size(), 1u);
+  EXPECT_EQ(e.consumers[0].first, 12u);
+  EXPECT_NEAR(e.consumers[0].second, 1.045, 0.05);
+  ASSERT_EQ(e.starts.size(), 1u);
+  EXPECT_EQ(e.starts[0], 40u);
+  EXPECT_NEAR(e.steady, 400, 20);
+}
+
 TEST(Correlation, PerfectProportionalUnrelatedAndConstant) {
   const std::vector<double> x{1, 5, 2, 8, 3, 9, 4};
   std::vector<double> y;
