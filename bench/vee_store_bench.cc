@@ -33,8 +33,7 @@ namespace {
 
 double cpu_s() { return static_cast<double>(std::clock()) / CLOCKS_PER_SEC; }
 double wall_s() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 long rss_mib() {
   rusage u{};
@@ -183,19 +182,22 @@ int main(int argc, char** argv) {
   for (const auto& s : *validated) estimated += s.estimated;
 
   const auto& a = first->applied;
-  std::printf("consumers %u, rows stored %zu (cut: %zu in 2-hour gaps, %zu in 7-hour gaps), "
-              "load %.1f s\n",
-              consumers, rows, cut_linear, cut_long, load_s);
-  std::printf("closed-day validation: %zu meters, %zu intervals in %.2f s wall, %.2f s CPU "
-              "(%.0f intervals/s); estimated %zu, flagged %zu, register mismatches %zu\n",
-              first->meters, first->intervals, first_wall, first_cpu,
-              static_cast<double>(first->intervals) / first_wall, a.estimated, a.flagged,
-              first->register_mismatches);
+  std::printf(
+      "consumers %u, rows stored %zu (cut: %zu in 2-hour gaps, %zu in 7-hour gaps), "
+      "load %.1f s\n",
+      consumers, rows, cut_linear, cut_long, load_s);
+  std::printf(
+      "closed-day validation: %zu meters, %zu intervals in %.2f s wall, %.2f s CPU "
+      "(%.0f intervals/s); estimated %zu, flagged %zu, register mismatches %zu\n",
+      first->meters, first->intervals, first_wall, first_cpu,
+      static_cast<double>(first->intervals) / first_wall, a.estimated, a.flagged,
+      first->register_mismatches);
   std::printf("next run 15 minutes later: %zu meters revisited in %.3f s wall, %.3f s CPU\n",
               again->meters, again_wall, again_cpu);
-  std::printf("billing's read of the day: plain interval_summary %.3f s, validated_summary "
-              "%.3f s (%zu meters, %zu estimated intervals counted)\n",
-              plain_wall, validated_wall, validated->size(), estimated);
+  std::printf(
+      "billing's read of the day: plain interval_summary %.3f s, validated_summary "
+      "%.3f s (%zu meters, %zu estimated intervals counted)\n",
+      plain_wall, validated_wall, validated->size(), estimated);
   std::printf("peak RSS %ld MiB\n", rss_mib());
   book->reset();
   st->reset();

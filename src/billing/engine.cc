@@ -623,13 +623,11 @@ class Engine::Impl {
     // only when no other party (area load control) still holds it; that party closes it when
     // it lets go.
     if (!x.a.relay_closed) {
-      auto held = store_.hold_relay(store::RelayHold{x.a.meter_id, kRelayHolder,
-                                                     "prepaid " + x.a.consumer_id,
-                                                     clock_.now()});
+      auto held = store_.hold_relay(
+          store::RelayHold{x.a.meter_id, kRelayHolder, "prepaid " + x.a.consumer_id, clock_.now()});
       if (!held.ok()) {
         ++stats_.errors;
-        logger("billing")->warn("relay hold for {}: {}", x.a.consumer_id,
-                                held.error().describe());
+        logger("billing")->warn("relay hold for {}: {}", x.a.consumer_id, held.error().describe());
         return;  // check_relays tries again
       }
     } else {
@@ -987,9 +985,9 @@ class Engine::Impl {
                                           : ", nothing to adjust") +
                      estimated_note(usage) + ".");
         } else {
-          notify(x, c.notifications, "bill",
-                 "Bill for " + st.month + ": " + rupees(st.bill_total) + estimated_note(usage) +
-                     ".");
+          notify(
+              x, c.notifications, "bill",
+              "Bill for " + st.month + ": " + rupees(st.bill_total) + estimated_note(usage) + ".");
         }
       }
       c.accounts.push_back(a);

@@ -565,8 +565,8 @@ TEST(Billing, ARechargeDoesNotReconnectAConsumerHeldOpenByLoadControl) {
   rig.recharge(0, 1'000, "PAY-1");  // Rs 10: gone by the morning
   rig.consume(0, mon, 250, 0, 40);
   const std::int64_t meter = rig.meter_ids[0];
-  ASSERT_TRUE(rig.store->hold_relay(store::RelayHold{meter, "load-control:1", "peak", ist(mon, 9)})
-                  .ok());
+  ASSERT_TRUE(
+      rig.store->hold_relay(store::RelayHold{meter, "load-control:1", "peak", ist(mon, 9)}).ok());
   rig.at(ist(mon, 10));
   ASSERT_FALSE(rig.engine->view("C1000")->account.relay_closed);
   ASSERT_EQ(rig.relay.of_kind(store::CommandKind::kDisconnect).size(), 1u);

@@ -127,12 +127,13 @@ TEST(BillingOnValidatedData, ABillingDbOfSchema1GainsTheEstimatedCountWhenOpened
   {  // Back to schema 1, as an older vidyut left it.
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open((dir / "billing.db").c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db,
-                           "ALTER TABLE usage_days DROP COLUMN estimated; "
-                           "INSERT INTO usage_days VALUES (1, '2026-11-01', 5, 0,0,0,0,0,0, 1, 96); "
-                           "UPDATE meta SET value = '1' WHERE key = 'schema'",
-                           nullptr, nullptr, nullptr),
-              SQLITE_OK)
+    ASSERT_EQ(
+        sqlite3_exec(db,
+                     "ALTER TABLE usage_days DROP COLUMN estimated; "
+                     "INSERT INTO usage_days VALUES (1, '2026-11-01', 5, 0,0,0,0,0,0, 1, 96); "
+                     "UPDATE meta SET value = '1' WHERE key = 'schema'",
+                     nullptr, nullptr, nullptr),
+        SQLITE_OK)
         << sqlite3_errmsg(db);
     sqlite3_close(db);
   }

@@ -151,9 +151,9 @@ Result<Rig> open_engine(const EngineFiles& f, const RigOptions& o) {
   eo.new_account_mode = o.new_accounts;
   VIDYUT_TRY(usage, ValidatedUsage::open(f.data.data_dir, *rig.store, RealClock::instance()));
   rig.usage = std::move(*usage);
-  rig.engine = std::make_unique<billing::Engine>(*rig.db, *rig.store, RealClock::instance(),
-                                                 std::move(*tariffs), eo, rig.relay.get(),
-                                                 rig.usage.get());
+  rig.engine =
+      std::make_unique<billing::Engine>(*rig.db, *rig.store, RealClock::instance(),
+                                        std::move(*tariffs), eo, rig.relay.get(), rig.usage.get());
   VIDYUT_CHECK(rig.engine->start());
   // A passive engine's start() leaves accrued charges at 0; a deciding one's tick refreshes.
   if (o.accrue && !o.decide) VIDYUT_CHECK(rig.engine->refresh_accrual());

@@ -192,8 +192,8 @@ int run_demo(const DemoOptions& o) {
   }
 
   // ---- scenario -----------------------------------------------------------------------------
-  billing::PrepaidRules rules;        // UP's rules ...
-  rules.emergency_credit_s = 0;       // ... without emergency credit, so that a day shows it all
+  billing::PrepaidRules rules;   // UP's rules ...
+  rules.emergency_credit_s = 0;  // ... without emergency credit, so that a day shows it all
   // Days are posted at 00:30 as in production, on the validated data of the moment: what a
   // network cut still hides then is charged as estimated and corrected by the next day's posting
   // (the last day is posted by the demo itself once every interval is in).
@@ -1565,9 +1565,9 @@ int run_demo(const DemoOptions& o) {
         "still without one\n",
         mj_vee["daily_register_known"].get<std::size_t>(),
         mj_vee["daily_register_mismatches"].get<std::size_t>(), count_of("estimate"),
-        count_of("re-estimate"),
-        vj["estimates_replaced_by_readings"].get<std::size_t>(),
-        vj["replaced_estimates_wh"].get<std::int64_t>(), vj["their_readings_wh"].get<std::int64_t>(),
+        count_of("re-estimate"), vj["estimates_replaced_by_readings"].get<std::size_t>(),
+        vj["replaced_estimates_wh"].get<std::int64_t>(),
+        vj["their_readings_wh"].get<std::int64_t>(),
         100.0 * vj["replaced_estimates_wape"].get<double>(),
         vj["estimates_outliving_their_reading"].get<std::size_t>(),
         vj["estimates_without_reading"].get<std::size_t>());
@@ -1596,8 +1596,8 @@ int run_demo(const DemoOptions& o) {
             ? fmt::format(", {} recharged inside it and stayed open", c.recharged_inside)
             : std::string(),
         c.closed_after, c.expected_closed_after, c.dark_after, c.dark_after_closed_later,
-        c.held_after,
-        c.expected_held_after, c.closed_after_recharge, c.error.empty() ? "" : "; " + c.error);
+        c.held_after, c.expected_held_after, c.closed_after_recharge,
+        c.error.empty() ? "" : "; " + c.error);
   }
   if (disconnections_on && disconnections.checks().empty()) {
     std::cout << "mdm load disconnect: no DT had consumers billing had disconnected\n";
@@ -1618,10 +1618,9 @@ int run_demo(const DemoOptions& o) {
                   (relays_open_expected == 0 || relays_open_at_check > 0) &&
                   relays_closed_at_end == defaulters_expected_closed && mdm_ok && load_control_ok &&
                   load_disconnect_ok &&
-                  hs.commands_succeeded == disconnect_ids.size() + reconnect_ids.size() +
-                                               billing_commands_succeeded +
-                                               load_control_commands_succeeded +
-                                               load_disconnect_commands_succeeded &&
+                  hs.commands_succeeded ==
+                      disconnect_ids.size() + reconnect_ids.size() + billing_commands_succeeded +
+                          load_control_commands_succeeded + load_disconnect_commands_succeeded &&
                   billing_ok;
   if (!ok) std::cout << "RESULT: the platform's view does not match the truth (see above)\n";
   return ok ? kExitOk : kExitFailure;

@@ -798,7 +798,7 @@ struct VeeBookOptions {
   DataOptions data;
   std::string action;  // run, edit, history
   std::string meter;
-  std::string at;      // edit: "YYYY-MM-DD HH:MM" IST, the interval's start
+  std::string at;  // edit: "YYYY-MM-DD HH:MM" IST, the interval's start
   std::int64_t wh = -1;
   bool withdraw = false;
   std::string reason;
@@ -895,8 +895,8 @@ int run_vee_book(const VeeBookOptions& o) {
     auto at = parse_ist_minute(o.at);
     if (!at.ok()) return report_error(what, at.error());
     if ((at->time_since_epoch().count() % 900'000) != 0) {
-      return report_error(what, Error(Errc::kInvalidArgument,
-                                      "--at must be the start of a 15-minute interval"));
+      return report_error(
+          what, Error(Errc::kInvalidArgument, "--at must be the start of a 15-minute interval"));
     }
     const std::string actor = actor_or_user(o.by);
     auto rows = (*db)->intervals(meter->id, *at, *at + Millis(900'000));
@@ -956,9 +956,8 @@ int run_vee_book(const VeeBookOptions& o) {
       };
       std::cout << fmt::format("{:>7}  {:<10} {}  {:<11} {:>6} -> {:<6} Wh  {:<8} {:<20} {}{}\n",
                                c.id, serial, tariff::format_ist(c.start), c.action, wh(c.old_wh),
-                               wh(c.new_wh), mdm::to_string(c.method),
-                               mdm::vee_flag_names(c.flags), c.actor,
-                               c.reason.empty() ? "" : ": " + c.reason);
+                               wh(c.new_wh), mdm::to_string(c.method), mdm::vee_flag_names(c.flags),
+                               c.actor, c.reason.empty() ? "" : ": " + c.reason);
     }
     if (h->size() < 1000) break;
   }
@@ -1020,9 +1019,8 @@ void print_action(const mdm::LoadAction& a, const mdm::LoadActionProgress& p) {
       a.id, a.feeder ? "feeder" : "DT", a.target,
       limit ? fmt::format("limited to {} W", a.limit_w) : std::string("consumers disconnected"),
       tariff::format_ist(a.start), tariff::format_ist(a.end), mdm::to_string(a.state),
-      a.requested_by, a.reason.empty() ? "" : ": ", a.reason, a.meters.size(),
-      a.essential_skipped, limit ? "limit" : "disconnection", p.applied, p.apply_pending,
-      p.apply_failed);
+      a.requested_by, a.reason.empty() ? "" : ": ", a.reason, a.meters.size(), a.essential_skipped,
+      limit ? "limit" : "disconnection", p.applied, p.apply_pending, p.apply_failed);
   if (a.state == mdm::LoadActionState::kRestored) {
     std::cout << fmt::format("; restored {}: confirmed on {}, pending {}, failed {}",
                              tariff::format_ist(a.restored), p.restored, p.restore_pending,
@@ -1171,15 +1169,17 @@ void register_mdm(CLI::App& app, Runner& run) {
       c->add_option("--by", vb->by, "Who does it (default: $USER)");
     } else {
       c->add_option("--meter", vb->meter, "One meter's serial");
-      c->add_option("--day", vb->day, "First IST day of the intervals, YYYY-MM-DD (default: "
-                                      "yesterday)");
+      c->add_option("--day", vb->day,
+                    "First IST day of the intervals, YYYY-MM-DD (default: "
+                    "yesterday)");
       c->add_option("--days", vb->days, "Days from --day")->capture_default_str();
     }
     c->callback([vb, &run] { run = [vb] { return run_vee_book(*vb); }; });
   };
   add_vee_book("vee-run", "run",
                "Validate the recent days and keep the validated data (what serve does)");
-  add_vee_book("vee-edit", "edit", "Set (or withdraw) an interval's validated value, with a reason");
+  add_vee_book("vee-edit", "edit",
+               "Set (or withdraw) an interval's validated value, with a reason");
   add_vee_book("vee-history", "history",
                "Every change to validated data: estimates, replacements, flags, edits");
   auto th = std::make_shared<OutageOptions>();

@@ -171,8 +171,8 @@ int run_serve(ServeOptions o) {
       return report_error("serve", book.error());
     }
     vee_book = std::move(*book);
-    monitor = std::make_unique<mdm::Monitor>(*mdm_store, *clock, mdm::MonitorOptions{},
-                                             vee_book.get());
+    monitor =
+        std::make_unique<mdm::Monitor>(*mdm_store, *clock, mdm::MonitorOptions{}, vee_book.get());
   }
   // Area load control: actions taken with `vidyut mdm load-limit` are restored here at the end
   // of their window (their commands reach the meters through the store's queue).

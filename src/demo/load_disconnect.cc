@@ -11,7 +11,7 @@ namespace {
 // minutes and the push spread later, and the restore itself may come a minute late).
 constexpr Millis kCheckMargin{5 * 60'000};
 constexpr Millis kAfterMargin{30 * 60'000};
-}
+}  // namespace
 
 bool DisconnectCheck::ok() const {
   return error.empty() && chosen > 0 && open_during + dark_during == chosen &&
@@ -88,8 +88,8 @@ void DisconnectScenario::tick(UtcTime now) {
         const std::vector<std::uint32_t>& held =
             recharge_inside ? std::vector<std::uint32_t>{} : p.without_balance;
         std::vector<std::uint32_t> back = p.with_balance;
-        if (recharge_inside) back.insert(back.end(), p.without_balance.begin(),
-                                         p.without_balance.end());
+        if (recharge_inside)
+          back.insert(back.end(), p.without_balance.begin(), p.without_balance.end());
         c.expected_closed_after = back.size();
         c.expected_held_after = held.size();
         for (auto i : back) {

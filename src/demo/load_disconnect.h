@@ -37,13 +37,13 @@ struct DisconnectCheck {
   std::string name, dt;
   std::int64_t action_id = 0;
   std::size_t chosen = 0;
-  std::size_t open_during = 0;        // chosen relays open in the truth near the window's end
-  std::size_t dark_during = 0;        // chosen meters without supply then (not counted)
-  std::size_t recharged_inside = 0;   // without-balance ones who recharged inside the window
-  std::size_t closed_after = 0;       // with-balance (and recharged) reconnected after the restore
-  std::size_t dark_after = 0;         // of those, without supply then (a command cannot reach)
+  std::size_t open_during = 0;       // chosen relays open in the truth near the window's end
+  std::size_t dark_during = 0;       // chosen meters without supply then (not counted)
+  std::size_t recharged_inside = 0;  // without-balance ones who recharged inside the window
+  std::size_t closed_after = 0;      // with-balance (and recharged) reconnected after the restore
+  std::size_t dark_after = 0;        // of those, without supply then (a command cannot reach)
   std::size_t expected_closed_after = 0;
-  std::size_t held_after = 0;         // without-balance, not yet recharged: still open after it
+  std::size_t held_after = 0;  // without-balance, not yet recharged: still open after it
   std::size_t expected_held_after = 0;
   std::size_t closed_after_recharge = 0;  // those, after their recharge
   std::size_t dark_after_recharge = 0;

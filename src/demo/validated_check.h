@@ -22,8 +22,8 @@ struct ValidatedCheck {
   std::int64_t replaced_estimate_wh = 0;         // what those estimates said
   std::int64_t replaced_reading_wh = 0;          // what their readings said
   std::int64_t replaced_abs_error_wh = 0;        // sum of |estimate - reading|
-  std::size_t stale = 0;            // estimates on record whose interval has a reading
-  std::size_t still_estimated = 0;  // estimates on record without a reading
+  std::size_t stale = 0;                         // estimates on record whose interval has a reading
+  std::size_t still_estimated = 0;               // estimates on record without a reading
   // Weighted absolute percentage error of the replaced estimates (0 without any).
   double wape() const;
   bool ok() const { return stale == 0; }

@@ -200,13 +200,13 @@ struct LoadControl::Impl {
     if (!r.ok()) return r.error();
     a.state = LoadActionState::kRestored;
     a.restored = now;
-    VIDYUT_CHECK(audit(
-        actor, "load-control-restore", a.target,
-        a.kind == LoadActionKind::kLimit
-            ? fmt::format("action {}: {} meters back to their normal threshold", a.id,
-                          a.meters.size())
-            : fmt::format("action {}: {} meters reconnected, {} left open (held by billing)", a.id,
-                          a.meters.size() - held_open, held_open)));
+    VIDYUT_CHECK(
+        audit(actor, "load-control-restore", a.target,
+              a.kind == LoadActionKind::kLimit
+                  ? fmt::format("action {}: {} meters back to their normal threshold", a.id,
+                                a.meters.size())
+                  : fmt::format("action {}: {} meters reconnected, {} left open (held by billing)",
+                                a.id, a.meters.size() - held_open, held_open)));
     return a;
   }
 };
@@ -302,9 +302,8 @@ Result<LoadAction> LoadControl::disconnect(const std::string& target,
 
 Result<LoadAction> LoadControl::start(LoadActionKind kind, const std::string& target,
                                       std::uint32_t limit_w,
-                                      const std::vector<std::string>& serials,
-                                      std::int64_t minutes, const std::string& actor,
-                                      const std::string& reason) {
+                                      const std::vector<std::string>& serials, std::int64_t minutes,
+                                      const std::string& actor, const std::string& reason) {
   VIDYUT_CHECK(check_text(actor, "actor", true));
   VIDYUT_CHECK(check_text(reason, "reason", false));
   if (minutes <= 0 || minutes > kMaxLoadControlMinutes) {
@@ -444,8 +443,7 @@ Result<LoadAction> LoadControl::start(LoadActionKind kind, const std::string& ta
       // The hold first: from now on neither billing nor anyone releasing a hold reconnects it.
       VIDYUT_TRY(h, m.store->hold_relay(store::RelayHold{
                         x.meter_id, holder_of(a.id),
-                        fmt::format("load control of {} until {}", target,
-                                    format_iso8601(a.end)),
+                        fmt::format("load control of {} until {}", target, format_iso8601(a.end)),
                         a.start}));
       (void)h;
     }

@@ -166,7 +166,6 @@ TEST(LoadControl, ActionsSurviveARestartAndAnEarlyRestoreRestoresOnce) {
   EXPECT_EQ(rig.port.commands.size(), 2u);
 }
 
-
 TEST(LoadControl, DisconnectsAChosenSetHoldingTheirRelaysAndLeavesBillingsDisconnectionInPlace) {
   Rig rig;
   ASSERT_TRUE(rig.lc->mark_essential("H1", "district hospital", "asha").ok());

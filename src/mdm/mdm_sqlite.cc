@@ -35,9 +35,9 @@ Status MdmSqlite::open(const std::filesystem::path& dir, const char* part, int v
         const long long had = std::stoll(u.text(0));
         for (const auto& up : upgrades) {
           if (up.to_version <= had || up.to_version > version) continue;
-          VIDYUT_CHECK(exec(db_, up.sql,
-                            std::string("upgrade ") + part + " schema to " +
-                                std::to_string(up.to_version)));
+          VIDYUT_CHECK(
+              exec(db_, up.sql,
+                   std::string("upgrade ") + part + " schema to " + std::to_string(up.to_version)));
         }
       }
     }

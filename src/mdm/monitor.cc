@@ -6,8 +6,7 @@
 
 namespace vidyut::mdm {
 
-Monitor::Monitor(store::Store& store, const Clock& clock, MonitorOptions options,
-                 VeeBook* vee_book)
+Monitor::Monitor(store::Store& store, const Clock& clock, MonitorOptions options, VeeBook* vee_book)
     : store_(store), clock_(clock), options_(options), vee_book_(vee_book) {}
 
 Status Monitor::tick() {

@@ -150,8 +150,8 @@ LossExplanation explain_loss(const std::vector<double>& u,
     std::vector<double> dx;
     double energy = 0;  // sum of the series from `start`
   };
-  constexpr std::size_t kStartStep = 4;   // an hour of 15-minute intervals
-  constexpr std::size_t kMinTail = 8;     // a start leaves at least two hours
+  constexpr std::size_t kStartStep = 4;  // an hour of 15-minute intervals
+  constexpr std::size_t kMinTail = 8;    // a start leaves at least two hours
   std::vector<Candidate> cands;
   for (std::size_t c = 0; c < x.size(); ++c) {
     if (x[c].size() != n) continue;
@@ -487,8 +487,8 @@ Result<TheftReport> detect_theft(store::Store& store, const Network& network,
             "the DT's unexplained loss moves with his own consumption, interval by interval{}: "
             "about {:.0f} % of his load seems to bypass the meter",
             from > 0 && from < window.size()
-                ? " from " + tariff::format_ist(day + period * static_cast<std::int64_t>(
-                                                            window[from]))
+                ? " from " +
+                      tariff::format_ist(day + period * static_cast<std::int64_t>(window[from]))
                 : std::string(),
             100 * share));
       }

@@ -100,12 +100,11 @@ Result<TheftReport> detect_theft(store::Store& store, const Network& network,
 // greedily on the interval-to-interval changes of u and x (where a steady or switched load
 // leaves only a few jumps, which are set aside): each step adds the consumer that removes the
 // most of what is left, while he removes at least 15 % of it and carries at least 5 % of
-// the unexplained energy of the intervals his term covers (at most max_terms). c is what they leave, when it carries 5 % or
-// more. A consumer who bypasses a share s of his load adds beta = (1 + a) s / (1 - s) times his
-// meter's own series to u.
-// A consumer's bypass may start during the day (a hook-up in the afternoon): each consumer is
-// tried with his whole series and with it from each hour's start on (zero before), and the one
-// that explains most is kept with its start.
+// the unexplained energy of the intervals his term covers (at most max_terms). c is what they
+// leave, when it carries 5 % or more. A consumer who bypasses a share s of his load adds beta = (1
+// + a) s / (1 - s) times his meter's own series to u. A consumer's bypass may start during the day
+// (a hook-up in the afternoon): each consumer is tried with his whole series and with it from each
+// hour's start on (zero before), and the one that explains most is kept with its start.
 struct LossExplanation {
   double steady = 0;                                      // c, per interval
   std::vector<std::pair<std::size_t, double>> consumers;  // (index into x, beta), as chosen

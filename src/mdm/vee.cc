@@ -222,8 +222,9 @@ VeeDay validate_day(const VeeInput& in, const VeeRules& rules) {
       for (std::size_t i = 0; i < n; ++i) {
         VeeInterval& v = d.intervals[i];
         if (!(v.flags & kVeeEstimated)) continue;
-        const double share = estimate_wh > 0 ? static_cast<double>(v.wh) / static_cast<double>(estimate_wh)
-                                             : 1.0 / static_cast<double>(estimates);
+        const double share = estimate_wh > 0
+                                 ? static_cast<double>(v.wh) / static_cast<double>(estimate_wh)
+                                 : 1.0 / static_cast<double>(estimates);
         const double exact = share * static_cast<double>(rest);
         v.wh = static_cast<std::int64_t>(std::floor(exact));
         given += v.wh;

@@ -182,7 +182,7 @@ struct VeeRunStats {
   std::size_t days = 0, meters = 0, intervals = 0, register_mismatches = 0;
   VeeApplied applied;
 };
-Result<VeeRunStats> run_vee(store::Store& store, const Network& network, VeeBook& book,
-                            UtcTime now, const VeeRunOptions& options = {});
+Result<VeeRunStats> run_vee(store::Store& store, const Network& network, VeeBook& book, UtcTime now,
+                            const VeeRunOptions& options = {});
 
 }  // namespace vidyut::mdm

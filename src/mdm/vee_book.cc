@@ -78,8 +78,9 @@ struct VeeBook::Impl {
                 std::optional<std::int64_t> new_wh, const std::string& actor,
                 const std::string& reason) {
     VIDYUT_CHECK(sql.fault());
-    VIDYUT_TRY(s, stmt("INSERT INTO vee_changes (meter_id, start_ms, at_ms, action, old_wh, "
-                       "new_wh, flags, method, actor, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    VIDYUT_TRY(s,
+               stmt("INSERT INTO vee_changes (meter_id, start_ms, at_ms, action, old_wh, "
+                    "new_wh, flags, method, actor, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     Use u(**s);
     u.bind(r.meter_id)
         .bind(to_ms(r.start))
@@ -214,8 +215,8 @@ Result<VeeApplied> VeeBook::apply(const VeeDay& day, const std::string& actor) {
       want.actor = actor;
       // A clean reading needs no record; nor does a gap left unestimated (its missing reading
       // says it, and a fleet starting up would fill the book with them).
-      const bool clean = (v.method == VeeMethod::kActual && v.flags == 0) ||
-                         v.method == VeeMethod::kNone;
+      const bool clean =
+          (v.method == VeeMethod::kActual && v.flags == 0) || v.method == VeeMethod::kNone;
       if (clean) {
         if (had == nullptr) continue;
         VIDYUT_CHECK(m.erase(day.meter_id, v.start));
@@ -295,8 +296,8 @@ Status VeeBook::withdraw_edit(std::int64_t meter_id, UtcTime start, const std::s
   return m.txn([&]() -> Status {
     VIDYUT_TRY(existing, m.records(meter_id, start, start + Millis(1)));
     if (existing->empty() || existing->front().method != VeeMethod::kEdited) {
-      return Error(Errc::kNotFound, "validated data: no edit of meter " +
-                                        std::to_string(meter_id) + " at " + format_iso8601(start));
+      return Error(Errc::kNotFound, "validated data: no edit of meter " + std::to_string(meter_id) +
+                                        " at " + format_iso8601(start));
     }
     VeeRecord r = existing->front();
     VIDYUT_CHECK(m.erase(meter_id, start));
@@ -381,7 +382,8 @@ Result<bool> VeeBook::day_validated(UtcTime day) {
 Status VeeBook::mark_day_validated(UtcTime day) {
   std::lock_guard l(impl_->mu);
   VIDYUT_CHECK(impl_->sql.fault());
-  VIDYUT_TRY(s, impl_->stmt("INSERT OR REPLACE INTO vee_days (day_ms, validated_ms) VALUES (?, ?)"));
+  VIDYUT_TRY(s,
+             impl_->stmt("INSERT OR REPLACE INTO vee_days (day_ms, validated_ms) VALUES (?, ?)"));
   Use u(**s);
   u.bind(to_ms(day)).bind(to_ms(impl_->clock->now()));
   VIDYUT_TRY(row, u.step());
@@ -390,8 +392,8 @@ Status VeeBook::mark_day_validated(UtcTime day) {
 }
 
 Result<std::vector<store::MeterIntervalSummary>> validated_summary(store::Store& store,
-                                                                    VeeBook& book, UtcTime from,
-                                                                    UtcTime to) {
+                                                                   VeeBook& book, UtcTime from,
+                                                                   UtcTime to) {
   VIDYUT_TRY(base, store.interval_summary(from, to));
   VIDYUT_TRY(changed, book.meters_with_values(from, to));
   if (changed->empty()) return std::move(*base);

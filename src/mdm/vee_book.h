@@ -25,7 +25,7 @@
 
 namespace vidyut::mdm {
 
-inline constexpr std::size_t kMaxVeeText = 1000;  // actor, reason
+inline constexpr std::size_t kMaxVeeText = 1000;       // actor, reason
 inline constexpr std::size_t kMaxVeeHistory = 10'000;  // rows one history() call returns
 
 struct VeeRecord {
@@ -103,7 +103,7 @@ class VeeBook {
 // Per-meter validated totals over [from, to), as the store's interval_summary gives them for
 // actual readings, with estimates and edits counted in (`estimated` = the estimates among them).
 Result<std::vector<store::MeterIntervalSummary>> validated_summary(store::Store& store,
-                                                                    VeeBook& book, UtcTime from,
-                                                                    UtcTime to);
+                                                                   VeeBook& book, UtcTime from,
+                                                                   UtcTime to);
 
 }  // namespace vidyut::mdm

@@ -103,7 +103,7 @@ TEST(VeeBook, AnEstimateIsKeptRevisedAndReplacedWithItsHistory) {
 TEST(VeeBook, FlagsAreRecordedAndClearedAndGapsInOutagesKept) {
   Rig rig("vidyut-vee-book-2");
   VeeInput in = day_of(7, {40});
-  in.rows[20].import_wh = 0;                      // zero while supplied
+  in.rows[20].import_wh = 0;                                      // zero while supplied
   in.no_supply.push_back({slot(39) + Millis(60'000), slot(41)});  // 40 missing: not estimated
   auto a = rig.book->apply(validate_day(in));
   ASSERT_TRUE(a.ok());
@@ -124,12 +124,10 @@ TEST(VeeBook, FlagsAreRecordedAndClearedAndGapsInOutagesKept) {
 TEST(VeeBook, AnEditNeedsAReasonIsKeptOverValidationAndCanBeWithdrawn) {
   Rig rig("vidyut-vee-book-3");
   EXPECT_EQ(rig.book->edit(7, slot(5), 90, 105, "asha", "").error().code, Errc::kInvalidArgument);
-  EXPECT_EQ(rig.book->edit(7, slot(5), -1, 105, "asha", "x").error().code,
-            Errc::kInvalidArgument);
-  EXPECT_EQ(rig.book->edit(7, slot(5), 90, 105, std::string(kMaxVeeText + 1, 'a'), "x")
-                .error()
-                .code,
-            Errc::kLimitExceeded);
+  EXPECT_EQ(rig.book->edit(7, slot(5), -1, 105, "asha", "x").error().code, Errc::kInvalidArgument);
+  EXPECT_EQ(
+      rig.book->edit(7, slot(5), 90, 105, std::string(kMaxVeeText + 1, 'a'), "x").error().code,
+      Errc::kLimitExceeded);
   auto e = rig.book->edit(7, slot(5), 90, 105, "asha", "meter replaced; reading from the old one");
   ASSERT_TRUE(e.ok()) << e.error().message;
   EXPECT_EQ(e->method, VeeMethod::kEdited);
@@ -204,8 +202,10 @@ struct StoreRig : Rig {
     p.profile = "daily";
     p.captured = at;
     dlms::Data row = dlms::Data::structure(
-        {dlms::Data::octet_string({}), dlms::Data::double_long_unsigned(static_cast<std::uint32_t>(wh)),
-         dlms::Data::double_long_unsigned(0), dlms::Data::double_long_unsigned(0), dlms::Data::double_long_unsigned(0)});
+        {dlms::Data::octet_string({}),
+         dlms::Data::double_long_unsigned(static_cast<std::uint32_t>(wh)),
+         dlms::Data::double_long_unsigned(0), dlms::Data::double_long_unsigned(0),
+         dlms::Data::double_long_unsigned(0)});
     p.data = dlms::axdr::encode(row);
     b.profile_rows.push_back(p);
     ASSERT_TRUE(st->write(b).ok());
@@ -260,7 +260,7 @@ TEST(VeeRun, AClosedDayIsValidatedForEveryMeterOnceWithItsDailyRegister) {
   std::int64_t day_wh = 0;
   for (int i = 0; i < 96; ++i) day_wh += 100 + i;
   rig.daily(rig.c1, kDay, 1'000'000);
-  rig.daily(rig.c1, slot(96), 1'000'000 + day_wh);           // agrees
+  rig.daily(rig.c1, slot(96), 1'000'000 + day_wh);  // agrees
   rig.daily(rig.c2, kDay, 2'000'000);
   rig.daily(rig.c2, slot(96), 2'000'000 + day_wh + 5'000);  // 5 kWh the intervals lack
   rig.clock.set(slot(96) + std::chrono::minutes(10));
@@ -285,7 +285,6 @@ TEST(VeeRun, AClosedDayIsValidatedForEveryMeterOnceWithItsDailyRegister) {
   EXPECT_EQ(r->applied.changes(), 0u);
   EXPECT_EQ(r->meters, 0u);  // flagged actual readings are not revisited
 }
-
 
 TEST(VeeRun, AReadingTheMeterSentTwiceWithDifferentValuesIsFlaggedConflicting) {
   StoreRig rig("vidyut-vee-run-3");

@@ -56,8 +56,8 @@ Result<DayContext> day_context(store::Store& store, const Network& network, UtcT
   }
   // Conflicting readings the store refused (store.h kConflictAlertKind).
   for (std::int64_t after = 0;;) {
-    VIDYUT_TRY(page, store.alerts_of_kind(store::kConflictAlertKind, day, end, after,
-                                          store::kMaxPage));
+    VIDYUT_TRY(page,
+               store.alerts_of_kind(store::kConflictAlertKind, day, end, after, store::kMaxPage));
     for (const auto& a : *page) {
       after = a.id;
       if (a.name == store::kConflictAlertName) c.conflicts[a.meter_id].push_back(a.at);
@@ -147,11 +147,10 @@ Result<MeterDay> validate_meter(store::Store& store, const DayContext& c, std::i
   }
   out.day = validate_day(in, rules);
   // Like days only when something is left without a basis outside an outage.
-  const bool wanting = std::any_of(out.day.intervals.begin(), out.day.intervals.end(),
-                                   [](const VeeInterval& v) {
-                                     return v.method == VeeMethod::kNone &&
-                                            !(v.flags & kVeePowerFailure);
-                                   });
+  const bool wanting =
+      std::any_of(out.day.intervals.begin(), out.day.intervals.end(), [](const VeeInterval& v) {
+        return v.method == VeeMethod::kNone && !(v.flags & kVeePowerFailure);
+      });
   if (wanting && rules.like_days > 0) {
     for (UtcTime ld : like_day_candidates(c.day)) {
       if (in.like_days.size() >= rules.like_days) break;
@@ -196,8 +195,8 @@ Result<VeeReport> vee_from_store(store::Store& store, const Network& network, Ut
   return r;
 }
 
-Result<VeeRunStats> run_vee(store::Store& store, const Network& network, VeeBook& book,
-                            UtcTime now, const VeeRunOptions& o) {
+Result<VeeRunStats> run_vee(store::Store& store, const Network& network, VeeBook& book, UtcTime now,
+                            const VeeRunOptions& o) {
   VeeRunStats st;
   const Millis period{std::int64_t{o.period_s} * 1000};
   const UtcTime settled = UtcTime((now - o.settle).time_since_epoch() / period * period);

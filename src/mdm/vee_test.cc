@@ -105,7 +105,6 @@ TEST(Vee, AGapNextToAPowerFailureIsNotInterpolatedFromIt) {
   EXPECT_NE(d.intervals[10].method, VeeMethod::kLinear);
 }
 
-
 TEST(Vee, EstimatesAreScaledToTheDailyRegisterAndAFullDayIsCheckedAgainstIt) {
   VeeInput in = full_day();  // 100 + i: 96 x 100 + 4560 = 14'160 Wh
   std::erase_if(in.rows, [](const auto& x) {
@@ -167,7 +166,6 @@ TEST(Vee, AnOperatorsEditWinsOverReadingAndEstimate) {
   EXPECT_EQ(d.edited, 2u);
   EXPECT_EQ(d.linear, 0u);
 }
-
 
 TEST(Vee, AConflictingReadingAndADecreasingRegisterAreFlaggedAndKept) {
   VeeInput in = full_day();

@@ -969,9 +969,9 @@ class SqliteStore final : public Store {
       return Error(Errc::kUnsupported, "schema version " + std::to_string(*v) + ", expected " +
                                            std::to_string(kLatestVersion));
     }
-    for (const char* table : {"schema_migrations", "store_meta", "meters", "intervals",
-                              "meter_comm", "alerts", "audit", "commands", "profile_rows",
-                              "relay_holds"}) {
+    for (const char* table :
+         {"schema_migrations", "store_meta", "meters", "intervals", "meter_comm", "alerts", "audit",
+          "commands", "profile_rows", "relay_holds"}) {
       Stmt s;
       VIDYUT_CHECK(
           s.prepare(h_.db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?"));

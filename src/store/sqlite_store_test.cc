@@ -1547,8 +1547,7 @@ TEST_F(StoreTest, RelayHoldsAreKeptPerHolderAndTheLastReleaseSeesNoneRemain) {
     EXPECT_EQ((*h)[0].holder, "billing");
     EXPECT_EQ((*h)[1].holder, "load-control:7");
     EXPECT_EQ(s->hold_relay(RelayHold{id, "", "x", kT0}).error().code, Errc::kInvalidArgument);
-    EXPECT_EQ(s->hold_relay(RelayHold{id + 99, "billing", "x", kT0}).error().code,
-              Errc::kNotFound);
+    EXPECT_EQ(s->hold_relay(RelayHold{id + 99, "billing", "x", kT0}).error().code, Errc::kNotFound);
     EXPECT_EQ(
         s->hold_relay(RelayHold{id, "x", std::string(kMaxDetailLength + 1, 'r'), kT0}).error().code,
         Errc::kLimitExceeded);
