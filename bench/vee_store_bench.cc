@@ -98,6 +98,15 @@ int main(int argc, char** argv) {
     if (auto r = (*st)->write(registers); !r.ok()) die("registers", r.error());
     registers.profile_rows.clear();
   };
+  // Interval i from the day's start (96 and up: the next day) of a meter, from its load model.
+  auto reading_of = [&](std::int64_t id, const meter::MeterIdentity& identity, std::size_t i) {
+    const UtcTime a = day + Millis(static_cast<std::int64_t>(i) * 900'000);
+    store::IntervalReading x;
+    x.meter_id = id;
+    x.start = a;
+    x.import_wh = meter::model_energy(identity, a, a + Millis(900'000)).active_mwh / 1000;
+    return x;
+  };
   for (const auto& m : topo.meters) {
     if (m.consumer_id.empty()) continue;
     const std::int64_t id = id_of.at(m.identity.serial);
@@ -114,21 +123,12 @@ int main(int argc, char** argv) {
     }
     // The next day's first two hours, complete (the meters push on).
     for (std::size_t i = 96; i < 104; ++i) {
-      const UtcTime a = day + Millis(static_cast<std::int64_t>(i) * 900'000);
-      store::IntervalReading x;
-      x.meter_id = id;
-      x.start = a;
-      x.import_wh = meter::model_energy(m.identity, a, a + Millis(900'000)).active_mwh / 1000;
-      batch.push_back(x);
+      batch.push_back(reading_of(id, m.identity, i));
       if (batch.size() >= store::kMaxBatch) flush();
     }
     std::int64_t day_wh = 0;
     for (std::size_t i = 0; i < 96; ++i) {
-      const UtcTime a = day + Millis(static_cast<std::int64_t>(i) * 900'000);
-      store::IntervalReading x;
-      x.meter_id = id;
-      x.start = a;
-      x.import_wh = meter::model_energy(m.identity, a, a + Millis(900'000)).active_mwh / 1000;
+      const store::IntervalReading x = reading_of(id, m.identity, i);
       day_wh += x.import_wh;
       if (i >= from && i < to) continue;
       batch.push_back(x);

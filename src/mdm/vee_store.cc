@@ -28,8 +28,42 @@ struct DayContext {
   std::unordered_map<std::int64_t, std::vector<UtcTime>> conflicts;  // by meter
 };
 
+// Relay-open spans per meter from the command queue: a succeeded disconnect until a succeeded
+// connect. Read once per validation run (the queue is walked from its start).
+using RelaySpans = std::unordered_map<std::int64_t, std::vector<OffSpan>>;
+Result<RelaySpans> relay_open_spans(store::Store& store) {
+  std::unordered_map<std::int64_t, std::vector<std::pair<UtcTime, bool>>> relay;
+  for (std::int64_t after = 0;;) {
+    VIDYUT_TRY(page, store.commands_after(after, store::kMaxPage));
+    for (const auto& cmd : *page) {
+      after = cmd.id;
+      if (cmd.state != store::CommandState::kSucceeded) continue;
+      if (cmd.kind == store::CommandKind::kDisconnect)
+        relay[cmd.meter_id].emplace_back(cmd.finished, false);
+      if (cmd.kind == store::CommandKind::kConnect)
+        relay[cmd.meter_id].emplace_back(cmd.finished, true);
+    }
+    if (page->size() < store::kMaxPage) break;
+  }
+  RelaySpans out;
+  for (auto& [m, v] : relay) {
+    std::sort(v.begin(), v.end());
+    std::optional<UtcTime> open_since;
+    auto& spans = out[m];
+    for (const auto& [t, connected] : v) {
+      if (!connected && !open_since) open_since = t;
+      if (connected && open_since) {
+        spans.push_back({*open_since, t});
+        open_since.reset();
+      }
+    }
+    if (open_since) spans.push_back({*open_since, std::nullopt});
+  }
+  return out;
+}
+
 Result<DayContext> day_context(store::Store& store, const Network& network, UtcTime day,
-                               UtcTime horizon, std::int32_t period_s) {
+                               UtcTime horizon, std::int32_t period_s, const RelaySpans& relay) {
   DayContext c;
   c.day = day;
   c.horizon = horizon;
@@ -40,19 +74,11 @@ Result<DayContext> day_context(store::Store& store, const Network& network, UtcT
   for (std::size_t d = 0; d < network.dts.size(); ++d) {
     for (std::int64_t m : network.dts[d].consumers) c.dt_of[m] = d;
   }
-  // Relay open spans from the command queue: a succeeded disconnect until a succeeded connect.
-  std::unordered_map<std::int64_t, std::vector<std::pair<UtcTime, bool>>> relay;
-  for (std::int64_t after = 0;;) {
-    VIDYUT_TRY(page, store.commands_after(after, store::kMaxPage));
-    for (const auto& cmd : *page) {
-      after = cmd.id;
-      if (cmd.state != store::CommandState::kSucceeded || cmd.finished >= end) continue;
-      if (cmd.kind == store::CommandKind::kDisconnect)
-        relay[cmd.meter_id].emplace_back(cmd.finished, false);
-      if (cmd.kind == store::CommandKind::kConnect)
-        relay[cmd.meter_id].emplace_back(cmd.finished, true);
+  // Relay-open spans that touch the day.
+  for (const auto& [m, spans] : relay) {
+    for (const auto& sp : spans) {
+      if (sp.start < end && sp.end_or(end) > day) c.relay_open[m].push_back(sp);
     }
-    if (page->size() < store::kMaxPage) break;
   }
   // Conflicting readings the store refused (store.h kConflictAlertKind).
   for (std::int64_t after = 0;;) {
@@ -63,19 +89,6 @@ Result<DayContext> day_context(store::Store& store, const Network& network, UtcT
       if (a.name == store::kConflictAlertName) c.conflicts[a.meter_id].push_back(a.at);
     }
     if (page->size() < store::kMaxPage) break;
-  }
-  for (auto& [m, v] : relay) {
-    std::sort(v.begin(), v.end());
-    std::optional<UtcTime> open_since;
-    auto& spans = c.relay_open[m];
-    for (const auto& [t, connected] : v) {
-      if (!connected && !open_since) open_since = t;
-      if (connected && open_since) {
-        spans.push_back({*open_since, t});
-        open_since.reset();
-      }
-    }
-    if (open_since) spans.push_back({*open_since, std::nullopt});
   }
   return c;
 }
@@ -175,7 +188,8 @@ Result<VeeReport> vee_from_store(store::Store& store, const Network& network, Ut
   VeeReport r;
   r.day = day;
   const UtcTime end = day + std::chrono::days(1);
-  VIDYUT_TRY(c, day_context(store, network, day, end, 900));
+  VIDYUT_TRY(relay, relay_open_spans(store));
+  VIDYUT_TRY(c, day_context(store, network, day, end, 900, *relay));
   for (std::size_t d = 0; d < network.dts.size(); ++d) {
     for (std::int64_t m : network.dts[d].consumers) {
       if (only != 0 && m != only) continue;
@@ -201,6 +215,7 @@ Result<VeeRunStats> run_vee(store::Store& store, const Network& network, VeeBook
   const Millis period{std::int64_t{o.period_s} * 1000};
   const UtcTime settled = UtcTime((now - o.settle).time_since_epoch() / period * period);
   const tariff::CivilDate today = tariff::ist_date(now);
+  std::optional<RelaySpans> relay;  // read once, when a day has meters to validate
   for (int back = o.days_back; back >= 0; --back) {
     const UtcTime day = tariff::ist_midnight(tariff::add_days(today, -back));
     const UtcTime end = day + std::chrono::days(1);
@@ -229,7 +244,11 @@ Result<VeeRunStats> run_vee(store::Store& store, const Network& network, VeeBook
     }
     ++st.days;
     if (!meters.empty()) {
-      VIDYUT_TRY(c, day_context(store, network, day, horizon, o.period_s));
+      if (!relay) {
+        VIDYUT_TRY(r, relay_open_spans(store));
+        relay = std::move(*r);
+      }
+      VIDYUT_TRY(c, day_context(store, network, day, horizon, o.period_s, *relay));
       for (std::int64_t m : meters) {
         if (c->dt_of.find(m) == c->dt_of.end()) continue;  // not a placed consumer
         VIDYUT_TRY(md, validate_meter(store, *c, m, o.rules, o.period_s, now, &book));
