@@ -8,9 +8,11 @@ namespace {
 // The check during a window comes 5 minutes before its end (25 minutes after recharges in its
 // middle: a wrong reconnection would have reached the meters by then); the one after it 30
 // minutes after (a meter that only pushes hears its command at its next session: up to 15
-// minutes and the push spread later, and the restore itself may come a minute late).
+// minutes and the push spread later, and the restore itself may come a minute late) and once
+// the head end reports every reconnection carried out.
 constexpr Millis kCheckMargin{5 * 60'000};
 constexpr Millis kAfterMargin{30 * 60'000};
+constexpr Millis kGiveUp{3 * 3'600'000};
 }  // namespace
 
 bool DisconnectCheck::ok() const {
@@ -84,6 +86,18 @@ void DisconnectScenario::tick(UtcTime now) {
       }
       case Phase::kRestored: {
         if (now < end + kAfterMargin) break;
+        // The truth is read once the head end has carried out every reconnection (a loaded
+        // machine delivers late), or after three hours at the most.
+        if (now < end + kGiveUp) {
+          auto act = lc_.action(c.action_id);
+          if (act.ok() && *act) {
+            auto prog = lc_.progress(**act);
+            if (prog.ok() &&
+                (prog->restore_pending > 0 || (*act)->state != mdm::LoadActionState::kRestored)) {
+              break;
+            }
+          }
+        }
         // With balance (or recharged inside the window): reconnected; without: billing holds.
         const std::vector<std::uint32_t>& held =
             recharge_inside ? std::vector<std::uint32_t>{} : p.without_balance;

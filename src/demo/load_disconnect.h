@@ -4,7 +4,8 @@
 // billing and load control from undoing each other's disconnections. Checked in the simulator's
 // truth (the meters' relays):
 //   - during the window every chosen relay is open (a recharge inside it does not reconnect);
-//   - after the restore every chosen consumer with balance is reconnected (one whose DT was
+//   - after the restore (once the head end has carried out its reconnections) every chosen
+//     consumer with balance is reconnected (one whose DT was
 //     without supply then, once it is back), and one billing still holds (no recharge yet) stays
 //     open until his recharge reconnects him.
 // Sans-I/O towards the fleet: the caller gives the truth as functions, and ticks it with the
