@@ -4,6 +4,7 @@
 #include "demo/load_disconnect.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <map>
 
@@ -32,7 +33,11 @@ class Port final : public mdm::CommandPort {
 };
 
 struct Rig {
-  std::filesystem::path dir = std::filesystem::temp_directory_path() / "vidyut-demo-disconnect";
+  std::filesystem::path dir =
+      std::filesystem::temp_directory_path() /
+      (std::string("vidyut-demo-disconnect-") +
+       std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "-" +
+       std::to_string(::getpid()));
   ManualClock clock{kT0};
   std::unique_ptr<store::Store> st;
   Port port;

@@ -4,6 +4,7 @@
 #include "mdm/load_control.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <map>
 
@@ -44,7 +45,11 @@ class FakePort final : public CommandPort {
 };
 
 struct Rig {
-  std::filesystem::path dir = std::filesystem::temp_directory_path() / "vidyut-load-control-test";
+  std::filesystem::path dir =
+      std::filesystem::temp_directory_path() /
+      (std::string("vidyut-load-control-test-") +
+       std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "-" +
+       std::to_string(::getpid()));
   ManualClock clock{kT0};
   std::unique_ptr<store::Store> db;
   FakePort port;
