@@ -68,7 +68,6 @@ class DisconnectScenario {
   void add(DisconnectPlan plan);
   // Acts and checks what is due at `now`.
   void tick(UtcTime now);
-  bool empty() const { return plans_.empty(); }
   // The fleet indices whose reconnection after a recharge is left to load control (recharged
   // inside a window).
   std::vector<std::uint32_t> held_by_load_control() const;
