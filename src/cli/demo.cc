@@ -1226,6 +1226,7 @@ int run_demo(const DemoOptions& o) {
           sus.push_back({{"serial", x.serial},
                          {"consumer", x.consumer_id},
                          {"score", x.score},
+                         {"explained_wh", x.explained_wh},
                          {"reasons", x.reasons}});
         }
         flagged.push_back({{"day", format_iso8601(r.day)},
@@ -1249,6 +1250,8 @@ int run_demo(const DemoOptions& o) {
                 {"honest_flagged_list", tc.false_flags},
                 {"bad_estimates", tc.bad_estimates},
                 {"thief_not_in_top_3", tc.not_in_top3},
+                {"named_by_explanation", tc.named_by_explanation},
+                {"named_by_explanation_without_theft", tc.honest_named},
                 {"flagged", flagged}};
     // The truth's consumer thefts, to read the suspects against.
     json thieves = json::array();
@@ -1543,6 +1546,11 @@ int run_demo(const DemoOptions& o) {
   for (const auto& x : tc.false_flags) std::cout << "  honest DT-day flagged: " << x << "\n";
   for (const auto& x : tc.bad_estimates) std::cout << "  estimate off: " << x << "\n";
   for (const auto& x : tc.not_in_top3) std::cout << "  thief not in the top 3: " << x << "\n";
+  std::cout << fmt::format(
+      "mdm theft suspects: {} named by the loss explanation on flagged DT-days, {} of them not "
+      "stealing that day in the truth\n",
+      tc.named_by_explanation, tc.named_honest);
+  for (const auto& x : tc.honest_named) std::cout << "  named without a theft: " << x << "\n";
   std::cout << fmt::format(
       "mdm vee: {} of {} consumer intervals actual, {} estimated; power-failure flag agrees with "
       "the truth on {} of them ({} flagged, {} without full supply in the truth); zero while "

@@ -450,6 +450,7 @@ int run_theft(const OutageOptions& o) {
           sus.push_back({{"serial", x.serial},
                          {"consumer", x.consumer_id},
                          {"score", x.score},
+                         {"explained_wh", x.explained_wh},
                          {"correlation", x.correlation},
                          {"reasons", x.reasons}});
         }

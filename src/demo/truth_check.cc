@@ -286,32 +286,78 @@ TheftCheck check_theft(const fleet::Topology& topology, const std::vector<mdm::T
       }
     }
   }
-  // Each consumer theft on the day it stole most (IST days of the run).
+  // Each consumer theft on the day it stole most (IST days of the run). The thief must be among
+  // the top 3 suspects, or among the top k when k > 3 consumers of his DT stole that day (three
+  // places cannot hold four thieves).
+  auto dt_of = [&](std::uint32_t meter) -> const std::string* {
+    if (meter >= topology.dt_of.size() || topology.dt_of[meter] < 0) return nullptr;
+    return &topology.dts[static_cast<std::size_t>(topology.dt_of[meter])].name;
+  };
+  auto stealing_on = [&](const ConsumerTheftTruth& e, UtcTime day) {
+    const UtcTime end = e.end ? *e.end : run_end;
+    return e.start < day + std::chrono::days(1) && end > day;
+  };
   for (const auto& e : episodes) {
-    if (e.meter >= topology.dt_of.size() || topology.dt_of[e.meter] < 0) continue;
-    const std::string& dt = topology.dts[static_cast<std::size_t>(topology.dt_of[e.meter])].name;
+    const std::string* dt = dt_of(e.meter);
+    if (dt == nullptr) continue;
     const UtcTime end = e.end ? *e.end : run_end;
     const mdm::TheftFinding* best = nullptr;
+    UtcTime best_day;
     Millis best_overlap{0};
     for (const auto& r : days) {
       const UtcTime lo = std::max(e.start, r.day);
       const UtcTime hi = std::min(end, r.day + std::chrono::days(1));
       if (hi - lo <= best_overlap) continue;
-      auto it = found.find({dt, r.day.time_since_epoch().count()});
+      auto it = found.find({*dt, r.day.time_since_epoch().count()});
       if (it == found.end()) continue;
       best_overlap = hi - lo;
       best = it->second;
+      best_day = r.day;
     }
     if (best == nullptr || !best->flagged) continue;
     ++c.consumer_episodes;
+    std::size_t thieves = 0;
+    for (const auto& other : episodes) {
+      const std::string* odt = dt_of(other.meter);
+      if (odt != nullptr && *odt == *dt && stealing_on(other, best_day)) ++thieves;
+    }
+    const std::size_t places = std::max<std::size_t>(3, thieves);
     const std::string& serial = topology.meters[e.meter].identity.serial;
-    const bool top = std::any_of(best->suspects.begin(), best->suspects.end(),
+    const std::size_t listed = std::min(places, best->suspects.size());
+    const bool top = std::any_of(best->suspects.begin(),
+                                 best->suspects.begin() + static_cast<std::ptrdiff_t>(listed),
                                  [&](const mdm::Suspect& s) { return s.serial == serial; });
     if (top) {
       ++c.in_top3;
     } else {
-      c.not_in_top3.push_back(
-          fmt::format("{} {} on {} from {}", e.kind, serial, dt, format_iso8601(e.start)));
+      c.not_in_top3.push_back(fmt::format("{} {} on {} from {} ({} thieves on the DT that day)",
+                                          e.kind, serial, dt->c_str(), format_iso8601(e.start),
+                                          thieves));
+    }
+  }
+  // Consumers the loss explanation named on flagged DT-days who did not steal that day.
+  std::set<std::pair<std::uint32_t, std::int64_t>> stole;  // (meter, day)
+  std::map<std::string, std::uint32_t> meter_of_serial;
+  for (std::uint32_t m = 0; m < topology.meters.size(); ++m) {
+    meter_of_serial[topology.meters[m].identity.serial] = m;
+  }
+  for (const auto& r : days) {
+    for (const auto& e : episodes) {
+      if (stealing_on(e, r.day)) stole.insert({e.meter, r.day.time_since_epoch().count()});
+    }
+    for (const auto& f : r.dts) {
+      if (!f.flagged) continue;
+      for (const auto& s : f.suspects) {
+        if (s.explained_wh <= 0) continue;
+        ++c.named_by_explanation;
+        auto it = meter_of_serial.find(s.serial);
+        if (it != meter_of_serial.end() &&
+            !stole.count({it->second, r.day.time_since_epoch().count()})) {
+          ++c.named_honest;
+          c.honest_named.push_back(
+              fmt::format("{} on {} {}", s.serial, f.dt, format_iso8601(r.day)));
+        }
+      }
     }
   }
   return c;

@@ -118,8 +118,11 @@ struct TheftCheck {
   std::size_t estimates_within = 0;   // within 15 % of the truth
   double worst_estimate_error = 0;    // relative
   std::size_t consumer_episodes = 0;  // consumer thefts whose main DT-day was flagged
-  std::size_t in_top3 = 0;            // the thief among its top 3 suspects
-  std::vector<std::string> missed, false_flags, bad_estimates, not_in_top3;
+  std::size_t in_top3 = 0;  // the thief among its top 3 suspects (top k when k > 3 stole there)
+  // Suspects the loss explanation named (flagged DT-days), and of them who did not steal that day
+  // (reported, not judged: the issue sets no bound).
+  std::size_t named_by_explanation = 0, named_honest = 0;
+  std::vector<std::string> missed, false_flags, bad_estimates, not_in_top3, honest_named;
   bool ok() const;
 };
 TheftCheck check_theft(const fleet::Topology& topology, const std::vector<mdm::TheftReport>& days,

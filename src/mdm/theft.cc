@@ -2,11 +2,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <optional>
+#include <tuple>
 #include <unordered_map>
 
 #include <fmt/format.h>
 
+#include "mdm/relay_spans.h"
 #include "tariff/calendar.h"
 
 namespace vidyut::mdm {
@@ -15,8 +18,9 @@ namespace {
 constexpr int kFitRounds = 20;
 constexpr double kNoiseSigmas = 3.0;  // an unexplained loss must exceed this many sigmas
 constexpr std::size_t kMinAnomalyIntervals = 8;
+// A suspect's score from a tamper or from the loss explanation; weaker evidence adds less.
+constexpr double kStrong = 3.0;
 // A consumer joins the explanation when he removes at least this share of what is left.
-constexpr double kMinGain = 0.15;
 // Tamper alerts this far before the day are read, so that a tamper still on counts.
 constexpr Millis kTamperLookback{7LL * 86'400'000};
 
@@ -55,6 +59,31 @@ double overlap_ms(const std::vector<OffSpan>& spans, UtcTime a, UtcTime b, UtcTi
   return ms;
 }
 
+// A consumer's usual load per interval of the day: the mean of his net energy at that time of
+// day over the kUsualDays days before `day`, where he had a reading and his relay was closed.
+constexpr int kUsualDays = 7;
+Result<std::vector<double>> usual_load(store::Store& store, std::int64_t meter, UtcTime day,
+                                       const std::vector<OffSpan>& relay_open,
+                                       std::int32_t period_s) {
+  const Millis period{std::int64_t{period_s} * 1000};
+  const std::size_t slots = intervals_in(day, day + std::chrono::days(1), period_s);
+  std::vector<double> sum(slots, 0);
+  std::vector<int> count(slots, 0);
+  const UtcTime from = day - std::chrono::days(kUsualDays);
+  VIDYUT_TRY(rows, store.intervals(meter, from, day));
+  for (const auto& x : *rows) {
+    const bool open = std::any_of(relay_open.begin(), relay_open.end(), [&](const OffSpan& s) {
+      return s.start <= x.start && x.start < s.end_or(day);
+    });
+    if (open) continue;
+    const auto i = static_cast<std::size_t>(((x.start - from) / period) % slots);
+    sum[i] += static_cast<double>(x.import_wh - x.export_wh);
+    ++count[i];
+  }
+  for (std::size_t i = 0; i < slots; ++i) sum[i] = count[i] > 0 ? sum[i] / count[i] : 0;
+  return sum;
+}
+
 }  // namespace
 
 double correlation(const std::vector<double>& x, const std::vector<double>& y) {
@@ -79,151 +108,343 @@ double correlation(const std::vector<double>& x, const std::vector<double>& y) {
 
 namespace {
 
-// Least squares of u on the columns (k <= 5) by the normal equations; nullopt when singular.
-std::optional<std::vector<double>> least_squares(
-    const std::vector<double>& u, const std::vector<const std::vector<double>*>& cols) {
-  const std::size_t k = cols.size();
-  std::vector<std::vector<double>> m(k, std::vector<double>(k + 1, 0));
-  for (std::size_t i = 0; i < k; ++i) {
-    for (std::size_t j = 0; j < k; ++j) {
-      for (std::size_t t = 0; t < u.size(); ++t) m[i][j] += (*cols[i])[t] * (*cols[j])[t];
-    }
-    for (std::size_t t = 0; t < u.size(); ++t) m[i][k] += (*cols[i])[t] * u[t];
+// One candidate term of the explanation, as its regression sees it.
+struct Candidate {
+  LossTerm term;               // column, span (beta unset)
+  std::vector<double> v;       // the series in the stage's space (changes or levels)
+  std::size_t lo = 0, hi = 0;  // the regression rows the term's span touches
+  double energy = 0;           // the column's energy over the span (1 per interval: steady)
+};
+
+// Greedy forward selection of `target` ~ sum of beta_j v_j, every beta positive. A step adds the
+// candidate that removes the most of what is left, among those that
+//   - carry at least kMinCarried of the unexplained energy over their span (`u_cum`: its prefix
+//     sums), and
+//   - stand out where they run: the sum of squares they remove, against the mean square left
+//     over their own rows, is at least kMinF. Thousands of terms are tried, and by chance some
+//     fit part of another theft's wobble (a disconnected consumer's, which no series shows); a
+//     real bypass leaves little beside it where it runs.
+// Each column (by kind and index) is chosen at most once, except steady terms.
+constexpr double kMinCarried = 0.05;
+constexpr double kMinF = 40.0;
+// `accept`, when given, may refuse a candidate at its fitted beta.
+using Accept = std::function<bool(const Candidate&, double beta)>;
+std::vector<LossTerm> select_terms(const std::vector<double>& target,
+                                   const std::vector<Candidate>& cands,
+                                   const std::vector<double>& u_cum, std::size_t max_terms,
+                                   const Accept& accept = nullptr) {
+  auto dot = [](const std::vector<double>& x, const std::vector<double>& y) {
+    double d = 0;
+    for (std::size_t t = 0; t < x.size(); ++t) d += x[t] * y[t];
+    return d;
+  };
+  const double yy = dot(target, target);
+  double ss = yy;
+  // Per candidate: v.y, v.v, and v against each chosen term (filled as terms are chosen), so a
+  // step solves a small system per candidate without touching the rows.
+  std::vector<double> vy(cands.size()), vv(cands.size());
+  for (std::size_t c = 0; c < cands.size(); ++c) {
+    vy[c] = dot(cands[c].v, target);
+    vv[c] = dot(cands[c].v, cands[c].v);
   }
-  for (std::size_t c = 0; c < k; ++c) {
-    std::size_t p = c;
-    for (std::size_t r = c + 1; r < k; ++r) {
-      if (std::fabs(m[r][c]) > std::fabs(m[p][c])) p = r;
+  std::vector<std::vector<double>> with_chosen(cands.size());
+  std::vector<std::size_t> chosen;
+  std::vector<double> beta;
+  auto taken = [&](const LossTerm& t) {
+    if (t.kind == LossTerm::Kind::kSteady) return false;
+    return std::any_of(chosen.begin(), chosen.end(), [&](std::size_t h) {
+      return cands[h].term.kind == t.kind && cands[h].term.column == t.column;
+    });
+  };
+  while (chosen.size() < max_terms && ss > 0) {
+    const std::size_t k = chosen.size() + 1;
+    std::vector<std::tuple<double, std::size_t, std::vector<double>>> ranked;  // (ss, c, beta)
+    for (std::size_t c = 0; c < cands.size(); ++c) {
+      const Candidate& cand = cands[c];
+      if (vv[c] <= 0 || taken(cand.term)) continue;
+      // Normal equations of the chosen terms and this one, solved by Gaussian elimination.
+      std::vector<std::vector<double>> m(k, std::vector<double>(k + 1, 0));
+      for (std::size_t i = 0; i + 1 < k; ++i) {
+        for (std::size_t j = 0; j + 1 < k; ++j) m[i][j] = with_chosen[chosen[i]][j];
+        m[i][k - 1] = m[k - 1][i] = with_chosen[c][i];
+        m[i][k] = vy[chosen[i]];
+      }
+      m[k - 1][k - 1] = vv[c];
+      m[k - 1][k] = vy[c];
+      bool singular = false;
+      for (std::size_t col = 0; col < k && !singular; ++col) {
+        std::size_t p = col;
+        for (std::size_t r = col + 1; r < k; ++r) {
+          if (std::fabs(m[r][col]) > std::fabs(m[p][col])) p = r;
+        }
+        if (std::fabs(m[p][col]) < 1e-9 * std::max(1.0, vv[c])) {
+          singular = true;
+          break;
+        }
+        std::swap(m[col], m[p]);
+        for (std::size_t r = 0; r < k; ++r) {
+          if (r == col) continue;
+          const double f = m[r][col] / m[col][col];
+          for (std::size_t j = col; j <= k; ++j) m[r][j] -= f * m[col][j];
+        }
+      }
+      if (singular) continue;
+      std::vector<double> b(k);
+      for (std::size_t i = 0; i < k; ++i) b[i] = m[i][k] / m[i][i];
+      if (std::any_of(b.begin(), b.end(), [](double v) { return v <= 0; })) continue;
+      if (b.back() * cand.energy < kMinCarried * (u_cum[cand.term.end] - u_cum[cand.term.start]))
+        continue;
+      // Sum of squares left: y.y - beta . (X'y) at the least-squares solution.
+      double r = yy;
+      for (std::size_t i = 0; i + 1 < k; ++i) r -= b[i] * vy[chosen[i]];
+      r -= b.back() * vy[c];
+      if (r < ss) ranked.emplace_back(r, c, std::move(b));
     }
-    if (std::fabs(m[p][c]) < 1e-12) return std::nullopt;
-    std::swap(m[c], m[p]);
-    for (std::size_t r = 0; r < k; ++r) {
-      if (r == c) continue;
-      const double f = m[r][c] / m[c][c];
-      for (std::size_t j = c; j <= k; ++j) m[r][j] -= f * m[c][j];
+    std::sort(ranked.begin(), ranked.end(),
+              [](const auto& x, const auto& y) { return std::get<0>(x) < std::get<0>(y); });
+    bool found = false;
+    for (auto& [r, c, b] : ranked) {
+      const Candidate& cand = cands[c];
+      double local = 0;
+      for (std::size_t t = cand.lo; t < cand.hi; ++t) {
+        double f = b.back() * cand.v[t];
+        for (std::size_t j = 0; j < chosen.size(); ++j) f += b[j] * cands[chosen[j]].v[t];
+        local += (target[t] - f) * (target[t] - f);
+      }
+      const double rows = static_cast<double>(std::max<std::size_t>(cand.hi - cand.lo, 2) - 1);
+      if ((ss - r) * rows < kMinF * local) continue;
+      if (accept && !accept(cand, b.back())) continue;
+      chosen.push_back(c);
+      beta = b;
+      ss = r;
+      found = true;
+      break;
+    }
+    if (!found) break;
+    const std::vector<double>& v = cands[chosen.back()].v;
+    for (std::size_t c = 0; c < cands.size(); ++c) with_chosen[c].push_back(dot(cands[c].v, v));
+  }
+  std::vector<LossTerm> out;
+  for (std::size_t j = 0; j < chosen.size(); ++j) {
+    out.push_back(cands[chosen[j]].term);
+    out.back().beta = beta[j];
+  }
+  return out;
+}
+
+// Each span a term may have over n intervals: whole, from each interval on, and up to each
+// interval. (A simulated or real bypass or hook lasts a day or more, so one that both starts
+// and ends inside the day is not looked for.)
+constexpr std::size_t kMinSpan = 8;  // a partial term covers two hours or more
+template <typename Fn>
+void for_each_span(std::size_t n, Fn&& fn) {
+  fn(std::size_t{0}, n);
+  for (std::size_t h = 1; h < n; ++h) {
+    if (n - h >= kMinSpan) fn(h, n);
+    if (h >= kMinSpan) fn(std::size_t{0}, h);
+  }
+}
+
+}  // namespace
+
+namespace {
+
+// One round of both stages. Stage 1 looks at u less `levels` (what stage 2 of the round before
+// found); stage 2 at u less what stage 1 found.
+LossExplanation explain_round(const std::vector<double>& u_all, const std::vector<double>& levels,
+                              const std::vector<std::vector<double>>& own,
+                              const std::vector<std::vector<double>>& usual,
+                              std::size_t max_terms) {
+  LossExplanation e;
+  const std::size_t n = u_all.size();
+  double total_ss = 0;
+  for (double v : u_all) total_ss += v * v;
+  std::vector<double> u(n);
+  for (std::size_t t = 0; t < n; ++t) u[t] = u_all[t] - levels[t];
+  std::vector<double> u_cum(n + 1, 0);
+  for (std::size_t t = 0; t < n; ++t) u_cum[t + 1] = u_cum[t] + u[t];
+
+  // Stage 1, on the changes from one interval to the next: a steady load (a hook, a magnet's
+  // fixed load) vanishes there, and the few large jumps where such a load starts or stops are
+  // left out (beyond five robust deviations), so what remains is each interval's own wobble,
+  // which only the bypassing consumers' series share.
+  std::vector<std::size_t> rows;  // change t: from interval t to t + 1
+  std::vector<double> du;
+  {
+    std::vector<double> all, dev;
+    for (std::size_t t = 1; t < n; ++t) {
+      all.push_back(u[t] - u[t - 1]);
+      dev.push_back(std::fabs(all.back()));
+    }
+    const double scale = 1.4826 * median(dev);
+    for (std::size_t t = 0; t < all.size(); ++t) {
+      if (scale == 0 || std::fabs(all[t]) <= 5 * scale) {
+        rows.push_back(t);
+        du.push_back(all[t]);
+      }
     }
   }
-  std::vector<double> beta(k);
-  for (std::size_t i = 0; i < k; ++i) beta[i] = m[i][k] / m[i][i];
-  return beta;
+  std::vector<Candidate> cands;
+  for (std::size_t c = 0; c < own.size(); ++c) {
+    if (own[c].size() != n) continue;
+    for_each_span(n, [&](std::size_t start, std::size_t end) {
+      Candidate k;
+      k.term = {LossTerm::Kind::kOwn, c, 0, start, end};
+      auto at = [&](std::size_t t) { return t >= start && t < end ? own[c][t] : 0.0; };
+      for (std::size_t t = start; t < end; ++t) k.energy += own[c][t];
+      if (k.energy <= 0) return;
+      for (std::size_t t : rows) k.v.push_back(at(t + 1) - at(t));
+      // The changes the span touches: from start - 1 to end - 1.
+      k.lo = static_cast<std::size_t>(
+          std::lower_bound(rows.begin(), rows.end(), start == 0 ? 0 : start - 1) - rows.begin());
+      k.hi =
+          static_cast<std::size_t>(std::lower_bound(rows.begin(), rows.end(), end) - rows.begin());
+      cands.push_back(std::move(k));
+    });
+  }
+  e.terms = select_terms(du, cands, u_cum, max_terms);
+  // Where a bypass starts or stops, the DT's loss jumps, and those changes were set aside above;
+  // they tell the exact interval. Each term's start and end are moved by up to an hour either way
+  // to where the chosen terms explain every change best.
+  {
+    std::vector<double> all;
+    for (std::size_t t = 1; t < n; ++t) all.push_back(u[t] - u[t - 1]);
+    auto left_over = [&]() {
+      double r = 0;
+      for (std::size_t t = 0; t + 1 < n; ++t) {
+        double f = 0;
+        for (const LossTerm& term : e.terms) {
+          auto at = [&](std::size_t i) {
+            return i >= term.start && i < term.end ? own[term.column][i] : 0.0;
+          };
+          f += term.beta * (at(t + 1) - at(t));
+        }
+        r += (all[t] - f) * (all[t] - f);
+      }
+      return r;
+    };
+    constexpr std::size_t kNudge = 4;
+    for (LossTerm& term : e.terms) {
+      for (std::size_t* edge : {&term.start, &term.end}) {
+        if ((edge == &term.start && *edge == 0) || (edge == &term.end && *edge == n)) continue;
+        const std::size_t was = *edge;
+        std::size_t best = was;
+        double best_r = left_over();
+        for (std::size_t v = was > kNudge ? was - kNudge : 1; v <= std::min(n - 1, was + kNudge);
+             ++v) {
+          *edge = v;
+          if (term.end < term.start + kMinSpan) continue;
+          const double r = left_over();
+          if (r < best_r) {
+            best_r = r;
+            best = v;
+          }
+        }
+        *edge = best;
+      }
+    }
+  }
+
+  // Stage 2, on the levels of what the consumers' own series leave: steady loads over a span
+  // (hooks) and the usual load of consumers whose relay is open. Their own wobble cannot be
+  // seen, so only the level and the shape of the day tell them.
+  std::vector<double> rest = u_all;
+  for (const LossTerm& t : e.terms) {
+    for (std::size_t i = t.start; i < t.end; ++i) rest[i] -= t.beta * own[t.column][i];
+  }
+  std::vector<double> rest_cum(n + 1, 0);
+  for (std::size_t t = 0; t < n; ++t) rest_cum[t + 1] = rest_cum[t] + rest[t];
+  cands.clear();
+  auto add_level = [&](LossTerm::Kind kind, std::size_t column, const std::vector<double>* series) {
+    for_each_span(n, [&](std::size_t start, std::size_t end) {
+      Candidate k;
+      k.term = {kind, column, 0, start, end};
+      k.v.assign(n, 0);
+      for (std::size_t t = start; t < end; ++t) {
+        k.v[t] = series ? (*series)[t] : 1.0;
+        k.energy += k.v[t];
+      }
+      if (k.energy <= 0) return;
+      k.lo = start;
+      k.hi = end;
+      cands.push_back(std::move(k));
+    });
+  };
+  add_level(LossTerm::Kind::kSteady, 0, nullptr);
+  for (std::size_t c = 0; c < usual.size(); ++c) {
+    if (usual[c].size() == n) add_level(LossTerm::Kind::kUsual, c, &usual[c]);
+  }
+  // A disconnected consumer who draws around his meter shows where his drawing starts (when his
+  // relay opens, or later when he hooks up) and stops: the DT's loss steps there by about his
+  // usual load. A usual load that only follows the shape of the day is not taken: it would
+  // blame an honest disconnected consumer for what others take.
+  const Accept steps = [&](const Candidate& c, double beta) {
+    if (c.term.kind != LossTerm::Kind::kUsual) return true;
+    constexpr std::size_t kSide = 4;  // intervals each side of the step
+    std::size_t first = n, last = 0;
+    for (std::size_t t = c.term.start; t < c.term.end; ++t) {
+      if (c.v[t] > 0) {
+        first = std::min(first, t);
+        last = t;
+      }
+    }
+    if (first == n) return false;
+    auto mean = [&](const std::vector<double>& v, std::size_t a, std::size_t b) {
+      double m = 0;
+      for (std::size_t t = a; t < b; ++t) m += v[t];
+      return b > a ? m / static_cast<double>(b - a) : 0.0;
+    };
+    auto step_ok = [&](std::size_t at) {  // the level steps up at `at` by about beta x usual
+      if (at < kSide || at + kSide > n) return true;  // too near the day's edge to see
+      const double rise = mean(rest, at, at + kSide) - mean(rest, at - kSide, at);
+      return rise >= 0.5 * beta * mean(c.v, at, at + kSide);
+    };
+    auto drop_ok = [&](std::size_t at) {  // and steps down where it stops
+      if (at < kSide || at + kSide > n) return true;
+      const double fall = mean(rest, at - kSide, at) - mean(rest, at, at + kSide);
+      return fall >= 0.5 * beta * mean(c.v, at - kSide, at);
+    };
+    return (first == 0 || step_ok(first)) && (last + 1 == n || drop_ok(last + 1));
+  };
+  for (LossTerm& t : select_terms(rest, cands, rest_cum, max_terms, steps)) {
+    if (t.kind == LossTerm::Kind::kSteady) {
+      e.steady += t.beta * static_cast<double>(t.end - t.start) / static_cast<double>(n);
+      for (std::size_t i = t.start; i < t.end; ++i) rest[i] -= t.beta;
+      e.steady_terms.push_back(t);
+    } else {
+      for (std::size_t i = t.start; i < t.end; ++i) rest[i] -= t.beta * usual[t.column][i];
+      e.terms.push_back(t);
+    }
+  }
+  double left = 0;
+  for (double v : rest) left += v * v;
+  e.explained = 1.0 - left / total_ss;
+  return e;
 }
 
 }  // namespace
 
 LossExplanation explain_loss(const std::vector<double>& u,
-                             const std::vector<std::vector<double>>& x, std::size_t max_terms) {
-  LossExplanation e;
+                             const std::vector<std::vector<double>>& own,
+                             const std::vector<std::vector<double>>& usual, std::size_t max_terms) {
   const std::size_t n = u.size();
-  double total_u = 0, total_ss = 0;
-  for (double v : u) {
-    total_u += v;
-    total_ss += v * v;
+  double total_ss = 0;
+  for (double v : u) total_ss += v * v;
+  if (n < 4 || total_ss <= 0) return {};
+  // Two rounds: a theft that stage 1 cannot see (a disconnected consumer's) disturbs its view of
+  // the others; the second round looks again with what stage 2 found taken out.
+  std::vector<double> levels(n, 0);
+  LossExplanation e = explain_round(u, levels, own, usual, max_terms);
+  for (const LossTerm& t : e.steady_terms) {
+    for (std::size_t i = t.start; i < t.end; ++i) levels[i] += t.beta;
   }
-  if (n < 4 || total_ss <= 0) return e;
-  // Consumers are chosen on the changes from one interval to the next: a steady load (a hook, a
-  // magnet's fixed load) vanishes there, and the few large jumps where such a load starts or
-  // stops are left out (beyond five robust deviations), so what remains is each interval's own
-  // wobble, which only the bypassing consumers' series share.
-  auto diff = [&](const std::vector<double>& v) {
-    std::vector<double> d;
-    for (std::size_t t = 1; t < n; ++t) d.push_back(v[t] - v[t - 1]);
-    return d;
-  };
-  const std::vector<double> du_all = diff(u);
-  std::vector<double> dev;
-  for (double v : du_all) dev.push_back(std::fabs(v));
-  const double scale = 1.4826 * median(dev);
-  std::vector<std::size_t> rows;
-  for (std::size_t t = 0; t < du_all.size(); ++t) {
-    if (scale == 0 || std::fabs(du_all[t]) <= 5 * scale) rows.push_back(t);
+  for (const LossTerm& t : e.terms) {
+    if (t.kind != LossTerm::Kind::kUsual) continue;
+    for (std::size_t i = t.start; i < t.end; ++i) levels[i] += t.beta * usual[t.column][i];
   }
-  auto pick = [&](const std::vector<double>& v) {
-    std::vector<double> o;
-    for (std::size_t t : rows) o.push_back(v[t]);
-    return o;
-  };
-  const std::vector<double> du = pick(du_all);
-  // Candidates: each consumer's series whole, and from each hour's start on (zero before), so
-  // that a bypass starting during the day is matched where it runs.
-  struct Candidate {
-    std::size_t consumer, start;
-    std::vector<double> dx;
-    double energy = 0;  // sum of the series from `start`
-  };
-  constexpr std::size_t kStartStep = 4;  // an hour of 15-minute intervals
-  constexpr std::size_t kMinTail = 8;    // a start leaves at least two hours
-  std::vector<Candidate> cands;
-  for (std::size_t c = 0; c < x.size(); ++c) {
-    if (x[c].size() != n) continue;
-    for (std::size_t start = 0; start == 0 || start + kMinTail <= n; start += kStartStep) {
-      std::vector<double> v(n, 0);
-      double energy = 0;
-      for (std::size_t t = start; t < n; ++t) {
-        v[t] = x[c][t];
-        energy += x[c][t];
-      }
-      cands.push_back({c, start, pick(diff(v)), energy});
-    }
-  }
-  // The unexplained energy from each interval on.
-  std::vector<double> u_from(n + 1, 0);
-  for (std::size_t t = n; t-- > 0;) u_from[t] = u_from[t + 1] + u[t];
-  double ss = 0;
-  for (double v : du) ss += v * v;
-  std::vector<std::size_t> chosen;  // into cands
-  std::vector<double> beta;
-  auto taken = [&](std::size_t consumer) {
-    return std::any_of(chosen.begin(), chosen.end(),
-                       [&](std::size_t h) { return cands[h].consumer == consumer; });
-  };
-  while (chosen.size() < max_terms && ss > 0) {
-    double best_ss = ss;
-    std::size_t best = 0;
-    std::vector<double> best_beta;
-    for (std::size_t c = 0; c < cands.size(); ++c) {
-      if (taken(cands[c].consumer)) continue;
-      std::vector<const std::vector<double>*> cols;
-      for (std::size_t h : chosen) cols.push_back(&cands[h].dx);
-      cols.push_back(&cands[c].dx);
-      auto b = least_squares(du, cols);
-      if (!b || std::any_of(b->begin(), b->end(), [](double v) { return v <= 0; })) continue;
-      // The new consumer must carry a real part of the unexplained energy while his term runs
-      // (a bypass that starts in the evening is judged against the evening's loss).
-      const double carried = b->back() * cands[c].energy;
-      if (carried < 0.05 * u_from[cands[c].start]) continue;
-      double r = 0;
-      for (std::size_t t = 0; t < du.size(); ++t) {
-        double fit = 0;
-        for (std::size_t j = 0; j < cols.size(); ++j) fit += (*b)[j] * (*cols[j])[t];
-        r += (du[t] - fit) * (du[t] - fit);
-      }
-      if (r < best_ss) {
-        best_ss = r;
-        best = c;
-        best_beta = *b;
-      }
-    }
-    if (best_beta.empty() || best_ss > (1.0 - kMinGain) * ss) break;
-    chosen.push_back(best);
-    beta = best_beta;
-    ss = best_ss;
-  }
-  // What the chosen consumers leave is the steady part, when it carries a real share.
-  std::vector<double> rest = u;
-  for (std::size_t j = 0; j < chosen.size(); ++j) {
-    const Candidate& c = cands[chosen[j]];
-    e.consumers.emplace_back(c.consumer, beta[j]);
-    e.starts.push_back(c.start);
-    for (std::size_t t = c.start; t < n; ++t) rest[t] -= beta[j] * x[c.consumer][t];
-  }
-  double mean = 0;
-  for (double v : rest) mean += v;
-  mean /= static_cast<double>(n);
-  if (mean * static_cast<double>(n) >= 0.05 * total_u) e.steady = mean;
-  double left = 0;
-  for (double v : rest) left += (v - e.steady) * (v - e.steady);
-  e.explained = 1.0 - left / total_ss;
-  return e;
+  if (std::all_of(levels.begin(), levels.end(), [](double v) { return v == 0; })) return e;
+  LossExplanation second = explain_round(u, levels, own, usual, max_terms);
+  return second.explained >= e.explained ? second : e;
 }
 
 TechnicalLossModel fit_technical_loss(const std::vector<LossSample>& samples) {
@@ -307,6 +528,7 @@ Result<TheftReport> detect_theft(store::Store& store, const Network& network,
     std::optional<UtcTime> end;
   };
   std::optional<std::unordered_map<std::int64_t, std::vector<Tamper>>> tampers;
+  std::optional<RelaySpans> relay;  // read once, when some DT is flagged
   auto load_tampers = [&]() -> Status {
     std::unordered_map<std::int64_t, std::vector<Tamper>> all;
     for (std::int64_t after = 0;;) {
@@ -414,35 +636,60 @@ Result<TheftReport> detect_theft(store::Store& store, const Network& network,
       u[i] = dt_series[i] - (1.0 + a) * sum[i] -
              bw * node.rating_va / 1000.0 * static_cast<double>(o.period_s) / 3600.0;
     }
-    // The anomaly: from the first to the last usable interval where the unexplained loss is
-    // well above zero.
-    std::vector<double> pos;
-    for (std::size_t i = 0; i < slots; ++i) {
-      if (usable[i]) pos.push_back(u[i]);
-    }
-    std::sort(pos.begin(), pos.end());
-    const double p90 = pos.empty() ? 0 : pos[pos.size() * 9 / 10];
-    std::size_t first = slots, last = 0;
-    for (std::size_t i = 0; i < slots; ++i) {
-      if (usable[i] && u[i] > 0.3 * p90 && p90 > 0) {
-        first = std::min(first, i);
-        last = i;
-      }
-    }
+    // The day's usable intervals: a theft that starts or ends during the day is matched by the
+    // explanation's partial terms, so the whole day is looked at.
     std::vector<std::size_t> window;
-    for (std::size_t i = first; i <= last && i < slots; ++i) {
+    for (std::size_t i = 0; i < slots; ++i) {
       if (usable[i]) window.push_back(i);
     }
     std::vector<double> uw;
     for (std::size_t i : window) uw.push_back(u[i]);
 
-    // Which consumers' own series (and whether a steady load) the unexplained loss follows.
+    // Which series (and whether a steady load) the unexplained loss follows: each consumer's own,
+    // and the usual load of each consumer whose relay was open during the anomaly.
     std::vector<std::vector<double>> xw(node.consumers.size());
     for (std::size_t k = 0; k < node.consumers.size(); ++k) {
       for (std::size_t i : window) xw[k].push_back(own[k][i]);
     }
-    const LossExplanation ex =
-        window.size() >= kMinAnomalyIntervals ? explain_loss(uw, xw) : LossExplanation{};
+    std::vector<std::vector<double>> usual_cols;
+    std::vector<std::size_t> usual_of;  // per usual column: the consumer
+    std::vector<UtcTime> open_since;    // per usual column: when his relay opened
+    if (window.size() >= kMinAnomalyIntervals) {
+      if (!relay) VIDYUT_CHECK(relay_open_spans(store, relay.emplace()));
+      for (std::size_t k = 0; k < node.consumers.size(); ++k) {
+        auto it = relay->find(node.consumers[k]);
+        if (it == relay->end()) continue;
+        auto open_at = [&](UtcTime t) -> const OffSpan* {
+          for (const auto& sp : it->second) {
+            if (sp.start <= t && t < sp.end_or(end)) return &sp;
+          }
+          return nullptr;
+        };
+        std::vector<bool> open(window.size());
+        const OffSpan* first_open = nullptr;
+        for (std::size_t j = 0; j < window.size(); ++j) {
+          const UtcTime mid = day + period * static_cast<std::int64_t>(window[j]) + period / 2;
+          const OffSpan* sp = open_at(mid);
+          open[j] = sp != nullptr;
+          if (sp != nullptr && first_open == nullptr) first_open = sp;
+        }
+        if (first_open == nullptr) continue;
+        VIDYUT_TRY(usual, usual_load(store, node.consumers[k], day, it->second, o.period_s));
+        std::vector<double> col(window.size(), 0);
+        double energy = 0;
+        for (std::size_t j = 0; j < window.size(); ++j) {
+          if (open[j] && window[j] < usual->size()) col[j] = (*usual)[window[j]];
+          energy += col[j];
+        }
+        if (energy <= 0) continue;
+        usual_cols.push_back(std::move(col));
+        usual_of.push_back(k);
+        open_since.push_back(first_open->start);
+      }
+    }
+    const LossExplanation ex = window.size() >= kMinAnomalyIntervals
+                                   ? explain_loss(uw, xw, usual_cols)
+                                   : LossExplanation{};
     // Each category's typical change against the day before on this DT (3 consumers or more).
     auto category_of = [&](std::size_t k) {
       auto it = info.find(node.consumers[k]);
@@ -467,7 +714,7 @@ Result<TheftReport> detect_theft(store::Store& store, const Network& network,
         s.consumer_id = it->second->consumer_id;
       }
       if (auto it = tampers->find(s.meter_id); it != tampers->end()) {
-        s.score += 3;
+        s.score += kStrong;
         for (const auto& t : it->second) {
           s.reasons.push_back(
               fmt::format("tamper: {} from {}{}", t.name, tariff::format_ist(t.start),
@@ -475,22 +722,45 @@ Result<TheftReport> detect_theft(store::Store& store, const Network& network,
         }
       }
       if (!xw[k].empty()) s.correlation = correlation(uw, xw[k]);
-      for (std::size_t j = 0; j < ex.consumers.size(); ++j) {
-        const auto& [idx, beta] = ex.consumers[j];
-        if (idx != k) continue;
-        // beta = (1 + a) s / (1 - s): the share of his load that bypasses the meter.
-        const double q = beta / (1.0 + a);
-        const double share = q / (1.0 + q);
-        const std::size_t from = j < ex.starts.size() ? ex.starts[j] : 0;
-        s.score += 3;
-        s.reasons.push_back(fmt::format(
-            "the DT's unexplained loss moves with his own consumption, interval by interval{}: "
-            "about {:.0f} % of his load seems to bypass the meter",
-            from > 0 && from < window.size()
-                ? " from " +
-                      tariff::format_ist(day + period * static_cast<std::int64_t>(window[from]))
-                : std::string(),
-            100 * share));
+      for (const LossTerm& term : ex.terms) {
+        const bool usual = term.kind == LossTerm::Kind::kUsual;
+        const std::size_t owner = usual ? usual_of[term.column] : term.column;
+        if (owner != k) continue;
+        std::string span;
+        if (term.start > 0 && term.start < window.size()) {
+          span += " from " +
+                  tariff::format_ist(day + period * static_cast<std::int64_t>(window[term.start]));
+        }
+        if (term.end < window.size()) {
+          span += " until " +
+                  tariff::format_ist(day + period * static_cast<std::int64_t>(window[term.end]));
+        }
+        // The energy his term carries: what it adds to the DT's loss, less that loss's own
+        // conductor share, is what he took.
+        const std::vector<double>& series = usual ? usual_cols[term.column] : xw[term.column];
+        double carried = 0;
+        for (std::size_t j = term.start; j < term.end && j < series.size(); ++j) {
+          carried += term.beta * series[j];
+        }
+        const double taken_wh = carried / (1.0 + a);
+        s.explained_wh += taken_wh;
+        // Ranked above every other kind of evidence, and among themselves by what they took.
+        s.score += kStrong + 2 * std::clamp(carried / std::max(1.0, f.unexplained_wh), 0.0, 1.0);
+        if (usual) {
+          // beta = (1 + a) s: the share of his usual load drawn around the open relay.
+          s.reasons.push_back(fmt::format(
+              "disconnected (relay open since {}), yet the DT's unexplained loss follows his "
+              "usual load{}: about {:.0f} % of it seems to be drawn around the meter, {:.1f} kWh",
+              tariff::format_ist(open_since[term.column]), span, 100 * term.beta / (1.0 + a),
+              taken_wh / 1000.0));
+        } else {
+          // beta = (1 + a) s / (1 - s): the share of his load that bypasses the meter.
+          const double q = term.beta / (1.0 + a);
+          s.reasons.push_back(fmt::format(
+              "the DT's unexplained loss moves with his own consumption, interval by "
+              "interval{}: about {:.0f} % of his load seems to bypass the meter, {:.1f} kWh",
+              span, 100 * q / (1.0 + q), taken_wh / 1000.0));
+        }
       }
       if (auto it = typical.find(category_of(k));
           before[k] > 0 && it != typical.end() && it->second > 0) {
@@ -516,12 +786,18 @@ Result<TheftReport> detect_theft(store::Store& store, const Network& network,
     }
     std::stable_sort(suspects.begin(), suspects.end(),
                      [](const Suspect& x, const Suspect& y) { return x.score > y.score; });
-    if (suspects.size() > o.suspects) suspects.resize(o.suspects);
+    // Everyone with strong evidence (a tamper, or a term of the explanation) is listed, and the
+    // others up to o.suspects.
+    const auto strong = static_cast<std::size_t>(std::count_if(
+        suspects.begin(), suspects.end(), [](const Suspect& x) { return x.score >= kStrong; }));
+    if (suspects.size() > std::max(o.suspects, strong)) {
+      suspects.resize(std::max(o.suspects, strong));
+    }
     f.suspects = std::move(suspects);
     // The pattern of the unexplained loss.
-    if (!ex.consumers.empty() && ex.steady > 0) {
+    if (!ex.terms.empty() && ex.steady > 0) {
       f.pattern = "mixed: a steady load and consumers' own load";
-    } else if (!ex.consumers.empty()) {
+    } else if (!ex.terms.empty()) {
       f.pattern = "tracks a consumer's load";
     } else if (ex.steady > 0) {
       f.pattern = "steady load";

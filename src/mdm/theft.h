@@ -15,7 +15,9 @@
 //      - tamper alerts of his meter that day (magnet, neutral, reverse, bypass, cover);
 //      - how closely his consumption, interval by interval, follows the DT's unexplained loss
 //        (a consumer who routes part of his load around the meter makes the DT's loss move
-//        exactly with what his meter still records);
+//        exactly with what his meter still records); for a consumer disconnected (relay open),
+//        how closely it follows his usual load (his last 7 days, relay closed): a disconnected
+//        consumer who draws around his meter;
 //      - his consumption falling against the day before, beyond what his neighbours of the same
 //        category did;
 //      - demand above his sanctioned load.
@@ -38,7 +40,9 @@ namespace vidyut::mdm {
 
 struct TheftOptions {
   double flag_percent = 2.0;  // unexplained loss as a share of the DT's energy
-  std::size_t suspects = 3;   // listed per flagged DT-day
+  // Listed per flagged DT-day: everyone with a tamper or named by the loss explanation, and the
+  // others by score up to this many.
+  std::size_t suspects = 3;
   std::int32_t period_s = 900;
 };
 
@@ -63,7 +67,8 @@ struct Suspect {
   std::string serial;
   std::string consumer_id;
   double score = 0;
-  double correlation = 0;  // with the DT's unexplained loss, over the anomaly
+  double correlation = 0;   // with the DT's unexplained loss, over the day
+  double explained_wh = 0;  // energy the loss explanation attributes to him (0: not named)
   std::vector<std::string> reasons;
 };
 
@@ -95,24 +100,40 @@ Result<TheftReport> detect_theft(store::Store& store, const Network& network,
                                  const std::vector<store::MeterInfo>& meters, UtcTime day,
                                  const TheftOptions& options = {});
 
-// The DT's unexplained loss u(t) over the anomaly, explained by the fewest consumers' own series
-// and a steady load: u ~ sum of beta_k x_k(t) + c, all non-negative. Consumers are chosen
-// greedily on the interval-to-interval changes of u and x (where a steady or switched load
-// leaves only a few jumps, which are set aside): each step adds the consumer that removes the
-// most of what is left, while he removes at least 15 % of it and carries at least 5 % of
-// the unexplained energy of the intervals his term covers (at most max_terms). c is what they
-// leave, when it carries 5 % or more. A consumer who bypasses a share s of his load adds beta = (1
-// + a) s / (1 - s) times his meter's own series to u. A consumer's bypass may start during the day
-// (a hook-up in the afternoon): each consumer is tried with his whole series and with it from each
-// hour's start on (zero before), and the one that explains most is kept with its start.
+// The DT's unexplained loss u(t) over the day, explained by the fewest terms, all non-negative:
+//   - a consumer's own metered series over a span: a consumer who bypasses a share s of his load
+//     adds beta = (1 + a) s / (1 - s) times it to u;
+//   - the usual load of a consumer whose relay is open (zero where it is closed): a disconnected
+//     consumer who draws around his meter adds beta = (1 + a) s times his load, which only his
+//     history shows;
+//   - a steady load over a span (a hook on the line).
+// Stage 1 chooses consumers' own series on the interval-to-interval changes of u and x (where a
+// steady or switched load leaves only a few jumps, which are set aside): a bypass makes the DT's
+// loss carry the consumer's own wobble, which nobody else's series shares. Stage 2 fits what they
+// leave, in levels, with steady loads and the usual loads of disconnected consumers.
+// Stage 1 is then run again with what stage 2 found taken out, and stage 2 after it.
+// In each stage a greedy step adds the term that removes the most of what is left, while it
+// removes at least 15 % of it, stands out where it runs (against the thousands of terms tried,
+// most by chance), and carries at least 5 % of the unexplained energy of the intervals it covers
+// (at most max_terms per stage, each column at most once). A theft may start or end during the
+// day: each column is tried whole, from each hour's start on, and up to each hour's start.
+struct LossTerm {
+  enum class Kind : std::uint8_t { kOwn, kUsual, kSteady };
+  Kind kind = Kind::kOwn;
+  std::size_t column = 0;  // into own or usual
+  double beta = 0;
+  std::size_t start = 0, end = 0;  // the term's span [start, end) of the series
+};
 struct LossExplanation {
-  double steady = 0;                                      // c, per interval
-  std::vector<std::pair<std::size_t, double>> consumers;  // (index into x, beta), as chosen
-  std::vector<std::size_t> starts;  // per chosen consumer: the interval his term starts (0: all)
-  double explained = 0;             // share of sum u^2 explained
+  double steady = 0;                   // the steady terms, per interval on average over the day
+  std::vector<LossTerm> terms;         // consumers' terms (own and usual), as chosen
+  std::vector<LossTerm> steady_terms;  // steady loads (column unused; beta per interval)
+  double explained = 0;                // share of sum u^2 explained
 };
 LossExplanation explain_loss(const std::vector<double>& u,
-                             const std::vector<std::vector<double>>& x, std::size_t max_terms = 6);
+                             const std::vector<std::vector<double>>& own,
+                             const std::vector<std::vector<double>>& usual = {},
+                             std::size_t max_terms = 6);
 
 // Pearson correlation of two series of equal length (0 when either is constant or short).
 double correlation(const std::vector<double>& x, const std::vector<double>& y);

@@ -59,21 +59,23 @@ TEST(ExplainLoss, FindsTheBypassingConsumersAndTheSteadyHookAndNobodyElse) {
   // Consumer 7 bypasses half his load (beta = 1.045 x 1), a 400 Wh-per-interval hook.
   for (std::size_t t = 0; t < u.size(); ++t) u[t] = 1.045 * x[7][t] + 400;
   LossExplanation e = explain_loss(u, x);
-  ASSERT_EQ(e.consumers.size(), 1u);
-  EXPECT_EQ(e.consumers[0].first, 7u);
-  EXPECT_NEAR(e.consumers[0].second, 1.045, 1e-6);
+  ASSERT_EQ(e.terms.size(), 1u);
+  EXPECT_EQ(e.terms[0].column, 7u);
+  EXPECT_NEAR(e.terms[0].beta, 1.045, 1e-6);
+  EXPECT_EQ(e.terms[0].start, 0u);
+  EXPECT_EQ(e.terms[0].end, 64u);
   EXPECT_NEAR(e.steady, 400, 1e-6);
   EXPECT_NEAR(e.explained, 1.0, 1e-9);
   // Two bypassers, no hook.
   for (std::size_t t = 0; t < u.size(); ++t) u[t] = 0.5 * x[3][t] + 1.5 * x[31][t];
   e = explain_loss(u, x);
-  ASSERT_EQ(e.consumers.size(), 2u);
-  EXPECT_EQ(e.consumers[0].first + e.consumers[1].first, 34u);
+  ASSERT_EQ(e.terms.size(), 2u);
+  EXPECT_EQ(e.terms[0].column + e.terms[1].column, 34u);
   EXPECT_EQ(e.steady, 0.0);
   // A hook alone: no consumer is blamed.
   for (auto& v : u) v = 700;
   e = explain_loss(u, x);
-  EXPECT_TRUE(e.consumers.empty());
+  EXPECT_TRUE(e.terms.empty());
   EXPECT_NEAR(e.steady, 700, 1e-9);
 }
 
@@ -83,12 +85,57 @@ TEST(ExplainLoss, FindsABypassThatStartsDuringTheDayBesideAHook) {
   // A 400 Wh-per-interval hook all day; consumer 12 bypasses half his load from interval 40.
   for (std::size_t t = 0; t < u.size(); ++t) u[t] = 400 + (t >= 40 ? 1.045 * x[12][t] : 0.0);
   const LossExplanation e = explain_loss(u, x);
-  ASSERT_EQ(e.consumers.size(), 1u);
-  EXPECT_EQ(e.consumers[0].first, 12u);
-  EXPECT_NEAR(e.consumers[0].second, 1.045, 0.05);
-  ASSERT_EQ(e.starts.size(), 1u);
-  EXPECT_EQ(e.starts[0], 40u);
+  ASSERT_EQ(e.terms.size(), 1u);
+  EXPECT_EQ(e.terms[0].column, 12u);
+  EXPECT_NEAR(e.terms[0].beta, 1.045, 0.05);
+  EXPECT_EQ(e.terms[0].start, 40u);
+  EXPECT_EQ(e.terms[0].end, 64u);
   EXPECT_NEAR(e.steady, 400, 20);
+}
+
+TEST(ExplainLoss, FindsABypassThatEndsDuringTheDayAndAnotherThatStartsLater) {
+  const auto x = consumers();
+  std::vector<double> u(64);
+  // Consumer 5 bypasses until interval 24, consumer 30 from interval 44, beside a hook.
+  for (std::size_t t = 0; t < u.size(); ++t) {
+    u[t] = 300 + (t < 24 ? 1.5 * x[5][t] : 0.0) + (t >= 44 ? 0.8 * x[30][t] : 0.0);
+  }
+  const LossExplanation e = explain_loss(u, x);
+  ASSERT_EQ(e.terms.size(), 2u);
+  const LossTerm& a = e.terms[0].column == 5 ? e.terms[0] : e.terms[1];
+  const LossTerm& b = e.terms[0].column == 5 ? e.terms[1] : e.terms[0];
+  EXPECT_EQ(a.column, 5u);
+  EXPECT_EQ(a.start, 0u);
+  EXPECT_EQ(a.end, 24u);
+  EXPECT_NEAR(a.beta, 1.5, 0.05);
+  EXPECT_EQ(b.column, 30u);
+  EXPECT_EQ(b.start, 44u);
+  EXPECT_EQ(b.end, 64u);
+  EXPECT_NEAR(b.beta, 0.8, 0.05);
+}
+
+TEST(ExplainLoss, FindsADisconnectedConsumerByHisUsualLoadAndNotHisNeighbours) {
+  auto x = consumers();
+  // Consumer 9 is disconnected from interval 20: his meter records nothing, but from interval 36
+  // he draws 60 % of his load around it. His usual load (what his history shows) is the
+  // evening shape without today's switching; what he really draws wobbles around it.
+  std::vector<double> usual(64, 0);
+  std::vector<double> u(64);
+  for (std::size_t t = 0; t < u.size(); ++t) {
+    const double shape = 100 + 80 * std::sin(static_cast<double>(t) / 10.0);
+    const double drawn = shape * (1.0 + 0.1 * std::sin(static_cast<double>(t) * 2.7));
+    if (t >= 20) {
+      x[9][t] = 0;
+      usual[t] = shape;
+    }
+    u[t] = 250 + (t >= 36 ? 1.045 * 0.6 * drawn : 0.0);
+  }
+  x.push_back(usual);  // column 40: consumer 9's usual load while his relay is open
+  const LossExplanation e = explain_loss(u, x);
+  ASSERT_EQ(e.terms.size(), 1u);
+  EXPECT_EQ(e.terms[0].column, 40u);
+  EXPECT_EQ(e.terms[0].start, 36u);
+  EXPECT_NEAR(e.terms[0].beta, 1.045 * 0.6, 0.1);
 }
 
 TEST(Correlation, PerfectProportionalUnrelatedAndConstant) {

@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include "dlms/axdr/data.h"
+#include "mdm/relay_spans.h"
 #include "mdm/vee.h"
 #include "mdm/vee_book.h"
 #include "tariff/calendar.h"
@@ -27,40 +28,6 @@ struct DayContext {
   std::unordered_map<std::int64_t, std::vector<OffSpan>> relay_open;
   std::unordered_map<std::int64_t, std::vector<UtcTime>> conflicts;  // by meter
 };
-
-// Relay-open spans per meter from the command queue: a succeeded disconnect until a succeeded
-// connect. Read once per validation run (the queue is walked from its start).
-using RelaySpans = std::unordered_map<std::int64_t, std::vector<OffSpan>>;
-Result<RelaySpans> relay_open_spans(store::Store& store) {
-  std::unordered_map<std::int64_t, std::vector<std::pair<UtcTime, bool>>> relay;
-  for (std::int64_t after = 0;;) {
-    VIDYUT_TRY(page, store.commands_after(after, store::kMaxPage));
-    for (const auto& cmd : *page) {
-      after = cmd.id;
-      if (cmd.state != store::CommandState::kSucceeded) continue;
-      if (cmd.kind == store::CommandKind::kDisconnect)
-        relay[cmd.meter_id].emplace_back(cmd.finished, false);
-      if (cmd.kind == store::CommandKind::kConnect)
-        relay[cmd.meter_id].emplace_back(cmd.finished, true);
-    }
-    if (page->size() < store::kMaxPage) break;
-  }
-  RelaySpans out;
-  for (auto& [m, v] : relay) {
-    std::sort(v.begin(), v.end());
-    std::optional<UtcTime> open_since;
-    auto& spans = out[m];
-    for (const auto& [t, connected] : v) {
-      if (!connected && !open_since) open_since = t;
-      if (connected && open_since) {
-        spans.push_back({*open_since, t});
-        open_since.reset();
-      }
-    }
-    if (open_since) spans.push_back({*open_since, std::nullopt});
-  }
-  return out;
-}
 
 Result<DayContext> day_context(store::Store& store, const Network& network, UtcTime day,
                                UtcTime horizon, std::int32_t period_s, const RelaySpans& relay) {
@@ -188,8 +155,9 @@ Result<VeeReport> vee_from_store(store::Store& store, const Network& network, Ut
   VeeReport r;
   r.day = day;
   const UtcTime end = day + std::chrono::days(1);
-  VIDYUT_TRY(relay, relay_open_spans(store));
-  VIDYUT_TRY(c, day_context(store, network, day, end, 900, *relay));
+  RelaySpans relay;
+  VIDYUT_CHECK(relay_open_spans(store, relay));
+  VIDYUT_TRY(c, day_context(store, network, day, end, 900, relay));
   for (std::size_t d = 0; d < network.dts.size(); ++d) {
     for (std::int64_t m : network.dts[d].consumers) {
       if (only != 0 && m != only) continue;
@@ -244,10 +212,7 @@ Result<VeeRunStats> run_vee(store::Store& store, const Network& network, VeeBook
     }
     ++st.days;
     if (!meters.empty()) {
-      if (!relay) {
-        VIDYUT_TRY(r, relay_open_spans(store));
-        relay = std::move(*r);
-      }
+      if (!relay) VIDYUT_CHECK(relay_open_spans(store, relay.emplace()));
       VIDYUT_TRY(c, day_context(store, network, day, horizon, o.period_s, *relay));
       for (std::int64_t m : meters) {
         if (c->dt_of.find(m) == c->dt_of.end()) continue;  // not a placed consumer
