@@ -760,6 +760,26 @@ Result<std::map<std::int64_t, std::map<std::string, Paise>>> BillingDb::postings
   return out;
 }
 
+Result<std::map<std::int64_t, std::map<std::string, Paise>>> BillingDb::postings_by_account_between(
+    std::string_view kind, std::string_view from, std::string_view to) {
+  struct Row {
+    std::int64_t account;
+    std::string ledger;
+    Paise sum;
+  };
+  VIDYUT_TRY(v, impl_->list<Row>(
+                    "SELECT t.account_id, p.ledger, SUM(p.amount) FROM txns t JOIN postings p ON "
+                    "p.txn_id = t.id WHERE (? = '' OR t.kind = ?) AND t.effective >= ? AND "
+                    "t.effective <= ? GROUP BY t.account_id, p.ledger",
+                    [&](Use& u) { u.bind(kind).bind(kind).bind(from).bind(to); },
+                    [](Use& u) {
+                      return Row{u.i64(0), u.text(1), u.i64(2)};
+                    }));
+  std::map<std::int64_t, std::map<std::string, Paise>> out;
+  for (const auto& r : *v) out[r.account][r.ledger] = r.sum;
+  return out;
+}
+
 Result<std::vector<TokenRow>> BillingDb::tokens(std::string_view state) {
   return impl_->list<TokenRow>(
       std::string("SELECT ") + kTokenCols + " FROM tokens WHERE state = ? ORDER BY issued_ms",

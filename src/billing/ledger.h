@@ -208,6 +208,11 @@ class BillingDb {
   // summed by account and ledger.
   Result<std::map<std::int64_t, std::map<std::string, Paise>>> postings_by_account(
       std::string_view kind, std::string_view prefix);
+  // Every account's postings of transactions whose effective lies in [from, to] (inclusive, as
+  // strings: days "YYYY-MM-DD" or months "YYYY-MM"), summed by account and ledger; of one `kind`,
+  // or of every kind when it is empty.
+  Result<std::map<std::int64_t, std::map<std::string, Paise>>> postings_by_account_between(
+      std::string_view kind, std::string_view from, std::string_view to);
   Result<std::vector<TokenRow>> tokens(std::string_view state);  // all rows in a state
   Result<std::vector<TokenRow>> tokens_of(std::string_view meter_serial);
   Result<std::uint32_t> next_token_sequence(std::string_view meter_serial);

@@ -27,6 +27,8 @@ void register_demo(CLI::App& app, Runner& run);
 void register_tariff(CLI::App& app, Runner& run);
 void register_billing(CLI::App& app, Runner& run);
 void register_mdm(CLI::App& app, Runner& run);
+// `mdm atc` (mdm_atc.cc), added by register_mdm.
+void register_mdm_atc(CLI::App& mdm, Runner& run);
 
 // "90s", "15m", "6h", "2d" (simulated time); a bare number is seconds.
 Result<Millis> parse_duration(const std::string& s);

@@ -28,6 +28,7 @@
 #include "cli/billing_service.h"
 #include "cli/command_ports.h"
 #include "cli/commands.h"
+#include "cli/commercial.h"
 #include "cli/registry.h"
 #include "core/log.h"
 #include "demo/load_disconnect.h"
@@ -36,6 +37,7 @@
 #include "fleet/fleet.h"
 #include "headend/head_end.h"
 #include "headend/profile.h"
+#include "mdm/atc.h"
 #include "mdm/audit.h"
 #include "mdm/load_control.h"
 #include "mdm/loading.h"
@@ -971,6 +973,65 @@ int run_demo(const DemoOptions& o) {
           {"ledger_balanced", verified.ok()},
           {"notifications", es.notifications},
           {"errors", es.errors}};
+    // AT&C loss per feeder over the posted days (mdm/atc.h from billing's ledger). Billing must
+    // have billed exactly the energy the consumers' meters recorded on those days (validated
+    // data, every estimate replaced by its reading), and collected what reached the cash ledgers.
+    const auto last_day = tariff::add_days(tariff::ist_date(end), -1);
+    auto meters = mdm::all_meters(st);
+    if (!meters.ok()) return report_error("demo", meters.error());
+    const mdm::Network network = mdm::build_network(*meters);
+    const UtcTime a = tariff::ist_midnight(day);
+    const UtcTime b = tariff::ist_midnight(tariff::add_days(last_day, 1));
+    auto audit = mdm::audit_from_store(st, network, a, b);
+    if (!audit.ok()) return report_error("demo", audit.error());
+    auto revenue = revenue_by_meter(billing->db(), day, last_day);
+    if (!revenue.ok()) return report_error("demo", revenue.error());
+    const mdm::AtcReport atc = mdm::atc_report(
+        network, *audit, *revenue, static_cast<std::int64_t>(mdm::intervals_in(a, b, 900)));
+    std::map<std::string, std::int64_t> metered_wh;  // by feeder, the stored import
+    for (auto i : consumers) {
+      const auto& rec = fleet.topology().meters[i];
+      for (const auto& [ts, row] : stored[i]) {
+        if (row.start >= a && row.start < b) metered_wh[rec.feeder] += row.import_wh;
+      }
+    }
+    auto sums = billing->db().ledger_sums();
+    tariff::Paise cash_total = 0;
+    if (sums.ok()) {
+      for (const auto& [ledger, amount] : *sums) {
+        if (ledger.rfind("cash:", 0) == 0) cash_total += amount;
+      }
+    }
+    json fa = json::array();
+    std::size_t billed_as_metered = 0;
+    auto opt = [](const std::optional<double>& v) { return v ? json(*v) : json(nullptr); };
+    for (const auto& f : atc.feeders) {
+      const std::int64_t metered = metered_wh[f.name];
+      if (f.billed_wh == metered) ++billed_as_metered;
+      fa.push_back({{"feeder", f.name},
+                    {"input_wh", f.input_wh},
+                    {"billed_wh", f.billed_wh},
+                    {"metered_wh", metered},
+                    {"billed_paise", f.billed_paise},
+                    {"collected_paise", f.collected_paise},
+                    {"billing_efficiency_percent", opt(f.billing_efficiency)},
+                    {"collection_efficiency_percent", opt(f.collection_efficiency)},
+                    {"atc_loss_percent", opt(f.atc_loss)},
+                    {"complete", f.complete()}});
+    }
+    const bool atc_ok = billed_as_metered == atc.feeders.size() &&
+                        atc.area.collected_paise == cash_total && sums.ok();
+    billing_ok = billing_ok && atc_ok;
+    bj["atc"] = {{"from", tariff::to_string(day)},
+                 {"to", tariff::to_string(last_day)},
+                 {"feeders", fa},
+                 {"area_atc_loss_percent", opt(atc.area.atc_loss)},
+                 {"area_billing_efficiency_percent", opt(atc.area.billing_efficiency)},
+                 {"area_collection_efficiency_percent", opt(atc.area.collection_efficiency)},
+                 {"area_collected_paise", atc.area.collected_paise},
+                 {"cash_ledgers_paise", cash_total},
+                 {"feeders_billed_as_metered", billed_as_metered},
+                 {"ok", atc_ok}};
   }
   // MDM: the energy audit of every whole simulated day, against the truth. Per DT and day, the
   // LT loss (DT meter minus its consumers) from the store must equal the truth's within 0.5
@@ -1509,6 +1570,28 @@ int run_demo(const DemoOptions& o) {
         bj["daily_postings_charging_estimates"].get<std::size_t>(),
         bj["ledger_balanced"].get<bool>() ? "yes" : "NO",
         bj["relay_states_agree"].get<std::size_t>(), bj["accounts_checked"].get<std::size_t>());
+    const json& at = bj["atc"];
+    auto p = [](const json& v) {
+      return v.is_number() ? fmt::format("{:.1f} %", v.get<double>()) : std::string("-");
+    };
+    std::cout << fmt::format(
+        "billing AT&C {} to {}: area billing efficiency {}, collection efficiency {}, AT&C loss "
+        "{}; {} of {} feeders billed exactly the energy their consumers' meters recorded; "
+        "collected = cash ledgers: {}\n",
+        at["from"].get<std::string>(), at["to"].get<std::string>(),
+        p(at["area_billing_efficiency_percent"]), p(at["area_collection_efficiency_percent"]),
+        p(at["area_atc_loss_percent"]), at["feeders_billed_as_metered"].get<std::size_t>(),
+        at["feeders"].size(),
+        at["area_collected_paise"] == at["cash_ledgers_paise"] ? "yes" : "NO");
+    for (const auto& f : at["feeders"]) {
+      std::cout << fmt::format(
+          "  {}: in {:.1f} kWh, billed {:.1f} kWh ({}), collected {} of {} ({}), AT&C {}\n",
+          f["feeder"].get<std::string>(), f["input_wh"].get<double>() / 1000,
+          f["billed_wh"].get<double>() / 1000, p(f["billing_efficiency_percent"]),
+          tariff::format_rupees(f["collected_paise"].get<tariff::Paise>()),
+          tariff::format_rupees(f["billed_paise"].get<tariff::Paise>()),
+          p(f["collection_efficiency_percent"]), p(f["atc_loss_percent"]));
+    }
   }
   std::cout << fmt::format(
       "mdm energy audit: {} DT-days, {} with complete data; LT loss within 0.5 pp of the truth on "

@@ -1123,6 +1123,7 @@ void register_mdm(CLI::App& app, Runner& run) {
   a->add_flag("--all-dts", ao->all_dts, "Every DT instead of the best and worst");
   a->add_flag("--json", ao->json, "JSON: one report per period, every DT and feeder");
   a->callback([ao, &run] { run = [ao] { return run_audit(*ao); }; });
+  register_mdm_atc(*m, run);
 
   auto add_period = [](CLI::App* c, OutageOptions& oo) {
     add_data_options(c, oo.data);

@@ -48,7 +48,10 @@ AuditReport energy_audit(const Network& network, const EnergyByMeter& energy, Ut
     b.feeder = network.feeders[d.feeder].name;
     b.has_meter = d.meter_id != 0;
     b.consumers = d.consumers.size();
-    b.dt_wh = take(energy, d.meter_id, n, b.data).import_wh;
+    Completeness own;
+    b.dt_wh = take(energy, d.meter_id, n, own).import_wh;
+    b.meter_complete = b.has_meter && own.complete();
+    b.data += own;
     for (std::int64_t c : d.consumers) {
       const MeterEnergy e = take(energy, c, n, b.data);
       b.consumers_wh += e.import_wh - e.export_wh;
@@ -64,7 +67,10 @@ AuditReport energy_audit(const Network& network, const EnergyByMeter& energy, Ut
     b.feeder = f.name;
     b.has_meter = f.meter_id != 0;
     b.dts = f.dts.size();
-    b.feeder_wh = take(energy, f.meter_id, n, b.data).import_wh;
+    Completeness own;
+    b.feeder_wh = take(energy, f.meter_id, n, own).import_wh;
+    b.meter_complete = b.has_meter && own.complete();
+    b.data += own;
     for (std::size_t di : f.dts) {
       const DtBalance& d = r.dts[di];
       b.dts_wh += d.dt_wh;

@@ -53,6 +53,7 @@ struct DtBalance {
   std::string dt;
   std::string feeder;
   bool has_meter = false;
+  bool meter_complete = false;    // the DT meter itself has every interval
   std::int64_t dt_wh = 0;         // the DT meter's import
   std::int64_t consumers_wh = 0;  // consumers' import - export
   std::int64_t consumers_export_wh = 0;
@@ -66,6 +67,7 @@ struct DtBalance {
 struct FeederBalance {
   std::string feeder;
   bool has_meter = false;
+  bool meter_complete = false;     // the feeder meter itself has every interval
   std::int64_t feeder_wh = 0;      // the feeder meter's import
   std::int64_t dts_wh = 0;         // sum of its DT meters' import
   std::int64_t consumers_wh = 0;   // sum of its consumers' net energy

@@ -126,7 +126,11 @@ struct Candidate {
 //     real bypass leaves little beside it where it runs.
 // Each column (by kind and index) is chosen at most once, except steady terms.
 constexpr double kMinCarried = 0.05;
-constexpr double kMinF = 40.0;
+constexpr double kMinF = 80.0;
+constexpr std::size_t kMinRows = 6;
+// A consumer's term below this coefficient (a share of his load under about 9 %) is what a meter's
+// accuracy class and an imperfect loss model leave, not a theft.
+constexpr double kMinBeta = 0.1;
 // `accept`, when given, may refuse a candidate at its fitted beta.
 using Accept = std::function<bool(const Candidate&, double beta)>;
 std::vector<LossTerm> select_terms(const std::vector<double>& target,
@@ -192,6 +196,7 @@ std::vector<LossTerm> select_terms(const std::vector<double>& target,
       std::vector<double> b(k);
       for (std::size_t i = 0; i < k; ++i) b[i] = m[i][k] / m[i][i];
       if (std::any_of(b.begin(), b.end(), [](double v) { return v <= 0; })) continue;
+      if (cand.term.kind != LossTerm::Kind::kSteady && b.back() < kMinBeta) continue;
       if (b.back() * cand.energy < kMinCarried * (u_cum[cand.term.end] - u_cum[cand.term.start]))
         continue;
       // Sum of squares left: y.y - beta . (X'y) at the least-squares solution.
@@ -211,7 +216,8 @@ std::vector<LossTerm> select_terms(const std::vector<double>& target,
         for (std::size_t j = 0; j < chosen.size(); ++j) f += b[j] * cands[chosen[j]].v[t];
         local += (target[t] - f) * (target[t] - f);
       }
-      const double rows = static_cast<double>(std::max<std::size_t>(cand.hi - cand.lo, 2) - 1);
+      if (cand.hi - cand.lo < kMinRows) continue;  // too few to tell chance from a theft
+      const double rows = static_cast<double>(cand.hi - cand.lo - 1);
       if ((ss - r) * rows < kMinF * local) continue;
       if (accept && !accept(cand, b.back())) continue;
       chosen.push_back(c);
@@ -254,7 +260,7 @@ namespace {
 LossExplanation explain_round(const std::vector<double>& u_all, const std::vector<double>& levels,
                               const std::vector<std::vector<double>>& own,
                               const std::vector<std::vector<double>>& usual,
-                              std::size_t max_terms) {
+                              const std::vector<std::size_t>& usual_owner, std::size_t max_terms) {
   LossExplanation e;
   const std::size_t n = u_all.size();
   double total_ss = 0;
@@ -276,9 +282,18 @@ LossExplanation explain_round(const std::vector<double>& u_all, const std::vecto
       all.push_back(u[t] - u[t - 1]);
       dev.push_back(std::fabs(all.back()));
     }
-    const double scale = 1.4826 * median(dev);
+    // Against the changes around it (a bypassing consumer's own wobble is large beside a
+    // quiet night, and must not be taken for jumps).
+    constexpr std::size_t kAround = 8;
     for (std::size_t t = 0; t < all.size(); ++t) {
-      if (scale == 0 || std::fabs(all[t]) <= 5 * scale) {
+      std::vector<double> near;
+      for (std::size_t k = t > kAround ? t - kAround : 0; k < std::min(all.size(), t + kAround + 1);
+           ++k) {
+        if (k != t) near.push_back(dev[k]);
+      }
+      // At least the data's resolution (1 Wh), so that a jump in a flat stretch is one.
+      const double scale = std::max(1.4826 * median(near), 1.0);
+      if (std::fabs(all[t]) <= 5 * scale) {
         rows.push_back(t);
         du.push_back(all[t]);
       }
@@ -380,31 +395,37 @@ LossExplanation explain_round(const std::vector<double>& u_all, const std::vecto
   // blame an honest disconnected consumer for what others take.
   const Accept steps = [&](const Candidate& c, double beta) {
     if (c.term.kind != LossTerm::Kind::kUsual) return true;
-    constexpr std::size_t kSide = 4;  // intervals each side of the step
-    std::size_t first = n, last = 0;
-    for (std::size_t t = c.term.start; t < c.term.end; ++t) {
-      if (c.v[t] > 0) {
-        first = std::min(first, t);
-        last = t;
-      }
+    const std::vector<double>& full = usual[c.term.column];
+    // He stops drawing only when his relay closes: a term that ends while it is still open is
+    // the shape of someone else's theft.
+    for (std::size_t t = c.term.end; t < n; ++t) {
+      if (full[t] > 0) return false;
+    }
+    std::size_t first = n;
+    for (std::size_t t = c.term.start; t < c.term.end && first == n; ++t) {
+      if (c.v[t] > 0) first = t;
     }
     if (first == n) return false;
+    // The loss less the other consumers' terms (his own, before his relay opened, stays in: a
+    // bypass that simply goes on through the disconnection shows no step, and he is named by
+    // his own series already).
+    std::vector<double> others = u_all;
+    const std::size_t owner =
+        c.term.column < usual_owner.size() ? usual_owner[c.term.column] : own.size();
+    for (const LossTerm& t : e.terms) {
+      if (t.column == owner) continue;
+      for (std::size_t i = t.start; i < t.end; ++i) others[i] -= t.beta * own[t.column][i];
+    }
+    constexpr std::size_t kSide = 4;                            // intervals each side of the step
+    if (first < kSide || first + kSide > n) return first == 0;  // a step cannot be seen there
     auto mean = [&](const std::vector<double>& v, std::size_t a, std::size_t b) {
       double m = 0;
       for (std::size_t t = a; t < b; ++t) m += v[t];
-      return b > a ? m / static_cast<double>(b - a) : 0.0;
+      return m / static_cast<double>(b - a);
     };
-    auto step_ok = [&](std::size_t at) {  // the level steps up at `at` by about beta x usual
-      if (at < kSide || at + kSide > n) return true;  // too near the day's edge to see
-      const double rise = mean(rest, at, at + kSide) - mean(rest, at - kSide, at);
-      return rise >= 0.5 * beta * mean(c.v, at, at + kSide);
-    };
-    auto drop_ok = [&](std::size_t at) {  // and steps down where it stops
-      if (at < kSide || at + kSide > n) return true;
-      const double fall = mean(rest, at - kSide, at) - mean(rest, at, at + kSide);
-      return fall >= 0.5 * beta * mean(c.v, at - kSide, at);
-    };
-    return (first == 0 || step_ok(first)) && (last + 1 == n || drop_ok(last + 1));
+    // The level steps up where his drawing starts, by at least half what the term says.
+    const double rise = mean(others, first, first + kSide) - mean(others, first - kSide, first);
+    return rise >= 0.5 * beta * mean(c.v, first, first + kSide);
   };
   for (LossTerm& t : select_terms(rest, cands, rest_cum, max_terms, steps)) {
     if (t.kind == LossTerm::Kind::kSteady) {
@@ -426,7 +447,8 @@ LossExplanation explain_round(const std::vector<double>& u_all, const std::vecto
 
 LossExplanation explain_loss(const std::vector<double>& u,
                              const std::vector<std::vector<double>>& own,
-                             const std::vector<std::vector<double>>& usual, std::size_t max_terms) {
+                             const std::vector<std::vector<double>>& usual,
+                             const std::vector<std::size_t>& usual_owner, std::size_t max_terms) {
   const std::size_t n = u.size();
   double total_ss = 0;
   for (double v : u) total_ss += v * v;
@@ -434,7 +456,7 @@ LossExplanation explain_loss(const std::vector<double>& u,
   // Two rounds: a theft that stage 1 cannot see (a disconnected consumer's) disturbs its view of
   // the others; the second round looks again with what stage 2 found taken out.
   std::vector<double> levels(n, 0);
-  LossExplanation e = explain_round(u, levels, own, usual, max_terms);
+  LossExplanation e = explain_round(u, levels, own, usual, usual_owner, max_terms);
   for (const LossTerm& t : e.steady_terms) {
     for (std::size_t i = t.start; i < t.end; ++i) levels[i] += t.beta;
   }
@@ -443,7 +465,7 @@ LossExplanation explain_loss(const std::vector<double>& u,
     for (std::size_t i = t.start; i < t.end; ++i) levels[i] += t.beta * usual[t.column][i];
   }
   if (std::all_of(levels.begin(), levels.end(), [](double v) { return v == 0; })) return e;
-  LossExplanation second = explain_round(u, levels, own, usual, max_terms);
+  LossExplanation second = explain_round(u, levels, own, usual, usual_owner, max_terms);
   return second.explained >= e.explained ? second : e;
 }
 
@@ -688,7 +710,7 @@ Result<TheftReport> detect_theft(store::Store& store, const Network& network,
       }
     }
     const LossExplanation ex = window.size() >= kMinAnomalyIntervals
-                                   ? explain_loss(uw, xw, usual_cols)
+                                   ? explain_loss(uw, xw, usual_cols, usual_of)
                                    : LossExplanation{};
     // Each category's typical change against the day before on this DT (3 consumers or more).
     auto category_of = [&](std::size_t k) {

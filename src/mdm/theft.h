@@ -105,7 +105,9 @@ Result<TheftReport> detect_theft(store::Store& store, const Network& network,
 //     adds beta = (1 + a) s / (1 - s) times it to u;
 //   - the usual load of a consumer whose relay is open (zero where it is closed): a disconnected
 //     consumer who draws around his meter adds beta = (1 + a) s times his load, which only his
-//     history shows;
+//     history shows (usual_owner: the own column of the same consumer). Taken only where the
+//     loss, less the other consumers' terms, steps up where his drawing starts, and never ending
+//     while his relay is still open;
 //   - a steady load over a span (a hook on the line).
 // Stage 1 chooses consumers' own series on the interval-to-interval changes of u and x (where a
 // steady or switched load leaves only a few jumps, which are set aside): a bypass makes the DT's
@@ -133,6 +135,7 @@ struct LossExplanation {
 LossExplanation explain_loss(const std::vector<double>& u,
                              const std::vector<std::vector<double>>& own,
                              const std::vector<std::vector<double>>& usual = {},
+                             const std::vector<std::size_t>& usual_owner = {},
                              std::size_t max_terms = 6);
 
 // Pearson correlation of two series of equal length (0 when either is constant or short).

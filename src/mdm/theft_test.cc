@@ -130,12 +130,34 @@ TEST(ExplainLoss, FindsADisconnectedConsumerByHisUsualLoadAndNotHisNeighbours) {
     }
     u[t] = 250 + (t >= 36 ? 1.045 * 0.6 * drawn : 0.0);
   }
-  x.push_back(usual);  // column 40: consumer 9's usual load while his relay is open
-  const LossExplanation e = explain_loss(u, x);
+  const LossExplanation e = explain_loss(u, x, {usual}, {9});
   ASSERT_EQ(e.terms.size(), 1u);
-  EXPECT_EQ(e.terms[0].column, 40u);
+  EXPECT_EQ(e.terms[0].kind, LossTerm::Kind::kUsual);
+  EXPECT_EQ(e.terms[0].column, 0u);
   EXPECT_EQ(e.terms[0].start, 36u);
+  EXPECT_EQ(e.terms[0].end, 64u);
   EXPECT_NEAR(e.terms[0].beta, 1.045 * 0.6, 0.1);
+  EXPECT_NEAR(e.steady, 250, 25);
+}
+
+TEST(ExplainLoss, AnHonestDisconnectedConsumerIsNotBlamedForTheShapeOfTheDay) {
+  auto x = consumers();
+  // Consumer 9 is disconnected from interval 20 and draws nothing. Consumer 4 bypasses 60 % of
+  // his load all day, beside a hook: the loss has the evening shape, and so has consumer 9's
+  // usual load, but the loss does not step up when consumer 9's relay opens.
+  std::vector<double> usual(64, 0);
+  std::vector<double> u(64);
+  for (std::size_t t = 0; t < u.size(); ++t) {
+    if (t >= 20) {
+      x[9][t] = 0;
+      usual[t] = 100 + 80 * std::sin(static_cast<double>(t) / 10.0);
+    }
+    u[t] = 300 + 1.5 * x[4][t];
+  }
+  const LossExplanation e = explain_loss(u, x, {usual}, {9});
+  ASSERT_EQ(e.terms.size(), 1u);
+  EXPECT_EQ(e.terms[0].kind, LossTerm::Kind::kOwn);
+  EXPECT_EQ(e.terms[0].column, 4u);
 }
 
 TEST(Correlation, PerfectProportionalUnrelatedAndConstant) {

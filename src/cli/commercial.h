@@ -1,0 +1,16 @@
+// The MDM's commercial figures (mdm/atc.h) from billing's ledger (billing/revenue.h): the CLI
+// joins the two, so that neither module depends on the other.
+#pragma once
+
+#include "billing/ledger.h"
+#include "core/result.h"
+#include "mdm/atc.h"
+#include "tariff/calendar.h"
+
+namespace vidyut::cli {
+
+// Billed energy, billed amount and collections of IST days [from, to] by consumer meter id.
+Result<mdm::RevenueByMeter> revenue_by_meter(billing::BillingDb& db, tariff::CivilDate from,
+                                             tariff::CivilDate to);
+
+}  // namespace vidyut::cli
