@@ -780,6 +780,27 @@ Result<std::map<std::int64_t, std::map<std::string, Paise>>> BillingDb::postings
   return out;
 }
 
+Result<std::map<std::int64_t, std::map<std::string, Paise>>> BillingDb::postings_by_account_through(
+    std::string_view day, std::string_view last_month) {
+  struct Row {
+    std::int64_t account;
+    std::string ledger;
+    Paise sum;
+  };
+  VIDYUT_TRY(v, impl_->list<Row>(
+                    "SELECT t.account_id, p.ledger, SUM(p.amount) FROM txns t JOIN postings p ON "
+                    "p.txn_id = t.id WHERE (length(t.effective) = 10 AND t.effective <= ?) OR "
+                    "(length(t.effective) = 7 AND t.effective <= ?) GROUP BY t.account_id, "
+                    "p.ledger",
+                    [&](Use& u) { u.bind(day).bind(last_month); },
+                    [](Use& u) {
+                      return Row{u.i64(0), u.text(1), u.i64(2)};
+                    }));
+  std::map<std::int64_t, std::map<std::string, Paise>> out;
+  for (const auto& r : *v) out[r.account][r.ledger] = r.sum;
+  return out;
+}
+
 Result<std::vector<TokenRow>> BillingDb::tokens(std::string_view state) {
   return impl_->list<TokenRow>(
       std::string("SELECT ") + kTokenCols + " FROM tokens WHERE state = ? ORDER BY issued_ms",

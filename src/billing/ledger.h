@@ -213,6 +213,11 @@ class BillingDb {
   // or of every kind when it is empty.
   Result<std::map<std::int64_t, std::map<std::string, Paise>>> postings_by_account_between(
       std::string_view kind, std::string_view from, std::string_view to);
+  // Every account's postings, by account and ledger, of the transactions that belong to IST day
+  // `day` or before: effective days up to `day`, and effective months up to `last_month` (the
+  // last whole month ending on or before `day`). A cursor-free "balances as of" for reports.
+  Result<std::map<std::int64_t, std::map<std::string, Paise>>> postings_by_account_through(
+      std::string_view day, std::string_view last_month);
   Result<std::vector<TokenRow>> tokens(std::string_view state);  // all rows in a state
   Result<std::vector<TokenRow>> tokens_of(std::string_view meter_serial);
   Result<std::uint32_t> next_token_sequence(std::string_view meter_serial);

@@ -1,5 +1,6 @@
 #include "billing/revenue.h"
 
+#include <algorithm>
 #include <string>
 
 #include "tariff/calendar.h"
@@ -21,6 +22,32 @@ Paise charged(const std::map<std::string, Paise>& by_ledger) {
     }
   }
   return sum;
+}
+
+// What a consumer owes from his ledgers' sums: a negative prepaid balance (the wallet is a
+// liability, so its postings sum positive when he owes), postpaid dues and arrears (assets).
+Paise owed(const std::map<std::string, Paise>& by_ledger) {
+  Paise wallet = 0, dues = 0;
+  for (const auto& [ledger, amount] : by_ledger) {
+    if (starts_with(ledger, "wallet:")) wallet += amount;
+    if (starts_with(ledger, "receivable:") || starts_with(ledger, "arrears:")) dues += amount;
+  }
+  return std::max<Paise>(0, wallet) + dues;
+}
+
+// The last month whose last day is on or before `d`.
+tariff::YearMonth last_whole_month(tariff::CivilDate d) {
+  const tariff::YearMonth m = tariff::month_of(d);
+  if (tariff::add_days(d, 1) == tariff::first_day(tariff::next_month(m))) return m;
+  return tariff::month_of(tariff::add_days(tariff::first_day(m), -1));
+}
+
+Result<std::map<std::int64_t, Paise>> owed_through(BillingDb& db, tariff::CivilDate d) {
+  VIDYUT_TRY(sums, db.postings_by_account_through(tariff::to_string(d),
+                                                  tariff::to_string(last_whole_month(d))));
+  std::map<std::int64_t, Paise> out;
+  for (const auto& [account, by_ledger] : *sums) out[account] = owed(by_ledger);
+  return out;
 }
 
 }  // namespace
@@ -60,13 +87,19 @@ Result<std::map<std::int64_t, AccountRevenue>> revenue_by_account(BillingDb& db,
       for (const auto& [account, by_ledger] : *monthly) out[account].billed += charged(by_ledger);
     }
   }
-  // Collections: whatever reached a cash ledger on the days (reversals take theirs back).
+  // Cash: whatever reached a cash ledger on the days (reversals take theirs back).
   VIDYUT_TRY(all, db.postings_by_account_between("", from_day, to_day));
   for (const auto& [account, by_ledger] : *all) {
     for (const auto& [ledger, amount] : by_ledger) {
-      if (starts_with(ledger, "cash:")) out[account].collected += amount;
+      if (starts_with(ledger, "cash:")) out[account].cash += amount;
     }
   }
+  // Realised: billed less the growth of what each consumer owes.
+  VIDYUT_TRY(before, owed_through(db, tariff::add_days(*from, -1)));
+  VIDYUT_TRY(owed_after, owed_through(db, *to));
+  for (const auto& [account, o] : *before) out[account].owed_before = o;
+  for (const auto& [account, o] : *owed_after) out[account].owed_after = o;
+  for (auto& [account, r] : out) r.realised = r.billed - (r.owed_after - r.owed_before);
   return out;
 }
 

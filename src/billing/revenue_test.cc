@@ -28,19 +28,47 @@ TEST(Revenue, DailyChargesAndCollectionsOfTheDaysAndReversalsTakenBack) {
   EXPECT_EQ(one->at(account).billed_wh, 9'600);
   EXPECT_EQ(one->at(account).intervals, 96);
   EXPECT_EQ(one->at(account).billed, 6'194);
-  EXPECT_EQ(one->at(account).collected, 50'000);
+  EXPECT_EQ(one->at(account).cash, 50'000);
+  EXPECT_EQ(one->at(account).realised, 6'194) << "the balance covered the day's charge";
 
   auto both = revenue_by_account(*rig.db, "2026-11-01", "2026-11-02");
   ASSERT_TRUE(both.ok());
   EXPECT_EQ(both->at(account).billed_wh, 19'200);
   EXPECT_EQ(both->at(account).billed, 6'194 + 6'193);
-  EXPECT_EQ(both->at(account).collected, 50'000);  // PAY-2 came and went on Nov 2
+  EXPECT_EQ(both->at(account).cash, 50'000);  // PAY-2 came and went on Nov 2
+  EXPECT_EQ(both->at(account).realised, 6'194 + 6'193);
   // The other consumer used nothing and paid nothing.
   const auto other = (*rig.db->account("C1001"))->id;
-  EXPECT_EQ(both->count(other) ? both->at(other).collected : 0, 0);
+  EXPECT_EQ(both->count(other) ? both->at(other).cash : 0, 0);
 
   EXPECT_FALSE(revenue_by_account(*rig.db, "2026-11-02", "2026-11-01").ok());
   EXPECT_FALSE(revenue_by_account(*rig.db, "2026-11-31", "2026-12-01").ok());
+}
+
+// A prepaid consumer whose balance runs out: the charges beyond it are billed, not realised, until
+// he recharges; the recharge then realises them.
+TEST(Revenue, ChargesBeyondTheBalanceAreRealisedOnlyWhenTheConsumerPays) {
+  Rig rig("revenue-debt");
+  rig.recharge(0, 5'000, "PAY-1");  // Rs 50 against Rs 61.94 a day
+  rig.consume(0, {2026, 11, 1}, 100);
+  rig.at(ist({2026, 11, 2}, 0, 31));
+  const auto account = (*rig.db->account("C1000"))->id;
+  auto day1 = revenue_by_account(*rig.db, "2026-11-01", "2026-11-01");
+  ASSERT_TRUE(day1.ok());
+  EXPECT_EQ(day1->at(account).billed, 6'194);
+  EXPECT_EQ(day1->at(account).owed_after, 1'194);
+  EXPECT_EQ(day1->at(account).realised, 5'000);
+  rig.recharge(0, 10'000, "PAY-2");  // on Nov 2: pays the Rs 11.94 owed and more
+  rig.consume(0, {2026, 11, 2}, 100);
+  rig.at(ist({2026, 11, 3}, 0, 31));
+  auto day2 = revenue_by_account(*rig.db, "2026-11-02", "2026-11-02");
+  ASSERT_TRUE(day2.ok());
+  EXPECT_EQ(day2->at(account).owed_before, 1'194);
+  EXPECT_EQ(day2->at(account).owed_after, 0);
+  EXPECT_EQ(day2->at(account).realised, 6'193 + 1'194) << "the day's charge and the old debt";
+  auto both = revenue_by_account(*rig.db, "2026-11-01", "2026-11-02");
+  ASSERT_TRUE(both.ok());
+  EXPECT_EQ(both->at(account).realised, 6'194 + 6'193);
 }
 
 // A whole month counts its statement's correction; a part of it does not.

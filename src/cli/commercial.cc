@@ -21,7 +21,8 @@ Result<mdm::RevenueByMeter> revenue_by_meter(billing::BillingDb& db, tariff::Civ
     mdm::ConsumerRevenue& c = out[it->second];
     c.billed_wh += r.billed_wh;
     c.billed_paise += r.billed;
-    c.collected_paise += r.collected;
+    c.collected_paise += r.realised;
+    c.cash_paise += r.cash;
     c.intervals += r.intervals;
   }
   return out;

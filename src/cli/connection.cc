@@ -3,6 +3,8 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "core/log.h"
+#include "dlms/cosem/is15959.h"
 #include "dlms/security/suite0.h"
 
 namespace vidyut::cli {
@@ -95,24 +97,68 @@ Session::~Session() {
   if (transport) transport->close();
 }
 
-Result<std::unique_ptr<Session>> open_session(const ConnectionOptions& o) {
-  VIDYUT_TRY(settings, make_client_settings(o));
+namespace {
+
+Result<std::unique_ptr<Session>> connect_and_associate(const ConnectionOptions& o,
+                                                       const dlms::ClientSettings& settings) {
   net::TcpEndpoint ep;
   ep.host = o.host;
   ep.port = o.port;
-  ep.client_sap = o.client_sap;
-  ep.server_sap = o.server_sap;
+  ep.client_sap = settings.client_sap;
+  ep.server_sap = settings.server_sap;
   ep.connect_timeout = Millis(o.timeout_ms);
   VIDYUT_TRY(transport, net::TcpApduTransport::connect(ep));
   auto session = std::make_unique<Session>();
   session->transport = std::move(*transport);
-  session->client = std::make_unique<dlms::Client>(*session->transport, *settings);
+  session->client = std::make_unique<dlms::Client>(*session->transport, settings);
   auto st = session->client->associate();
   if (!st.ok()) {
     session->client.reset();  // nothing to release
     return st.error();
   }
   return session;
+}
+
+// The meter's last accepted invocation counter of the utility client, read as field tools do:
+// a public association (no authentication, no ciphering) reads 0.0.43.1.3.255.
+Result<std::uint32_t> read_meter_counter(const ConnectionOptions& o) {
+  dlms::ClientSettings pub;
+  pub.client_sap = dlms::kPublicClientSap;
+  pub.server_sap = o.server_sap;
+  pub.auth = dlms::Authentication::kNone;
+  pub.security = dlms::security::SecurityPolicy::kNone;
+  pub.timeout = Millis(o.timeout_ms);
+  VIDYUT_TRY(session, connect_and_associate(o, pub));
+  VIDYUT_TRY(r, (*session)->client->get(
+                    dlms::AttributeDescriptor{1, dlms::is15959::kInvocationCounter, 2}));
+  const auto* value = std::get_if<dlms::Data>(&*r);
+  if (value == nullptr || !value->as_uint() || *value->as_uint() > 0xFFFFFFFFull) {
+    return Error(Errc::kNotFound, "the meter does not report its invocation counter");
+  }
+  return static_cast<std::uint32_t>(*value->as_uint());
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Session>> open_session(const ConnectionOptions& o) {
+  VIDYUT_TRY(settings, make_client_settings(o));
+  // A ciphered association needs an invocation counter above the last one the meter accepted
+  // (real meters remember it): unless given, read it from the meter and go on from there.
+  const bool ciphered = settings->auth == dlms::Authentication::kHlsGmac ||
+                        settings->security != dlms::security::SecurityPolicy::kNone;
+  if (ciphered && !settings->invocation_counter) {
+    auto last = read_meter_counter(o);
+    if (last.ok() && *last < 0xFFFFFFFFu) {
+      settings->invocation_counter = *last + 1;
+      logger("cli")->info("invocation counter: the meter last accepted {}, starting at {}", *last,
+                          *last + 1);
+    } else if (!last.ok()) {
+      std::cerr << "vidyut: could not read the meter's invocation counter ("
+                << last.error().describe()
+                << "); starting at 1 (use --invocation-counter if the meter refuses it)\n";
+    }
+  }
+  return connect_and_associate(o, *settings);
 }
 
 int exit_code_for(Errc code) {

@@ -730,10 +730,9 @@ int run_demo(const DemoOptions& o) {
       std::cout << fmt::format(
                        "[{:5.1f} %] {} IST  sessions {}  pushes {}  stored {}  gap-reads {} ({} "
                        "rows)  alerts {}  commands ok {} failed {}  rejected {}\n",
-                       std::min(done, 100.0),
-                       format_iso8601(now + Millis(19'800'000)).substr(0, 16), s.sessions_active,
-                       s.pushes, s.intervals_committed, s.gap_reads, s.gap_rows, s.alerts_raised,
-                       s.commands_succeeded, s.commands_failed,
+                       std::min(done, 100.0), format_iso8601(now + kIstOffset).substr(0, 16),
+                       s.sessions_active, s.pushes, s.intervals_committed, s.gap_reads, s.gap_rows,
+                       s.alerts_raised, s.commands_succeeded, s.commands_failed,
                        s.rejected_unknown + s.rejected_auth + s.rejected_replay +
                            s.rejected_malformed + s.rejected_flood)
                 << std::flush;
@@ -975,7 +974,8 @@ int run_demo(const DemoOptions& o) {
           {"errors", es.errors}};
     // AT&C loss per feeder over the posted days (mdm/atc.h from billing's ledger). Billing must
     // have billed exactly the energy the consumers' meters recorded on those days (validated
-    // data, every estimate replaced by its reading), and collected what reached the cash ledgers.
+    // data, every estimate replaced by its reading), and the cash it received is what reached the
+    // cash ledgers.
     const auto last_day = tariff::add_days(tariff::ist_date(end), -1);
     auto meters = mdm::all_meters(st);
     if (!meters.ok()) return report_error("demo", meters.error());
@@ -1003,24 +1003,29 @@ int run_demo(const DemoOptions& o) {
       }
     }
     json fa = json::array();
-    std::size_t billed_as_metered = 0;
+    // A complete figure must have billed exactly what was metered; an incomplete one (data that
+    // came in after its day's posting and its restatement, which the month's statement trues up)
+    // never more, and it says it is incomplete.
+    std::size_t billed_as_metered = 0, incomplete = 0;
     auto opt = [](const std::optional<double>& v) { return v ? json(*v) : json(nullptr); };
     for (const auto& f : atc.feeders) {
       const std::int64_t metered = metered_wh[f.name];
-      if (f.billed_wh == metered) ++billed_as_metered;
+      if (f.complete() ? f.billed_wh == metered : f.billed_wh <= metered) ++billed_as_metered;
+      if (!f.complete()) ++incomplete;
       fa.push_back({{"feeder", f.name},
                     {"input_wh", f.input_wh},
                     {"billed_wh", f.billed_wh},
                     {"metered_wh", metered},
                     {"billed_paise", f.billed_paise},
                     {"collected_paise", f.collected_paise},
+                    {"cash_paise", f.cash_paise},
                     {"billing_efficiency_percent", opt(f.billing_efficiency)},
                     {"collection_efficiency_percent", opt(f.collection_efficiency)},
                     {"atc_loss_percent", opt(f.atc_loss)},
                     {"complete", f.complete()}});
     }
-    const bool atc_ok = billed_as_metered == atc.feeders.size() &&
-                        atc.area.collected_paise == cash_total && sums.ok();
+    const bool atc_ok =
+        billed_as_metered == atc.feeders.size() && atc.area.cash_paise == cash_total && sums.ok();
     billing_ok = billing_ok && atc_ok;
     bj["atc"] = {{"from", tariff::to_string(day)},
                  {"to", tariff::to_string(last_day)},
@@ -1029,8 +1034,10 @@ int run_demo(const DemoOptions& o) {
                  {"area_billing_efficiency_percent", opt(atc.area.billing_efficiency)},
                  {"area_collection_efficiency_percent", opt(atc.area.collection_efficiency)},
                  {"area_collected_paise", atc.area.collected_paise},
+                 {"area_cash_paise", atc.area.cash_paise},
                  {"cash_ledgers_paise", cash_total},
                  {"feeders_billed_as_metered", billed_as_metered},
+                 {"feeders_incomplete", incomplete},
                  {"ok", atc_ok}};
   }
   // MDM: the energy audit of every whole simulated day, against the truth. Per DT and day, the
@@ -1576,21 +1583,23 @@ int run_demo(const DemoOptions& o) {
     };
     std::cout << fmt::format(
         "billing AT&C {} to {}: area billing efficiency {}, collection efficiency {}, AT&C loss "
-        "{}; {} of {} feeders billed exactly the energy their consumers' meters recorded; "
-        "collected = cash ledgers: {}\n",
+        "{}; {} of {} feeders billed what their consumers' meters recorded (exactly where "
+        "complete; {} incomplete: readings that came after their day's posting, for the month's "
+        "statement); cash received = cash ledgers: {}\n",
         at["from"].get<std::string>(), at["to"].get<std::string>(),
         p(at["area_billing_efficiency_percent"]), p(at["area_collection_efficiency_percent"]),
         p(at["area_atc_loss_percent"]), at["feeders_billed_as_metered"].get<std::size_t>(),
-        at["feeders"].size(),
-        at["area_collected_paise"] == at["cash_ledgers_paise"] ? "yes" : "NO");
+        at["feeders"].size(), at["feeders_incomplete"].get<std::size_t>(),
+        at["area_cash_paise"] == at["cash_ledgers_paise"] ? "yes" : "NO");
     for (const auto& f : at["feeders"]) {
       std::cout << fmt::format(
-          "  {}: in {:.1f} kWh, billed {:.1f} kWh ({}), collected {} of {} ({}), AT&C {}\n",
+          "  {}: in {:.1f} kWh, billed {:.1f} kWh ({}), collected {} of {} ({}), AT&C {}{}\n",
           f["feeder"].get<std::string>(), f["input_wh"].get<double>() / 1000,
           f["billed_wh"].get<double>() / 1000, p(f["billing_efficiency_percent"]),
           tariff::format_rupees(f["collected_paise"].get<tariff::Paise>()),
           tariff::format_rupees(f["billed_paise"].get<tariff::Paise>()),
-          p(f["collection_efficiency_percent"]), p(f["atc_loss_percent"]));
+          p(f["collection_efficiency_percent"]), p(f["atc_loss_percent"]),
+          f["complete"].get<bool>() ? "" : "  INCOMPLETE");
     }
   }
   std::cout << fmt::format(

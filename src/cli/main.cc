@@ -1,6 +1,7 @@
 // vidyut: one binary, one subcommand per job. See docs/cli.md.
 #include <CLI/CLI.hpp>
 
+#include <exception>
 #include <iostream>
 
 #include "cli/commands.h"
@@ -35,5 +36,12 @@ int main(int argc, char** argv) {
     const int code = app.exit(e);
     return code == 0 ? 0 : vidyut::cli::kExitUsage;
   }
-  return run ? run() : vidyut::cli::kExitOk;
+  // Nothing on the data path throws; should a library still do, the stack unwinds (sessions
+  // release their associations, stores close) and the error is reported instead of an abort.
+  try {
+    return run ? run() : vidyut::cli::kExitOk;
+  } catch (const std::exception& e) {
+    std::cerr << "vidyut: internal error: " << e.what() << "\n";
+    return vidyut::cli::kExitFailure;
+  }
 }

@@ -47,6 +47,7 @@ json to_json(const mdm::AtcFigures& f) {
           {"billed_wh", f.billed_wh},
           {"billed_paise", f.billed_paise},
           {"collected_paise", f.collected_paise},
+          {"cash_paise", f.cash_paise},
           {"billing_efficiency_percent", opt(f.billing_efficiency)},
           {"collection_efficiency_percent", opt(f.collection_efficiency)},
           {"atc_loss_percent", opt(f.atc_loss)},
@@ -56,10 +57,11 @@ json to_json(const mdm::AtcFigures& f) {
 void print_row(const mdm::AtcFigures& f, const std::string& label) {
   std::cout << fmt::format(
       "  {:<14} in {:>9.1f} kWh  billed {:>9.1f} kWh ({:>7})  billed {:>14}  collected {:>14} "
-      "({:>7})  AT&C {:>7}{}\n",
+      "({:>7})  AT&C {:>7}  cash received {}{}\n",
       label, static_cast<double>(f.input_wh) / 1000.0, static_cast<double>(f.billed_wh) / 1000.0,
       pct(f.billing_efficiency), tariff::format_rupees(f.billed_paise),
       tariff::format_rupees(f.collected_paise), pct(f.collection_efficiency), pct(f.atc_loss),
+      tariff::format_rupees(f.cash_paise),
       f.complete() ? ""
                    : fmt::format("  INCOMPLETE ({}{} of {} consumers billed for the whole period)",
                                  f.input_complete ? "" : "input meter data missing; ",

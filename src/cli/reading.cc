@@ -9,6 +9,7 @@
 
 #include "dlms/cosem/is15959.h"
 #include "dlms/cosem/register.h"
+#include "dlms/cosem/render.h"
 
 namespace vidyut::cli {
 namespace {
@@ -23,8 +24,6 @@ constexpr std::uint16_t kClassExtendedRegister = 4;
 constexpr std::uint16_t kClassProfileGeneric = 7;
 constexpr std::uint16_t kClassClock = 8;
 constexpr std::uint16_t kClassDisconnectControl = 70;
-// IST is UTC + 5:30 all year.
-constexpr Millis kIstOffset{330 * 60 * 1000};
 
 std::string name_of(const Obis& obis) {
   if (const auto* info = dlms::is15959::find_object(obis)) return info->name;
@@ -44,117 +43,8 @@ std::optional<Obis> scaler_profile_for(const Obis& profile) {
   return std::nullopt;
 }
 
-bool printable(const Bytes& b) {
-  return !b.empty() &&
-         std::all_of(b.begin(), b.end(), [](std::uint8_t c) { return c >= 0x20 && c < 0x7F; });
-}
-
-std::string number_text(double v, int decimals) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-  return buf;
-}
-
-std::string scaled_text(const Data& d, const ScalerUnit& su, bool with_unit) {
-  const double raw = d.as_double().value_or(0);
-  const double v = raw * std::pow(10.0, su.scaler);
-  std::string s = number_text(v, su.scaler < 0 ? -su.scaler : 0);
-  const std::string unit = dlms::cosem::unit_symbol(su.unit);
-  if (with_unit && !unit.empty()) s += " " + unit;
-  return s;
-}
-
-// One-line rendering of any value (table cells, scalars).
-std::string value_text(const Data& d, const std::optional<ScalerUnit>& su, bool with_unit) {
-  if (su && d.is_integer()) return scaled_text(d, *su, with_unit);
-  switch (d.tag()) {
-    case DataTag::kNull:
-      return "-";
-    case DataTag::kBoolean:
-      return *d.as_bool() ? "true" : "false";
-    case DataTag::kOctetString: {
-      const Bytes& b = *d.as_octets();
-      if (printable(b)) return std::string(b.begin(), b.end());
-      if (b.size() == 12) {
-        if (auto dt = d.as_date_time()) return format_date_time(*dt);
-      }
-      return to_hex(b);
-    }
-    case DataTag::kDateTime:
-      return format_date_time(*d.as_date_time());
-    case DataTag::kVisibleString:
-    case DataTag::kUtf8String:
-      return *d.as_text();
-    case DataTag::kFloat32:
-    case DataTag::kFloat64:
-      return number_text(*d.as_double(), 3);
-    case DataTag::kArray:
-    case DataTag::kStructure: {
-      std::string s = "{";
-      const auto& items = *d.as_list();
-      for (std::size_t i = 0; i < items.size(); ++i) {
-        if (i) s += ", ";
-        s += value_text(items[i], std::nullopt, true);
-      }
-      return s + "}";
-    }
-    default:
-      if (auto i = d.as_int()) return std::to_string(*i);
-      if (auto u = d.as_uint()) return std::to_string(*u);
-      return dlms::axdr::to_text(d);
-  }
-}
-
-std::string iso_ist(UtcTime t) {
-  using namespace std::chrono;
-  const auto local = t + kIstOffset;
-  const auto day = floor<days>(local);
-  const year_month_day ymd{day};
-  const hh_mm_ss hms{floor<seconds>(local - day)};
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d+05:30", int(ymd.year()),
-                unsigned(ymd.month()), unsigned(ymd.day()), int(hms.hours().count()),
-                int(hms.minutes().count()), int(hms.seconds().count()));
-  return buf;
-}
-
-std::string value_json(const Data& d, const std::optional<ScalerUnit>& su) {
-  if (d.is_integer()) {
-    if (su) {
-      const double v = d.as_double().value_or(0) * std::pow(10.0, su->scaler);
-      return number_text(v, su->scaler < 0 ? -su->scaler : 0);
-    }
-    if (auto i = d.as_int()) return std::to_string(*i);
-    if (auto u = d.as_uint()) return std::to_string(*u);
-  }
-  switch (d.tag()) {
-    case DataTag::kNull:
-      return "null";
-    case DataTag::kBoolean:
-      return *d.as_bool() ? "true" : "false";
-    case DataTag::kFloat32:
-    case DataTag::kFloat64:
-      return number_text(*d.as_double(), 6);
-    case DataTag::kOctetString:
-    case DataTag::kDateTime:
-      if (auto dt = d.as_date_time(); dt && !printable(*d.as_octets())) {
-        if (auto utc = dt->to_utc()) return json_string(iso_ist(*utc));
-      }
-      return json_string(value_text(d, std::nullopt, false));
-    case DataTag::kArray:
-    case DataTag::kStructure: {
-      std::string s = "[";
-      const auto& items = *d.as_list();
-      for (std::size_t i = 0; i < items.size(); ++i) {
-        if (i) s += ",";
-        s += value_json(items[i], std::nullopt);
-      }
-      return s + "]";
-    }
-    default:
-      return json_string(value_text(d, std::nullopt, false));
-  }
-}
+using dlms::cosem::render_json;
+using dlms::cosem::render_text;
 
 std::string label(const Target& t) {
   return name_of(t.obis) + " [" + t.obis.to_string() + ":" + std::to_string(t.index) + "]";
@@ -212,7 +102,7 @@ Result<Reading> read_scalar(dlms::Client& client, const Target& t,
   Reading out;
   out.success = true;
   out.value = value;
-  std::string text = value_text(value, su, true);
+  std::string text = render_text(value, su, true);
   if (t.class_id == kClassDisconnectControl && t.index == 3) text += control_state_name(value);
   if (t.class_id == kClassDisconnectControl && t.index == 2 && value.as_bool()) {
     text += *value.as_bool() ? " (relay closed, supply on)" : " (relay open, supply off)";
@@ -222,7 +112,7 @@ Result<Reading> read_scalar(dlms::Client& client, const Target& t,
     text = "x10^" + std::to_string(s->scaler) + " " + dlms::cosem::unit_symbol(s->unit);
   }
   out.text = label(t) + ": " + text + "\n";
-  out.json = json_head(t) + ",\"value\":" + value_json(value, su);
+  out.json = json_head(t) + ",\"value\":" + render_json(value, su);
   if (su) out.json += ",\"unit\":" + json_string(dlms::cosem::unit_symbol(su->unit));
   out.json += "}";
   return out;
@@ -307,8 +197,8 @@ Result<Reading> read_profile(dlms::Client& client, const Target& t,
     json += ri ? ",[" : "[";
     for (std::size_t ci = 0; ci < cells.size(); ++ci) {
       const auto& su = ci < columns.size() ? columns[ci].scaler : std::nullopt;
-      line.push_back(value_text(cells[ci], su, false));
-      json += (ci ? "," : "") + value_json(cells[ci], su);
+      line.push_back(render_text(cells[ci], su, false));
+      json += (ci ? "," : "") + render_json(cells[ci], su);
     }
     json += "]";
     if (shown < kMaxTableRows) {
@@ -347,44 +237,6 @@ Result<Reading> read_profile(dlms::Client& client, const Target& t,
 }
 
 }  // namespace
-
-std::string json_string(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
-
-std::string format_ist(UtcTime t) {
-  std::string s = iso_ist(t);  // 2026-11-23T15:45:00+05:30
-  s[10] = ' ';
-  return s.substr(0, 19) + " IST";
-}
-
-std::string format_date_time(const dlms::CosemDateTime& dt) {
-  auto utc = dt.to_utc();
-  if (!utc.ok()) return dt.to_string();
-  return format_ist(*utc);
-}
 
 Result<Target> parse_target(std::string_view text, std::optional<std::uint16_t> class_override) {
   const auto colon = text.rfind(':');

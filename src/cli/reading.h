@@ -13,6 +13,7 @@
 #include "dlms/apdu/xdlms.h"
 #include "dlms/axdr/data.h"
 #include "dlms/axdr/obis.h"
+#include "dlms/cosem/render.h"
 #include "dlms/session/client.h"
 
 namespace vidyut::cli {
@@ -32,10 +33,10 @@ struct Target {
 // catalogue; kInvalidArgument when neither knows it.
 Result<Target> parse_target(std::string_view text, std::optional<std::uint16_t> class_override);
 
-// "2026-11-23 15:45:00 IST".
-std::string format_ist(UtcTime t);
-// A COSEM date-time as IST text; unspecified fields as in the raw form.
-std::string format_date_time(const dlms::CosemDateTime& dt);
+// Values, times and JSON strings as people read them (dlms/cosem/render.h).
+using dlms::cosem::format_date_time;
+using dlms::cosem::format_ist;
+using dlms::cosem::json_string;
 
 struct Reading {
   bool success = false;             // false when the meter answered a data-access-result
@@ -53,8 +54,5 @@ Result<Reading> read_and_format(dlms::Client& client, const Target& target,
 
 // Range access on the clock column from ISO 8601 texts (IST offsets allowed).
 Result<dlms::SelectiveAccess> make_range(std::string_view from, std::string_view to);
-
-// JSON string literal with escapes.
-std::string json_string(std::string_view s);
 
 }  // namespace vidyut::cli

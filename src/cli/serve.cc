@@ -20,10 +20,10 @@
 #include "cli/command_ports.h"
 #include "cli/commands.h"
 #include "cli/data_options.h"
+#include "cli/monitor_service.h"
 #include "cli/payment_server.h"
 #include "core/log.h"
 #include "headend/head_end.h"
-#include "mdm/monitor.h"
 #include "mdm/vee_book.h"
 #include "store/sqlite_store.h"
 
@@ -32,7 +32,7 @@ namespace {
 
 std::string ist(UtcTime t) {
   if (t == UtcTime{}) return "never";
-  const auto local = t + Millis(19'800'000);
+  const auto local = t + kIstOffset;
   std::string s = format_iso8601(local);
   if (!s.empty() && s.back() == 'Z') s.pop_back();
   return s + "+05:30";
@@ -149,30 +149,18 @@ int run_serve(ServeOptions o) {
                              payments->port(), payments->key_file())
               << std::flush;
   }
-  // The MDM's continuous work (overload and outage alerts, validated data), on a store
-  // connection of its own.
-  std::unique_ptr<store::Store> mdm_store;
-  std::unique_ptr<mdm::VeeBook> vee_book;
-  std::unique_ptr<mdm::Monitor> monitor;
+  // The MDM's continuous work (overload and outage alerts, validated data), on a thread and a
+  // store connection of its own.
+  std::unique_ptr<MonitorService> monitor;
   if (!o.no_mdm) {
-    auto reader = open_store(o.data);
-    if (!reader.ok()) {
+    auto started = MonitorService::start(o.data, *clock);
+    if (!started.ok()) {
       if (payments) payments->stop();
       if (billing) billing->stop();
       he.stop();
-      return report_error("serve", reader.error());
+      return report_error("serve", started.error());
     }
-    mdm_store = std::move(*reader);
-    auto book = mdm::VeeBook::open(o.data.data_dir, *clock);
-    if (!book.ok()) {
-      if (payments) payments->stop();
-      if (billing) billing->stop();
-      he.stop();
-      return report_error("serve", book.error());
-    }
-    vee_book = std::move(*book);
-    monitor =
-        std::make_unique<mdm::Monitor>(*mdm_store, *clock, mdm::MonitorOptions{}, vee_book.get());
+    monitor = std::move(*started);
   }
   // Area load control: actions taken with `vidyut mdm load-limit` are restored here at the end
   // of their window (their commands reach the meters through the store's queue).
@@ -196,9 +184,6 @@ int run_serve(ServeOptions o) {
   while (g_stop == 0) {
     const auto wall = std::chrono::steady_clock::now();
     if (duration && wall - wall0 >= *duration) break;
-    if (monitor) {
-      if (auto st = monitor->tick(); !st.ok()) logger("mdm")->warn("{}", st.error().describe());
-    }
     if (load_control && wall >= next_restore_check) {
       next_restore_check = wall + std::chrono::seconds(1);
       if (auto n = load_control->tick(); !n.ok()) {
@@ -235,7 +220,7 @@ int run_serve(ServeOptions o) {
                   << std::flush;
       }
       if (monitor) {
-        const auto& m = monitor->stats();
+        const auto m = monitor->stats();
         std::cout << fmt::format(
                          "  mdm: runs {} overload alerts {} outage alerts {} estimates {} "
                          "replaced {} errors {}\n",
@@ -247,6 +232,7 @@ int run_serve(ServeOptions o) {
     std::this_thread::sleep_for(Millis(50));
   }
   std::cout << "stopping: committing what is queued\n" << std::flush;
+  if (monitor) monitor->stop();
   if (payments) payments->stop();
   if (billing) billing->stop();
   he.stop();

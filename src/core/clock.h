@@ -20,6 +20,10 @@ using UtcTime = std::chrono::sys_time<std::chrono::milliseconds>;
 using MonoTime = std::chrono::time_point<std::chrono::steady_clock, std::chrono::milliseconds>;
 using Millis = std::chrono::milliseconds;
 
+// India Standard Time is UTC+05:30 all year (no daylight saving). Everything stored is UTC; the
+// utility's rules and everything shown to people use IST. The one place this offset is written.
+inline constexpr Millis kIstOffset{19'800'000};
+
 class Clock {
  public:
   virtual ~Clock() = default;

@@ -434,15 +434,14 @@ class HeadEnd::Impl final : public SessionHost {
   // IST midnight (daily) or after 00:00 IST on the 1st (monthly: the billing date).
   static UtcTime due_anchor(const ProfileSpec& spec, UtcTime now) {
     using namespace std::chrono;
-    constexpr Millis kIst{19'800'000};
     constexpr Millis kDelay{300'000};
-    const auto local = floor<days>(sys_time<Millis>(now.time_since_epoch() + kIst - kDelay));
+    const auto local = floor<days>(sys_time<Millis>(now.time_since_epoch() + kIstOffset - kDelay));
     sys_days day = local;
     if (spec.schedule == ProfileSpec::Schedule::kMonthly) {
       const year_month_day ymd(local);
       day = sys_days(ymd.year() / ymd.month() / 1);
     }
-    return UtcTime(duration_cast<Millis>(day.time_since_epoch()) - kIst + kDelay);
+    return UtcTime(duration_cast<Millis>(day.time_since_epoch()) - kIstOffset + kDelay);
   }
 
   void plan_profiles_locked(MeterRt& rt, UtcTime now, std::vector<Task>& tasks) {

@@ -8,7 +8,7 @@ namespace vidyut::headend {
 namespace {
 
 constexpr std::int64_t kDayMs = 86'400'000;
-constexpr std::int64_t kIstOffsetMs = 19'800'000;  // +05:30
+constexpr std::int64_t kIstOffsetMs = kIstOffset.count();
 
 std::int64_t ms_of(UtcTime t) { return t.time_since_epoch().count(); }
 

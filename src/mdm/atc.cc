@@ -15,6 +15,7 @@ void add_consumer(AtcFigures& f, const RevenueByMeter& revenue, std::int64_t met
   f.billed_wh += it->second.billed_wh;
   f.billed_paise += it->second.billed_paise;
   f.collected_paise += it->second.collected_paise;
+  f.cash_paise += it->second.cash_paise;
 }
 
 void finish(AtcFigures& f) {
@@ -70,6 +71,7 @@ AtcReport atc_report(const Network& network, const AuditReport& audit,
     r.area.billed_wh += f.billed_wh;
     r.area.billed_paise += f.billed_paise;
     r.area.collected_paise += f.collected_paise;
+    r.area.cash_paise += f.cash_paise;
     finish(f);
     r.feeders.push_back(std::move(f));
   }

@@ -3,7 +3,8 @@
 //
 //   billing efficiency    = energy billed / energy input (the DT's or feeder's meter; the sum of
 //                           the feeder meters for the area)
-//   collection efficiency = amount collected / amount billed
+//   collection efficiency = amount collected / amount billed (collected: realised against the
+//                           bills, not the cash of the period: a prepaid consumer pays ahead)
 //   AT&C loss             = 1 - billing efficiency x collection efficiency
 //
 // The energy side comes from the energy audit (audit.h); the commercial side per consumer meter
@@ -28,8 +29,9 @@ namespace vidyut::mdm {
 struct ConsumerRevenue {
   std::int64_t billed_wh = 0;
   std::int64_t billed_paise = 0;
-  std::int64_t collected_paise = 0;
-  std::int64_t intervals = 0;  // behind billed_wh
+  std::int64_t collected_paise = 0;  // realised against the bills (billing/revenue.h)
+  std::int64_t cash_paise = 0;       // cash received (advance payments included)
+  std::int64_t intervals = 0;        // behind billed_wh
 };
 using RevenueByMeter = std::unordered_map<std::int64_t, ConsumerRevenue>;
 
@@ -44,6 +46,7 @@ struct AtcFigures {
   std::int64_t billed_wh = 0;
   std::int64_t billed_paise = 0;
   std::int64_t collected_paise = 0;
+  std::int64_t cash_paise = 0;
   // Percentages; empty when their denominator is zero.
   std::optional<double> billing_efficiency, collection_efficiency, atc_loss;
   bool complete() const { return input_complete && billed_whole == consumers; }

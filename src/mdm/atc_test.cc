@@ -41,7 +41,8 @@ TEST(Atc, EfficienciesAndLossPerDtFeederAndAreaWorkedByHand) {
                                          kDay, kNext);
   // C10 billed 4000 Wh for Rs 30.00 and paid Rs 24.00; C11 billed 1500 Wh for Rs 12.00 and
   // paid Rs 12.00.
-  const RevenueByMeter revenue{{10, {4'000, 3'000, 2'400, 96}}, {11, {1'500, 1'200, 1'200, 96}}};
+  const RevenueByMeter revenue{{10, {4'000, 3'000, 2'400, 50'000, 96}},
+                               {11, {1'500, 1'200, 1'200, 0, 96}}};
   const AtcReport r = atc_report(n, audit, revenue, 96);
   ASSERT_EQ(r.dts.size(), 2u);
   const AtcFigures& d1 = r.dts[0];
@@ -69,6 +70,7 @@ TEST(Atc, EfficienciesAndLossPerDtFeederAndAreaWorkedByHand) {
   EXPECT_NEAR(*f.atc_loss, 100.0 * (1 - 0.55 * (3'600.0 / 4'200)), 1e-9);
   EXPECT_FALSE(f.complete());
   EXPECT_NEAR(*r.area.atc_loss, *f.atc_loss, 1e-12);
+  EXPECT_EQ(f.cash_paise, 50'000) << "cash paid ahead is shown, not counted as collected";
   EXPECT_TRUE(rank_atc(r, 5, true).empty());  // incomplete figures are never ranked
 }
 
@@ -82,9 +84,9 @@ TEST(Atc, AnInputMeterWithMissingIntervalsOrABillingGapMarksTheFigureIncomplete)
                                           {11, {96, 1'500, 0}},
                                           {12, {96, 3'000, 0}}},
                                          kDay, kNext);
-  RevenueByMeter revenue{{10, {4'000, 3'000, 3'000, 96}},
-                         {11, {1'400, 1'100, 1'100, 92}},  // billed for 92 intervals only
-                         {12, {3'000, 2'000, 2'000, 96}}};
+  RevenueByMeter revenue{{10, {4'000, 3'000, 3'000, 0, 96}},
+                         {11, {1'400, 1'100, 1'100, 0, 92}},  // billed for 92 intervals only
+                         {12, {3'000, 2'000, 2'000, 0, 96}}};
   AtcReport r = atc_report(n, audit, revenue, 96);
   EXPECT_FALSE(r.dts[0].input_complete);
   EXPECT_FALSE(r.dts[0].complete());

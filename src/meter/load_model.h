@@ -27,7 +27,7 @@ namespace vidyut::meter {
 inline constexpr std::int64_t kSlotSeconds = 300;
 inline constexpr std::int64_t kSlotMillis = kSlotSeconds * 1000;
 // IST is UTC+05:30; daily patterns and midnights are in IST.
-inline constexpr std::int64_t kIstOffsetSeconds = 19'800;
+inline constexpr std::int64_t kIstOffsetSeconds = kIstOffset.count() / 1000;  // core/clock.h
 
 enum class ConsumerCategory : std::uint8_t {
   kDomestic = 1,    // household: morning and evening peaks, summer cooling at night

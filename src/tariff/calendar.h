@@ -15,7 +15,7 @@
 
 namespace vidyut::tariff {
 
-inline constexpr std::int64_t kIstOffsetS = 5 * 3'600 + 30 * 60;
+inline constexpr std::int64_t kIstOffsetS = kIstOffset.count() / 1000;  // core/clock.h
 
 // A calendar date (proleptic Gregorian), compared and ordered like the date.
 struct CivilDate {

@@ -195,7 +195,7 @@ std::uint32_t reconstruct_day(std::uint32_t low_bits, std::uint32_t reference_da
 }
 
 std::uint32_t ist_day(UtcTime t) {
-  constexpr std::int64_t kIstMs = 19'800'000;
+  constexpr std::int64_t kIstMs = kIstOffset.count();
   constexpr std::int64_t kDayMs = 86'400'000;
   const std::int64_t ms = t.time_since_epoch().count() + kIstMs;
   const std::int64_t day = ms >= 0 ? ms / kDayMs : -((-ms + kDayMs - 1) / kDayMs);

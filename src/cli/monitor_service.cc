@@ -1,0 +1,50 @@
+#include "cli/monitor_service.h"
+
+#include "core/log.h"
+
+namespace vidyut::cli {
+
+Result<std::unique_ptr<MonitorService>> MonitorService::start(const DataOptions& data,
+                                                              const Clock& clock, Millis poll) {
+  std::unique_ptr<MonitorService> s(new MonitorService());
+  VIDYUT_TRY(store, open_store(data));
+  s->store_ = std::move(*store);
+  VIDYUT_TRY(book, mdm::VeeBook::open(data.data_dir, clock));
+  s->book_ = std::move(*book);
+  s->monitor_ =
+      std::make_unique<mdm::Monitor>(*s->store_, clock, mdm::MonitorOptions{}, s->book_.get());
+  s->poll_ = poll;
+  s->thread_ = std::thread([p = s.get()] { p->loop(); });
+  return s;
+}
+
+MonitorService::~MonitorService() { stop(); }
+
+void MonitorService::stop() {
+  {
+    std::lock_guard l(mu_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+mdm::MonitorStats MonitorService::stats() const {
+  std::lock_guard l(mu_);
+  return stats_;
+}
+
+void MonitorService::loop() {
+  for (;;) {
+    {
+      std::unique_lock l(mu_);
+      if (stop_) return;
+    }
+    if (auto st = monitor_->tick(); !st.ok()) logger("mdm")->warn("{}", st.error().describe());
+    std::unique_lock l(mu_);
+    stats_ = monitor_->stats();
+    if (wake_.wait_for(l, poll_, [this] { return stop_; })) return;
+  }
+}
+
+}  // namespace vidyut::cli

@@ -1,0 +1,49 @@
+// The MDM's continuous work (mdm/monitor.h) as `vidyut serve` runs it: on a thread of its own,
+// with its own store connection and the validated data's book, so that a long validation run
+// (seconds at 100,000 meters) never holds up the serve loop (load-control restores, status,
+// a stop signal).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "cli/data_options.h"
+#include "core/clock.h"
+#include "core/result.h"
+#include "mdm/monitor.h"
+#include "mdm/vee_book.h"
+#include "store/store.h"
+
+namespace vidyut::cli {
+
+class MonitorService {
+ public:
+  // Opens a store connection and mdm.db in the data directory and starts the thread, which
+  // ticks the monitor every `poll` of real time (the monitor itself runs every 15 simulated
+  // minutes).
+  static Result<std::unique_ptr<MonitorService>> start(const DataOptions& data, const Clock& clock,
+                                                       Millis poll = Millis(200));
+  ~MonitorService();  // stops the thread
+  void stop();
+  // A copy of the monitor's counters (safe from any thread).
+  mdm::MonitorStats stats() const;
+
+ private:
+  MonitorService() = default;
+  void loop();
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<mdm::VeeBook> book_;
+  std::unique_ptr<mdm::Monitor> monitor_;
+  Millis poll_{200};
+  mutable std::mutex mu_;
+  std::condition_variable wake_;
+  bool stop_ = false;
+  mdm::MonitorStats stats_;
+  std::thread thread_;
+};
+
+}  // namespace vidyut::cli
