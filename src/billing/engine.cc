@@ -6,10 +6,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "billing/binding.h"
 #include "billing/meter_readings.h"
 #include "billing/statement.h"
 #include "billing/usage_source.h"
 #include "core/log.h"
+#include "core/text.h"
 #include "token/token.h"
 
 namespace vidyut::billing {
@@ -159,6 +161,7 @@ class Engine::Impl {
 
   Status start() {
     std::lock_guard lock(mu_);
+    VIDYUT_CHECK(check_binding(db_, store_));
     VIDYUT_CHECK(sync_registry_locked());
     VIDYUT_TRY(last, db_.last_txn_id());
     known_txn_ = *last;
@@ -834,7 +837,7 @@ class Engine::Impl {
                              1;
           j["bill_to_date"] = bill->total;
           j["posted_before"] = sum_of(posted);
-          t.detail = j.dump();
+          t.detail = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
           t.postings = std::move(postings);
           c.txn = std::move(t);
         }
@@ -956,7 +959,7 @@ class Engine::Impl {
           t.key = "bill:" + x.a.consumer_id + ":" + s.month;
           t.kind = "postpaid-bill";
         }
-        t.detail = j.dump();
+        t.detail = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
         t.postings = std::move(postings);
         if (!t.postings.empty()) c.txn = std::move(t);
         StatementContext ctx{o_.rules.utility,
@@ -1012,6 +1015,10 @@ class Engine::Impl {
 
   Result<RechargeResult> recharge(const RechargeRequest& q) {
     std::lock_guard lock(mu_);
+    VIDYUT_CHECK(check_text("recharge: the payment reference", q.payment_ref, kMaxRefLength));
+    VIDYUT_CHECK(check_text("recharge: the consumer", q.consumer_id, kMaxRefLength));
+    VIDYUT_CHECK(check_text("recharge: the channel", q.channel, 32));
+    VIDYUT_CHECK(check_text("recharge: the actor", q.actor, kMaxRefLength));
     if (q.payment_ref.empty() || q.payment_ref.size() > kMaxRefLength) {
       return Error(Errc::kInvalidArgument, "recharge: the payment reference must have 1 to " +
                                                std::to_string(kMaxRefLength) + " characters");
@@ -1075,7 +1082,7 @@ class Engine::Impl {
     } else {
       t.postings.push_back(Posting{receivable_of(x.a.consumer_id), -q.amount});
     }
-    t.detail = j.dump();
+    t.detail = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     Change c;
     Recharge rec{q.payment_ref, x.a.id, q.amount, q.channel, 0, now, 0, {}};
     Account a = x.a;
@@ -1155,6 +1162,9 @@ class Engine::Impl {
   Result<RechargeResult> reverse(std::string_view ref, std::string_view reason,
                                  std::string_view actor) {
     std::lock_guard lock(mu_);
+    VIDYUT_CHECK(check_text("reverse: the payment reference", ref, kMaxRefLength));
+    VIDYUT_CHECK(check_text("reverse: the reason", reason, kMaxTextLength));
+    VIDYUT_CHECK(check_text("reverse: the actor", actor, kMaxRefLength));
     VIDYUT_TRY(prior, db_.recharge(ref));
     if (!*prior)
       return Error(Errc::kNotFound, "reverse: no recharge with reference " + std::string(ref));
@@ -1181,7 +1191,7 @@ class Engine::Impl {
     j["payment_ref"] = std::string(ref);
     j["reason"] = std::string(reason);
     j["actor"] = std::string(actor);
-    t.detail = j.dump();
+    t.detail = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     for (const auto& p : (*orig)->postings) t.postings.push_back(Posting{p.ledger, -p.amount});
     Change c;
     c.txn = t;
@@ -1204,6 +1214,10 @@ class Engine::Impl {
   Result<ApplyResult> adjust(std::string_view consumer, Paise amount, std::string_view reason,
                              std::string_view key, std::string_view actor) {
     std::lock_guard lock(mu_);
+    VIDYUT_CHECK(check_text("adjust: the consumer", consumer, kMaxRefLength));
+    VIDYUT_CHECK(check_text("adjust: the reason", reason, kMaxTextLength));
+    VIDYUT_CHECK(check_text("adjust: the key", key, kMaxRefLength));
+    VIDYUT_CHECK(check_text("adjust: the actor", actor, kMaxRefLength));
     if (amount == 0) return Error(Errc::kInvalidArgument, "adjust: amount must not be 0");
     if (key.empty()) return Error(Errc::kInvalidArgument, "adjust: a key is needed");
     VIDYUT_TRY(xp, find(consumer));
@@ -1217,7 +1231,7 @@ class Engine::Impl {
     nlohmann::json j;
     j["reason"] = std::string(reason);
     j["actor"] = std::string(actor);
-    t.detail = j.dump();
+    t.detail = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     const std::string target = x.a.mode == PaymentMode::kPrepaid ? wallet_of(x.a.consumer_id)
                                                                  : receivable_of(x.a.consumer_id);
     // A credit to the consumer: the wallet is credited (negative) or the dues reduced.
@@ -1270,7 +1284,7 @@ class Engine::Impl {
       nlohmann::json j;
       j["month_wh"] = usage.wh;
       j["to"] = date_str(yesterday);
-      t.detail = j.dump();
+      t.detail = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       t.postings = delta_postings(components(*bill), {}, receivable_of(x.a.consumer_id));
       Statement s;
       s.account_id = x.a.id;
@@ -1307,7 +1321,7 @@ class Engine::Impl {
       t.effective = date_str(today);
       nlohmann::json j;
       j["actor"] = std::string(actor);
-      t.detail = j.dump();
+      t.detail = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       if (x.receivable >= 0) {
         t.postings = {Posting{arrears_of(x.a.consumer_id), x.receivable},
                       Posting{receivable_of(x.a.consumer_id), -x.receivable}};

@@ -227,6 +227,33 @@ TEST(Billing, DuplicatePaymentNotificationsCreditOnceAndReversalsUndoExactly) {
   EXPECT_TRUE(rig.db->verify().ok());
 }
 
+// Issue 16: bytes that are not UTF-8 in --ref, --reason or --by aborted `vidyut recharge`,
+// `reverse` and `billing adjust` inside the JSON library, and a newline in --by forged audit
+// lines. They are refused with a clear error, and nothing is written.
+TEST(Billing, TextThatIsNotUtf8OrForgesALineIsRefusedAndNothingIsWritten) {
+  Rig rig("text");
+  RechargeRequest q;
+  q.consumer_id = "C1000";
+  q.amount = 10'000;
+  q.channel = "upi";
+  q.payment_ref = "UPI-\xFF";
+  auto r = rig.engine->recharge(q);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::kInvalidArgument);
+  q.payment_ref = "UPI-1";
+  q.actor = "ops\n2026-12-07 system recharge";
+  EXPECT_FALSE(rig.engine->recharge(q).ok());
+  EXPECT_EQ(rig.wallet(), 0);
+  q.actor = "ops";
+  ASSERT_TRUE(rig.engine->recharge(q).ok());
+  EXPECT_FALSE(rig.engine->reverse("UPI-1", "bounced \xC3\x28", "ops").ok());
+  EXPECT_FALSE(rig.engine->reverse("UPI-1", "bounced", "ops\r\nsystem").ok());
+  EXPECT_EQ(rig.wallet(), 10'000);
+  EXPECT_FALSE(rig.engine->adjust("C1000", 500, "goodwill\x01", "ADJ-1", "ops").ok());
+  EXPECT_TRUE(rig.engine->adjust("C1000", 500, "goodwill", "ADJ-1", "ops").ok());
+  EXPECT_TRUE(rig.db->verify().ok());
+}
+
 TEST(Billing, TheLedgerRefusesUnbalancedTransactionsAndRollsBackAFailedWrite) {
   Rig rig("ledger");
   Change c;

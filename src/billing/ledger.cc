@@ -2,6 +2,7 @@
 
 #include <mutex>
 
+#include "core/text.h"
 #include "store/sqlite_util.h"
 
 namespace vidyut::billing {
@@ -128,7 +129,7 @@ UsageDay read_usage(Use& u) {
   return d;
 }
 
-Status check_text(const std::string& s, std::size_t limit, const char* what) {
+Status check_length(const std::string& s, std::size_t limit, const char* what) {
   if (s.size() > limit) {
     return Error(Errc::kLimitExceeded,
                  std::string(what) + " exceeds " + std::to_string(limit) + " characters");
@@ -138,8 +139,8 @@ Status check_text(const std::string& s, std::size_t limit, const char* what) {
 
 Status check_txn(const Txn& t) {
   if (t.key.empty()) return Error(Errc::kInvalidArgument, "ledger: a transaction needs a key");
-  VIDYUT_CHECK(check_text(t.key, kMaxRefLength, "transaction key"));
-  VIDYUT_CHECK(check_text(t.detail, kMaxTextLength * 4, "transaction detail"));
+  VIDYUT_CHECK(check_length(t.key, kMaxRefLength, "transaction key"));
+  VIDYUT_CHECK(check_length(t.detail, kMaxTextLength * 4, "transaction detail"));
   if (t.postings.empty() || t.postings.size() > kMaxPostings) {
     return Error(Errc::kInvalidArgument, "ledger: transaction " + t.key + " has " +
                                              std::to_string(t.postings.size()) + " postings (1.." +
@@ -148,7 +149,7 @@ Status check_txn(const Txn& t) {
   tariff::Int128 sum = 0;
   for (const auto& p : t.postings) {
     if (p.ledger.empty()) return Error(Errc::kInvalidArgument, "ledger: a posting needs a ledger");
-    VIDYUT_CHECK(check_text(p.ledger, kMaxRefLength, "ledger name"));
+    VIDYUT_CHECK(check_length(p.ledger, kMaxRefLength, "ledger name"));
     sum += p.amount;
   }
   if (sum != 0) {
@@ -404,7 +405,7 @@ class BillingDb::Impl {
     }
     if (c.recharge) {
       const Recharge& x = *c.recharge;
-      VIDYUT_CHECK(check_text(x.payment_ref, kMaxRefLength, "payment reference"));
+      VIDYUT_CHECK(check_length(x.payment_ref, kMaxRefLength, "payment reference"));
       VIDYUT_CHECK(
           run("INSERT INTO recharges (payment_ref, account_id, amount, channel, txn_id, at_ms, "
               "reversal_txn_id, token) VALUES (?,?,?,?,?,?,0,?)",
@@ -473,7 +474,7 @@ class BillingDb::Impl {
           }));
     }
     for (const auto& n : c.notifications) {
-      VIDYUT_CHECK(check_text(n.text, kMaxTextLength, "notification text"));
+      VIDYUT_CHECK(check_length(n.text, kMaxTextLength, "notification text"));
       VIDYUT_CHECK(
           run("INSERT INTO notifications (account_id, at_ms, kind, text) VALUES (?,?,?,?)",
               [&](Use& u) { u.bind(n.account_id).bind(ms(n.at)).bind(n.kind).bind(n.text); }));
@@ -527,6 +528,33 @@ class BillingDb::Impl {
 };
 
 BillingDb::BillingDb() : impl_(std::make_unique<Impl>()) {}
+
+Result<std::string> BillingDb::meta_or_set(std::string_view key, std::string_view value) {
+  VIDYUT_CHECK(check_text("billing meta key", key, 64));
+  VIDYUT_CHECK(check_text("billing meta value", value, 256));
+  if (key.empty()) return Error(Errc::kInvalidArgument, "billing meta: empty key");
+  const std::string k = "bind:" + std::string(key);
+  {
+    std::lock_guard lock(impl_->mu_);
+    VIDYUT_CHECK(impl_->run("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)",
+                            [&](Use& u) { u.bind(k).bind(value); }));
+  }
+  VIDYUT_TRY(v, impl_->list<std::string>(
+                    "SELECT value FROM meta WHERE key = ?", [&](Use& u) { u.bind(k); },
+                    [](Use& u) { return u.text(0); }));
+  if (v->empty()) return Error(Errc::kInternal, "billing meta: the value just stored is missing");
+  return v->front();
+}
+
+Status BillingDb::set_meta(std::string_view key, std::string_view value) {
+  VIDYUT_CHECK(check_text("billing meta key", key, 64));
+  VIDYUT_CHECK(check_text("billing meta value", value, 256));
+  if (key.empty()) return Error(Errc::kInvalidArgument, "billing meta: empty key");
+  const std::string k = "bind:" + std::string(key);
+  std::lock_guard lock(impl_->mu_);
+  return impl_->run("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                    [&](Use& u) { u.bind(k).bind(value); });
+}
 BillingDb::~BillingDb() = default;
 
 Result<std::unique_ptr<BillingDb>> BillingDb::open(const std::filesystem::path& dir) {
@@ -546,7 +574,7 @@ Result<std::vector<Account>> BillingDb::upsert_accounts(const std::vector<Accoun
     auto& m = *impl_;
     VIDYUT_CHECK(m.begin());
     for (const auto& a : accounts) {
-      Status s = check_text(a.consumer_id, kMaxRefLength, "consumer id");
+      Status s = check_text("billing: the consumer id", a.consumer_id, kMaxRefLength);
       if (s.ok() && a.consumer_id.empty()) {
         s = Error(Errc::kInvalidArgument, "billing: an account needs a consumer id");
       }

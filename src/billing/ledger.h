@@ -227,6 +227,11 @@ class BillingDb {
   Result<std::vector<Notification>> notifications_after(std::int64_t after_id, std::size_t limit);
   Result<std::vector<Notification>> notifications_of(std::int64_t account_id);
 
+  // Facts about this database itself (which registry it bills: billing/binding.h), by key:
+  // meta_or_set returns the value under `key`, storing `value` first when there is none.
+  Result<std::string> meta_or_set(std::string_view key, std::string_view value);
+  Status set_meta(std::string_view key, std::string_view value);
+
   // Checks the books: every transaction sums to zero, the cached balances equal the postings,
   // the whole ledger sums to zero. kInternal naming the first problem.
   Status verify();

@@ -259,7 +259,9 @@ Result<RechargeRequest> parse_recharge(std::string_view text) {
 }
 
 HttpResponse PaymentApi::handle(const HttpRequest& r) {
-  if (r.target == "/v1/health") return HttpResponse{200, json{{"status", "ok"}}.dump()};
+  if (r.target == "/v1/health")
+    return HttpResponse{
+        200, json{{"status", "ok"}}.dump(-1, ' ', false, json::error_handler_t::replace)};
   auto auth = r.headers.find("authorization");
   const std::string presented = auth != r.headers.end() && auth->second.rfind("Bearer ", 0) == 0
                                     ? auth->second.substr(7)
@@ -281,7 +283,8 @@ HttpResponse PaymentApi::handle(const HttpRequest& r) {
       j["token"] = token::format_token(res->token);
       j["token_sequence"] = res->token_sequence;
     }
-    return HttpResponse{res->duplicate ? 200 : 201, j.dump()};
+    return HttpResponse{res->duplicate ? 200 : 201,
+                        j.dump(-1, ' ', false, json::error_handler_t::replace)};
   }
   if (r.target == "/v1/reversals") {
     if (r.method != "POST") return error(405, "use POST");
@@ -297,14 +300,14 @@ HttpResponse PaymentApi::handle(const HttpRequest& r) {
     return HttpResponse{200, json{{"txn_id", res->txn_id},
                                   {"duplicate", res->duplicate},
                                   {"balance_paise", res->balance}}
-                                 .dump()};
+                                 .dump(-1, ' ', false, json::error_handler_t::replace)};
   }
   const std::string prefix = "/v1/accounts/";
   if (r.target.rfind(prefix, 0) == 0) {
     if (r.method != "GET") return error(405, "use GET");
     auto v = engine_.view(r.target.substr(prefix.size()));
     if (!v.ok()) return error(status_of(v.error()), v.error().message);
-    return HttpResponse{200, view_json(*v).dump()};
+    return HttpResponse{200, view_json(*v).dump(-1, ' ', false, json::error_handler_t::replace)};
   }
   return error(404, "no such path: " + r.target.substr(0, 64));
 }

@@ -30,6 +30,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "billing/binding.h"
 #include "billing/engine.h"
 #include "billing/ledger.h"
 #include "billing/rules.h"
@@ -612,11 +613,44 @@ int run_verify(const ListOptions& o) {
   const char* what = "billing verify";
   auto db = open_existing_db(o.files.data);
   if (!db.ok()) return report_error(what, db.error());
+  // Balanced books in the wrong (or an empty, new) billing.db prove nothing.
+  auto store = open_store(o.files.data);
+  if (!store.ok()) return report_error(what, store.error());
+  if (auto b = billing::check_binding(**db, **store); !b.ok()) return report_error(what, b.error());
   auto st = (*db)->verify();
   if (!st.ok()) return report_error(what, st.error());
   auto last = (*db)->last_txn_id();
   if (!last.ok()) return report_error(what, last.error());
   std::cout << fmt::format("ok: the books balance ({} transactions)\n", *last);
+  return kExitOk;
+}
+
+// Binds this billing.db to this registry on purpose (billing started over).
+int run_bind(const ListOptions& o, bool force) {
+  const char* what = "billing bind";
+  if (!force) {
+    return report_error(what, Error(Errc::kInvalidArgument,
+                                    "binding a billing.db to a registry on purpose forgets the one "
+                                    "that billed it before: pass --force"));
+  }
+  auto db = open_existing_db(o.files.data);
+  if (!db.ok()) return report_error(what, db.error());
+  auto store = open_store(o.files.data);
+  if (!store.ok()) return report_error(what, store.error());
+  if (auto b = billing::rebind(**db, **store); !b.ok()) return report_error(what, b.error());
+  auto audited = (*store)->write([&] {
+    store::WriteBatch w;
+    store::AuditRecord e;
+    e.at = RealClock::instance().now();
+    e.actor = actor_or_user("");
+    e.action = "billing-bind";
+    e.subject = "billing.db";
+    e.detail = "billing.db bound to this registry on purpose (--force)";
+    w.audit.push_back(e);
+    return w;
+  }());
+  if (!audited.ok()) return report_error(what, audited.error());
+  std::cout << "bound: this billing.db now bills this data directory's registry\n";
   return kExitOk;
 }
 
@@ -794,6 +828,13 @@ void register_billing(CLI::App& app, Runner& run) {
   auto* ve = b->add_subcommand("verify", "Check the books (exit 0 when they balance)");
   add_data_options(ve, lo->files.data);
   ve->callback([lo, &run] { run = [lo] { return run_verify(*lo); }; });
+
+  auto force = std::make_shared<bool>(false);
+  auto* bi = b->add_subcommand(
+      "bind", "Bind this billing.db to this data directory's registry on purpose (start over)");
+  add_data_options(bi, lo->files.data);
+  bi->add_flag("--force", *force, "Yes: forget the billing.db that billed this registry before");
+  bi->callback([lo, force, &run] { run = [lo, force] { return run_bind(*lo, *force); }; });
 
   auto since = std::make_shared<std::string>();
   auto* rc = b->add_subcommand(

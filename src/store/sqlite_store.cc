@@ -19,6 +19,7 @@
 #include <sstream>
 
 #include "core/bytes.h"
+#include "core/text.h"
 #include "store/sqlite_relay_holds.h"
 #include "store/sqlite_util.h"
 
@@ -372,8 +373,9 @@ bool valid_kind(std::string_view k) {
 
 Status validate(const MeterInfo& m, const MeterSecrets& s) {
   auto bad = [&](const std::string& why) {
-    return Error(Errc::kInvalidArgument,
-                 "meter \"" + m.serial.substr(0, kMaxSerialLength) + "\": " + why);
+    const std::string serial =
+        valid_utf8(m.serial) ? m.serial.substr(0, kMaxSerialLength) : std::string("(not UTF-8)");
+    return Error(Errc::kInvalidArgument, "meter \"" + serial + "\": " + why);
   };
   if (m.serial.empty() || m.serial.size() > kMaxSerialLength) {
     return bad("serial must have 1 to " + std::to_string(kMaxSerialLength) + " characters");
@@ -382,17 +384,38 @@ Status validate(const MeterInfo& m, const MeterSecrets& s) {
     return bad("kind \"" + m.kind.substr(0, kMaxFieldLength) +
                "\" is not single-phase, three-phase, dt or feeder");
   }
-  for (const std::string* f : {&m.manufacturer, &m.category, &m.feeder, &m.dt, &m.consumer_id,
-                               &m.sim_operator[0], &m.sim_operator[1], &m.static_ip}) {
-    if (f->size() > kMaxFieldLength) {
-      return bad("a field exceeds " + std::to_string(kMaxFieldLength) + " characters");
-    }
+  if (auto st = check_text("serial", m.serial, kMaxSerialLength); !st.ok()) {
+    return bad(st.error().message);
+  }
+  const std::pair<const char*, const std::string*> fields[] = {
+      {"manufacturer", &m.manufacturer},
+      {"category", &m.category},
+      {"feeder", &m.feeder},
+      {"dt", &m.dt},
+      {"consumer id", &m.consumer_id},
+      {"SIM operator 1", &m.sim_operator[0]},
+      {"SIM operator 2", &m.sim_operator[1]},
+      {"static IP", &m.static_ip}};
+  for (const auto& [name, f] : fields) {
+    // Valid UTF-8 without control characters: these fields reach logs, audit lines and JSON.
+    if (auto st = check_text(name, *f, kMaxFieldLength); !st.ok()) return bad(st.error().message);
   }
   if (s.lls_password.size() > kMaxPasswordLength) {
     return bad("LLS password exceeds " + std::to_string(kMaxPasswordLength) + " characters");
   }
   return ok_status();
 }
+
+Status check_meta(std::string_view key, std::string_view value) {
+  if (key.empty() || key.size() > 64) {
+    return Error(Errc::kInvalidArgument, "store meta: a key has 1 to 64 characters");
+  }
+  VIDYUT_CHECK(check_text("store meta key", key, 64));
+  return check_text("store meta value", value, kMaxMetaValue);
+}
+
+// The store's own entries (the master-key check) keep their names; callers' keys get a prefix.
+std::string meta_key(std::string_view key) { return "meta:" + std::string(key); }
 
 Status check_range(UtcTime from, UtcTime to) {
   if (to - from > std::chrono::days(kMaxRangeDays)) {
@@ -647,6 +670,44 @@ class SqliteStore final : public Store {
       out.push_back(std::move(*m));
     }
     return out;
+  }
+
+  Result<std::string> meta_or_set(std::string_view key, std::string_view value) override {
+    VIDYUT_CHECK(check_meta(key, value));
+    std::lock_guard lock(mu_);
+    std::string out;
+    const Status st = in_transaction([&]() -> Status {
+      Stmt ins;
+      VIDYUT_CHECK(
+          ins.prepare(h_.db, "INSERT OR IGNORE INTO store_meta (key, value) VALUES (?, ?)"));
+      Use i(ins);
+      i.bind(meta_key(key)).bind(value);
+      VIDYUT_TRY(done, i.step());
+      Stmt get;
+      VIDYUT_CHECK(get.prepare(h_.db, "SELECT value FROM store_meta WHERE key = ?"));
+      Use g(get);
+      g.bind(meta_key(key));
+      VIDYUT_TRY(row, g.step());
+      if (!*row) return Error(Errc::kInternal, "store meta: the value just stored is missing");
+      out = g.text(0);
+      return ok_status();
+    });
+    if (!st.ok()) return st.error();
+    return out;
+  }
+
+  Status set_meta(std::string_view key, std::string_view value) override {
+    VIDYUT_CHECK(check_meta(key, value));
+    std::lock_guard lock(mu_);
+    return in_transaction([&]() -> Status {
+      Stmt put;
+      VIDYUT_CHECK(
+          put.prepare(h_.db, "INSERT OR REPLACE INTO store_meta (key, value) VALUES (?, ?)"));
+      Use p(put);
+      p.bind(meta_key(key)).bind(value);
+      VIDYUT_TRY(done, p.step());
+      return ok_status();
+    });
   }
 
   Result<std::size_t> meter_count() override {

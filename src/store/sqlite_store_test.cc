@@ -237,6 +237,33 @@ TEST_F(StoreTest, UpsertIsOneTransaction) {
   EXPECT_EQ(bad.error().code, Errc::kInvalidArgument);
 }
 
+// Issue 16: a consumer id that is not valid UTF-8 was accepted by `registry import`, and a later
+// API request for that account aborted `vidyut serve` from inside the JSON library.
+TEST_F(StoreTest, TextThatIsNotUtf8OrHasControlCharactersIsRefusedAndNothingIsWritten) {
+  auto s = open(fresh_dir("upsert_text"));
+  ASSERT_TRUE(s);
+  std::vector<std::pair<MeterInfo, MeterSecrets>> ms = {meter(0), meter(1)};
+  ms[1].first.consumer_id = "C\xFF\xFE" "01";
+  auto r = s->upsert_meters(ms);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::kInvalidArgument);
+  EXPECT_NE(r.error().message.find("consumer id is not valid UTF-8"), std::string::npos)
+      << r.error().message;
+  EXPECT_EQ(*s->meter_count(), 0u);
+  ms[1].first.consumer_id = "C0001";
+  ms[1].first.dt = "F1-T1\nF2-T9";
+  EXPECT_FALSE(s->upsert_meters(ms).ok());
+  ms[1].first.dt = "F1-T1";
+  ms[1].first.serial = "\xC0\xAF";
+  auto bad_serial = s->upsert_meters(ms);
+  ASSERT_FALSE(bad_serial.ok());
+  EXPECT_NE(bad_serial.error().message.find("(not UTF-8)"), std::string::npos);
+  // Hindi names and the like are valid text.
+  ms[1].first.serial = meter(1).first.serial;
+  ms[1].first.category = "\xE0\xA4\x98\xE0\xA4\xB0\xE0\xA5\x87\xE0\xA4\xB2\xE0\xA5\x82";
+  EXPECT_TRUE(s->upsert_meters(ms).ok());
+}
+
 TEST_F(StoreTest, LookupsBySerialTitleIdAndPaging) {
   auto s = open(fresh_dir("lookup"));
   ASSERT_TRUE(s);

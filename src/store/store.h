@@ -43,6 +43,7 @@ inline constexpr std::int64_t kMaxRangeDays = 400;
 inline constexpr std::size_t kMaxPage = 10'000;
 // Serial numbers are short digit strings; this bounds what a fleet file can make us store.
 inline constexpr std::size_t kMaxSerialLength = 64;
+inline constexpr std::size_t kMaxMetaValue = 256;
 // Other registry text fields (names, ids, addresses): bounds what one row can hold.
 inline constexpr std::size_t kMaxFieldLength = 256;
 // Free-text fields of head-end state (alert and audit detail, a command's result): longer than a
@@ -284,6 +285,13 @@ class Store {
   virtual Result<std::vector<MeterInfo>> meters(std::size_t offset, std::size_t limit) = 0;
   // Number of meters in the registry.
   virtual Result<std::size_t> meter_count() = 0;
+
+  // The data directory's own facts (its identity, the billing database it is bound to), by key
+  // (1 to 64 characters, valid text; kMaxMetaValue bytes of value). meta_or_set returns the value
+  // stored under `key`, storing `value` first when there is none (atomically: of two callers,
+  // both see the first value); set_meta replaces it.
+  virtual Result<std::string> meta_or_set(std::string_view key, std::string_view value) = 0;
+  virtual Status set_meta(std::string_view key, std::string_view value) = 0;
 
   // Stores a batch (<= kMaxBatch rows) in one transaction. Idempotent per (meter_id, start): see
   // PutResult. An unknown meter id fails the whole batch with kNotFound.

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "core/text.h"
+
 namespace vidyut::dlms::cosem {
 namespace {
 
@@ -29,37 +31,7 @@ std::string hex(const Bytes& b) {
   return s;
 }
 
-// The length of the valid UTF-8 sequence at s[i], or 0.
-std::size_t utf8_length(std::string_view s, std::size_t i) {
-  const auto c = static_cast<unsigned char>(s[i]);
-  std::size_t n = 0;
-  std::uint32_t cp = 0;
-  if (c < 0x80) return 1;
-  if (c >= 0xC2 && c <= 0xDF) {
-    n = 2;
-    cp = c & 0x1F;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    n = 3;
-    cp = c & 0x0F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4;
-    cp = c & 0x07;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) return 0;
-  for (std::size_t k = 1; k < n; ++k) {
-    const auto x = static_cast<unsigned char>(s[i + k]);
-    if ((x & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (x & 0x3F);
-  }
-  // Overlong forms, surrogates and code points beyond U+10FFFF are not valid.
-  if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-      (cp >= 0xD800 && cp <= 0xDFFF)) {
-    return 0;
-  }
-  return n;
-}
+std::size_t utf8_length(std::string_view s, std::size_t i) { return utf8_sequence_length(s, i); }
 
 // Text safe to print on one line: control characters as '?', invalid UTF-8 as U+FFFD.
 std::string one_line(std::string_view s) {
