@@ -167,6 +167,13 @@ TEST(Billing, EmergencyCreditAndHolidaysDelayDisconnection) {
   EXPECT_FALSE(disconnection_allowed(*parsed, ist({2026, 11, 16}, 10, 59)));
   EXPECT_FALSE(parse_rules(R"({"quiet_hours": {"from": "25:00", "to": "1:00"}})").ok());
   EXPECT_FALSE(parse_rules(R"({"quiet_weekdays": ["Funday"]})").ok());
+  // Issue 16: a misspelt field left its rule at the UP value without a word.
+  auto misspelt = parse_rules(R"({"emergency_credit_hour": 0})");
+  ASSERT_FALSE(misspelt.ok());
+  EXPECT_NE(misspelt.error().message.find("unknown field \"emergency_credit_hour\""),
+            std::string::npos);
+  EXPECT_FALSE(parse_rules(R"({"quiet_hours": {"from": "17:30", "to": "11:00", "too": "x"}})").ok());
+  EXPECT_TRUE(parse_rules(R"({"comment": "Bihar, 2026", "grace_days": 10})").ok());
   EXPECT_FALSE(parse_rules(R"({"emergency_credit_hours": 1e300})").ok());
   EXPECT_FALSE(parse_rules(R"({"grace_days": 29.99})").ok());
   EXPECT_FALSE(parse_rules(R"({"warn_at_percent": [-1e300]})").ok());

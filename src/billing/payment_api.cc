@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <initializer_list>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -112,6 +114,14 @@ void HttpRequestParser::feed(ByteView data) {
 
 Result<std::optional<HttpRequest>> HttpRequestParser::next() {
   const auto end = buf_.find("\r\n\r\n");
+  // Lines end in CRLF; a bare LF in the head is refused at once (it would otherwise wait for a
+  // CRLF CRLF that never comes, and proxies read such heads differently).
+  const std::size_t head_len = end == std::string::npos ? buf_.size() : end;
+  for (std::size_t i = 0; i < head_len; ++i) {
+    if (buf_[i] == '\n' && (i == 0 || buf_[i - 1] != '\r')) {
+      return Error(Errc::kMalformed, "a line of the request head ends without CR");
+    }
+  }
   if (end == std::string::npos) {
     if (buf_.size() > kMaxHttpHead + 3) {  // + 3: part of a terminator may be here already
       return Error(Errc::kLimitExceeded, "request head exceeds " + std::to_string(kMaxHttpHead));
@@ -150,11 +160,26 @@ Result<std::optional<HttpRequest>> HttpRequestParser::next() {
     if (colon == std::string_view::npos || colon == 0) {
       return Error(Errc::kMalformed, "bad header line");
     }
+    // A field name is a token: no space before the colon ("Transfer-Encoding : chunked" would
+    // hide the header from this parser while a proxy honours it).
+    const std::string_view name = line.substr(0, colon);
+    if (!std::all_of(name.begin(), name.end(), [](char c) {
+          return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ||
+                 c == '!' || c == '#' || c == '$' || c == '%' || c == '&' || c == '\'' ||
+                 c == '*' || c == '+' || c == '^' || c == '`' || c == '|' || c == '~';
+        })) {
+      return Error(Errc::kMalformed, "bad header name");
+    }
     if (r.headers.size() >= kMaxHttpHeaders) {
       return Error(Errc::kLimitExceeded,
                    "more than " + std::to_string(kMaxHttpHeaders) + " headers");
     }
-    r.headers[lower(line.substr(0, colon))] = trim(line.substr(colon + 1));
+    // A repeated header is ambiguous (which Content-Length, which Authorization?): refused.
+    const std::string key = lower(name);
+    if (r.headers.count(key) != 0) {
+      return Error(Errc::kMalformed, "header " + key + " appears twice");
+    }
+    r.headers[key] = trim(line.substr(colon + 1));
   }
   if (auto te = r.headers.find("transfer-encoding"); te != r.headers.end()) {
     return Error(Errc::kUnsupported, "chunked bodies are not accepted; send Content-Length");
@@ -210,10 +235,48 @@ Result<Paise> parse_rupees(std::string_view t) {
   return v * 100 + f;
 }
 
-Result<RechargeRequest> parse_recharge(std::string_view text) {
-  json j = json::parse(text, nullptr, false);
+// Parses a request body: a JSON object with no key twice at any level (the last would win in
+// one reader and the first in another) and no key outside `allowed`.
+Result<json> parse_body(std::string_view text, std::initializer_list<std::string_view> allowed) {
+  std::vector<std::vector<std::string>> seen;  // keys of each open object
+  bool duplicate = false;
+  std::string dup_key;
+  json::parser_callback_t cb = [&](int depth, json::parse_event_t event, json& parsed) {
+    (void)depth;
+    if (event == json::parse_event_t::object_start) seen.emplace_back();
+    if (event == json::parse_event_t::object_end && !seen.empty()) seen.pop_back();
+    if (event == json::parse_event_t::key && !seen.empty()) {
+      const std::string k = parsed.get<std::string>();
+      if (std::find(seen.back().begin(), seen.back().end(), k) != seen.back().end()) {
+        duplicate = true;
+        dup_key = k;
+      }
+      seen.back().push_back(k);
+    }
+    return true;
+  };
+  json j = json::parse(text, cb, false);
   if (j.is_discarded() || !j.is_object()) {
     return Error(Errc::kInvalidArgument, "body must be a JSON object");
+  }
+  if (duplicate) {
+    return Error(Errc::kInvalidArgument, "key \"" + dup_key.substr(0, 32) + "\" appears twice");
+  }
+  for (const auto& [k, v] : j.items()) {
+    (void)v;
+    if (std::find(allowed.begin(), allowed.end(), k) == allowed.end()) {
+      return Error(Errc::kInvalidArgument, "unknown field \"" + k.substr(0, 32) + "\"");
+    }
+  }
+  return j;
+}
+
+Result<RechargeRequest> parse_recharge(std::string_view text) {
+  VIDYUT_TRY(parsed, parse_body(text, {"payment_ref", "consumer_id", "channel", "amount",
+                                       "amount_paise", "token"}));
+  const json& j = *parsed;
+  if (j.contains("amount") && j.contains("amount_paise")) {
+    return Error(Errc::kInvalidArgument, "send amount or amount_paise, not both");
   }
   RechargeRequest q;
   auto str = [&](const char* name, std::string& out, bool required) -> Status {
@@ -258,7 +321,17 @@ Result<RechargeRequest> parse_recharge(std::string_view text) {
   return q;
 }
 
-HttpResponse PaymentApi::handle(const HttpRequest& r) {
+HttpResponse PaymentApi::handle(const HttpRequest& req) {
+  // Routes go by the path; no route takes query parameters, so a query is refused by name
+  // rather than making a valid path look unknown.
+  HttpRequest r = req;
+  if (const auto q = r.target.find('?'); q != std::string::npos) {
+    const std::string query = r.target.substr(q + 1);
+    r.target.resize(q);
+    if (!query.empty()) {
+      return error(400, "this API takes no query parameters (got \"" + query.substr(0, 32) + "\")");
+    }
+  }
   if (r.target == "/v1/health")
     return HttpResponse{
         200, json{{"status", "ok"}}.dump(-1, ' ', false, json::error_handler_t::replace)};
@@ -288,9 +361,10 @@ HttpResponse PaymentApi::handle(const HttpRequest& r) {
   }
   if (r.target == "/v1/reversals") {
     if (r.method != "POST") return error(405, "use POST");
-    json j = json::parse(r.body, nullptr, false);
-    if (j.is_discarded() || !j.is_object() || !j.contains("payment_ref") ||
-        !j["payment_ref"].is_string()) {
+    auto parsed = parse_body(r.body, {"payment_ref", "reason"});
+    if (!parsed.ok()) return error(400, parsed.error().message);
+    json& j = *parsed;
+    if (!j.contains("payment_ref") || !j["payment_ref"].is_string()) {
       return error(400, "body must be {\"payment_ref\": ..., \"reason\": ...}");
     }
     const std::string reason =

@@ -132,5 +132,68 @@ TEST(PaymentApi, RechargesAreCreditedOnceAndAuthenticated) {
   EXPECT_NE(wire.find("Content-Length: " + std::to_string(first.body.size())), std::string::npos);
 }
 
+// Issue 16: heads that a proxy and this server could read differently (request smuggling) are
+// refused, and a bare-LF head is refused at once instead of hanging until the timeout.
+TEST(PaymentApi, AmbiguousHeadsAreRefused) {
+  auto parse = [](const std::string& raw) {
+    HttpRequestParser p;
+    p.feed(bytes(raw));
+    return p.next();
+  };
+  auto two_lengths =
+      parse("POST /v1/recharges HTTP/1.1\r\nContent-Length: 2\r\nContent-Length: 7\r\n\r\n{}");
+  ASSERT_FALSE(two_lengths.ok());
+  EXPECT_NE(two_lengths.error().message.find("content-length appears twice"), std::string::npos);
+  auto hidden_te =
+      parse("POST /v1/recharges HTTP/1.1\r\nTransfer-Encoding : chunked\r\n\r\n0\r\n\r\n");
+  ASSERT_FALSE(hidden_te.ok());
+  EXPECT_EQ(hidden_te.error().code, Errc::kMalformed);
+  auto two_auth = parse(
+      "GET /v1/accounts/C1 HTTP/1.1\r\nAuthorization: Bearer a\r\nAuthorization: Bearer "
+      "k3y\r\n\r\n");
+  ASSERT_FALSE(two_auth.ok());
+  // Bare LF: refused before the head is complete, not left waiting.
+  HttpRequestParser lf;
+  lf.feed(bytes("GET /v1/health HTTP/1.1\nHost: x\n"));
+  auto r = lf.next();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::kMalformed);
+}
+
+// Issue 16: ambiguous JSON was accepted (both amounts, a key twice with the last winning,
+// unknown fields ignored), and a query string made a valid path 404.
+TEST(PaymentApi, AmbiguousBodiesAndQueryStringsAreRefusedByName) {
+  Rig rig("api-strict");
+  PaymentApi api(*rig.engine, "k3y");
+  auto call = [&](const std::string& raw) {
+    HttpRequestParser p;
+    p.feed(bytes(raw));
+    auto r = p.next();
+    EXPECT_TRUE(r.ok() && *r);
+    return api.handle(**r);
+  };
+  auto both =
+      call(post("/v1/recharges", R"({"payment_ref":"U1","consumer_id":"C1000","amount":"5.00",)"
+                                 R"("amount_paise":90000})"));
+  EXPECT_EQ(both.status, 400);
+  EXPECT_NE(both.body.find("not both"), std::string::npos) << both.body;
+  auto twice =
+      call(post("/v1/recharges", R"({"payment_ref":"U1","consumer_id":"C1000","amount_paise":500,)"
+                                 R"("amount_paise":90000})"));
+  EXPECT_EQ(twice.status, 400);
+  EXPECT_NE(twice.body.find("appears twice"), std::string::npos) << twice.body;
+  auto unknown =
+      call(post("/v1/recharges", R"({"payment_ref":"U1","consumer_id":"C1000","amount_paise":500,)"
+                                 R"("amount_rupees":900})"));
+  EXPECT_EQ(unknown.status, 400);
+  EXPECT_NE(unknown.body.find("unknown field"), std::string::npos) << unknown.body;
+  EXPECT_EQ(rig.wallet(), 0) << "nothing was credited";
+  auto query = call("GET /v1/accounts/C1000?x=1 HTTP/1.1\r\nAuthorization: Bearer k3y\r\n\r\n");
+  EXPECT_EQ(query.status, 400);
+  EXPECT_NE(query.body.find("no query parameters"), std::string::npos);
+  EXPECT_EQ(call("GET /v1/accounts/C1000? HTTP/1.1\r\nAuthorization: Bearer k3y\r\n\r\n").status,
+            200);
+}
+
 }  // namespace
 }  // namespace vidyut::billing

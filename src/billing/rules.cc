@@ -1,9 +1,12 @@
 #include "billing/rules.h"
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 
 #include <nlohmann/json.hpp>
+
+#include "core/text.h"
 
 namespace vidyut::billing {
 namespace {
@@ -91,8 +94,42 @@ Result<PrepaidRules> parse_rules(std::string_view text) {
     return Error(Errc::kInvalidArgument, std::string("rules: not JSON: ") + e.what());
   }
   if (!j.is_object()) return Error(Errc::kInvalidArgument, "rules: must be a JSON object");
+  // A misspelt field would otherwise leave its rule at the default without a word.
+  static constexpr std::array<std::string_view, 14> kFields = {"utility",
+                                                               "quiet_hours",
+                                                               "quiet_weekdays",
+                                                               "quiet_second_saturday",
+                                                               "holidays",
+                                                               "emergency_credit_hours",
+                                                               "warn_at_percent",
+                                                               "reconnect_at_paise",
+                                                               "grace_days",
+                                                               "arrears_share_bp",
+                                                               "posting_delay_minutes",
+                                                               "statement_delay_days",
+                                                               "max_recharge_paise",
+                                                               "comment"};
+  for (const auto& [k, v] : j.items()) {
+    (void)v;
+    if (std::find(kFields.begin(), kFields.end(), k) == kFields.end()) {
+      return Error(Errc::kInvalidArgument,
+                   "rules: unknown field \"" + k.substr(0, 40) + "\" (docs/billing.md lists them)");
+    }
+  }
+  if (j.contains("quiet_hours") && j.at("quiet_hours").is_object()) {
+    for (const auto& [k, v] : j.at("quiet_hours").items()) {
+      (void)v;
+      if (k != "from" && k != "to") {
+        return Error(Errc::kInvalidArgument,
+                     "rules: quiet_hours: unknown field \"" + k.substr(0, 40) + "\"");
+      }
+    }
+  }
   try {
-    if (j.contains("utility")) r.utility = j.at("utility").get<std::string>();
+    if (j.contains("utility")) {
+      r.utility = j.at("utility").get<std::string>();
+      VIDYUT_CHECK(check_text("rules: utility", r.utility, 128));
+    }
     if (j.contains("quiet_hours")) {
       const auto& q = j.at("quiet_hours");
       VIDYUT_TRY(s, parse_hhmm(q.at("from").get<std::string>(), "quiet_hours.from"));
@@ -193,7 +230,7 @@ std::string to_json(const PrepaidRules& r) {
   j["posting_delay_minutes"] = r.posting_delay_s / 60;
   j["statement_delay_days"] = r.statement_delay_days;
   j["max_recharge_paise"] = r.max_recharge_paise;
-  return j.dump(2);
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace vidyut::billing
