@@ -214,6 +214,23 @@ struct RechargeOptions {
   bool token = false;
 };
 
+// Every money movement made from the command line goes to the head end's audit trail too, with
+// the actor who made it (data_options.h actor_or_user).
+Status audit_cli(store::Store& store, const std::string& actor, const std::string& action,
+                 const std::string& subject, const std::string& detail) {
+  store::WriteBatch w;
+  store::AuditRecord e;
+  e.at = RealClock::instance().now();
+  e.actor = actor;
+  e.action = action;
+  e.subject = subject;
+  e.detail = detail;
+  w.audit.push_back(std::move(e));
+  auto r = store.write(w);
+  if (!r.ok()) return r.error();
+  return ok_status();
+}
+
 int run_recharge(const RechargeOptions& o) {
   const char* what = "recharge";
   auto amount = parse_rupees(o.amount, false);
@@ -229,6 +246,12 @@ int run_recharge(const RechargeOptions& o) {
   q.actor = actor_or_user(o.by);
   auto r = rig->engine->recharge(q);
   if (!r.ok()) return report_error(what, r.error());
+  if (!r->duplicate) {
+    auto a = audit_cli(*rig->store, q.actor, "billing-recharge", o.consumer,
+                       fmt::format("txn {} ref {} {} via {}", r->txn_id, o.ref,
+                                   format_rupees(*amount), o.channel));
+    if (!a.ok()) return report_error(what, a.error());
+  }
   auto v = rig->engine->view(o.consumer);
   if (!v.ok()) return report_error(what, v.error());
   if (r->duplicate) {
@@ -273,8 +296,14 @@ int run_reverse(const ReverseOptions& o) {
   const char* what = "reverse";
   auto rig = open_engine(o.files, {});
   if (!rig.ok()) return report_error(what, rig.error());
-  auto r = rig->engine->reverse(o.ref, o.reason, actor_or_user(o.by));
+  const std::string actor = actor_or_user(o.by);
+  auto r = rig->engine->reverse(o.ref, o.reason, actor);
   if (!r.ok()) return report_error(what, r.error());
+  if (!r->duplicate) {
+    auto a = audit_cli(*rig->store, actor, "billing-reverse", o.ref,
+                       fmt::format("txn {}: {}", r->txn_id, o.reason));
+    if (!a.ok()) return report_error(what, a.error());
+  }
   std::string consumer;
   if (auto rec = rig->db->recharge(o.ref); rec.ok() && *rec) {
     auto ids = consumers_by_id(*rig->db);
@@ -314,8 +343,15 @@ int run_adjust(const AdjustOptions& o) {
   if (!amount.ok()) return report_error(what, amount.error());
   auto rig = open_engine(o.files, {});
   if (!rig.ok()) return report_error(what, rig.error());
-  auto r = rig->engine->adjust(o.consumer, *amount, o.reason, o.key, actor_or_user(o.by));
+  const std::string actor = actor_or_user(o.by);
+  auto r = rig->engine->adjust(o.consumer, *amount, o.reason, o.key, actor);
   if (!r.ok()) return report_error(what, r.error());
+  if (!r->duplicate) {
+    auto a = audit_cli(
+        *rig->store, actor, "billing-adjust", o.consumer,
+        fmt::format("txn {} key {} {}: {}", r->txn_id, o.key, format_rupees(*amount), o.reason));
+    if (!a.ok()) return report_error(what, a.error());
+  }
   if (r->duplicate) {
     std::cout << fmt::format("duplicate: key {} already applied (txn {})\n", o.key, r->txn_id);
   } else {

@@ -164,4 +164,23 @@ else
 fi
 v billing statement "$C1" 2026-13 --data "$D"
 expect_rc 2 "statement of a bad month"
+
+# Issue 16: money moved from the command line is in the audit trail with an actor that cannot
+# pose as the system; text that is not UTF-8 is refused with a clear error, not an abort.
+v recharge "$C1" 20 --ref PAY-AUDIT-1 --by anita --data "$D"
+expect_rc 0 "recharge with --by"
+v audit --data "$D" --limit 1000
+expect_out "cli:[^ ]+/anita +billing-recharge +$C1" "the CLI recharge in the audit trail"
+v recharge "$C1" 20 --ref PAY-AUDIT-2 --by "$(printf 'ops\nbilling recharge forged')" --data "$D"
+expect_rc 0 "recharge with a newline in --by"
+v audit --data "$D" --limit 1000
+expect_out "cli:[^ ]+/\(invalid\) +billing-recharge" "a forging --by recorded as invalid"
+grep -q "forged" "$W/out" && fail "a --by with a newline reached the audit trail"
+v recharge "$C1" 20 --ref "$(printf 'PAY-\xff')" --data "$D"
+expect_rc 2 "a reference that is not UTF-8"
+expect_err "not valid UTF-8" "a reference that is not UTF-8"
+v reverse PAY-AUDIT-1 --reason "$(printf 'bounced\xc3')" --data "$D"
+expect_rc 2 "a reason that is not UTF-8"
+v billing verify --data "$D"
+expect_rc 0 "books after refused text"
 echo "PASS"

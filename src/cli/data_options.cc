@@ -1,8 +1,12 @@
 #include "cli/data_options.h"
 
+#include <pwd.h>
+#include <unistd.h>
+
 #include <cstdlib>
 
 #include "core/clock.h"
+#include "core/text.h"
 #include "store/sqlite_store.h"
 
 namespace vidyut::cli {
@@ -22,9 +26,19 @@ Result<std::unique_ptr<store::Store>> open_store(const DataOptions& o) {
 }
 
 std::string actor_or_user(const std::string& by) {
-  if (!by.empty()) return by;
-  const char* user = std::getenv("USER");
-  return user != nullptr && *user != '\0' ? std::string(user) : std::string("cli");
+  // The operating system's account of the process, not $USER (which anyone can set).
+  std::string login;
+  if (const passwd* pw = ::getpwuid(::geteuid()); pw != nullptr && pw->pw_name != nullptr) {
+    login = pw->pw_name;
+  }
+  if (login.empty() || !check_text("login", login, 64).ok()) {
+    login = "uid" + std::to_string(::geteuid());
+  }
+  std::string actor = "cli:" + login;
+  // --by names the person the login acts for; it cannot drop the "cli:" prefix, and text that
+  // could forge a line (a newline) or is not UTF-8 is replaced by a mark.
+  if (!by.empty()) actor += "/" + (check_text("--by", by, 64).ok() ? by : std::string("(invalid)"));
+  return actor;
 }
 
 }  // namespace vidyut::cli

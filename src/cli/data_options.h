@@ -20,7 +20,10 @@ struct DataOptions {
 // Adds --data and --master-key-file to `c`.
 void add_data_options(CLI::App* c, DataOptions& o);
 
-// Who does what from the command line: `--by NAME`, or the login name ($USER), or "cli".
+// Who does what from the command line, for the audit trail and the ledger: "cli:<login>" (the
+// process's operating-system account, not $USER), with "/NAME" when `--by NAME` names the person
+// the login acts for. It always starts with "cli:", so it cannot pose as the system ("billing",
+// "head-end", "payment-api"); a --by that is not valid text is recorded as "(invalid)".
 std::string actor_or_user(const std::string& by);
 
 // Opens (creating) the head end's store in o.data_dir (vidyut.db).

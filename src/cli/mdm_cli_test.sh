@@ -97,8 +97,8 @@ v mdm case confirm 1 --by asha --note "again" --data "$D"
 expect_rc 2 "a second close"
 expect_err "already dismissed"
 v mdm case show 1 --data "$D"
-expect_out "open +asha +inspect"
-expect_out "dismiss +asha +seal intact"
+expect_out "open +cli:[^ ]+/asha +inspect"
+expect_out "dismiss +cli:[^ ]+/asha +seal intact"
 
 # Validated data: an operator's edit needs a reason and an interval start; it is kept with its
 # history and withdrawn; the validation run works on a directory without readings.
@@ -118,8 +118,8 @@ v mdm vee-edit --meter "$ESSENTIAL" --at "2026-12-06 10:15" --withdraw --reason 
 expect_rc 1 "a second withdrawal"
 v mdm vee-history --meter "$ESSENTIAL" --day 2026-12-06 --data "$D"
 expect_rc 0 "vee-history"
-expect_out "edit +- -> 250 +Wh +edit +edited +asha: meter replaced"
-expect_out "withdraw +250 -> - +Wh .* ravi: wrong meter"
+expect_out "edit +- -> 250 +Wh +edit +edited +cli:[^ ]+/asha: meter replaced"
+expect_out "withdraw +250 -> - +Wh .* cli:[^ ]+/ravi: wrong meter"
 v mdm vee-run --data "$D" --json
 expect_rc 0 "vee-run"
 expect_out '"estimated": 0'
@@ -128,7 +128,7 @@ v audit --data "$D" --limit 1000
 for a in essential-mark load-control-limit load-control-restore load-control-disconnect theft-case-open theft-case-dismiss vee-edit vee-edit-withdraw; do
   expect_out "$a"
 done
-expect_out "ravi load-control-restore"
+expect_out "cli:[^ ]+/ravi load-control-restore"
 
 for r in audit outages reliability loading theft vee; do
   v mdm "$r" --data "$D" --day 2026-12-06
