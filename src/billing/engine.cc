@@ -1199,6 +1199,22 @@ class Engine::Impl {
     notify(x, c.notifications, "reversal",
            "Recharge " + std::string(ref) + " of " + rupees((*prior)->amount) +
                " was reversed: " + std::string(reason) + ".");
+    // Its hotspot token is void: the meter cannot be told while it is offline, so the token
+    // stays usable there, but the money is gone from the balance, and a use is reconciled as
+    // owed (reconcile_tokens_locked), never credited again.
+    if (!(*prior)->token.empty()) {
+      VIDYUT_TRY(tokens, db_.tokens_of(x.a.meter_serial));
+      for (auto tk : *tokens) {
+        if (tk.payment_ref != ref || tk.state != "issued") continue;
+        tk.state = "revoked";
+        tk.reconciled = now;
+        c.tokens.push_back(tk);
+        notify(x, c.notifications, "token-revoked",
+               "Hotspot token " + std::to_string(tk.sequence) + " of the reversed recharge " +
+                   std::string(ref) + " is void. If it is typed at the meter, its " +
+                   rupees(static_cast<Paise>(tk.amount_rupees) * 100) + " is owed.");
+      }
+    }
     VIDYUT_TRY(applied, db_.apply(c));
     r.txn_id = applied->txn_id;
     r.duplicate = applied->duplicate;
@@ -1377,8 +1393,10 @@ class Engine::Impl {
 
   Status reconcile_tokens_locked() {
     VIDYUT_TRY(issued, db_.tokens("issued"));
+    VIDYUT_TRY(revoked, db_.tokens("revoked"));  // a void token may still be typed in
     std::map<std::string, std::vector<TokenRow>> by_meter;
     for (auto& t : *issued) by_meter[t.meter_serial].push_back(t);
+    for (auto& t : *revoked) by_meter[t.meter_serial].push_back(t);
     const UtcTime now = clock_.now();
     for (auto& [serial, list] : by_meter) {
       auto it = by_id_.find(list.front().account_id);
@@ -1402,6 +1420,22 @@ class Engine::Impl {
           notify(x, c.notifications, "token-unknown",
                  "Meter " + serial + " reports token " + std::to_string(seq) +
                      " that billing never issued; investigate (possible key compromise).");
+          continue;
+        }
+        if (m->second.state == "revoked") {
+          // Used at the meter after its payment was reversed: the balance already lacks the
+          // money (the reversal took it), so the consumer owes what he consumes on it; say so.
+          m->second.state = "applied-after-reversal";
+          m->second.applied = row.captured;
+          m->second.reconciled = now;
+          c.tokens.push_back(m->second);
+          ++stats_.tokens_reconciled;
+          notify(x, c.notifications, "token-applied-after-reversal",
+                 "Hotspot token " + std::to_string(seq) + " was used at the meter on " +
+                     tariff::format_ist(row.captured) + " although its payment (" +
+                     m->second.payment_ref + ") was reversed; its " +
+                     rupees(static_cast<Paise>(m->second.amount_rupees) * 100) +
+                     " was not credited and is owed.");
           continue;
         }
         if (m->second.state != "issued") continue;  // reconciled before: once only

@@ -172,7 +172,8 @@ TEST(Billing, EmergencyCreditAndHolidaysDelayDisconnection) {
   ASSERT_FALSE(misspelt.ok());
   EXPECT_NE(misspelt.error().message.find("unknown field \"emergency_credit_hour\""),
             std::string::npos);
-  EXPECT_FALSE(parse_rules(R"({"quiet_hours": {"from": "17:30", "to": "11:00", "too": "x"}})").ok());
+  EXPECT_FALSE(
+      parse_rules(R"({"quiet_hours": {"from": "17:30", "to": "11:00", "too": "x"}})").ok());
   EXPECT_TRUE(parse_rules(R"({"comment": "Bihar, 2026", "grace_days": 10})").ok());
   EXPECT_FALSE(parse_rules(R"({"emergency_credit_hours": 1e300})").ok());
   EXPECT_FALSE(parse_rules(R"({"grace_days": 29.99})").ok());
@@ -348,6 +349,47 @@ TEST(Billing, AHotspotTokenIsBoundToTheMeterAndReconciledOnce) {
   q.amount = 30'050;
   q.issue_token = true;
   EXPECT_FALSE(rig.engine->recharge(q).ok());
+}
+
+// Issue 16: a hotspot token stayed valid after its payment was reversed, and the meter accepted
+// it. The meter cannot be told while offline; the books must end right: the token is void in
+// billing, its use is reconciled as owed (never credited again), and both are told.
+TEST(Billing, ATokenUsedAfterItsPaymentWasReversedIsOwedAndNeverCreditedAgain) {
+  Rig rig("token-reversed");
+  auto r = rig.recharge(0, 20'000, "SHOP-9", true);
+  ASSERT_FALSE(r.token.empty());
+  ASSERT_TRUE(rig.engine->reverse("SHOP-9", "chargeback", "ops").ok());
+  EXPECT_EQ(rig.wallet(), 0);
+  auto tokens = *rig.db->tokens_of("S1000");
+  ASSERT_EQ(tokens.size(), 1u);
+  EXPECT_EQ(tokens[0].state, "revoked");
+  // The consumer types it in at the meter anyway (offline); the head end reads the log later.
+  store::WriteBatch b;
+  b.profile_rows.push_back(store::ProfileRow{rig.meter_ids[0],
+                                             "tokens",
+                                             rig.clock.now() + 1h,
+                                             static_cast<std::int32_t>(r.token_sequence),
+                                             {1}});
+  ASSERT_TRUE(rig.store->write(b).ok());
+  rig.clock.advance(2h);
+  ASSERT_TRUE(rig.engine->reconcile_tokens().ok());
+  ASSERT_TRUE(rig.engine->reconcile_tokens().ok());
+  tokens = *rig.db->tokens_of("S1000");
+  EXPECT_EQ(tokens[0].state, "applied-after-reversal");
+  EXPECT_EQ(rig.wallet(), 0) << "the token's amount is not credited again";
+  int revoked = 0, owed = 0;
+  const auto notes = *rig.db->notifications_of(1);
+  for (const auto& n : notes) {
+    revoked += n.kind == "token-revoked";
+    owed += n.kind == "token-applied-after-reversal";
+  }
+  EXPECT_EQ(revoked, 1);
+  EXPECT_EQ(owed, 1);
+  // What he consumes on it is charged against a balance that lacks the money: he owes it.
+  rig.consume(0, {2026, 11, 1}, 100);
+  rig.at(ist({2026, 11, 2}, 0, 31));
+  EXPECT_LT(rig.wallet(), 0);
+  EXPECT_TRUE(rig.db->verify().ok());
 }
 
 // Postpaid month, then conversion: final bill, dues carried as arrears, a share of each

@@ -103,7 +103,9 @@ struct TokenRow {
   std::uint32_t amount_rupees = 0;
   std::string payment_ref;  // empty for a token the meter reported that billing never issued
   UtcTime issued{};
-  std::string state;  // "issued", "applied", "unknown"
+  // "issued", "applied", "unknown" (the meter used one billing never issued), "revoked" (its
+  // payment was reversed), "applied-after-reversal" (used at the meter all the same: owed)
+  std::string state;
   UtcTime applied{};  // meter time it was applied (from the meter's token log)
   UtcTime reconciled{};
 };
