@@ -53,6 +53,8 @@ class HttpRequestParser {
   // is not HTTP/1.x, kLimitExceeded beyond the limits above (the connection should answer 400 /
   // 413 and close), kUnsupported for chunked bodies.
   Result<std::optional<HttpRequest>> next();
+  // True while part of a request has arrived and not yet the whole of it.
+  bool pending() const { return !buf_.empty(); }
 
  private:
   std::string buf_;

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "billing/engine.h"
+#include "core/clock.h"
 #include "core/result.h"
 
 namespace vidyut::cli {
@@ -18,6 +19,12 @@ struct PaymentServerOptions {
   std::uint16_t port = 8059;
   std::string key_file;  // empty: <data>/payment-api.key
   std::size_t max_connections = 256;
+  // Connections from one address at once: a host that opens many slow connections cannot take
+  // the places the payment channels need (the rest are refused at once).
+  std::size_t max_connections_per_address = 32;
+  // A request must arrive whole within this time of its first byte, however slowly it trickles
+  // in (the idle timeout restarts with every byte; this does not).
+  Millis request_deadline{10'000};
 };
 
 class PaymentServer {
