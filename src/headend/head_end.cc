@@ -970,21 +970,90 @@ class HeadEnd::Impl final : public SessionHost {
   }
 
   // ---- network -----------------------------------------------------------------------------
+  // The budget of connections not yet identified (HeadEndOptions::max_unidentified).
+  bool take_unidentified(const std::string& address) {
+    std::lock_guard l(unid_mu_);
+    const std::size_t total = options_.max_unidentified != 0
+                                  ? options_.max_unidentified
+                                  : std::max<std::size_t>(64, options_.max_sessions / 10);
+    std::size_t& mine = unid_by_address_[address];
+    if (unid_total_ >= total || mine >= options_.max_unidentified_per_address) {
+      if (mine == 0) unid_by_address_.erase(address);
+      return false;
+    }
+    ++mine;
+    ++unid_total_;
+    return true;
+  }
+  void give_back_unidentified(const std::string& address) {
+    std::lock_guard l(unid_mu_);
+    auto it = unid_by_address_.find(address);
+    if (it != unid_by_address_.end() && --it->second == 0) unid_by_address_.erase(it);
+    if (unid_total_ > 0) --unid_total_;
+  }
+
   class Handler final : public net::StreamHandler {
    public:
+    // An inbound connection: it holds a place in the unidentified budget until its first
+    // authenticated push, and has identify_timeout to make it.
     Handler(Impl& he, const net::PeerInfo& peer)
-        : session_(he, he.clock_, he.session_options(), peer.connection_id, peer.address) {}
+        : he_(he),
+          peer_(peer),
+          session_(he, he.clock_, he.session_options(), peer.connection_id, peer.address),
+          unidentified_(true),
+          opened_(std::chrono::steady_clock::now()) {}
     Handler(Impl& he, const net::PeerInfo& peer, MeterContext dialed)
-        : session_(he, he.clock_, he.session_options(), peer.connection_id, peer.address,
+        : he_(he),
+          peer_(peer),
+          session_(he, he.clock_, he.session_options(), peer.connection_id, peer.address,
                    std::move(dialed)) {}
-    Result<Bytes> on_bytes(ByteView data) override { return session_.on_bytes(data); }
-    Result<Bytes> on_wake() override { return session_.on_wake(); }
-    std::optional<Millis> wake_after() const override { return session_.wake_after(); }
+    Result<Bytes> on_bytes(ByteView data) override {
+      auto r = session_.on_bytes(data);
+      identified_check();
+      return r;
+    }
+    Result<Bytes> on_wake() override {
+      if (unidentified_ &&
+          std::chrono::steady_clock::now() - opened_ >= he_.options_.identify_timeout) {
+        ++he_.stats_.sessions_unidentified_timeout;
+        he_.on_refused(peer_, "identify-timeout");
+        return Error(Errc::kTimeout, "the peer did not identify itself in time");
+      }
+      auto r = session_.on_wake();
+      identified_check();
+      return r;
+    }
+    std::optional<Millis> wake_after() const override {
+      auto w = session_.wake_after();
+      if (!unidentified_) return w;
+      const auto spent =
+          std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - opened_);
+      const Millis left = spent >= he_.options_.identify_timeout
+                              ? Millis(0)
+                              : he_.options_.identify_timeout - spent;
+      return w ? std::min(*w, left) : left;
+    }
     bool wants_close() const override { return session_.wants_close(); }
-    void on_closed() override { session_.on_closed(); }
+    void on_closed() override {
+      if (unidentified_) {
+        unidentified_ = false;
+        he_.give_back_unidentified(peer_.address);
+      }
+      session_.on_closed();
+    }
 
    private:
+    void identified_check() {
+      if (unidentified_ && session_.attached()) {
+        unidentified_ = false;
+        he_.give_back_unidentified(peer_.address);
+      }
+    }
+    Impl& he_;
+    net::PeerInfo peer_;
     MeterSession session_;
+    bool unidentified_ = false;
+    std::chrono::steady_clock::time_point opened_{};
   };
 
   SessionOptions session_options() const {
@@ -1011,6 +1080,8 @@ class HeadEnd::Impl final : public SessionHost {
     };
     server_ = std::make_unique<net::DlmsTcpServer>(
         so, [this](const net::PeerInfo& peer) -> std::unique_ptr<net::StreamHandler> {
+          // Over the unidentified budget: closed at once (audited as "handler-refused").
+          if (!take_unidentified(peer.address)) return nullptr;
           ++stats_.sessions_accepted;
           return std::make_unique<Handler>(*this, peer);
         });
@@ -1056,6 +1127,7 @@ class HeadEnd::Impl final : public SessionHost {
     HeadEndStats s;
     s.sessions_accepted = stats_.sessions_accepted;
     s.sessions_refused = stats_.sessions_refused;
+    s.sessions_unidentified_timeout = stats_.sessions_unidentified_timeout;
     s.sessions_active = server_ ? server_->stats().active : 0;
     s.meters_connected = meters_connected_;
     s.pushes = stats_.pushes;
@@ -1114,7 +1186,7 @@ class HeadEnd::Impl final : public SessionHost {
         intervals_duplicate{0}, intervals_conflict{0}, batches{0}, write_errors{0}, gap_reads{0},
         gap_rows{0}, alerts_raised{0}, commands_succeeded{0}, commands_failed{0},
         commands_expired{0}, command_attempts{0}, profile_reads{0}, profile_rows{0}, dials{0},
-        dial_failures{0};
+        dial_failures{0}, sessions_unidentified_timeout{0};
   };
 
   store::Store& store_;
@@ -1161,6 +1233,9 @@ class HeadEnd::Impl final : public SessionHost {
 
   std::mutex ref_mu_;
   std::map<std::string, std::uint64_t> refusals_;
+  std::mutex unid_mu_;
+  std::map<std::string, std::size_t> unid_by_address_;
+  std::size_t unid_total_ = 0;
   std::string refusal_example_;
 
   std::mutex sub_mu_;

@@ -34,7 +34,15 @@ struct HeadEndOptions {
   std::size_t max_sessions = 18'000;       // under the process's open-file limit
   double max_new_sessions_per_second = 0;  // 0 = unlimited
   std::size_t new_session_burst = 1'000;
-  Millis idle_timeout{120'000};    // a session silent this long is closed (real time)
+  Millis idle_timeout{120'000};  // a session silent this long is closed (real time)
+  // Connections that have not yet identified themselves (an authenticated push, or a dial of
+  // ours) have a budget of their own, so that silent or hostile sockets cannot take the places
+  // the fleet needs: at most max_unidentified at once (0: max(64, max_sessions / 10)), at most
+  // max_unidentified_per_address from one address, and identify_timeout to identify (real time).
+  // Over the budget a connection is closed at once; refusals are audited in aggregate.
+  std::size_t max_unidentified = 0;
+  std::size_t max_unidentified_per_address = 8;
+  Millis identify_timeout{10'000};
   Millis request_timeout{30'000};  // a meter that does not answer a request (real time)
   // Data.
   std::int32_t period_s = 900;             // block-load capture period
@@ -73,7 +81,8 @@ struct HeadEndOptions {
 struct HeadEndStats {
   std::uint64_t sessions_accepted = 0;
   std::uint64_t sessions_active = 0;
-  std::uint64_t sessions_refused = 0;  // rate limit, max sessions
+  std::uint64_t sessions_refused = 0;               // rate limit, max sessions, unidentified budget
+  std::uint64_t sessions_unidentified_timeout = 0;  // closed for not identifying in time
   std::uint64_t meters_connected = 0;
   std::uint64_t pushes = 0;  // authenticated pushes (block load + alerts)
   std::uint64_t alert_pushes = 0;

@@ -460,5 +460,75 @@ TEST(HeadEnd, BadPeersAreRejectedWithAnAuditRecordWhileTheFleetKeepsReporting) {
   EXPECT_FALSE(unknown->has_value());
 }
 
+int connect_from(const char* source, std::uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in src{};
+  src.sin_family = AF_INET;
+  ::inet_pton(AF_INET, source, &src.sin_addr);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&src), sizeof src) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// Issue 16: silent sockets held a session slot for 120 s with no per-address cap, and with the
+// session limit reached the fleet's pushes were refused. Connections that have not identified
+// themselves now have a budget of their own, a per-address cap and a short deadline.
+TEST(HeadEnd, SilentConnectionsFromOneHostCannotCrowdOutTheFleet) {
+  const fleet::Topology t = small_fleet();
+  HeadEndOptions ho;
+  ho.max_sessions = 100;
+  ho.max_unidentified = 40;
+  ho.max_unidentified_per_address = 16;
+  ho.identify_timeout = Millis(1'000);
+  Rig rig("silent", ho);
+  rig.step(Millis(20 * 60'000));
+  rig.he->flush();
+  const auto before = rig.he->stats().intervals_committed;
+  ASSERT_GT(before, 0u);
+  // One host opens 200 connections and says nothing: more than the whole session limit.
+  std::vector<int> silent;
+  for (int i = 0; i < 200; ++i) {
+    const int fd = connect_from("127.0.0.2", rig.he->port());
+    if (fd >= 0) silent.push_back(fd);
+  }
+  ASSERT_GT(silent.size(), 100u);
+  // The fleet keeps reporting meanwhile.
+  rig.step(Millis(40 * 60'000));
+  ASSERT_TRUE(eventually([&] {
+    rig.he->flush();
+    return rig.he->stats().intervals_committed >= before + t.meters.size() * 2;
+  }));
+  // Every silent connection is closed: over the host's allowance at once, the rest once the
+  // identify deadline passes.
+  std::size_t closed = 0;
+  for (int fd : silent) {
+    timeval tv{3, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    std::array<std::uint8_t, 64> buf{};
+    if (::read(fd, buf.data(), buf.size()) == 0) ++closed;
+    ::close(fd);
+  }
+  EXPECT_EQ(closed, silent.size());
+  const auto s = rig.he->stats();
+  EXPECT_GE(s.sessions_refused, silent.size() - 16);
+  EXPECT_GT(s.sessions_unidentified_timeout, 0u);
+  ASSERT_TRUE(eventually([&] {
+    rig.he->flush();
+    const auto a = rig.audit_actions();
+    return std::count(a.begin(), a.end(), "refuse-connection") > 0 &&
+           std::count(a.begin(), a.end(), "refuse-connection") < 10;  // in aggregate
+  }));
+}
+
 }  // namespace
 }  // namespace vidyut::headend

@@ -155,6 +155,9 @@ class MeterSession {
   void on_closed();
 
   const std::optional<MeterContext>& meter() const { return meter_; }
+  // True once the meter has identified itself: its first push authenticated with its keys (or the
+  // session was dialled to a known meter and attached).
+  bool attached() const { return attached_; }
 
  private:
   // kIdle: no association; kReady: associated, nothing outstanding (the association is kept
