@@ -766,67 +766,57 @@ Result<std::map<std::int64_t, UsageDay>> BillingDb::usage_totals(std::string_vie
   return out;
 }
 
-Result<std::map<std::int64_t, std::map<std::string, Paise>>> BillingDb::postings_by_account(
-    std::string_view kind, std::string_view prefix) {
-  struct Row {
-    std::int64_t account;
-    std::string ledger;
-    Paise sum;
-  };
-  VIDYUT_TRY(v, impl_->list<Row>(
-                    "SELECT t.account_id, p.ledger, SUM(p.amount) FROM txns t JOIN postings p ON "
-                    "p.txn_id = t.id WHERE t.kind = ? AND substr(t.effective, 1, ?) = ? GROUP BY "
-                    "t.account_id, p.ledger",
+namespace {
+
+using PostingSums = std::map<std::int64_t, std::map<std::string, Paise>>;
+struct PostingSum {
+  std::int64_t account;
+  std::string ledger;
+  Paise sum;
+};
+// Every account's postings summed by account and ledger, over the transactions `where` selects.
+std::string posting_sums_sql(const char* where) {
+  return std::string(
+             "SELECT t.account_id, p.ledger, SUM(p.amount) FROM txns t JOIN postings p ON "
+             "p.txn_id = t.id WHERE ") +
+         where + " GROUP BY t.account_id, p.ledger";
+}
+PostingSum read_posting_sum(Use& u) { return PostingSum{u.i64(0), u.text(1), u.i64(2)}; }
+PostingSums by_account(const std::vector<PostingSum>& rows) {
+  PostingSums out;
+  for (const auto& r : rows) out[r.account][r.ledger] = r.sum;
+  return out;
+}
+
+}  // namespace
+
+Result<PostingSums> BillingDb::postings_by_account(std::string_view kind, std::string_view prefix) {
+  VIDYUT_TRY(v, impl_->list<PostingSum>(
+                    posting_sums_sql("t.kind = ? AND substr(t.effective, 1, ?) = ?"),
                     [&](Use& u) {
                       u.bind(kind).bind(static_cast<std::int64_t>(prefix.size())).bind(prefix);
                     },
-                    [](Use& u) {
-                      return Row{u.i64(0), u.text(1), u.i64(2)};
-                    }));
-  std::map<std::int64_t, std::map<std::string, Paise>> out;
-  for (const auto& r : *v) out[r.account][r.ledger] = r.sum;
-  return out;
+                    read_posting_sum));
+  return by_account(*v);
 }
 
-Result<std::map<std::int64_t, std::map<std::string, Paise>>> BillingDb::postings_by_account_between(
-    std::string_view kind, std::string_view from, std::string_view to) {
-  struct Row {
-    std::int64_t account;
-    std::string ledger;
-    Paise sum;
-  };
-  VIDYUT_TRY(v, impl_->list<Row>(
-                    "SELECT t.account_id, p.ledger, SUM(p.amount) FROM txns t JOIN postings p ON "
-                    "p.txn_id = t.id WHERE (? = '' OR t.kind = ?) AND t.effective >= ? AND "
-                    "t.effective <= ? GROUP BY t.account_id, p.ledger",
-                    [&](Use& u) { u.bind(kind).bind(kind).bind(from).bind(to); },
-                    [](Use& u) {
-                      return Row{u.i64(0), u.text(1), u.i64(2)};
-                    }));
-  std::map<std::int64_t, std::map<std::string, Paise>> out;
-  for (const auto& r : *v) out[r.account][r.ledger] = r.sum;
-  return out;
+Result<PostingSums> BillingDb::postings_by_account_between(std::string_view kind,
+                                                           std::string_view from,
+                                                           std::string_view to) {
+  VIDYUT_TRY(
+      v, impl_->list<PostingSum>(
+             posting_sums_sql("(? = '' OR t.kind = ?) AND t.effective >= ? AND t.effective <= ?"),
+             [&](Use& u) { u.bind(kind).bind(kind).bind(from).bind(to); }, read_posting_sum));
+  return by_account(*v);
 }
 
-Result<std::map<std::int64_t, std::map<std::string, Paise>>> BillingDb::postings_by_account_through(
-    std::string_view day, std::string_view last_month) {
-  struct Row {
-    std::int64_t account;
-    std::string ledger;
-    Paise sum;
-  };
-  VIDYUT_TRY(v, impl_->list<Row>(
-                    "SELECT t.account_id, p.ledger, SUM(p.amount) FROM txns t JOIN postings p ON "
-                    "p.txn_id = t.id WHERE (length(t.effective) = 10 AND t.effective <= ?) OR "
-                    "(length(t.effective) = 7 AND t.effective <= ?) GROUP BY t.account_id, "
-                    "p.ledger",
-                    [&](Use& u) { u.bind(day).bind(last_month); },
-                    [](Use& u) {
-                      return Row{u.i64(0), u.text(1), u.i64(2)};
-                    }));
-  std::map<std::int64_t, std::map<std::string, Paise>> out;
-  for (const auto& r : *v) out[r.account][r.ledger] = r.sum;
-  return out;
+Result<PostingSums> BillingDb::postings_by_account_through(std::string_view day,
+                                                           std::string_view last_month) {
+  VIDYUT_TRY(v, impl_->list<PostingSum>(
+                    posting_sums_sql("(length(t.effective) = 10 AND t.effective <= ?) OR "
+                                     "(length(t.effective) = 7 AND t.effective <= ?)"),
+                    [&](Use& u) { u.bind(day).bind(last_month); }, read_posting_sum));
+  return by_account(*v);
 }
 
 Result<std::vector<TokenRow>> BillingDb::tokens(std::string_view state) {

@@ -368,8 +368,16 @@ TEST(HeadEnd, ATokenTypedInOfflineIsReadFromTheMetersTokenLogAndStoredOnce) {
   EXPECT_EQ(*all, 1u);
 }
 
-int connect_to(std::uint16_t port) {
+// A connection to the head end on loopback, from `source` (one of the 127/8 addresses).
+int connect_from(const char* source, std::uint16_t port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in src{};
+  src.sin_family = AF_INET;
+  ::inet_pton(AF_INET, source, &src.sin_addr);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&src), sizeof src) != 0) {
+    ::close(fd);
+    return -1;
+  }
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_port = htons(port);
@@ -380,6 +388,8 @@ int connect_to(std::uint16_t port) {
   }
   return fd;
 }
+
+int connect_to(std::uint16_t port) { return connect_from("127.0.0.1", port); }
 
 // Sends bytes and waits until the head end closes the connection (or 5 s pass).
 bool closed_after(std::uint16_t port, const Bytes& b) {
@@ -458,26 +468,6 @@ TEST(HeadEnd, BadPeersAreRejectedWithAnAuditRecordWhileTheFleetKeepsReporting) {
   auto unknown = rig.db->meter_by_serial(unknown_serial);
   ASSERT_TRUE(unknown.ok());
   EXPECT_FALSE(unknown->has_value());
-}
-
-int connect_from(const char* source, std::uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in src{};
-  src.sin_family = AF_INET;
-  ::inet_pton(AF_INET, source, &src.sin_addr);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&src), sizeof src) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
 }
 
 // Issue 16: silent sockets held a session slot for 120 s with no per-address cap, and with the

@@ -243,7 +243,9 @@ TEST_F(StoreTest, TextThatIsNotUtf8OrHasControlCharactersIsRefusedAndNothingIsWr
   auto s = open(fresh_dir("upsert_text"));
   ASSERT_TRUE(s);
   std::vector<std::pair<MeterInfo, MeterSecrets>> ms = {meter(0), meter(1)};
-  ms[1].first.consumer_id = "C\xFF\xFE" "01";
+  ms[1].first.consumer_id =
+      "C\xFF\xFE"
+      "01";
   auto r = s->upsert_meters(ms);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, Errc::kInvalidArgument);
