@@ -122,6 +122,7 @@ Result<std::unique_ptr<billing::BillingDb>> open_existing_db(const DataOptions& 
 // order: the engine first.
 struct Rig {
   std::unique_ptr<store::Store> store;
+  std::shared_ptr<const Clock> clock;  // the data directory's business time
   std::unique_ptr<billing::BillingDb> db;
   std::unique_ptr<billing::StoreRelayPort> relay;
   std::unique_ptr<ValidatedUsage> usage;
@@ -143,6 +144,7 @@ Result<Rig> open_engine(const EngineFiles& f, const RigOptions& o) {
   VIDYUT_TRY(tariffs, load_tariffs(f.tariff_files));
   VIDYUT_TRY(st, open_store(f.data));
   rig.store = std::move(*st);
+  rig.clock = business_clock(*rig.store);
   VIDYUT_TRY(db, billing::BillingDb::open(f.data.data_dir));
   rig.db = std::move(*db);
   if (o.relay) rig.relay = std::make_unique<billing::StoreRelayPort>(*rig.store);
@@ -150,11 +152,10 @@ Result<Rig> open_engine(const EngineFiles& f, const RigOptions& o) {
   eo.rules = rig.rules;
   eo.decide = o.decide;
   eo.new_account_mode = o.new_accounts;
-  VIDYUT_TRY(usage, ValidatedUsage::open(f.data.data_dir, *rig.store, RealClock::instance()));
+  VIDYUT_TRY(usage, ValidatedUsage::open(f.data.data_dir, *rig.store, *rig.clock));
   rig.usage = std::move(*usage);
-  rig.engine =
-      std::make_unique<billing::Engine>(*rig.db, *rig.store, RealClock::instance(),
-                                        std::move(*tariffs), eo, rig.relay.get(), rig.usage.get());
+  rig.engine = std::make_unique<billing::Engine>(
+      *rig.db, *rig.store, *rig.clock, std::move(*tariffs), eo, rig.relay.get(), rig.usage.get());
   VIDYUT_CHECK(rig.engine->start());
   // A passive engine's start() leaves accrued charges at 0; a deciding one's tick refreshes.
   if (o.accrue && !o.decide) VIDYUT_CHECK(rig.engine->refresh_accrual());
@@ -220,7 +221,7 @@ Status audit_cli(store::Store& store, const std::string& actor, const std::strin
                  const std::string& subject, const std::string& detail) {
   store::WriteBatch w;
   store::AuditRecord e;
-  e.at = RealClock::instance().now();
+  e.at = business_clock(store)->now();
   e.actor = actor;
   e.action = action;
   e.subject = subject;
@@ -677,7 +678,7 @@ int run_bind(const ListOptions& o, bool force) {
   auto audited = (*store)->write([&] {
     store::WriteBatch w;
     store::AuditRecord e;
-    e.at = RealClock::instance().now();
+    e.at = business_clock(**store)->now();
     e.actor = actor_or_user("");
     e.action = "billing-bind";
     e.subject = "billing.db";

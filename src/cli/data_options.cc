@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <sstream>
 
 #include "core/clock.h"
 #include "core/text.h"
@@ -23,6 +24,23 @@ Result<std::unique_ptr<store::Store>> open_store(const DataOptions& o) {
   auto db = store::open_sqlite_store(o.data_dir, RealClock::instance(), so);
   if (!db.ok()) return db.error();
   return std::unique_ptr<store::Store>(std::move(*db));
+}
+
+std::shared_ptr<const Clock> business_clock(store::Store& store) {
+  const std::shared_ptr<const Clock> real(&RealClock::instance(), [](const Clock*) {});
+  // meta_or_set with "real" leaves a recorded clock as it is and records real time otherwise.
+  auto v = store.meta_or_set(kBusinessClockKey, "real");
+  if (!v.ok()) return real;
+  std::istringstream in(*v);
+  std::string kind;
+  std::int64_t start_ms = 0, epoch_ms = 0;
+  double factor = 1;
+  if (!(in >> kind) || kind != "scaled" || !(in >> start_ms >> factor >> epoch_ms) ||
+      !(factor > 0)) {
+    return real;
+  }
+  return std::make_shared<ScaledClock>(UtcTime(Millis(start_ms)), factor,
+                                       UtcTime(Millis(epoch_ms)));
 }
 
 std::string actor_or_user(const std::string& by) {

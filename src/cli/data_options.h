@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "core/clock.h"
 #include "core/result.h"
 #include "store/store.h"
 
@@ -25,6 +26,16 @@ void add_data_options(CLI::App* c, DataOptions& o);
 // the login acts for. It always starts with "cli:", so it cannot pose as the system ("billing",
 // "head-end", "payment-api"); a --by that is not valid text is recorded as "(invalid)".
 std::string actor_or_user(const std::string& by);
+
+// The business time of a data directory (issue 16: with `serve` running accelerated, the CLI
+// stamped commands and audit lines with the wall clock): the clock `vidyut serve` recorded in the
+// store when it started - an accelerated simulation's scaled clock - or real time when it
+// recorded none or ran at real speed. Commands, audit lines, health and billing from the CLI use
+// it, so that they agree with the head end on "now".
+std::shared_ptr<const Clock> business_clock(store::Store& store);
+// What `vidyut serve` records: "real", or "scaled START_MS FACTOR WALL_EPOCH_MS" (business time
+// START at the wall-clock instant WALL_EPOCH, running FACTOR times faster).
+inline constexpr const char* kBusinessClockKey = "business-clock";
 
 // Opens (creating) the head end's store in o.data_dir (vidyut.db).
 Result<std::unique_ptr<store::Store>> open_store(const DataOptions& o);

@@ -590,15 +590,16 @@ Result<mdm::TheftCase> case_from_finding(store::Store& db, const std::string& se
 int run_case(const CaseOptions& o) {
   const std::string what = "mdm case " + o.action;
   const std::string actor = actor_or_user(o.by);
-  auto book = mdm::CaseBook::open(o.data.data_dir, RealClock::instance());
-  if (!book.ok()) return report_error(what, book.error());
   auto db = open_store(o.data);
   if (!db.ok()) return report_error(what, db.error());
+  const auto clock = business_clock(**db);
+  auto book = mdm::CaseBook::open(o.data.data_dir, *clock);
+  if (!book.ok()) return report_error(what, book.error());
   auto audit = [&](const std::string& action, const std::string& subject,
                    const std::string& detail) {
     store::WriteBatch b;
     store::AuditRecord a;
-    a.at = RealClock::instance().now();
+    a.at = clock->now();
     a.actor = actor;
     a.action = action;
     a.subject = subject;
@@ -846,11 +847,12 @@ json to_json(const mdm::VeeChange& c, const std::string& serial) {
 
 int run_vee_book(const VeeBookOptions& o) {
   const std::string what = "mdm vee-" + o.action;
-  const Clock& clock = RealClock::instance();
-  auto book = mdm::VeeBook::open(o.data.data_dir, clock);
-  if (!book.ok()) return report_error(what, book.error());
   auto db = open_store(o.data);
   if (!db.ok()) return report_error(what, db.error());
+  const auto business = business_clock(**db);
+  const Clock& clock = *business;
+  auto book = mdm::VeeBook::open(o.data.data_dir, clock);
+  if (!book.ok()) return report_error(what, book.error());
   std::optional<store::MeterInfo> meter;
   if (!o.meter.empty()) {
     auto m = (*db)->meter_by_serial(o.meter);
@@ -1041,8 +1043,9 @@ int run_load_control(const LoadControlOptions& o) {
   const std::string actor = actor_or_user(o.by);
   auto db = open_store(o.data);
   if (!db.ok()) return report_error(what, db.error());
+  const auto clock = business_clock(**db);
   mdm::StoreCommandPort port(**db);
-  auto lc = mdm::LoadControl::open(o.data.data_dir, **db, port, RealClock::instance());
+  auto lc = mdm::LoadControl::open(o.data.data_dir, **db, port, *clock);
   if (!lc.ok()) return report_error(what, lc.error());
   if (o.action == "essential-add" || o.action == "essential-remove") {
     auto st = o.action == "essential-add" ? (*lc)->mark_essential(o.serial, o.reason, actor)

@@ -87,6 +87,18 @@ int run_serve(ServeOptions o) {
     }
     clock = owned.get();
   }
+  // Record the business time for the CLI commands on this data directory (data_options.h).
+  {
+    const UtcTime wall = RealClock::instance().now();
+    const std::string recorded =
+        clock == &RealClock::instance()
+            ? std::string("real")
+            : fmt::format("scaled {} {} {}", clock->now().time_since_epoch().count(), o.speed,
+                          wall.time_since_epoch().count());
+    if (auto st = (*db)->set_meta(kBusinessClockKey, recorded); !st.ok()) {
+      return report_error("serve", st.error());
+    }
+  }
   std::optional<Millis> duration;
   if (!o.duration.empty()) {
     auto d = parse_duration(o.duration);
@@ -273,8 +285,8 @@ int run_command(const CommandOptions& o) {
   }
   auto db = open_store(o.data);
   if (!db.ok()) return report_error("command", db.error());
-  const UtcTime now = RealClock::instance().now();
-  const std::string by = o.by.empty() ? (std::getenv("USER") ? std::getenv("USER") : "cli") : o.by;
+  const UtcTime now = business_clock(**db)->now();
+  const std::string by = actor_or_user(o.by);
   int failures = 0;
   for (const auto& serial : o.serials) {
     auto m = (*db)->meter_by_serial(serial);
@@ -413,7 +425,7 @@ int run_status(const ListOptions& o) {
 int run_health(const ListOptions& o) {
   auto db = open_store(o.data);
   if (!db.ok()) return report_error("health", db.error());
-  const UtcTime now = RealClock::instance().now();
+  const UtcTime now = business_clock(**db)->now();
   if (!o.meter.empty()) {
     auto h = headend::meter_health(**db, o.meter, o.period_s, now);
     if (!h.ok()) return report_error("health", h.error());
