@@ -1,6 +1,7 @@
 #include "billing/engine.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <mutex>
 #include <set>
 
@@ -1013,6 +1014,31 @@ class Engine::Impl {
     return &accts_[it->second];
   }
 
+  // What billing.db keeps of an issued token: its sequence ("sequence 3"), not its digits.
+  static std::string token_marker(std::uint32_t sequence) {
+    return "sequence " + std::to_string(sequence);
+  }
+  // The digits and sequence of the token issued with recharge `p`, computed from the meter's key
+  // and what the token carries (sequence, whole rupees, IST day of issue): encoding is
+  // deterministic, so this is the token the consumer was given.
+  Result<std::pair<std::string, std::uint32_t>> token_of(const Acct& x, const Recharge& p) {
+    if (p.token.size() == token::kTokenDigits) return std::pair{p.token, 0u};  // before v0.2
+    std::uint32_t seq = 0;
+    if (p.token.rfind("sequence ", 0) != 0 || std::sscanf(p.token.c_str() + 9, "%u", &seq) != 1) {
+      return Error(Errc::kInternal, "recharge " + p.payment_ref + ": unreadable token record");
+    }
+    VIDYUT_TRY(info, store_.meter_by_id(x.a.meter_id));
+    if (!*info) return Error(Errc::kNotFound, "recharge: meter of " + x.a.consumer_id + " unknown");
+    VIDYUT_TRY(secrets, store_.secrets(x.a.meter_id));
+    const auto key = token::derive_token_key(secrets->ak, (*info)->system_title);
+    token::TokenFields f;
+    f.sequence = seq;
+    f.amount_rupees = static_cast<std::uint32_t>(p.amount / 100);
+    f.issued_day = static_cast<std::uint32_t>(tariff::days_from_civil(tariff::ist_date(p.at)));
+    VIDYUT_TRY(digits, token::encode_token(key, f));
+    return std::pair{*digits, seq};
+  }
+
   Result<RechargeResult> recharge(const RechargeRequest& q) {
     std::lock_guard lock(mu_);
     VIDYUT_CHECK(check_text("recharge: the payment reference", q.payment_ref, kMaxRefLength));
@@ -1046,7 +1072,12 @@ class Engine::Impl {
       r.txn_id = p.txn_id;
       r.duplicate = true;
       r.balance = x.wallet - x.accrued;
-      r.token = p.token;
+      if (!p.token.empty()) {
+        // The same token again, computed afresh: its digits are not kept at rest.
+        VIDYUT_TRY(again, token_of(x, p));
+        r.token = again->first;
+        r.token_sequence = again->second;
+      }
       return r;
     }
     const bool prepaid = x.a.mode == PaymentMode::kPrepaid;
@@ -1102,7 +1133,8 @@ class Engine::Impl {
       f.amount_rupees = static_cast<std::uint32_t>(q.amount / 100);
       f.issued_day = static_cast<std::uint32_t>(tariff::days_from_civil(tariff::ist_date(now)));
       VIDYUT_TRY(digits, token::encode_token(key, f));
-      rec.token = *digits;
+      // billing.db keeps which token, never its digits (they are computed again when needed).
+      rec.token = token_marker(*seq);
       r.token = *digits;
       r.token_sequence = *seq;
       c.tokens.push_back(TokenRow{
@@ -1117,7 +1149,11 @@ class Engine::Impl {
            (prepaid ? "Recharge of " : "Payment of ") + rupees(q.amount) + " received (ref " +
                q.payment_ref + ")" +
                (r.to_arrears > 0 ? "; " + rupees(r.to_arrears) + " of it recovers arrears" : "") +
-               (q.issue_token ? "; hotspot token " + token::format_token(r.token) : "") + ".");
+               (q.issue_token ? "; hotspot token " + std::to_string(r.token_sequence) +
+                                    " issued with the receipt (ending " +
+                                    r.token.substr(r.token.size() - 4) + ")"
+                              : "") +
+               ".");
     VIDYUT_TRY(applied, db_.apply(c));
     r.txn_id = applied->txn_id;
     if (applied->duplicate) {  // another process took the same reference a moment ago

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
 #include <random>
 
 #include "billing/meter_readings.h"
@@ -319,7 +321,16 @@ TEST(Billing, AHotspotTokenIsBoundToTheMeterAndReconciledOnce) {
   auto dup = rig.recharge(0, 30'000, "SHOP-1", true);
   EXPECT_TRUE(dup.duplicate);
   EXPECT_EQ(dup.token, r.token);
+  EXPECT_EQ(dup.token_sequence, r.token_sequence);
   EXPECT_EQ(rig.wallet(), 30'000);
+  // Issue 16: billing.db held tokens in clear. Its files hold no token digits now (the duplicate
+  // above got them computed again), in any grouping.
+  for (const char* file : {"billing.db", "billing.db-wal"}) {
+    std::ifstream in(rig.dir / file, std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(bytes.find(r.token), std::string::npos) << file;
+    EXPECT_EQ(bytes.find(token::format_token(r.token)), std::string::npos) << file;
+  }
   // The head end stores the meter's log rows; reconciliation marks the token applied once.
   store::WriteBatch b;
   b.profile_rows.push_back(store::ProfileRow{rig.meter_ids[0],

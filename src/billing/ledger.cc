@@ -1,5 +1,7 @@
 #include "billing/ledger.h"
 
+#include <sys/stat.h>
+
 #include <mutex>
 
 #include "core/text.h"
@@ -258,6 +260,9 @@ class BillingDb::Impl {
   Status open(const std::filesystem::path& dir) {
     const auto path = dir / "billing.db";
     VIDYUT_CHECK(store::sql::open_durable(dir.string(), "billing.db", &db_));
+    for (const char* suffix : {"", "-wal", "-shm"}) {  // the owner's alone (money and tokens)
+      (void)::chmod((path.string() + suffix).c_str(), 0600);
+    }
     VIDYUT_CHECK(exec(db_, "BEGIN IMMEDIATE", "begin"));
     auto version = meta_version();
     if (!version.ok()) {
@@ -276,6 +281,15 @@ class BillingDb::Impl {
                "migrate billing schema to 2");
     }
     if (s.ok()) s = exec(db_, kSchema, "create billing schema");
+    // Tokens are not kept in clear at rest: a recharge records its token's sequence only (the
+    // digits are computed again from the meter's key). Older files are converted here.
+    if (s.ok()) {
+      s = exec(db_,
+               "UPDATE recharges SET token = 'sequence ' || (SELECT t.sequence FROM tokens t "
+               "WHERE t.payment_ref = recharges.payment_ref) WHERE length(token) = 20 AND "
+               "EXISTS (SELECT 1 FROM tokens t WHERE t.payment_ref = recharges.payment_ref)",
+               "keep no token digits at rest");
+    }
     if (s.ok()) {
       s = exec(db_,
                ("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', '" +

@@ -93,7 +93,7 @@ struct Recharge {
   std::int64_t txn_id = 0;
   UtcTime at{};
   std::int64_t reversal_txn_id = 0;  // 0: not reversed
-  std::string token;                 // hotspot token digits, if one was issued
+  std::string token;  // "sequence N" when a hotspot token was issued (never its digits)
 };
 
 struct TokenRow {

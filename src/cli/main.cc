@@ -1,4 +1,5 @@
 // vidyut: one binary, one subcommand per job. See docs/cli.md.
+#include <sys/stat.h>
 #include <CLI/CLI.hpp>
 
 #include <exception>
@@ -8,6 +9,9 @@
 #include "core/log.h"
 
 int main(int argc, char** argv) {
+  // Everything vidyut creates - databases and their WAL files, keys, reports - is its owner's
+  // alone: readings, ledgers and secrets are nobody else's business on a shared machine.
+  ::umask(077);
   CLI::App app{"Vidyut: smart prepaid electricity metering"};
   app.require_subcommand(1);
   std::string level = "warn";

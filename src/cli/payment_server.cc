@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -23,10 +24,23 @@ namespace vidyut::cli {
 Result<std::string> load_or_create_api_key(const std::string& path) {
   std::ifstream in(path);
   if (in) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
+      return Error(Errc::kInvalidArgument,
+                   path + ": the payment API key is readable or writable by others: chmod 600 it");
+    }
     std::string key;
     std::getline(in, key);
     if (key.size() < 32)
       return Error(Errc::kInvalidArgument, path + ": key shorter than 32 characters");
+    // A key of few distinct characters ("aaaa...") is guessable, whatever its length.
+    std::string distinct = key;
+    std::sort(distinct.begin(), distinct.end());
+    distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+    if (distinct.size() < 8) {
+      return Error(Errc::kInvalidArgument,
+                   path + ": the payment API key is too weak (fewer than 8 different characters)");
+    }
     return key;
   }
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);

@@ -9,6 +9,8 @@
 //   audit    --data DIR [--after ID]             the audit trail
 //   health   --data DIR [--day YYYY-MM-DD]       completeness KPIs; --meter SERIAL for one meter
 //   status   --data DIR [--from ISO --to ISO]    meters, stored intervals, commands
+#include <algorithm>
+#include <cmath>
 #include <csignal>
 #include <iostream>
 #include <memory>
@@ -23,6 +25,7 @@
 #include "cli/monitor_service.h"
 #include "cli/payment_server.h"
 #include "core/log.h"
+#include "core/text.h"
 #include "headend/head_end.h"
 #include "mdm/vee_book.h"
 #include "store/sqlite_store.h"
@@ -256,6 +259,11 @@ int run_serve(ServeOptions o) {
 
 // ---- command ---------------------------------------------------------------------------------
 
+// Bounds on what `vidyut command` queues.
+constexpr long kMinCommandLoadLimitW = 100;
+constexpr long kMaxCommandLoadLimitW = 100'000;
+constexpr double kMaxDeadlineHours = 720;  // 30 days
+
 struct CommandOptions {
   DataOptions data;
   std::string kind;
@@ -283,20 +291,58 @@ int run_command(const CommandOptions& o) {
     return report_error("command",
                         Error(Errc::kInvalidArgument, "payment-mode needs --arg prepaid|postpaid"));
   }
+  // Everything is checked before anything is queued (all or nothing).
+  if (*kind == store::CommandKind::kLoadLimit) {
+    // The range area load control uses (mdm/load_control.h): 1 W made a relay trip for ever.
+    const bool digits = !o.argument.empty() && o.argument.size() <= 7 &&
+                        std::all_of(o.argument.begin(), o.argument.end(),
+                                    [](char ch) { return ch >= '0' && ch <= '9'; });
+    const long watts = digits ? std::stol(o.argument) : -1;
+    if (watts < kMinCommandLoadLimitW || watts > kMaxCommandLoadLimitW) {
+      return report_error("command",
+                          Error(Errc::kInvalidArgument,
+                                fmt::format("load-limit --arg must be whole watts, {} to {}",
+                                            kMinCommandLoadLimitW, kMaxCommandLoadLimitW)));
+    }
+  }
+  if (!std::isfinite(o.deadline_h) || o.deadline_h <= 0 || o.deadline_h > kMaxDeadlineHours) {
+    return report_error("command", Error(Errc::kInvalidArgument,
+                                         fmt::format("--deadline-hours must be above 0 and at "
+                                                     "most {}",
+                                                     kMaxDeadlineHours)));
+  }
+  if (o.reason.empty()) {
+    return report_error("command", Error(Errc::kInvalidArgument, "--reason must not be empty"));
+  }
+  if (auto st = check_text("--reason", o.reason, store::kMaxFieldLength); !st.ok()) {
+    return report_error("command", st.error());
+  }
+  if (auto st = check_text("--key", o.key, 64); !st.ok())
+    return report_error("command", st.error());
   auto db = open_store(o.data);
   if (!db.ok()) return report_error("command", db.error());
-  const UtcTime now = business_clock(**db)->now();
-  const std::string by = actor_or_user(o.by);
-  int failures = 0;
+  std::vector<store::MeterInfo> targets;
+  int unknown = 0;
   for (const auto& serial : o.serials) {
     auto m = (*db)->meter_by_serial(serial);
     if (!m.ok() || !*m) {
       std::cerr << fmt::format("{}: not in the registry\n", serial);
-      ++failures;
+      ++unknown;
       continue;
     }
+    targets.push_back(**m);
+  }
+  if (unknown > 0) {
+    std::cerr << "nothing queued: fix the serials and run the command again\n";
+    return kExitFailure;
+  }
+  const UtcTime now = business_clock(**db)->now();
+  const std::string by = actor_or_user(o.by);
+  int failures = 0;
+  for (const auto& meter : targets) {
+    const std::string& serial = meter.serial;
     store::Command c;
-    c.meter_id = (*m)->id;
+    c.meter_id = meter.id;
     c.kind = *kind;
     c.argument = o.argument;
     c.requested_by = by;

@@ -18,6 +18,8 @@
 #include <mutex>
 #include <sstream>
 
+#include <fmt/format.h>
+
 #include "core/bytes.h"
 #include "core/text.h"
 #include "store/sqlite_relay_holds.h"
@@ -297,6 +299,13 @@ Result<Key> parse_key_hex(std::string_view text, const std::string& where) {
 }
 
 Result<Key> read_key_file(const fs::path& path) {
+  // A key others can read is no secret: refused, with the fix.
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
+    return Error(Errc::kInvalidArgument,
+                 "master key file " + path.string() + " is readable or writable by others (mode " +
+                     fmt::format("{:04o}", st.st_mode & 07777) + "): chmod 600 it");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) return Error(Errc::kIo, "cannot read master key file " + path.string());
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -1709,6 +1718,12 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& data_dir, co
   }
   auto store = std::make_unique<SqliteStore>(clock, (dir / kDatabaseFile).string());
   VIDYUT_CHECK(store->open(options, dir));
+  // The data directory and the database's files are the owner's alone, whatever the umask of
+  // whoever created them.
+  (void)::chmod(dir.c_str(), 0700);
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    (void)::chmod((dir / kDatabaseFile).concat(suffix).c_str(), 0600);
+  }
   if (options.master_key) OPENSSL_cleanse(options.master_key->data(), 32);
   return std::unique_ptr<Store>(std::move(store));
 }
