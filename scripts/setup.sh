@@ -18,6 +18,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev  # tests and benchmarks
   clang-format
   curl                                # bench/billing_bench.sh talks to the payment API
+  python3                             # test scripts: a slow HTTP client, JSON checks
 )
 apt-get update
 apt-get install -y --no-install-recommends "${packages[@]}"

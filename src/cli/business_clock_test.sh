@@ -30,7 +30,7 @@ grep -Eq "2026-01-0[1-3]T.* command-enqueue 00000001" "$W/audit.txt" || {
   --status-every 60 >"$W/serve2.log" 2>&1
 "$VIDYUT" command ping 00000002 --data "$D" --reason "real again" >/dev/null
 "$VIDYUT" commands --data "$D" >"$W/commands2.txt"
-today=$(TZ=Asia/Kolkata date +%Y-%m-%d)
+today=$(date -u -d "+5 hours 30 minutes" +%Y-%m-%d)  # IST, without tzdata
 grep -Eq "00000002 .*created ${today}T" "$W/commands2.txt" || {
   echo "FAIL: after a real-speed serve the command is not stamped with real time"
   cat "$W/commands2.txt"
