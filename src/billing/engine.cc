@@ -1458,33 +1458,27 @@ class Engine::Impl {
                      " that billing never issued; investigate (possible key compromise).");
           continue;
         }
-        if (m->second.state == "revoked") {
-          // Used at the meter after its payment was reversed: the balance already lacks the
-          // money (the reversal took it), so the consumer owes what he consumes on it; say so.
-          m->second.state = "applied-after-reversal";
-          m->second.applied = row.captured;
-          m->second.reconciled = now;
-          c.tokens.push_back(m->second);
-          ++stats_.tokens_reconciled;
-          notify(x, c.notifications, "token-applied-after-reversal",
-                 "Hotspot token " + std::to_string(seq) + " was used at the meter on " +
-                     tariff::format_ist(row.captured) + " although its payment (" +
-                     m->second.payment_ref + ") was reversed; its " +
-                     rupees(static_cast<Paise>(m->second.amount_rupees) * 100) +
-                     " was not credited and is owed.");
-          continue;
-        }
-        if (m->second.state != "issued") continue;  // reconciled before: once only
-        m->second.state = "applied";
+        // Issued: used as paid for. Revoked (its payment was reversed): the balance already
+        // lacks the money, so the consumer owes what he consumes on it. Anything else was
+        // reconciled before: once only.
+        const bool void_token = m->second.state == "revoked";
+        if (!void_token && m->second.state != "issued") continue;
+        m->second.state = void_token ? "applied-after-reversal" : "applied";
         m->second.applied = row.captured;
         m->second.reconciled = now;
         c.tokens.push_back(m->second);
         ++stats_.tokens_reconciled;
-        notify(x, c.notifications, "token-applied",
-               "Hotspot token " + std::to_string(seq) + " (" +
-                   rupees(static_cast<Paise>(m->second.amount_rupees) * 100) +
-                   ") was used at the meter on " + tariff::format_ist(row.captured) +
-                   "; the recharge was credited when it was issued.");
+        const std::string amount = rupees(static_cast<Paise>(m->second.amount_rupees) * 100);
+        const std::string used = "Hotspot token " + std::to_string(seq) + " (" + amount +
+                                 ") was used at the meter on " + tariff::format_ist(row.captured);
+        if (void_token) {
+          notify(x, c.notifications, "token-applied-after-reversal",
+                 used + " although its payment (" + m->second.payment_ref +
+                     ") was reversed; it was not credited and is owed.");
+        } else {
+          notify(x, c.notifications, "token-applied",
+                 used + "; the recharge was credited when it was issued.");
+        }
       }
       if (!c.tokens.empty()) {
         auto r = db_.apply(c);

@@ -28,4 +28,25 @@ Result<mdm::RevenueByMeter> revenue_by_meter(billing::BillingDb& db, tariff::Civ
   return out;
 }
 
+nlohmann::json atc_json(const mdm::AtcFigures& f) {
+  auto opt = [](const std::optional<double>& v) {
+    return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+  };
+  return {{"name", f.name},
+          {"feeder", f.feeder},
+          {"input_wh", f.input_wh},
+          {"input_complete", f.input_complete},
+          {"consumers", f.consumers},
+          {"accounts", f.accounts},
+          {"billed_for_whole_period", f.billed_whole},
+          {"billed_wh", f.billed_wh},
+          {"billed_paise", f.billed_paise},
+          {"collected_paise", f.collected_paise},
+          {"cash_paise", f.cash_paise},
+          {"billing_efficiency_percent", opt(f.billing_efficiency)},
+          {"collection_efficiency_percent", opt(f.collection_efficiency)},
+          {"atc_loss_percent", opt(f.atc_loss)},
+          {"complete", f.complete()}};
+}
+
 }  // namespace vidyut::cli

@@ -1012,17 +1012,9 @@ int run_demo(const DemoOptions& o) {
       const std::int64_t metered = metered_wh[f.name];
       if (f.complete() ? f.billed_wh == metered : f.billed_wh <= metered) ++billed_as_metered;
       if (!f.complete()) ++incomplete;
-      fa.push_back({{"feeder", f.name},
-                    {"input_wh", f.input_wh},
-                    {"billed_wh", f.billed_wh},
-                    {"metered_wh", metered},
-                    {"billed_paise", f.billed_paise},
-                    {"collected_paise", f.collected_paise},
-                    {"cash_paise", f.cash_paise},
-                    {"billing_efficiency_percent", opt(f.billing_efficiency)},
-                    {"collection_efficiency_percent", opt(f.collection_efficiency)},
-                    {"atc_loss_percent", opt(f.atc_loss)},
-                    {"complete", f.complete()}});
+      json fj = atc_json(f);
+      fj["metered_wh"] = metered;
+      fa.push_back(std::move(fj));
     }
     const bool atc_ok =
         billed_as_metered == atc.feeders.size() && atc.area.cash_paise == cash_total && sums.ok();

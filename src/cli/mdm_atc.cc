@@ -35,25 +35,6 @@ std::string pct(const std::optional<double>& v) {
   return v ? fmt::format("{:.1f} %", *v) : std::string("-");
 }
 
-json to_json(const mdm::AtcFigures& f) {
-  auto opt = [](const std::optional<double>& v) { return v ? json(*v) : json(nullptr); };
-  return {{"name", f.name},
-          {"feeder", f.feeder},
-          {"input_wh", f.input_wh},
-          {"input_complete", f.input_complete},
-          {"consumers", f.consumers},
-          {"accounts", f.accounts},
-          {"billed_for_whole_period", f.billed_whole},
-          {"billed_wh", f.billed_wh},
-          {"billed_paise", f.billed_paise},
-          {"collected_paise", f.collected_paise},
-          {"cash_paise", f.cash_paise},
-          {"billing_efficiency_percent", opt(f.billing_efficiency)},
-          {"collection_efficiency_percent", opt(f.collection_efficiency)},
-          {"atc_loss_percent", opt(f.atc_loss)},
-          {"complete", f.complete()}};
-}
-
 void print_row(const mdm::AtcFigures& f, const std::string& label) {
   std::cout << fmt::format(
       "  {:<14} in {:>9.1f} kWh  billed {:>9.1f} kWh ({:>7})  billed {:>14}  collected {:>14} "
@@ -111,11 +92,11 @@ int run_atc(const AtcOptions& o) {
   const mdm::AtcReport r = mdm::atc_report(network, *audit, *revenue, intervals);
   if (o.json) {
     json feeders = json::array(), dts = json::array();
-    for (const auto& f : r.feeders) feeders.push_back(to_json(f));
-    for (const auto& d : r.dts) dts.push_back(to_json(d));
+    for (const auto& f : r.feeders) feeders.push_back(atc_json(f));
+    for (const auto& d : r.dts) dts.push_back(atc_json(d));
     std::cout << json{{"from", tariff::to_string(from)},
                       {"to", tariff::to_string(to)},
-                      {"area", to_json(r.area)},
+                      {"area", atc_json(r.area)},
                       {"feeders", feeders},
                       {"dts", dts}}
                      .dump(2)
