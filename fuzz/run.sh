@@ -34,6 +34,7 @@ for n in "${names[@]}"; do targets+=("fuzz_$n"); done
 cmake --build "$build" --target "${targets[@]}" -j2
 
 status=0
+failed=()
 for n in "${names[@]}"; do
   scratch="$build/fuzz-run/$n"
   mkdir -p "$scratch/corpus" "$scratch/artifacts"
@@ -52,7 +53,13 @@ for n in "${names[@]}"; do
       -print_final_stats=1 ${extra[@]+"${extra[@]}"} -artifact_prefix="$scratch/artifacts/" \
       "$scratch/corpus"; then
     echo "!! fuzz_$n found a failure; inputs in $scratch/artifacts/" >&2
+    failed+=("fuzz_$n")
     status=1
   fi
 done
+if [[ $status -ne 0 ]]; then
+  # On stdout and stderr, last: a CI log that keeps only one stream or only the end names them.
+  echo "!! fuzz targets that failed: ${failed[*]}"
+  echo "!! fuzz targets that failed: ${failed[*]}" >&2
+fi
 exit "$status"

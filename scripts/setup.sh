@@ -14,6 +14,9 @@ packages=(
   libcli11-dev                        # command line
   nlohmann-json3-dev                  # JSON reports and files
   libasio-dev                         # event-driven networking (standalone Asio)
+  libboost-dev                        # HTTP: Boost.Beast on Boost.Asio (header-only)
+  libsodium-dev                       # passwords: Argon2id (memory-hard)
+  prometheus-cpp-dev                  # metrics in the Prometheus format
   libsqlite3-dev                      # embedded storage
   libgtest-dev libgmock-dev libbenchmark-dev  # tests and benchmarks
   clang-format

@@ -10,14 +10,11 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <map>
-#include <mutex>
 
-#include <nlohmann/json.hpp>
-
-#include "billing/payment_api.h"
+#include "api/payment_api.h"
 #include "core/bytes.h"
-#include "net/tcp_server.h"
+#include "http/router.h"
+#include "http/server.h"
 
 namespace vidyut::cli {
 
@@ -60,96 +57,11 @@ Result<std::string> load_or_create_api_key(const std::string& path) {
   return key;
 }
 
-namespace {
-
-// Connections open per peer address, shared by the handlers of one server.
-class AddressCounts {
- public:
-  explicit AddressCounts(std::size_t limit) : limit_(limit) {}
-  bool take(const std::string& address) {
-    std::lock_guard l(mu_);
-    std::size_t& n = open_[address];
-    if (limit_ != 0 && n >= limit_) return false;
-    ++n;
-    return true;
-  }
-  void give_back(const std::string& address) {
-    std::lock_guard l(mu_);
-    auto it = open_.find(address);
-    if (it != open_.end() && --it->second == 0) open_.erase(it);
-  }
-
- private:
-  std::mutex mu_;
-  std::size_t limit_;
-  std::map<std::string, std::size_t> open_;
-};
-
-class Connection final : public net::StreamHandler {
- public:
-  Connection(billing::PaymentApi& api, AddressCounts& counts, std::string address, Millis deadline)
-      : api_(api), counts_(counts), address_(std::move(address)), deadline_(deadline) {}
-  Result<Bytes> on_bytes(ByteView data) override {
-    if (!parser_.pending()) started_ = std::chrono::steady_clock::now();
-    parser_.feed(data);
-    std::string out;
-    while (!close_) {
-      auto r = parser_.next();
-      if (!r.ok()) {
-        const int status = r.error().code == Errc::kLimitExceeded ? 413 : 400;
-        out += billing::serialize(
-            billing::HttpResponse{status,
-                                  nlohmann::json{{"error", r.error().message}}.dump(
-                                      -1, ' ', false, nlohmann::json::error_handler_t::replace)},
-            false);
-        close_ = true;
-        break;
-      }
-      if (!*r) break;
-      const auto response = api_.handle(**r);
-      close_ = !(*r)->keep_alive;
-      out += billing::serialize(response, (*r)->keep_alive);
-      // The next request's time starts with its first byte, which may already be here.
-      started_ = std::chrono::steady_clock::now();
-    }
-    return Bytes(out.begin(), out.end());
-  }
-  bool wants_close() const override { return close_; }
-  // While part of a request is here, wake at its deadline.
-  std::optional<Millis> wake_after() const override {
-    if (!parser_.pending() || close_) return std::nullopt;
-    const auto spent =
-        std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - started_);
-    return spent >= deadline_ ? Millis(0) : deadline_ - spent;
-  }
-  Result<Bytes> on_wake() override {
-    if (!parser_.pending()) return Bytes{};
-    const auto spent = std::chrono::steady_clock::now() - started_;
-    if (spent < deadline_) return Bytes{};
-    close_ = true;
-    const std::string out = billing::serialize(
-        billing::HttpResponse{408, R"({"error":"the request did not arrive in time"})"}, false);
-    return Bytes(out.begin(), out.end());
-  }
-  void on_closed() override { counts_.give_back(address_); }
-
- private:
-  billing::PaymentApi& api_;
-  AddressCounts& counts_;
-  std::string address_;
-  Millis deadline_;
-  billing::HttpRequestParser parser_;
-  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
-  bool close_ = false;
-};
-
-}  // namespace
-
 class PaymentServer::Impl {
  public:
-  std::unique_ptr<billing::PaymentApi> api;
-  std::unique_ptr<AddressCounts> counts;
-  std::unique_ptr<net::DlmsTcpServer> server;
+  std::unique_ptr<api::PaymentApi> api;
+  http::Router router;
+  std::unique_ptr<http::Server> server;
   std::string key_file;
 };
 
@@ -164,24 +76,20 @@ Result<std::unique_ptr<PaymentServer>> PaymentServer::start(PaymentServerOptions
                            ? (std::filesystem::path(data_dir) / "payment-api.key").string()
                            : o.key_file;
   VIDYUT_TRY(key, load_or_create_api_key(s->impl_->key_file));
-  s->impl_->api = std::make_unique<billing::PaymentApi>(engine, *key);
-  net::TcpServerOptions so;
+  s->impl_->api = std::make_unique<api::PaymentApi>(engine, *key);
+  s->impl_->api->add_routes(s->impl_->router);
+  http::ServerOptions so;
   so.bind_address = o.bind_address;
   so.port = o.port;
-  so.limits.max_connections = o.max_connections;
-  so.limits.idle_timeout = Millis(60'000);
-  so.limits.max_buffered_bytes = 1u << 20;
-  billing::PaymentApi* api = s->impl_->api.get();
-  s->impl_->counts = std::make_unique<AddressCounts>(o.max_connections_per_address);
-  AddressCounts* counts = s->impl_->counts.get();
-  const Millis deadline = o.request_deadline;
-  s->impl_->server = std::make_unique<net::DlmsTcpServer>(
-      so,
-      [api, counts, deadline](const net::PeerInfo& peer) -> std::unique_ptr<net::StreamHandler> {
-        if (!counts->take(peer.address)) return nullptr;  // refused: "handler-refused"
-        return std::make_unique<Connection>(*api, *counts, peer.address, deadline);
-      });
-  VIDYUT_CHECK(s->impl_->server->start());
+  so.max_connections = o.max_connections;
+  so.max_connections_per_address = o.max_connections_per_address;
+  so.request_deadline = o.request_deadline;
+  so.tls_certificate_file = o.tls_certificate_file;
+  so.tls_key_file = o.tls_key_file;
+  const http::Router* router = &s->impl_->router;
+  VIDYUT_TRY(server, http::Server::start(
+                         so, [router](const http::Request& r) { return router->dispatch(r); }));
+  s->impl_->server = std::move(*server);
   return s;
 }
 

@@ -1,5 +1,5 @@
-// The payment API on the network: net's event-driven server feeding billing's sans-I/O HTTP
-// parser and router (billing/payment_api.h), one handler per connection. The bearer key lives
+// The payment API on the network: the HTTP server (http/server.h) with the payment API's routes
+// (api/payment_api.h). The bearer key lives
 // in <data>/payment-api.key (created 0600 at first start, 32 random bytes as hex) unless a file
 // is named. docs/payment-api.md.
 #pragma once
@@ -25,6 +25,9 @@ struct PaymentServerOptions {
   // A request must arrive whole within this time of its first byte, however slowly it trickles
   // in (the idle timeout restarts with every byte; this does not).
   Millis request_deadline{10'000};
+  // PEM files; with them the API speaks HTTPS and may listen off loopback (plain HTTP may not).
+  std::string tls_certificate_file;
+  std::string tls_key_file;
 };
 
 class PaymentServer {

@@ -554,6 +554,11 @@ void register_serve(CLI::App& app, Runner& run) {
       ->capture_default_str();
   s->add_option("--payment-key-file", so->payment.key_file,
                 "Bearer key file of the payment API (default DATA/payment-api.key)");
+  s->add_option("--tls-cert", so->payment.tls_certificate_file,
+                "PEM certificate (chain) for HTTPS; plain HTTP listens only on loopback")
+      ->check(CLI::ExistingFile);
+  s->add_option("--tls-key", so->payment.tls_key_file, "PEM private key for HTTPS")
+      ->check(CLI::ExistingFile);
   s->callback([so, &run] { run = [so] { return run_serve(*so); }; });
 
   auto co = std::make_shared<CommandOptions>();
