@@ -42,6 +42,18 @@ Result<json> parse_json_object(std::string_view text,
   return j;
 }
 
+Result<json> json_request(const http::Request& r, std::initializer_list<std::string_view> allowed) {
+  const std::string& type = r.header("content-type");
+  if (type.rfind("application/json", 0) != 0) {
+    return Error(Errc::kUnsupported, "send the body as application/json");
+  }
+  return parse_json_object(r.body, allowed);
+}
+
+http::Response body_error(const Error& e) {
+  return http::error_response(e.code == Errc::kUnsupported ? 415 : 400, e.message);
+}
+
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 }  // namespace vidyut::api

@@ -673,8 +673,9 @@ Result<std::optional<Txn>> BillingDb::txn_by_key(std::string_view key) {
 
 Result<std::vector<Txn>> BillingDb::txns(std::int64_t account_id, std::size_t limit) {
   VIDYUT_TRY(v, impl_->list<Txn>(
-                    std::string("SELECT ") + kTxnCols +
-                        " FROM txns WHERE account_id = ? ORDER BY id LIMIT ?",
+                    // The newest `limit`, oldest first.
+                    std::string("SELECT * FROM (SELECT ") + kTxnCols +
+                        " FROM txns WHERE account_id = ? ORDER BY id DESC LIMIT ?) ORDER BY id",
                     [&](Use& u) {
                       u.bind(account_id).bind(static_cast<std::int64_t>(std::min(limit, kMaxList)));
                     },

@@ -1,0 +1,53 @@
+// What the platform API (api/v1, docs/api.md) reads and acts through: the store, the billing
+// database and engine, the MDM's validated data and command port, who may sign in, and how a
+// consumer's sign-in code reaches his mobile. Components a process does not run are null; their
+// routes then answer 503.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "access/book.h"
+#include "core/clock.h"
+#include "core/result.h"
+#include "store/store.h"
+
+namespace vidyut::billing {
+class BillingDb;
+class Engine;
+}  // namespace vidyut::billing
+namespace vidyut::mdm {
+class CommandPort;
+class VeeBook;
+}  // namespace vidyut::mdm
+
+namespace vidyut::api {
+
+// A consumer's registered mobile number ("+919812345678"), nullopt when none is registered.
+class ConsumerDirectory {
+ public:
+  virtual ~ConsumerDirectory() = default;
+  virtual Result<std::optional<std::string>> mobile_of(const std::string& consumer_id) = 0;
+};
+
+// Sends a consumer his sign-in code (an SMS through the notification outbox).
+class CodeSender {
+ public:
+  virtual ~CodeSender() = default;
+  virtual Status send_code(const std::string& consumer_id, const std::string& mobile,
+                           const std::string& code) = 0;
+};
+
+struct Platform {
+  store::Store* store = nullptr;
+  access::AccessBook* access = nullptr;
+  const Clock* clock = nullptr;
+  billing::BillingDb* billing_db = nullptr;
+  billing::Engine* engine = nullptr;
+  mdm::VeeBook* vee = nullptr;
+  mdm::CommandPort* commands = nullptr;
+  ConsumerDirectory* directory = nullptr;
+  CodeSender* codes = nullptr;
+};
+
+}  // namespace vidyut::api

@@ -1,0 +1,27 @@
+// The platform's versioned JSON API, /api/v1 (docs/api.md; described by the OpenAPI 3.1 document
+// it publishes at /api/v1/openapi.json). Two audiences with their own routes and authorisation:
+//   - the consumer portal, /api/v1/portal/...: a consumer signed in with a one-time code sees
+//     his own account, consumption and payments, and nothing else (no route takes his id);
+//   - the control room, /api/v1/...: operators signed in with a password act within their roles.
+// Sign-in for both: /api/v1/session (operators), /api/v1/portal/code and /api/v1/portal/session.
+// Every change needs the session's CSRF token and is audited with its actor by the layer that
+// makes it.
+#pragma once
+
+#include <string_view>
+
+#include "api/platform.h"
+#include "http/router.h"
+
+namespace vidyut::api {
+
+void add_session_routes(http::Router& router, const Platform& p);
+void add_portal_routes(http::Router& router, const Platform& p);
+void add_control_room_routes(http::Router& router, const Platform& p);
+// All of the above, and GET /api/v1/openapi.json.
+void add_platform_routes(http::Router& router, const Platform& p);
+
+// The OpenAPI 3.1 document (JSON text), as published.
+std::string_view openapi_document();
+
+}  // namespace vidyut::api

@@ -1,0 +1,264 @@
+// The platform API against a real engine, store and access book: every route is in the published
+// OpenAPI document and the other way round; a consumer reaches only his own data and no operator
+// route; an operator acts only within his roles and with the CSRF token; sign-in by code.
+#include "api/platform_api.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "api/payment_api.h"
+#include "billing/test_rig.h"
+#include "http/parse.h"
+#include "mdm/load_control.h"
+
+namespace vidyut::api {
+namespace {
+
+using json = nlohmann::json;
+
+class Mobiles final : public ConsumerDirectory {
+ public:
+  Result<std::optional<std::string>> mobile_of(const std::string& c) override {
+    if (c == "C1000") return std::optional<std::string>("+919800000001");
+    if (c == "C1001") return std::optional<std::string>("+919800000002");
+    return std::optional<std::string>();
+  }
+};
+
+class Outbox final : public CodeSender {
+ public:
+  Status send_code(const std::string& consumer, const std::string& mobile,
+                   const std::string& code) override {
+    sent.push_back({consumer, mobile, code});
+    return ok_status();
+  }
+  struct Sent {
+    std::string consumer, mobile, code;
+  };
+  std::vector<Sent> sent;
+};
+
+struct ApiRig {
+  billing::Rig rig{"platform-api", 2};
+  std::unique_ptr<access::AccessBook> book;
+  mdm::StoreCommandPort port{*rig.store};
+  Mobiles mobiles;
+  Outbox outbox;
+  http::Router router;
+  ApiRig() {
+    book = std::move(*access::AccessBook::open(rig.dir, rig.clock, rig.store.get()));
+    Platform p;
+    p.store = rig.store.get();
+    p.access = book.get();
+    p.clock = &rig.clock;
+    p.billing_db = rig.db.get();
+    p.engine = rig.engine.get();
+    p.commands = &port;
+    p.directory = &mobiles;
+    p.codes = &outbox;
+    add_platform_routes(router, p);
+    EXPECT_TRUE(
+        book->add_operator("asha", "grid-control-2026", *access::parse_roles("operator"), "test")
+            .ok());
+    EXPECT_TRUE(
+        book->add_operator("vikram", "view-only-person", *access::parse_roles("viewer"), "test")
+            .ok());
+  }
+
+  http::Response call(const std::string& method, const std::string& target,
+                      const std::string& body = "", const std::string& cookie = "",
+                      const std::string& csrf = "") {
+    std::string raw = method + " " + target + " HTTP/1.1\r\nHost: x\r\n";
+    if (!cookie.empty()) raw += "Cookie: vidyut_session=" + cookie + "\r\n";
+    if (!csrf.empty()) raw += "X-CSRF-Token: " + csrf + "\r\n";
+    if (!body.empty() || method == "POST") {
+      raw += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+             "\r\n";
+    }
+    raw += "\r\n" + body;
+    auto p = http::parse_requests(raw);
+    EXPECT_TRUE(p.ok() && p->requests.size() == 1) << raw;
+    http::Request r = p->requests.at(0);
+    r.remote_address = "10.0.0.7";
+    return router.dispatch(r);
+  }
+  struct Signed {
+    std::string token, csrf;
+  };
+  Signed operator_session(const std::string& user, const std::string& password) {
+    auto r =
+        call("POST", "/api/v1/session", json{{"username", user}, {"password", password}}.dump());
+    EXPECT_EQ(r.status, 200) << r.body;
+    return from(r);
+  }
+  Signed consumer_session(const std::string& consumer) {
+    auto asked = call("POST", "/api/v1/portal/code", json{{"consumer_id", consumer}}.dump());
+    EXPECT_EQ(asked.status, 202) << asked.body;
+    EXPECT_FALSE(outbox.sent.empty());
+    auto r = call("POST", "/api/v1/portal/session",
+                  json{{"consumer_id", consumer}, {"code", outbox.sent.back().code}}.dump());
+    EXPECT_EQ(r.status, 200) << r.body;
+    return from(r);
+  }
+  static Signed from(const http::Response& r) {
+    Signed s;
+    for (const auto& [name, value] : r.headers) {
+      if (name == "Set-Cookie") {
+        const auto eq = value.find('=');
+        s.token = value.substr(eq + 1, value.find(';') - eq - 1);
+        EXPECT_NE(value.find("HttpOnly"), std::string::npos);
+        EXPECT_NE(value.find("SameSite=Strict"), std::string::npos);
+      }
+    }
+    if (r.status == 200) s.csrf = json::parse(r.body)["csrf"].get<std::string>();
+    return s;
+  }
+};
+
+TEST(PlatformApi, EveryRouteIsInTheOpenApiDocumentAndTheOtherWayRound) {
+  ApiRig a;
+  billing::Rig pay_rig("platform-api-payments");
+  PaymentApi payments(*pay_rig.engine, "k3y");
+  http::Router all;
+  payments.add_routes(all);
+  for (const auto& r : a.router.routes())
+    all.add(r.substr(0, r.find(' ')), r.substr(r.find(' ') + 1), nullptr);
+  const json doc = json::parse(openapi_document());
+  EXPECT_EQ(doc["openapi"], "3.1.0");
+  std::set<std::string> documented, routed;
+  for (const auto& [path, ops] : doc["paths"].items()) {
+    for (const auto& [method, op] : ops.items()) {
+      std::string m = method;
+      for (auto& c : m) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      documented.insert(m + " " + path);
+      EXPECT_TRUE(op.contains("responses")) << m << " " << path;
+    }
+  }
+  for (const auto& r : all.routes()) routed.insert(r);
+  for (const auto& r : routed) EXPECT_TRUE(documented.count(r)) << "not documented: " << r;
+  for (const auto& d : documented) EXPECT_TRUE(routed.count(d)) << "documented, not routed: " << d;
+  auto published = a.call("GET", "/api/v1/openapi.json");
+  EXPECT_EQ(published.status, 200);
+  EXPECT_EQ(json::parse(published.body), doc);
+}
+
+TEST(PlatformApi, AConsumerSeesOnlyHisOwnDataAndNoOperatorRoute) {
+  ApiRig a;
+  a.rig.recharge(0, 50'000, "UPI-1");
+  a.rig.recharge(1, 90'000, "UPI-2");
+  const auto me = a.consumer_session("C1000");
+  EXPECT_EQ(a.outbox.sent.back().mobile, "+919800000001");
+  auto account = a.call("GET", "/api/v1/portal/account", "", me.token);
+  ASSERT_EQ(account.status, 200) << account.body;
+  const json j = json::parse(account.body);
+  EXPECT_EQ(j["consumer_id"], "C1000");
+  EXPECT_EQ(j["wallet_paise"], 50'000);
+  EXPECT_EQ(j["balance_paise"], a.rig.balance(0)) << "wallet less the charges accrued";
+  auto pays = a.call("GET", "/api/v1/portal/payments", "", me.token);
+  ASSERT_EQ(pays.status, 200);
+  EXPECT_EQ(json::parse(pays.body)["entries"][0]["balance_change_paise"], 50'000);
+  EXPECT_EQ(a.call("GET", "/api/v1/portal/usage?resolution=hour", "", me.token).status, 200);
+
+  // Other consumers' data: no route takes an id; the operator routes refuse him.
+  for (const char* path :
+       {"/api/v1/consumers/C1001", "/api/v1/consumers/C1000", "/api/v1/consumers/C1001/usage",
+        "/api/v1/consumers/C1001/payments", "/api/v1/fleet", "/api/v1/consumers", "/api/v1/alerts",
+        "/api/v1/audit", "/api/v1/operators", "/api/v1/commands/1"}) {
+    EXPECT_EQ(a.call("GET", path, "", me.token).status, 401) << path;
+  }
+  EXPECT_EQ(
+      a.call("POST", "/api/v1/consumers/C1001/disconnect", R"({"reason":"x"})", me.token, me.csrf)
+          .status,
+      401);
+  EXPECT_EQ(a.call("GET", "/api/v1/portal/account?consumer_id=C1001", "", me.token).status, 400)
+      << "no parameter names another consumer";
+  EXPECT_EQ(a.call("GET", "/api/v1/portal/account").status, 401) << "no session, no data";
+  EXPECT_EQ(a.call("GET", "/api/v1/portal/account", "", std::string(64, '0')).status, 401);
+}
+
+TEST(PlatformApi, OperatorsActWithinTheirRolesAndWithTheCsrfToken) {
+  ApiRig a;
+  const auto viewer = a.operator_session("vikram", "view-only-person");
+  const auto op = a.operator_session("asha", "grid-control-2026");
+  EXPECT_EQ(a.call("GET", "/api/v1/fleet", "", viewer.token).status, 200);
+  auto fleet = json::parse(a.call("GET", "/api/v1/fleet", "", op.token).body);
+  EXPECT_EQ(fleet["all"]["meters"], 2);
+  EXPECT_EQ(fleet["all"]["never_seen"], 2);
+  EXPECT_EQ(a.call("GET", "/api/v1/portal/account", "", op.token).status, 401)
+      << "an operator is not a consumer";
+
+  const std::string why = R"({"reason":"tamper reported by the lineman"})";
+  EXPECT_EQ(
+      a.call("POST", "/api/v1/consumers/C1001/disconnect", why, viewer.token, viewer.csrf).status,
+      403)
+      << "a viewer cannot act";
+  EXPECT_EQ(a.call("POST", "/api/v1/consumers/C1001/disconnect", why, op.token).status, 403)
+      << "no CSRF token";
+  EXPECT_EQ(a.call("POST", "/api/v1/consumers/C1001/disconnect", why, op.token, viewer.csrf).status,
+            403)
+      << "another session's CSRF token";
+  EXPECT_EQ(a.call("POST", "/api/v1/operators",
+                   R"({"username":"x1","password":"long-enough-pass","roles":"viewer"})", op.token,
+                   op.csrf)
+                .status,
+            403)
+      << "an operator does not manage users";
+  auto off = a.call("POST", "/api/v1/consumers/C1001/disconnect", why, op.token, op.csrf);
+  ASSERT_EQ(off.status, 202) << off.body;
+  const json cmd = json::parse(off.body)["command"];
+  EXPECT_EQ(cmd["kind"], "disconnect");
+  EXPECT_EQ(cmd["requested_by"], "web:asha");
+  auto followed = a.call("GET", "/api/v1/commands/" + std::to_string(cmd["id"].get<std::int64_t>()),
+                         "", viewer.token);
+  ASSERT_EQ(followed.status, 200);
+  EXPECT_EQ(json::parse(followed.body)["state"], "pending");
+  auto detail = json::parse(a.call("GET", "/api/v1/consumers/C1001", "", viewer.token).body);
+  EXPECT_EQ(detail["holds"][0]["holder"], "operator");
+  auto on = a.call("POST", "/api/v1/consumers/C1001/reconnect", R"({"reason":"inspected"})",
+                   op.token, op.csrf);
+  ASSERT_EQ(on.status, 202);
+  EXPECT_EQ(json::parse(on.body)["command"]["kind"], "connect");
+
+  // The trail names the operator.
+  auto audit = json::parse(a.call("GET", "/api/v1/audit?limit=1000", "", viewer.token).body);
+  std::set<std::string> actions;
+  for (const auto& r : audit["items"]) {
+    actions.insert(r["actor"].get<std::string>() + " " + r["action"].get<std::string>());
+  }
+  EXPECT_TRUE(actions.count("web:asha operator-disconnect"));
+  EXPECT_TRUE(actions.count("web:asha operator-reconnect"));
+  EXPECT_TRUE(actions.count("web:vikram sign-in"));
+
+  // Sign-out ends the session; the cookie is cleared.
+  EXPECT_EQ(a.call("DELETE", "/api/v1/session", "", op.token).status, 403) << "CSRF";
+  EXPECT_EQ(a.call("DELETE", "/api/v1/session", "", op.token, op.csrf).status, 204);
+  EXPECT_EQ(a.call("GET", "/api/v1/fleet", "", op.token).status, 401);
+}
+
+TEST(PlatformApi, SignInRefusesGuessesAndDoesNotTellWhoIsAConsumer) {
+  ApiRig a;
+  EXPECT_EQ(a.call("POST", "/api/v1/session", R"({"username":"asha","password":"nope-nope-nope"})")
+                .status,
+            401);
+  auto unknown = a.call("POST", "/api/v1/portal/code", R"({"consumer_id":"NOBODY"})");
+  auto known = a.call("POST", "/api/v1/portal/code", R"({"consumer_id":"C1000"})");
+  EXPECT_EQ(unknown.status, 202);
+  EXPECT_EQ(unknown.body, known.body) << "the same answer for a stranger";
+  ASSERT_EQ(a.outbox.sent.size(), 1u) << "a code only to the registered mobile";
+  EXPECT_EQ(a.call("POST", "/api/v1/portal/session", R"({"consumer_id":"C1000","code":"000000"})")
+                    .status == 200,
+            a.outbox.sent[0].code == "000000");
+  // A form post (not JSON) is refused: cross-site forms cannot sign anyone in.
+  std::string raw =
+      "POST /api/v1/session HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+      "Content-Length: 3\r\n\r\na=b";
+  auto p = http::parse_requests(raw);
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(a.router.dispatch(p->requests[0]).status, 415);
+}
+
+}  // namespace
+}  // namespace vidyut::api
