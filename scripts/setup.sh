@@ -22,6 +22,7 @@ packages=(
   clang-format
   curl                                # bench/billing_bench.sh talks to the payment API
   python3                             # test scripts: a slow HTTP client, JSON checks
+  python3-jsonschema                  # API answers checked against the OpenAPI document
 )
 apt-get update
 apt-get install -y --no-install-recommends "${packages[@]}"

@@ -81,13 +81,13 @@ std::string Session::actor() const {
 
 class AccessBook::Impl {
  public:
-  Clock& clock;
+  const Clock& clock;
   store::Store* audit_store;
   Database db;
   std::mutex mu;
   std::string dummy_hash;  // verified against for unknown names, so timing tells nothing
 
-  Impl(Clock& c, store::Store* a) : clock(c), audit_store(a) {}
+  Impl(const Clock& c, store::Store* a) : clock(c), audit_store(a) {}
 
   Status audit(const std::string& actor, const std::string& action, const std::string& subject,
                const std::string& detail) {
@@ -195,8 +195,8 @@ class AccessBook::Impl {
 AccessBook::AccessBook() = default;
 AccessBook::~AccessBook() = default;
 
-Result<std::unique_ptr<AccessBook>> AccessBook::open(const std::filesystem::path& dir, Clock& clock,
-                                                     store::Store* audit) {
+Result<std::unique_ptr<AccessBook>> AccessBook::open(const std::filesystem::path& dir,
+                                                     const Clock& clock, store::Store* audit) {
   std::unique_ptr<AccessBook> b(new AccessBook());
   b->impl_ = std::make_unique<Impl>(clock, audit);
   VIDYUT_CHECK(b->impl_->db.open(dir, "access.db", "access", kSchemaVersion, kSchema));

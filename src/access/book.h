@@ -70,8 +70,8 @@ class AccessBook {
  public:
   // Opens (creating) dir/access.db. `audit`: the store whose audit trail records what happens
   // here (may be null in tests that do not look at it).
-  static Result<std::unique_ptr<AccessBook>> open(const std::filesystem::path& dir, Clock& clock,
-                                                  store::Store* audit);
+  static Result<std::unique_ptr<AccessBook>> open(const std::filesystem::path& dir,
+                                                  const Clock& clock, store::Store* audit);
   ~AccessBook();
 
   // Operators. kInvalidArgument for a bad name or weak password, kRefused for a name taken.

@@ -18,15 +18,17 @@
 
 #include <fmt/format.h>
 
+#include "access/book.h"
 #include "cli/billing_service.h"
 #include "cli/command_ports.h"
 #include "cli/commands.h"
 #include "cli/data_options.h"
+#include "cli/http_service.h"
 #include "cli/monitor_service.h"
-#include "cli/payment_server.h"
 #include "core/log.h"
 #include "core/text.h"
 #include "headend/head_end.h"
+#include "mdm/load_control.h"
 #include "mdm/vee_book.h"
 #include "store/sqlite_store.h"
 
@@ -59,7 +61,7 @@ struct ServeOptions {
   BillingServiceOptions billing;
   double billing_tick_s = 1;
   bool no_payment_api = false;
-  PaymentServerOptions payment;
+  HttpServiceOptions payment;
   bool no_mdm = false;
 };
 
@@ -151,26 +153,12 @@ int run_serve(ServeOptions o) {
                              billing->engine().stats().accounts, o.billing.engine.rules.utility)
               << std::flush;
   }
-  std::unique_ptr<PaymentServer> payments;
-  if (billing && !o.no_payment_api) {
-    auto p = PaymentServer::start(o.payment, o.data.data_dir, billing->engine());
-    if (!p.ok()) {
-      billing->stop();
-      he.stop();
-      return report_error("serve", p.error());
-    }
-    payments = std::move(*p);
-    std::cout << fmt::format("payment API on {}:{} (bearer key in {})\n", o.payment.bind_address,
-                             payments->port(), payments->key_file())
-              << std::flush;
-  }
   // The MDM's continuous work (overload and outage alerts, validated data), on a thread and a
   // store connection of its own.
   std::unique_ptr<MonitorService> monitor;
   if (!o.no_mdm) {
     auto started = MonitorService::start(o.data, *clock);
     if (!started.ok()) {
-      if (payments) payments->stop();
       if (billing) billing->stop();
       he.stop();
       return report_error("serve", started.error());
@@ -184,12 +172,61 @@ int run_serve(ServeOptions o) {
   if (!o.no_mdm) {
     auto lc = mdm::LoadControl::open(o.data.data_dir, **db, command_port, *clock);
     if (!lc.ok()) {
-      if (payments) payments->stop();
       if (billing) billing->stop();
       he.stop();
       return report_error("serve", lc.error());
     }
     load_control = std::move(*lc);
+  }
+  // The platform API (portal, control room, other systems) and the payment API on one HTTP
+  // server, on a store connection of its own (docs/http.md, docs/api.md).
+  std::unique_ptr<store::Store> api_store;
+  std::unique_ptr<access::AccessBook> access_book;
+  std::unique_ptr<mdm::VeeBook> api_vee;
+  std::unique_ptr<HttpService> http_service;
+  {
+    auto fail = [&](const Error& e) {
+      if (billing) billing->stop();
+      he.stop();
+      return report_error("serve", e);
+    };
+    auto st = open_store(o.data);
+    if (!st.ok()) return fail(st.error());
+    api_store = std::move(*st);
+    auto ab = access::AccessBook::open(o.data.data_dir, *clock, api_store.get());
+    if (!ab.ok()) return fail(ab.error());
+    access_book = std::move(*ab);
+    if (!o.no_mdm) {
+      auto v = mdm::VeeBook::open(o.data.data_dir, *clock);
+      if (!v.ok()) return fail(v.error());
+      api_vee = std::move(*v);
+    }
+    api::Platform platform;
+    platform.store = api_store.get();
+    platform.access = access_book.get();
+    platform.clock = clock;
+    platform.billing_db = billing ? &billing->db() : nullptr;
+    platform.engine = billing ? &billing->engine() : nullptr;
+    platform.vee = api_vee.get();
+    platform.commands = &command_port;
+    auto h =
+        HttpService::start(o.payment, o.data.data_dir,
+                           billing && !o.no_payment_api ? &billing->engine() : nullptr, platform);
+    if (!h.ok()) return fail(h.error());
+    http_service = std::move(*h);
+    std::cout << fmt::format("HTTP on {}:{}{}: API /api/v1", o.payment.bind_address,
+                             http_service->port(),
+                             o.payment.tls_certificate_file.empty() ? "" : " (TLS)");
+    if (billing && !o.no_payment_api) {
+      std::cout << fmt::format(", payment API /v1 (bearer key in {})", http_service->key_file());
+    }
+    std::cout << "\n" << std::flush;
+    if (billing && !o.no_payment_api) {
+      // The line scripts and the payment channels' integrators look for.
+      std::cout << fmt::format("payment API on {}:{} (bearer key in {})\n", o.payment.bind_address,
+                               http_service->port(), http_service->key_file())
+                << std::flush;
+    }
   }
   auto next_restore_check = std::chrono::steady_clock::now();
   std::signal(SIGINT, on_stop_signal);
@@ -248,7 +285,7 @@ int run_serve(ServeOptions o) {
   }
   std::cout << "stopping: committing what is queued\n" << std::flush;
   if (monitor) monitor->stop();
-  if (payments) payments->stop();
+  if (http_service) http_service->stop();
   if (billing) billing->stop();
   he.stop();
   const auto s = he.stats();
@@ -548,9 +585,11 @@ void register_serve(CLI::App& app, Runner& run) {
   s->add_option("--billing-tick", so->billing_tick_s, "Seconds between billing engine ticks")
       ->capture_default_str();
   s->add_flag("--no-payment-api", so->no_payment_api, "Do not open the payment API port");
-  s->add_option("--payment-bind", so->payment.bind_address, "Payment API address")
+  s->add_option("--http-bind,--payment-bind", so->payment.bind_address,
+                "Address of the HTTP server (platform API, payment API)")
       ->capture_default_str();
-  s->add_option("--payment-port", so->payment.port, "Payment API port (0: any free port)")
+  s->add_option("--http-port,--payment-port", so->payment.port,
+                "Port of the HTTP server (0: any free port)")
       ->capture_default_str();
   s->add_option("--payment-key-file", so->payment.key_file,
                 "Bearer key file of the payment API (default DATA/payment-api.key)");

@@ -1,20 +1,21 @@
-// The payment API on the network: the HTTP server (http/server.h) with the payment API's routes
-// (api/payment_api.h). The bearer key lives
-// in <data>/payment-api.key (created 0600 at first start, 32 random bytes as hex) unless a file
-// is named. docs/payment-api.md.
+// The HTTP side of `vidyut serve`: one server (http/server.h) carrying the payment API's routes
+// (api/payment_api.h, when billing runs) and the platform API (api/platform_api.h). The payment
+// API's bearer key lives in <data>/payment-api.key (created 0600 at first start, 32 random bytes
+// as hex) unless a file is named. docs/http.md, docs/payment-api.md, docs/api.md.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <string>
 
+#include "api/platform.h"
 #include "billing/engine.h"
 #include "core/clock.h"
 #include "core/result.h"
 
 namespace vidyut::cli {
 
-struct PaymentServerOptions {
+struct HttpServiceOptions {
   std::string bind_address = "127.0.0.1";  // channels reach it through the utility's gateway
   std::uint16_t port = 8059;
   std::string key_file;  // empty: <data>/payment-api.key
@@ -30,18 +31,21 @@ struct PaymentServerOptions {
   std::string tls_key_file;
 };
 
-class PaymentServer {
+class HttpService {
  public:
-  static Result<std::unique_ptr<PaymentServer>> start(PaymentServerOptions options,
-                                                      const std::string& data_dir,
-                                                      billing::Engine& engine);
-  ~PaymentServer();
+  // `payments`: the engine whose payment API is served (null: none). `platform`: what the
+  // platform API reads and acts through (its pointers must outlive the service).
+  static Result<std::unique_ptr<HttpService>> start(HttpServiceOptions options,
+                                                    const std::string& data_dir,
+                                                    billing::Engine* payments,
+                                                    const api::Platform& platform);
+  ~HttpService();
   void stop();
   std::uint16_t port() const;
   const std::string& key_file() const;
 
  private:
-  PaymentServer();
+  HttpService();
   class Impl;
   std::unique_ptr<Impl> impl_;
 };

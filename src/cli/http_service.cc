@@ -1,4 +1,4 @@
-#include "cli/payment_server.h"
+#include "cli/http_service.h"
 
 #include <fcntl.h>
 #include <openssl/rand.h>
@@ -12,6 +12,7 @@
 #include <fstream>
 
 #include "api/payment_api.h"
+#include "api/platform_api.h"
 #include "core/bytes.h"
 #include "http/router.h"
 #include "http/server.h"
@@ -57,7 +58,7 @@ Result<std::string> load_or_create_api_key(const std::string& path) {
   return key;
 }
 
-class PaymentServer::Impl {
+class HttpService::Impl {
  public:
   std::unique_ptr<api::PaymentApi> api;
   http::Router router;
@@ -65,19 +66,23 @@ class PaymentServer::Impl {
   std::string key_file;
 };
 
-PaymentServer::PaymentServer() : impl_(std::make_unique<Impl>()) {}
-PaymentServer::~PaymentServer() { stop(); }
+HttpService::HttpService() : impl_(std::make_unique<Impl>()) {}
+HttpService::~HttpService() { stop(); }
 
-Result<std::unique_ptr<PaymentServer>> PaymentServer::start(PaymentServerOptions o,
-                                                            const std::string& data_dir,
-                                                            billing::Engine& engine) {
-  std::unique_ptr<PaymentServer> s(new PaymentServer());
-  s->impl_->key_file = o.key_file.empty()
-                           ? (std::filesystem::path(data_dir) / "payment-api.key").string()
-                           : o.key_file;
-  VIDYUT_TRY(key, load_or_create_api_key(s->impl_->key_file));
-  s->impl_->api = std::make_unique<api::PaymentApi>(engine, *key);
-  s->impl_->api->add_routes(s->impl_->router);
+Result<std::unique_ptr<HttpService>> HttpService::start(HttpServiceOptions o,
+                                                        const std::string& data_dir,
+                                                        billing::Engine* payments,
+                                                        const api::Platform& platform) {
+  std::unique_ptr<HttpService> s(new HttpService());
+  if (payments != nullptr) {
+    s->impl_->key_file = o.key_file.empty()
+                             ? (std::filesystem::path(data_dir) / "payment-api.key").string()
+                             : o.key_file;
+    VIDYUT_TRY(key, load_or_create_api_key(s->impl_->key_file));
+    s->impl_->api = std::make_unique<api::PaymentApi>(*payments, *key);
+    s->impl_->api->add_routes(s->impl_->router);
+  }
+  api::add_platform_routes(s->impl_->router, platform);
   http::ServerOptions so;
   so.bind_address = o.bind_address;
   so.port = o.port;
@@ -93,10 +98,10 @@ Result<std::unique_ptr<PaymentServer>> PaymentServer::start(PaymentServerOptions
   return s;
 }
 
-void PaymentServer::stop() {
+void HttpService::stop() {
   if (impl_ && impl_->server) impl_->server->stop();
 }
-std::uint16_t PaymentServer::port() const { return impl_->server->port(); }
-const std::string& PaymentServer::key_file() const { return impl_->key_file; }
+std::uint16_t HttpService::port() const { return impl_->server->port(); }
+const std::string& HttpService::key_file() const { return impl_->key_file; }
 
 }  // namespace vidyut::cli
