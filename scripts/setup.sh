@@ -23,6 +23,17 @@ packages=(
   curl                                # bench/billing_bench.sh talks to the payment API
   python3                             # test scripts: a slow HTTP client, JSON checks
   python3-jsonschema                  # API answers checked against the OpenAPI document
+  chromium fonts-lohit-deva           # browser tests (Playwright drives Debian's Chromium), Hindi
 )
 apt-get update
 apt-get install -y --no-install-recommends "${packages[@]}"
+
+# The web front end (portal and control room): its npm packages, exactly as package-lock.json
+# records them, and its build in web/dist, which `vidyut serve --web web/dist` serves. Node.js and
+# npm come with the machine; Playwright never downloads a browser (it drives Debian's chromium).
+if ! command -v npm >/dev/null; then
+  apt-get install -y --no-install-recommends nodejs npm
+fi
+cd "$(dirname "$0")/../web"
+PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
+npm run build

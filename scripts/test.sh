@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds Vidyut and runs every test: the unit and end-to-end suite (release build), the same suite
-# under address + undefined-behaviour sanitizers, and each fuzz target for a short bounded time.
+# Builds Vidyut and runs every test: the unit and end-to-end suite (release build), the browser
+# tests of the portal and the control room, the same suite under address + undefined-behaviour
+# sanitizers, and each fuzz target for a short bounded time.
 # Usage: scripts/test.sh [--quick]   (--quick: release suite only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +17,9 @@ if ! ctest --preset release 2>&1 | tee build/release-ctest.log; then
   echo "!! release suite failed (build/release-ctest.log)"
   exit 1
 fi
+
+echo "== browser tests (Playwright, Debian's Chromium): portal and control room, screenshots in build/web-test"
+bash web/tests/run.sh build/release/src/cli/vidyut build/web-test || { echo "!! browser tests failed"; exit 1; }
 
 if [ "$quick" -eq 1 ]; then exit 0; fi
 

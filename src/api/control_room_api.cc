@@ -113,6 +113,8 @@ void add_control_room_routes(http::Router& router, const Platform& p) {
                    if (!*meter) return http::error_response(404, "the consumer's meter is gone");
                    auto comm = p.store->comm(v->account.meter_id);
                    auto holds = p.store->relay_holds(v->account.meter_id);
+                   auto relay = mdm::relay_status(*p.store, v->account.meter_id);
+                   if (!relay.ok()) return error_of(relay.error());
                    auto pending = p.store->pending_commands(v->account.meter_id);
                    if (!comm.ok()) return error_of(comm.error());
                    if (!holds.ok()) return error_of(holds.error());
@@ -129,6 +131,7 @@ void add_control_room_routes(http::Router& router, const Platform& p) {
                    for (const auto& c : *pending) cj.push_back(command_json(c));
                    return http::json_response(200, dump(json{{"account", account_json(*v, left)},
                                                              {"meter", meter_json(**meter, *comm)},
+                                                             {"relay", relay_json(*relay)},
                                                              {"holds", hj},
                                                              {"pending_commands", cj}}));
                  }));

@@ -8,6 +8,7 @@
 #include "api/resources.h"
 #include "billing/account_history.h"
 #include "billing/engine.h"
+#include "mdm/manual_relay.h"
 #include "mdm/usage.h"
 
 namespace vidyut::api {
@@ -35,6 +36,9 @@ void add_portal_routes(http::Router& router, const Platform& p) {
                        json j = account_json(*v, billing::days_left(v->balance, *h));
                        auto comm = p.store->comm(v->account.meter_id);
                        if (!comm.ok()) return error_of(comm.error());
+                       auto relay = mdm::relay_status(*p.store, v->account.meter_id);
+                       if (!relay.ok()) return error_of(relay.error());
+                       j["relay_status"] = relay_json(*relay);
                        const bool seen = *comm && (*comm)->last_contact != UtcTime{};
                        j["meter_last_contact"] =
                            seen ? json(format_iso8601((*comm)->last_contact)) : json(nullptr);

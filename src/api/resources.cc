@@ -97,6 +97,14 @@ json hold_json(const store::RelayHold& h) {
   return json{{"holder", h.holder}, {"reason", h.reason}, {"since", format_iso8601(h.since)}};
 }
 
+json relay_json(const mdm::RelayStatus& r) {
+  json holds = json::array();
+  for (const auto& h : r.holds) holds.push_back(hold_json(h));
+  return json{{"state", r.open ? "open" : "closed"},
+              {"holds", holds},
+              {"pending_command", r.pending ? command_json(*r.pending) : json(nullptr)}};
+}
+
 Result<UsageQuery> usage_query(const http::Request& r, UtcTime now) {
   UsageQuery q;
   q.to = tariff::ist_date(now);

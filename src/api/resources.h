@@ -7,6 +7,7 @@
 #include "billing/account_history.h"
 #include "billing/engine.h"
 #include "http/message.h"
+#include "mdm/manual_relay.h"
 #include "mdm/usage.h"
 #include "store/store.h"
 
@@ -18,6 +19,8 @@ nlohmann::json usage_json(const mdm::UsageSeries& s);
 nlohmann::json command_json(const store::Command& c);
 nlohmann::json meter_json(const store::MeterInfo& m, const std::optional<store::MeterComm>& comm);
 nlohmann::json hold_json(const store::RelayHold& h);
+// {"state": "open" | "closed", "holds": [...], "pending_command": command | null}
+nlohmann::json relay_json(const mdm::RelayStatus& r);
 
 // The usage query of a request (?resolution=&from=&to=), defaulting to daily over the 30 IST days
 // up to today; kInvalidArgument naming a bad parameter.

@@ -10,12 +10,14 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include "api/payment_api.h"
 #include "api/platform_api.h"
 #include "core/bytes.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "http/static_files.h"
 
 namespace vidyut::cli {
 
@@ -58,10 +60,22 @@ Result<std::string> load_or_create_api_key(const std::string& path) {
   return key;
 }
 
+namespace {
+
+// The pages' content security policy: scripts, styles and connections from this server only;
+// no inline script, no framing, no plugin, forms post only here.
+constexpr const char* kPagePolicy =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'";
+
+}  // namespace
+
 class HttpService::Impl {
  public:
   std::unique_ptr<api::PaymentApi> api;
   http::Router router;
+  std::optional<http::StaticFiles> files;
   std::unique_ptr<http::Server> server;
   std::string key_file;
 };
@@ -83,6 +97,16 @@ Result<std::unique_ptr<HttpService>> HttpService::start(HttpServiceOptions o,
     s->impl_->api->add_routes(s->impl_->router);
   }
   api::add_platform_routes(s->impl_->router, platform);
+  if (!o.web_root.empty()) {
+    VIDYUT_TRY(files, http::StaticFiles::open(o.web_root, kPagePolicy));
+    s->impl_->files = std::move(*files);
+    const http::StaticFiles* f = &*s->impl_->files;
+    s->impl_->router.add("GET", "/",
+                         [f](const http::Request&, const http::Match&) { return f->serve(""); });
+    s->impl_->router.add("GET", "/{path*}", [f](const http::Request&, const http::Match& m) {
+      return f->serve(m.var("path"));
+    });
+  }
   http::ServerOptions so;
   so.bind_address = o.bind_address;
   so.port = o.port;

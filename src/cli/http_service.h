@@ -29,6 +29,9 @@ struct HttpServiceOptions {
   // PEM files; with them the API speaks HTTPS and may listen off loopback (plain HTTP may not).
   std::string tls_certificate_file;
   std::string tls_key_file;
+  // The built web front end (web/dist): the portal at /, the control room at /control/.
+  // Empty: no pages, only the APIs.
+  std::string web_root;
 };
 
 class HttpService {

@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   vidyut::cli::register_billing(app, run);
   vidyut::cli::register_mdm(app, run);
   vidyut::cli::register_operators(app, run);
+  vidyut::cli::register_notify(app, run);
   app.parse_complete_callback([&] { vidyut::set_log_level(level); });
   try {
     app.parse(argc, argv);

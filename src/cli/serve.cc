@@ -25,6 +25,7 @@
 #include "cli/data_options.h"
 #include "cli/http_service.h"
 #include "cli/monitor_service.h"
+#include "cli/portal_codes.h"
 #include "core/log.h"
 #include "core/text.h"
 #include "headend/head_end.h"
@@ -63,6 +64,8 @@ struct ServeOptions {
   bool no_payment_api = false;
   HttpServiceOptions payment;
   bool no_mdm = false;
+  std::string sms_gateway;   // URL; empty: no SMS (consumers cannot get sign-in codes)
+  std::string sms_key_file;  // bearer key of the gateway (first line), optional
 };
 
 volatile std::sig_atomic_t g_stop = 0;
@@ -184,6 +187,8 @@ int run_serve(ServeOptions o) {
   std::unique_ptr<access::AccessBook> access_book;
   std::unique_ptr<mdm::VeeBook> api_vee;
   std::unique_ptr<HttpService> http_service;
+  std::unique_ptr<notify::Notifier> notifier;
+  std::unique_ptr<NotifierCodes> codes;
   {
     auto fail = [&](const Error& e) {
       if (billing) billing->stop();
@@ -209,6 +214,24 @@ int run_serve(ServeOptions o) {
     platform.engine = billing ? &billing->engine() : nullptr;
     platform.vee = api_vee.get();
     platform.commands = &command_port;
+    std::unique_ptr<notify::SmsChannel> sms;
+    if (!o.sms_gateway.empty()) {
+      std::string key;
+      if (!o.sms_key_file.empty()) {
+        auto k = load_or_create_api_key(o.sms_key_file);
+        if (!k.ok()) return fail(k.error());
+        key = *k;
+      }
+      sms = notify::http_sms_gateway(o.sms_gateway, key);
+    }
+    auto n = notify::Notifier::open(o.data.data_dir, *clock, std::move(sms));
+    if (!n.ok()) return fail(n.error());
+    notifier = std::move(*n);
+    if (!o.sms_gateway.empty()) {
+      codes = std::make_unique<NotifierCodes>(*notifier);
+      platform.directory = codes.get();
+      platform.codes = codes.get();
+    }
     auto h =
         HttpService::start(o.payment, o.data.data_dir,
                            billing && !o.no_payment_api ? &billing->engine() : nullptr, platform);
@@ -593,6 +616,15 @@ void register_serve(CLI::App& app, Runner& run) {
       ->capture_default_str();
   s->add_option("--payment-key-file", so->payment.key_file,
                 "Bearer key file of the payment API (default DATA/payment-api.key)");
+  s->add_option("--web", so->payment.web_root,
+                "Folder of the built web front end (web/dist): portal at /, control room at "
+                "/control/")
+      ->check(CLI::ExistingDirectory);
+  s->add_option("--sms-gateway", so->sms_gateway,
+                "URL the SMS gateway takes messages at (JSON POST, docs/notify.md); without it "
+                "consumers cannot get sign-in codes");
+  s->add_option("--sms-key-file", so->sms_key_file, "Bearer key of the SMS gateway (0600 file)")
+      ->check(CLI::ExistingFile);
   s->add_option("--tls-cert", so->payment.tls_certificate_file,
                 "PEM certificate (chain) for HTTPS; plain HTTP listens only on loopback")
       ->check(CLI::ExistingFile);

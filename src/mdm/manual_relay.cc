@@ -47,6 +47,20 @@ Status audit(store::Store& store, const Clock& clock, const std::string& actor,
 
 }  // namespace
 
+Result<RelayStatus> relay_status(store::Store& store, std::int64_t meter_id) {
+  RelayStatus out;
+  VIDYUT_TRY(holds, store.relay_holds(meter_id));
+  out.holds = std::move(*holds);
+  out.open = !out.holds.empty();
+  VIDYUT_TRY(pending, store.pending_commands(meter_id));
+  for (const auto& c : *pending) {
+    if (c.kind == store::CommandKind::kConnect || c.kind == store::CommandKind::kDisconnect) {
+      if (!out.pending || c.id > out.pending->id) out.pending = c;
+    }
+  }
+  return out;
+}
+
 Result<ManualRelayResult> operator_disconnect(store::Store& store, CommandPort& port,
                                               const Clock& clock, std::int64_t meter_id,
                                               const std::string& actor, const std::string& reason) {

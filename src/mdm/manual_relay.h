@@ -25,6 +25,15 @@ struct ManualRelayResult {
   std::vector<store::RelayHold> holds;    // the holds on the relay afterwards
 };
 
+// A meter's relay as the platform keeps it: open while any party holds it open (billing for the
+// balance, area load control, an operator), with the relay command still on its way, if any.
+struct RelayStatus {
+  bool open = false;
+  std::vector<store::RelayHold> holds;
+  std::optional<store::Command> pending;  // a connect or disconnect not yet done
+};
+Result<RelayStatus> relay_status(store::Store& store, std::int64_t meter_id);
+
 // kInvalidArgument for an empty actor or reason, kNotFound for an unknown meter.
 Result<ManualRelayResult> operator_disconnect(store::Store& store, CommandPort& port,
                                               const Clock& clock, std::int64_t meter_id,

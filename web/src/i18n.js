@@ -1,0 +1,217 @@
+// Words and numbers as the reader reads them: English or Hindi, chosen by the reader and kept in
+// this browser; rupees in Indian grouping (Rs 1,23,456.78), times in IST.
+const words = {
+  en: {
+    portalTitle: 'My electricity',
+    controlTitle: 'Control room',
+    language: 'भाषा: हिन्दी',
+    consumerNumber: 'Consumer number',
+    sendCode: 'Send code',
+    codeSent: 'If this number has a registered mobile, a code is on its way by SMS.',
+    code: 'Code from the SMS',
+    signIn: 'Sign in',
+    signOut: 'Sign out',
+    username: 'Name',
+    password: 'Password',
+    balance: 'Balance',
+    daysLeft: (d) => `About ${d} days left at your recent use`,
+    daysUnknown: 'Days left: known after your first full day',
+    supply: 'Supply',
+    relayClosed: 'Connected',
+    relayOpen: 'Disconnected',
+    relayPending: 'waiting for the meter',
+    lastReading: 'Last contact with the meter',
+    never: 'never',
+    consumption: 'Consumption',
+    r15: '15 min',
+    hour: 'Hourly',
+    day: 'Daily',
+    month: 'Monthly',
+    kwh: 'kWh',
+    actual: 'Measured',
+    estimated: 'Estimated',
+    estimatedNote: (n) => `${n} of these intervals are estimated until the meter's reading arrives.`,
+    missingNote: (n) => `${n} intervals have not arrived from the meter yet.`,
+    payments: 'Payments and charges',
+    noPayments: 'No payments yet.',
+    kinds: {
+      recharge: 'Recharge',
+      'token-recharge': 'Recharge (token)',
+      'daily-charge': 'Daily charge',
+      reversal: 'Payment reversed',
+      statement: 'Monthly statement',
+      'postpaid-bill': 'Bill',
+      payment: 'Payment',
+      adjustment: 'Adjustment',
+      arrears: 'Arrears',
+    },
+    dues: 'Dues',
+    error: 'Something went wrong',
+    fleet: 'Fleet',
+    consumers: 'Consumers',
+    alerts: 'Alerts',
+    audit: 'Audit trail',
+    meters: 'Meters',
+    communicating: 'Communicating',
+    silent: 'Silent',
+    neverSeen: 'Never seen',
+    feeders: 'Feeders',
+    dts: 'Transformers (DT)',
+    name: 'Name',
+    open: 'Open',
+    consumer: 'Consumer',
+    meter: 'Meter',
+    feeder: 'Feeder',
+    dt: 'DT',
+    disconnect: 'Disconnect',
+    reconnect: 'Reconnect',
+    reason: 'Reason (kept in the audit trail)',
+    confirm: 'Confirm',
+    cancel: 'Cancel',
+    confirmDisconnect: (c) => `Disconnect consumer ${c}? The relay stays open until an operator reconnects.`,
+    confirmReconnect: (c) => `Reconnect consumer ${c}? It closes only when nobody else holds the relay open.`,
+    command: 'Command',
+    state: 'State',
+    holds: 'Relay held open by',
+    none: 'none',
+    heldBy: (w) => `The relay stays open: held by ${w}.`,
+    lookup: 'Open a consumer',
+    live: 'Live, refreshed every 5 s',
+    updated: 'Updated',
+    signedInAs: (n) => `Signed in as ${n}`,
+    mode: 'Mode',
+    tariff: 'Tariff',
+    when: 'When',
+    actor: 'Who',
+    action: 'Action',
+    subject: 'Subject',
+    detail: 'Detail',
+    kind: 'Kind',
+    previous: 'Previous',
+    next: 'Next',
+  },
+  hi: {
+    portalTitle: 'मेरी बिजली',
+    controlTitle: 'नियंत्रण कक्ष',
+    language: 'Language: English',
+    consumerNumber: 'उपभोक्ता संख्या',
+    sendCode: 'कोड भेजें',
+    codeSent: 'यदि इस संख्या के साथ मोबाइल पंजीकृत है, तो SMS से कोड भेजा जा रहा है।',
+    code: 'SMS में मिला कोड',
+    signIn: 'साइन इन करें',
+    signOut: 'साइन आउट',
+    username: 'नाम',
+    password: 'पासवर्ड',
+    balance: 'शेष राशि',
+    daysLeft: (d) => `हाल की खपत पर लगभग ${d} दिन बचे हैं`,
+    daysUnknown: 'बचे दिन: पहला पूरा दिन होने के बाद पता चलेगा',
+    supply: 'बिजली आपूर्ति',
+    relayClosed: 'चालू',
+    relayOpen: 'कटी हुई',
+    relayPending: 'मीटर के उत्तर की प्रतीक्षा',
+    lastReading: 'मीटर से पिछला संपर्क',
+    never: 'कभी नहीं',
+    consumption: 'खपत',
+    r15: '15 मिनट',
+    hour: 'प्रति घंटा',
+    day: 'दैनिक',
+    month: 'मासिक',
+    kwh: 'यूनिट (kWh)',
+    actual: 'मापी गई',
+    estimated: 'अनुमानित',
+    estimatedNote: (n) => `इनमें से ${n} अंतराल मीटर की रीडिंग आने तक अनुमानित हैं।`,
+    missingNote: (n) => `${n} अंतराल अभी मीटर से नहीं आए हैं।`,
+    payments: 'भुगतान और शुल्क',
+    noPayments: 'अभी कोई भुगतान नहीं।',
+    kinds: {
+      recharge: 'रिचार्ज',
+      'token-recharge': 'रिचार्ज (टोकन)',
+      'daily-charge': 'दैनिक शुल्क',
+      reversal: 'भुगतान वापस',
+      statement: 'मासिक विवरण',
+      'postpaid-bill': 'बिल',
+      payment: 'भुगतान',
+      adjustment: 'समायोजन',
+      arrears: 'बकाया',
+    },
+    dues: 'बकाया',
+    error: 'कुछ गलत हो गया',
+    fleet: 'मीटर समूह',
+    consumers: 'उपभोक्ता',
+    alerts: 'चेतावनियाँ',
+    audit: 'ऑडिट रिकॉर्ड',
+    meters: 'मीटर',
+    communicating: 'संपर्क में',
+    silent: 'मौन',
+    neverSeen: 'कभी संपर्क नहीं',
+    feeders: 'फीडर',
+    dts: 'ट्रांसफॉर्मर (DT)',
+    name: 'नाम',
+    open: 'खोलें',
+    consumer: 'उपभोक्ता',
+    meter: 'मीटर',
+    feeder: 'फीडर',
+    dt: 'DT',
+    disconnect: 'कनेक्शन काटें',
+    reconnect: 'कनेक्शन जोड़ें',
+    reason: 'कारण (ऑडिट रिकॉर्ड में रहेगा)',
+    confirm: 'पुष्टि करें',
+    cancel: 'रद्द करें',
+    confirmDisconnect: (c) => `उपभोक्ता ${c} का कनेक्शन काटें? ऑपरेटर के जोड़ने तक रिले खुला रहेगा।`,
+    confirmReconnect: (c) => `उपभोक्ता ${c} का कनेक्शन जोड़ें? कोई और रिले खुला न रखे तभी जुड़ेगा।`,
+    command: 'आदेश',
+    state: 'स्थिति',
+    holds: 'रिले खुला रखने वाले',
+    none: 'कोई नहीं',
+    heldBy: (w) => `रिले खुला रहेगा: ${w} ने रोका है।`,
+    lookup: 'उपभोक्ता खोलें',
+    live: 'लाइव, हर 5 सेकंड में ताज़ा',
+    updated: 'अद्यतन',
+    signedInAs: (n) => `${n} के रूप में साइन इन`,
+    mode: 'प्रकार',
+    tariff: 'टैरिफ',
+    when: 'कब',
+    actor: 'किसने',
+    action: 'कार्य',
+    subject: 'विषय',
+    detail: 'विवरण',
+    kind: 'प्रकार',
+    previous: 'पिछला',
+    next: 'अगला',
+  },
+};
+
+let lang = localStorage.getItem('vidyut-lang') === 'hi' ? 'hi' : 'en';
+document.documentElement.lang = lang;
+
+export function t(key, ...args) {
+  const v = words[lang][key] ?? words.en[key] ?? key;
+  return typeof v === 'function' ? v(...args) : v;
+}
+export function kindName(kind) {
+  return words[lang].kinds[kind] || kind;
+}
+export function language() {
+  return lang;
+}
+export function toggleLanguage() {
+  lang = lang === 'en' ? 'hi' : 'en';
+  localStorage.setItem('vidyut-lang', lang);
+  document.documentElement.lang = lang;
+}
+
+const grouping = new Intl.NumberFormat('en-IN', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+// 12345678 paise -> "Rs 1,23,456.78"; a negative amount keeps its sign before the symbol.
+export function rupees(paise) {
+  const sign = paise < 0 ? '-' : '';
+  return `${sign}${lang === 'hi' ? 'रु.' : 'Rs'} ${grouping.format(Math.abs(paise) / 100)}`;
+}
+export function kwh(wh) {
+  return (wh / 1000).toLocaleString('en-IN', { maximumFractionDigits: 2 });
+}
+const istFormat = new Intl.DateTimeFormat('en-IN', {
+  timeZone: 'Asia/Kolkata', day: '2-digit', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false,
+});
+export function ist(iso) {
+  return iso ? `${istFormat.format(new Date(iso))} IST` : t('never');
+}

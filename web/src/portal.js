@@ -1,0 +1,130 @@
+// The consumer portal, phone first: sign in with the consumer number and a code sent by SMS;
+// then the balance and days left, supply, the consumption graph and the payments.
+import { html, render } from 'htm/preact';
+import { useEffect, useState } from 'preact/hooks';
+import { call, currentSession, setCsrf, signOut } from './api.js';
+import { ist, kindName, rupees, t, toggleLanguage } from './i18n.js';
+import { UsageChart } from './usage.js';
+
+function Header({ session, onSignOut, onLanguage }) {
+  return html`<header class="bar">
+    <h1>${t('portalTitle')}</h1>
+    <div class="actions">
+      <button type="button" class="link" onClick=${onLanguage} data-testid="language">${t('language')}</button>
+      ${session && html`<button type="button" class="link" onClick=${onSignOut}>${t('signOut')}</button>`}
+    </div>
+  </header>`;
+}
+
+function SignIn({ onSignedIn }) {
+  const [consumer, setConsumer] = useState('');
+  const [code, setCode] = useState('');
+  const [sent, setSent] = useState(false);
+  const [error, setError] = useState('');
+  const ask = async (e) => {
+    e.preventDefault();
+    setError('');
+    try {
+      await call('POST', '/api/v1/portal/code', { consumer_id: consumer.trim() });
+      setSent(true);
+    } catch (err) {
+      setError(err.message);
+    }
+  };
+  const enter = async (e) => {
+    e.preventDefault();
+    setError('');
+    try {
+      const s = await call('POST', '/api/v1/portal/session', { consumer_id: consumer.trim(), code: code.trim() });
+      setCsrf(s.csrf);
+      onSignedIn(s);
+    } catch (err) {
+      setError(err.message);
+    }
+  };
+  return html`<main class="narrow">
+    <form class="card" onSubmit=${sent ? enter : ask}>
+      <label for="consumer">${t('consumerNumber')}</label>
+      <input id="consumer" name="consumer" autocomplete="username" inputmode="text" required
+        value=${consumer} onInput=${(e) => setConsumer(e.target.value)} readOnly=${sent} />
+      ${sent && html`<p class="note" role="status">${t('codeSent')}</p>
+        <label for="code">${t('code')}</label>
+        <input id="code" name="code" autocomplete="one-time-code" inputmode="numeric" pattern="[0-9]{6}"
+          maxlength="6" required value=${code} onInput=${(e) => setCode(e.target.value)} />`}
+      ${error && html`<p class="error" role="alert">${error}</p>`}
+      <button type="submit" class="primary">${sent ? t('signIn') : t('sendCode')}</button>
+    </form>
+  </main>`;
+}
+
+function Balance({ account }) {
+  const closed = account.relay_status.state === 'closed';
+  return html`<section class="card balance" aria-labelledby="balance-h">
+    <h2 id="balance-h">${t('balance')}</h2>
+    <p class="amount" data-testid="balance">${rupees(account.balance_paise)}</p>
+    <p>${account.days_left === null ? t('daysUnknown') : t('daysLeft', Math.floor(account.days_left))}</p>
+    ${(account.dues_paise > 0 || account.arrears_paise > 0) &&
+      html`<p>${t('dues')}: ${rupees(account.dues_paise + account.arrears_paise)}</p>`}
+    <p>
+      ${`${t('supply')}: `}<strong class=${closed ? 'ok' : 'bad'} data-testid="relay">${closed ? t('relayClosed') : t('relayOpen')}</strong>
+      ${account.relay_status.pending_command && html` <span class="note">(${t('relayPending')})</span>`}
+    </p>
+    <p class="note">${t('lastReading')}: ${ist(account.meter_last_contact)}</p>
+  </section>`;
+}
+
+function Payments() {
+  const [entries, setEntries] = useState(null);
+  useEffect(() => {
+    call('GET', '/api/v1/portal/payments?limit=20').then((r) => setEntries(r.entries)).catch(() => setEntries([]));
+  }, []);
+  if (!entries) return null;
+  return html`<section class="card" aria-labelledby="pay-h">
+    <h2 id="pay-h">${t('payments')}</h2>
+    ${entries.length === 0 ? html`<p>${t('noPayments')}</p>` : html`<ul class="entries">
+      ${entries.map((e) => html`<li key=${e.txn_id}>
+        <span>${kindName(e.kind)}<br /><small>${e.effective || ist(e.at)}</small></span>
+        <span class=${e.balance_change_paise >= 0 ? 'credit' : 'debit'}>${rupees(e.balance_change_paise)}</span>
+      </li>`)}
+    </ul>`}
+  </section>`;
+}
+
+function Home() {
+  const [account, setAccount] = useState(null);
+  const [error, setError] = useState('');
+  useEffect(() => {
+    const load = () => call('GET', '/api/v1/portal/account').then(setAccount).catch((e) => setError(e.message));
+    load();
+    const timer = setInterval(load, 15000);
+    return () => clearInterval(timer);
+  }, []);
+  return html`<main class="narrow">
+    ${error && html`<p class="error" role="alert">${error}</p>`}
+    ${account && html`<p class="note">${t('consumerNumber')}: <strong>${account.consumer_id}</strong></p>
+      <${Balance} account=${account} />`}
+    <${UsageChart} path="/api/v1/portal/usage" />
+    <${Payments} />
+  </main>`;
+}
+
+function App() {
+  const [session, setSession] = useState(undefined);
+  const [, setTick] = useState(0);
+  useEffect(() => {
+    currentSession().then((s) => setSession(s && s.audience === 'consumer' ? s : null)).catch(() => setSession(null));
+  }, []);
+  const out = async () => {
+    await signOut().catch(() => {});
+    setSession(null);
+  };
+  const language = () => {
+    toggleLanguage();
+    setTick((n) => n + 1);
+  };
+  if (session === undefined) return null;
+  return html`<${Header} session=${session} onSignOut=${out} onLanguage=${language} />
+    ${session ? html`<${Home} key=${document.documentElement.lang} />` : html`<${SignIn} onSignedIn=${setSession} />`}`;
+}
+
+render(html`<${App} />`, document.getElementById('app'));

@@ -1,0 +1,72 @@
+// The consumer portal: a consumer signs in with the code the SMS gateway stub received, sees
+// his balance, supply and consumption graph, in English and Hindi; no other consumer's data and
+// no operator route is reachable with his session; no serious accessibility violation.
+import { readFileSync } from 'node:fs';
+import { expect, test } from '@playwright/test';
+import { accessible, expectPagePolicy, shot } from './helpers.js';
+
+const consumer = process.env.VIDYUT_CONSUMER;
+const other = process.env.VIDYUT_OTHER_CONSUMER;
+
+function lastCode(mobile) {
+  const lines = readFileSync(process.env.VIDYUT_SMS_LOG, 'utf8').trim().split('\n');
+  for (const line of lines.reverse()) {
+    const m = JSON.parse(line);
+    const code = /(\d{6})/.exec(m.text);
+    if (m.to === mobile && code) return code[1];
+  }
+  throw new Error(`no code for ${mobile}`);
+}
+
+test('a consumer signs in with a code and sees his balance and consumption', async ({ page }, testInfo) => {
+  const response = await page.goto('/');
+  expectPagePolicy(response);
+  await accessible(page);
+  await shot(page, testInfo, 'portal-sign-in');
+  await page.getByLabel('Consumer number').fill(consumer);
+  await page.getByRole('button', { name: 'Send code' }).click();
+  await expect(page.getByRole('status')).toContainText('code is on its way');
+  const code = lastCode(process.env.VIDYUT_CONSUMER_MOBILE);
+  await page.getByLabel('Code from the SMS').fill(code);
+  await shot(page, testInfo, 'portal-code');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+
+  await expect(page.getByTestId('balance')).toHaveText(/^Rs \d{1,3}(,\d{2})*(,\d{3})?\.\d{2}$|^Rs \d+\.\d{2}$/);
+  await expect(page.getByTestId('relay')).toHaveText('Connected');
+  await expect(page.getByTestId('usage-total')).toContainText('kWh');
+  await page.getByRole('button', { name: 'Hourly' }).click();
+  await expect(page.getByRole('button', { name: 'Hourly' })).toHaveAttribute('aria-pressed', 'true');
+  await accessible(page);
+  await shot(page, testInfo, 'portal-home');
+
+  // His session reaches nobody else's data and no operator route.
+  const statuses = await page.evaluate(async (o) => {
+    const paths = [`/api/v1/consumers/${o}`, `/api/v1/consumers/${o}/usage`, '/api/v1/fleet', '/api/v1/audit',
+      `/api/v1/portal/account?consumer_id=${o}`];
+    const out = {};
+    for (const p of paths) out[p] = (await fetch(p)).status;
+    return out;
+  }, other);
+  for (const [path, status] of Object.entries(statuses)) {
+    expect([400, 401], path).toContain(status);
+  }
+
+  await page.getByTestId('language').click();
+  await expect(page.getByRole('heading', { name: 'मेरी बिजली' })).toBeVisible();
+  await expect(page.getByTestId('balance')).toHaveText(/^रु\. /);
+  await expect(page.getByTestId('relay')).toHaveText('चालू');
+  await accessible(page);
+  await shot(page, testInfo, 'portal-home-hindi');
+  await page.getByTestId('language').click();
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page.getByRole('button', { name: 'Send code' })).toBeVisible();
+});
+
+test('a wrong code does not sign in', async ({ page }) => {
+  await page.goto('/');
+  await page.getByLabel('Consumer number').fill(consumer);
+  await page.getByRole('button', { name: 'Send code' }).click();
+  await page.getByLabel('Code from the SMS').fill(lastCode(process.env.VIDYUT_CONSUMER_MOBILE) === '000000' ? '111111' : '000000');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('alert')).toContainText('wrong or expired code');
+});

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Runs the browser tests (Playwright, Debian's Chromium, headless) against a real `vidyut serve`
+# with a simulated fleet pushing to it at 60x speed, the web pages from web/dist.
+# Usage: web/tests/run.sh path/to/vidyut [artifacts-dir]
+# Screenshots of every page land in ARTIFACTS/screenshots (default build/web-test).
+set -euo pipefail
+VIDYUT=$(realpath "$1")
+WEB=$(cd "$(dirname "$0")/.." && pwd)
+ARTIFACTS=$(realpath -m "${2:-$WEB/../build/web-test}")
+[ -f "$WEB/dist/index.html" ] || { echo "web/dist is not built: (cd web && npm ci && npm run build)"; exit 1; }
+[ -x /usr/bin/chromium ] || { echo "Debian's chromium is not installed (scripts/setup.sh)"; exit 1; }
+rm -rf "$ARTIFACTS"
+mkdir -p "$ARTIFACTS/screenshots"
+W=$(mktemp -d)
+D="$W/data"
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  cp "$W"/*.log "$ARTIFACTS/" 2>/dev/null || true
+  rm -rf "$W"
+}
+trap cleanup EXIT
+free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+"$VIDYUT" simulate export --meters 24 --consumers-per-dt 6 --dts-per-feeder 2 --out "$W/fleet.csv" >/dev/null
+"$VIDYUT" registry import --data "$D" "$W/fleet.csv" >/dev/null
+CONSUMER=$(awk -F, '$1 == "single-phase" { print $9; exit }' "$W/fleet.csv")
+OTHER_CONSUMER=$(awk -F, '$1 == "single-phase" { n++; if (n == 2) { print $9; exit } }' "$W/fleet.csv")
+# Every consumer a registered mobile (+91 98 and eight digits of his position), in the fleet's order.
+awk -F, 'BEGIN { print "consumer_id,mobile,language" } $9 ~ /^C/ { printf "%s,+9198%08d,en\n", $9, ++n }' \
+  "$W/fleet.csv" >"$W/contacts.csv"
+CONSUMER_MOBILE=$(awk -F, -v c="$CONSUMER" '$1 == c { print $2 }' "$W/contacts.csv")
+"$VIDYUT" notify contacts-import --data "$D" "$W/contacts.csv" >/dev/null
+OPERATOR_PASSWORD="op-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+VIEWER_PASSWORD="view-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+printf '%s\n' "$OPERATOR_PASSWORD" | "$VIDYUT" operators add asha --roles operator --data "$D" >/dev/null
+printf '%s\n' "$VIEWER_PASSWORD" | "$VIDYUT" operators add vikram --roles viewer --data "$D" >/dev/null
+
+SMS_PORT=$(free_port)
+"$VIDYUT" notify gateway-stub --port "$SMS_PORT" --out "$W/sms.jsonl" >"$W/sms.log" 2>&1 &
+PIDS+=($!)
+
+SPEED=60
+START=$(date -u -d '-2 hours' +%Y-%m-%dT%H:%M:00Z)
+EPOCH=$(date -u -d '+2 seconds' +%Y-%m-%dT%H:%M:%SZ)
+METER_PORT=$(free_port)
+HTTP_PORT=$(free_port)
+"$VIDYUT" serve --data "$D" --bind 127.0.0.1 --port "$METER_PORT" --http-port "$HTTP_PORT" \
+  --web "$WEB/dist" --speed "$SPEED" --start "$START" --epoch "$EPOCH" --gap-floor "$START" \
+  --new-accounts prepaid --sms-gateway "http://127.0.0.1:$SMS_PORT/sms" >"$W/serve.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 1 150); do
+  grep -q "^HTTP on" "$W/serve.log" && break
+  sleep 0.1
+done
+grep -q "^HTTP on" "$W/serve.log" || { cat "$W/serve.log"; echo "serve did not start"; exit 1; }
+"$VIDYUT" simulate run --fleet "$W/fleet.csv" --head-end "127.0.0.1:$METER_PORT" --speed "$SPEED" \
+  --start "$START" --epoch "$EPOCH" --control-port 0 --history-days 3 >"$W/sim.log" 2>&1 &
+PIDS+=($!)
+# The test consumer has money, so that billing does not hold his relay open.
+KEY=$(cat "$D/payment-api.key")
+curl -sf -X POST "http://127.0.0.1:$HTTP_PORT/v1/recharges" -H "Authorization: Bearer $KEY" \
+  -H 'Content-Type: application/json' \
+  -d "{\"payment_ref\":\"BROWSER-TEST-1\",\"consumer_id\":\"$CONSUMER\",\"amount\":\"500.00\",\"channel\":\"upi\"}" >/dev/null
+
+cd "$WEB"
+VIDYUT_URL="http://127.0.0.1:$HTTP_PORT" VIDYUT_CONSUMER="$CONSUMER" \
+  VIDYUT_OTHER_CONSUMER="$OTHER_CONSUMER" VIDYUT_CONSUMER_MOBILE="$CONSUMER_MOBILE" \
+  VIDYUT_SMS_LOG="$W/sms.jsonl" \
+  VIDYUT_OPERATOR_PASSWORD="$OPERATOR_PASSWORD" VIDYUT_VIEWER_PASSWORD="$VIEWER_PASSWORD" \
+  VIDYUT_ARTIFACTS="$ARTIFACTS" PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 \
+  ./node_modules/.bin/playwright test
+echo "screenshots in $ARTIFACTS/screenshots"
