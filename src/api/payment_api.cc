@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/json_body.h"
+#include "api/resources.h"
 #include "token/token.h"
 
 namespace vidyut::api {
@@ -29,20 +30,12 @@ int status_of(const Error& e) {
 
 http::Response error_of(const Error& e) { return http::error_response(status_of(e), e.message); }
 
+// The account as payment channels read it: the resource's fields, without the portal's own.
 json view_json(const billing::AccountView& v) {
-  return json{{"consumer_id", v.account.consumer_id},
-              {"meter_serial", v.account.meter_serial},
-              {"mode", v.account.mode == billing::PaymentMode::kPrepaid ? "prepaid" : "postpaid"},
-              {"tariff", v.tariff},
-              {"balance_paise", v.balance},
-              {"wallet_paise", v.wallet},
-              {"accrued_paise", v.accrued},
-              {"arrears_paise", v.arrears},
-              {"dues_paise", v.receivable},
-              {"month_wh", v.month_wh},
-              {"relay", v.account.relay_closed ? "closed" : "open"},
-              {"relay_confirmed", v.account.relay_confirmed},
-              {"last_recharge_paise", v.account.last_recharge}};
+  json j = account_json(v, std::nullopt);
+  j.erase("disconnection_paused");
+  j.erase("days_left");
+  return j;
 }
 
 }  // namespace

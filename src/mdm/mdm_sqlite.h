@@ -15,13 +15,14 @@
 
 #include "core/clock.h"
 #include "core/result.h"
+#include "store/sqlite_db.h"
 #include "store/sqlite_util.h"
 
 namespace vidyut::mdm::detail {
 
 // Times as the MDM's tables keep them: UTC milliseconds.
-inline std::int64_t to_ms(UtcTime t) { return t.time_since_epoch().count(); }
-inline UtcTime from_ms(std::int64_t v) { return UtcTime(Millis(v)); }
+using store::sql::from_ms;
+using store::sql::to_ms;
 
 // A text field of an MDM record: required ones non-empty, none longer than `max` bytes
 // (kInvalidArgument, kLimitExceeded; the message names the record kind and the field).
@@ -37,51 +38,16 @@ inline Status check_text(const char* record, const std::string& s, const char* w
   return ok_status();
 }
 
-class MdmSqlite {
+// mdm.db: a store::sql::Database (store/sqlite_db.h) opened on that file.
+class MdmSqlite : public store::sql::Database {
  public:
-  MdmSqlite() = default;
-  ~MdmSqlite();
-  MdmSqlite(const MdmSqlite&) = delete;
-  MdmSqlite& operator=(const MdmSqlite&) = delete;
-
-  // Opens (creating) dir/mdm.db and applies `schema` (CREATE ... IF NOT EXISTS statements) for
-  // the record kind `part` at `version`; kUnsupported when the file holds a newer version. When
-  // the file holds an older version of the part, each upgrade (to_version, SQL) above it runs
-  // first, in the same transaction.
-  struct Upgrade {
-    int to_version;
-    const char* sql;
-  };
+  using Upgrade = store::sql::Database::Upgrade;
+  // Opens (creating) dir/mdm.db and applies `schema` for the record kind `part` at `version`
+  // (store::sql::Database::open).
   Status open(const std::filesystem::path& dir, const char* part, int version, const char* schema,
-              std::initializer_list<Upgrade> upgrades = {});
-
-  sqlite3* db() const { return db_; }
-  Result<store::sql::Stmt*> stmt(const std::string& sql);
-  // Counts a write; fails (kIo) once the seam's budget is spent.
-  Status fault();
-  void fail_after(std::int64_t n) { fail_after_ = n; }
-
-  // Runs `body` (returning a Result) in one transaction: all of it or nothing.
-  template <typename F>
-  auto txn(F&& body) -> decltype(body()) {
-    VIDYUT_CHECK(store::sql::exec(db_, "BEGIN IMMEDIATE", "begin"));
-    auto r = body();
-    if (!r.ok()) {
-      (void)store::sql::exec(db_, "ROLLBACK", "rollback");
-      return r;
-    }
-    if (auto c = store::sql::exec(db_, "COMMIT", "commit"); !c.ok()) {
-      (void)store::sql::exec(db_, "ROLLBACK", "rollback");
-      return c.error();
-    }
-    return r;
+              std::initializer_list<Upgrade> upgrades = {}) {
+    return Database::open(dir, "mdm.db", part, version, schema, upgrades);
   }
-
- private:
-  sqlite3* db_ = nullptr;
-  std::vector<std::unique_ptr<store::sql::Stmt>> stmts_;
-  std::vector<std::string> sqls_;
-  std::int64_t fail_after_ = -1;
 };
 
 }  // namespace vidyut::mdm::detail
