@@ -123,4 +123,11 @@ expect("GET", "/v1/health", "/v1/health", 200)
 print(f"{len(checked)} answers matched their documented schemas")
 PY
 grep -q "web:asha" <("$VIDYUT" audit --data "$D" 2>/dev/null) || fail "the CLI's audit does not show the operator"
+# Prometheus metrics, to this machine: the head end's counters and the API's latency by route.
+curl -sf "http://127.0.0.1:$PORT/metrics" >"$W/metrics.txt" || fail "/metrics"
+grep -q '^# TYPE vidyut_pushes_total counter' "$W/metrics.txt" || fail "no pushes counter"
+grep -q '^vidyut_billing_accounts 8' "$W/metrics.txt" || fail "no billing gauge"
+grep -q '^vidyut_http_request_duration_seconds_count{route="/api/v1/fleet"} [1-9]' "$W/metrics.txt" ||
+  fail "no API latency for /api/v1/fleet"
+grep -q '^vidyut_http_requests_total [1-9]' "$W/metrics.txt" || fail "no HTTP request counter"
 echo "PASS"

@@ -57,13 +57,18 @@ Result<std::unique_ptr<BillingService>> BillingService::start(BillingServiceOpti
   VIDYUT_CHECK(s->engine_->start());
   if (o.tick.count() > 0) {
     BillingService* self = s.get();
-    s->thread_ = std::thread([self, tick = o.tick] {
+    s->thread_ = std::thread([self, tick = o.tick, on_tick = o.on_tick] {
       auto next = std::chrono::steady_clock::now();
       while (!self->stop_.load()) {
         if (std::chrono::steady_clock::now() >= next) {
           next += tick;
+          const auto started = std::chrono::steady_clock::now();
           if (auto st = self->engine_->tick(); !st.ok()) {
             logger("billing")->warn("tick: {}", st.error().describe());
+          }
+          if (on_tick) {
+            on_tick(
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
           }
         }
         std::this_thread::sleep_for(Millis(20));

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -22,7 +23,8 @@ struct BillingServiceOptions {
   std::string rules_file;                 // empty: engine.rules as given (UP rules by default)
   std::vector<std::string> tariff_files;  // added to (or replacing by code) the shipped ones
   billing::EngineOptions engine;
-  Millis tick{1'000};  // real time between engine ticks
+  Millis tick{1'000};                           // real time between engine ticks
+  std::function<void(double seconds)> on_tick;  // each tick's duration (metrics), may be empty
 };
 
 // Relay commands through a head end in this process (started at once when the meter is

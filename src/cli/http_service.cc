@@ -86,7 +86,8 @@ HttpService::~HttpService() { stop(); }
 Result<std::unique_ptr<HttpService>> HttpService::start(HttpServiceOptions o,
                                                         const std::string& data_dir,
                                                         billing::Engine* payments,
-                                                        const api::Platform& platform) {
+                                                        const api::Platform& platform,
+                                                        metrics::Exporter* exporter) {
   std::unique_ptr<HttpService> s(new HttpService());
   if (payments != nullptr) {
     s->impl_->key_file = o.key_file.empty()
@@ -97,6 +98,19 @@ Result<std::unique_ptr<HttpService>> HttpService::start(HttpServiceOptions o,
     s->impl_->api->add_routes(s->impl_->router);
   }
   api::add_platform_routes(s->impl_->router, platform);
+  if (exporter != nullptr) {
+    // For a scraper on this machine (or behind the utility's reverse proxy on it): the figures
+    // describe the utility's operations and are not published to the network.
+    s->impl_->router.add("GET", "/metrics", [exporter](const http::Request& r, const http::Match&) {
+      if (!http::is_loopback(r.remote_address)) {
+        return http::error_response(403, "metrics are served to this machine only");
+      }
+      http::Response out;
+      out.content_type = "text/plain; version=0.0.4; charset=utf-8";
+      out.body = exporter->render();
+      return out;
+    });
+  }
   if (!o.web_root.empty()) {
     VIDYUT_TRY(files, http::StaticFiles::open(o.web_root, kPagePolicy));
     s->impl_->files = std::move(*files);
@@ -116,8 +130,15 @@ Result<std::unique_ptr<HttpService>> HttpService::start(HttpServiceOptions o,
   so.tls_certificate_file = o.tls_certificate_file;
   so.tls_key_file = o.tls_key_file;
   const http::Router* router = &s->impl_->router;
-  VIDYUT_TRY(server, http::Server::start(
-                         so, [router](const http::Request& r) { return router->dispatch(r); }));
+  http::RequestObserver observer;
+  if (exporter != nullptr) {
+    observer = [exporter](const http::Request&, const http::Response& res, double seconds) {
+      exporter->observe(metrics::Latency::kHttpRequest, res.route, seconds);
+    };
+  }
+  VIDYUT_TRY(server,
+             http::Server::start(
+                 so, [router](const http::Request& r) { return router->dispatch(r); }, observer));
   s->impl_->server = std::move(*server);
   return s;
 }
@@ -127,5 +148,6 @@ void HttpService::stop() {
 }
 std::uint16_t HttpService::port() const { return impl_->server->port(); }
 const std::string& HttpService::key_file() const { return impl_->key_file; }
+http::ServerStats HttpService::stats() const { return impl_->server->stats(); }
 
 }  // namespace vidyut::cli

@@ -12,6 +12,8 @@
 #include "billing/engine.h"
 #include "core/clock.h"
 #include "core/result.h"
+#include "http/server.h"
+#include "metrics/exporter.h"
 
 namespace vidyut::cli {
 
@@ -41,11 +43,13 @@ class HttpService {
   static Result<std::unique_ptr<HttpService>> start(HttpServiceOptions options,
                                                     const std::string& data_dir,
                                                     billing::Engine* payments,
-                                                    const api::Platform& platform);
+                                                    const api::Platform& platform,
+                                                    metrics::Exporter* exporter = nullptr);
   ~HttpService();
   void stop();
   std::uint16_t port() const;
   const std::string& key_file() const;
+  http::ServerStats stats() const;
 
  private:
   HttpService();

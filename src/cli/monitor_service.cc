@@ -4,8 +4,9 @@
 
 namespace vidyut::cli {
 
-Result<std::unique_ptr<MonitorService>> MonitorService::start(const DataOptions& data,
-                                                              const Clock& clock, Millis poll) {
+Result<std::unique_ptr<MonitorService>> MonitorService::start(
+    const DataOptions& data, const Clock& clock, Millis poll,
+    std::function<void(double seconds)> on_run) {
   std::unique_ptr<MonitorService> s(new MonitorService());
   VIDYUT_TRY(store, open_store(data));
   s->store_ = std::move(*store);
@@ -14,6 +15,7 @@ Result<std::unique_ptr<MonitorService>> MonitorService::start(const DataOptions&
   s->monitor_ =
       std::make_unique<mdm::Monitor>(*s->store_, clock, mdm::MonitorOptions{}, s->book_.get());
   s->poll_ = poll;
+  s->on_run_ = std::move(on_run);
   s->thread_ = std::thread([p = s.get()] { p->loop(); });
   return s;
 }
@@ -40,7 +42,12 @@ void MonitorService::loop() {
       std::unique_lock l(mu_);
       if (stop_) return;
     }
+    const auto runs_before = monitor_->stats().runs;
+    const auto started = std::chrono::steady_clock::now();
     if (auto st = monitor_->tick(); !st.ok()) logger("mdm")->warn("{}", st.error().describe());
+    if (on_run_ && monitor_->stats().runs != runs_before) {
+      on_run_(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    }
     std::unique_lock l(mu_);
     stats_ = monitor_->stats();
     if (wake_.wait_for(l, poll_, [this] { return stop_; })) return;

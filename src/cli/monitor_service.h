@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -25,8 +26,10 @@ class MonitorService {
   // Opens a store connection and mdm.db in the data directory and starts the thread, which
   // ticks the monitor every `poll` of real time (the monitor itself runs every 15 simulated
   // minutes).
-  static Result<std::unique_ptr<MonitorService>> start(const DataOptions& data, const Clock& clock,
-                                                       Millis poll = Millis(200));
+  // `on_run`: the duration of each tick in which the monitor ran (metrics), may be empty.
+  static Result<std::unique_ptr<MonitorService>> start(
+      const DataOptions& data, const Clock& clock, Millis poll = Millis(200),
+      std::function<void(double seconds)> on_run = nullptr);
   ~MonitorService();  // stops the thread
   void stop();
   // A copy of the monitor's counters (safe from any thread).
@@ -39,6 +42,7 @@ class MonitorService {
   std::unique_ptr<mdm::VeeBook> book_;
   std::unique_ptr<mdm::Monitor> monitor_;
   Millis poll_{200};
+  std::function<void(double)> on_run_;
   mutable std::mutex mu_;
   std::condition_variable wake_;
   bool stop_ = false;

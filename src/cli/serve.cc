@@ -24,6 +24,7 @@
 #include "cli/commands.h"
 #include "cli/data_options.h"
 #include "cli/http_service.h"
+#include "cli/metrics_feed.h"
 #include "cli/monitor_service.h"
 #include "cli/portal_codes.h"
 #include "core/log.h"
@@ -125,6 +126,9 @@ int run_serve(ServeOptions o) {
   std::cout << fmt::format("head end on {}:{}, data in {}\n", o.he.bind_address, he.port(),
                            o.data.data_dir)
             << std::flush;
+  // The figures at /metrics (docs/metrics.md): each component's counters, read when scraped.
+  metrics::Exporter exporter;
+  exporter.add_source([&he] { return head_end_samples(he.stats()); });
   HeadEndRelayPort relay(he, **db);
   std::unique_ptr<store::Store> billing_store;  // outlives the service that reads it
   std::unique_ptr<BillingService> billing;
@@ -146,12 +150,16 @@ int run_serve(ServeOptions o) {
       return report_error("serve", reader.error());
     }
     billing_store = std::move(*reader);
+    o.billing.on_tick = [&exporter](double seconds) {
+      exporter.observe(metrics::Latency::kBillingTick, "", seconds);
+    };
     auto b = BillingService::start(o.billing, *billing_store, *clock, &relay);
     if (!b.ok()) {
       he.stop();
       return report_error("serve", b.error());
     }
     billing = std::move(*b);
+    exporter.add_source([b = billing.get()] { return billing_samples(b->engine().stats()); });
     std::cout << fmt::format("billing: {} accounts, rules of {}\n",
                              billing->engine().stats().accounts, o.billing.engine.rules.utility)
               << std::flush;
@@ -160,13 +168,16 @@ int run_serve(ServeOptions o) {
   // store connection of its own.
   std::unique_ptr<MonitorService> monitor;
   if (!o.no_mdm) {
-    auto started = MonitorService::start(o.data, *clock);
+    auto started = MonitorService::start(o.data, *clock, Millis(200), [&exporter](double seconds) {
+      exporter.observe(metrics::Latency::kMdmRun, "", seconds);
+    });
     if (!started.ok()) {
       if (billing) billing->stop();
       he.stop();
       return report_error("serve", started.error());
     }
     monitor = std::move(*started);
+    exporter.add_source([m = monitor.get()] { return mdm_samples(m->stats()); });
   }
   // Area load control: actions taken with `vidyut mdm load-limit` are restored here at the end
   // of their window (their commands reach the meters through the store's queue).
@@ -232,11 +243,12 @@ int run_serve(ServeOptions o) {
       platform.directory = codes.get();
       platform.codes = codes.get();
     }
-    auto h =
-        HttpService::start(o.payment, o.data.data_dir,
-                           billing && !o.no_payment_api ? &billing->engine() : nullptr, platform);
+    auto h = HttpService::start(o.payment, o.data.data_dir,
+                                billing && !o.no_payment_api ? &billing->engine() : nullptr,
+                                platform, &exporter);
     if (!h.ok()) return fail(h.error());
     http_service = std::move(*h);
+    exporter.add_source([hs = http_service.get()] { return http_samples(hs->stats()); });
     std::cout << fmt::format("HTTP on {}:{}{}: API /api/v1", o.payment.bind_address,
                              http_service->port(),
                              o.payment.tls_certificate_file.empty() ? "" : " (TLS)");
@@ -256,6 +268,7 @@ int run_serve(ServeOptions o) {
   std::signal(SIGTERM, on_stop_signal);
   const auto wall0 = std::chrono::steady_clock::now();
   auto next = wall0;
+  MetricsFeed feed(exporter, *api_store, billing ? &billing->db() : nullptr);
   while (g_stop == 0) {
     const auto wall = std::chrono::steady_clock::now();
     if (duration && wall - wall0 >= *duration) break;
@@ -271,6 +284,7 @@ int run_serve(ServeOptions o) {
     }
     if (wall >= next) {
       next += Millis(static_cast<std::int64_t>(o.status_s * 1000));
+      feed.tick(clock->now());
       const auto s = he.stats();
       // "committed" counts rows the store has made durable: acknowledged readings.
       std::cout << fmt::format(

@@ -55,6 +55,9 @@ struct Response {
   // Further headers (Set-Cookie, Location, Cache-Control, Content-Security-Policy ...).
   std::vector<std::pair<std::string, std::string>> headers;
   std::shared_ptr<Stream> stream;  // set: body is ignored and the stream is sent instead
+  // The route pattern that answered ("/api/v1/consumers/{id}"), set by the Router; for metrics
+  // and logs, never sent.
+  std::string route;
 
   Response& with_header(std::string name, std::string value) {
     headers.emplace_back(std::move(name), std::move(value));

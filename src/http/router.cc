@@ -86,20 +86,29 @@ Response Router::dispatch(const Request& request) const {
       (void)value;
       if (std::find(r.options.query.begin(), r.options.query.end(), name) ==
           r.options.query.end()) {
-        return error_response(
+        Response bad = error_response(
             400, r.options.query.empty()
                      ? "this path takes no query parameters (got \"" + name.substr(0, 32) + "\")"
                      : "unknown query parameter \"" + name.substr(0, 32) + "\"");
+        bad.route = r.pattern;
+        return bad;
       }
     }
-    return r.handler(request, m);
+    Response out = r.handler(request, m);
+    out.route = r.pattern;
+    return out;
   }
   if (!allowed.empty()) {
     std::string list;
     for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-    return error_response(405, "use " + list).with_header("Allow", list);
+    Response out = error_response(405, "use " + list);
+    out.with_header("Allow", list);
+    out.route = "(wrong method)";
+    return out;
   }
-  return error_response(404, "no such path: " + request.path.substr(0, 64));
+  Response out = error_response(404, "no such path: " + request.path.substr(0, 64));
+  out.route = "(no route)";
+  return out;
 }
 
 std::vector<std::string> Router::routes() const {

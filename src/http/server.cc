@@ -177,7 +177,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    if (shared_->observer) shared_->observer(*request, response.status, seconds);
+    if (shared_->observer) shared_->observer(*request, response, seconds);
     if (response.stream) return start_stream(std::move(response));
     write(response, request->keep_alive, request->method == "HEAD");
   }

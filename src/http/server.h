@@ -50,8 +50,9 @@ struct ServerStats {
   std::uint64_t open_connections = 0;
 };
 
-// Called after every response with the request, its status and how long the handler took.
-using RequestObserver = std::function<void(const Request&, int status, double seconds)>;
+// Called after every handled request with the request, the response and how long the handler
+// took.
+using RequestObserver = std::function<void(const Request&, const Response&, double seconds)>;
 
 class Server {
  public:

@@ -71,4 +71,8 @@ VIDYUT_URL="http://127.0.0.1:$HTTP_PORT" VIDYUT_CONSUMER="$CONSUMER" \
   VIDYUT_OPERATOR_PASSWORD="$OPERATOR_PASSWORD" VIDYUT_VIEWER_PASSWORD="$VIEWER_PASSWORD" \
   VIDYUT_ARTIFACTS="$ARTIFACTS" PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 \
   ./node_modules/.bin/playwright test
+# The commands the operator gave, and the meters' answers, are in the command latency histogram.
+curl -sf "http://127.0.0.1:$HTTP_PORT/metrics" >"$ARTIFACTS/metrics.txt"
+grep -q '^vidyut_command_duration_seconds_count{kind="disconnect"} [1-9]' "$ARTIFACTS/metrics.txt" ||
+  { echo "no disconnect latency in /metrics"; exit 1; }
 echo "screenshots in $ARTIFACTS/screenshots"
