@@ -238,6 +238,41 @@ TEST(PlatformApi, OperatorsActWithinTheirRolesAndWithTheCsrfToken) {
   EXPECT_EQ(a.call("GET", "/api/v1/fleet", "", op.token).status, 401);
 }
 
+// Every route the document marks as needing a session, tried without one, with a consumer's
+// session where it is not a portal route, and with an operator's where it is: all refused, before
+// anything is looked up (ids that exist are used, so a 404 cannot hide a missing check).
+TEST(PlatformApi, EveryProtectedRouteRefusesTheWrongAudience) {
+  ApiRig a;
+  const auto consumer = a.consumer_session("C1000");
+  const auto op = a.operator_session("asha", "grid-control-2026");
+  const json doc = json::parse(openapi_document());
+  int checked = 0;
+  for (const auto& [path, ops] : doc["paths"].items()) {
+    if (path.rfind("/api/v1/", 0) != 0) continue;
+    for (const auto& [method, o] : ops.items()) {
+      const auto sec = o.value("security", json::array());
+      if (sec.empty() || !sec[0].contains("session")) continue;
+      if (path == "/api/v1/session") continue;  // either audience's own session
+      std::string target = path;
+      for (const auto& [var, value] : {std::pair<std::string, std::string>{"{id}", "C1001"}}) {
+        if (auto at = target.find(var); at != std::string::npos)
+          target.replace(at, var.size(), value);
+      }
+      std::string m = method;
+      for (auto& c : m) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      const std::string body = m == "POST" ? R"({"reason":"probe"})" : "";
+      const bool portal = path.rfind("/api/v1/portal/", 0) == 0;
+      EXPECT_EQ(a.call(m, target, body).status, 401) << m << " " << target << " without a session";
+      const auto& wrong = portal ? op : consumer;
+      EXPECT_EQ(a.call(m, target, body, wrong.token, wrong.csrf).status, 401)
+          << m << " " << target << " with the other audience's session";
+      ++checked;
+    }
+  }
+  EXPECT_GE(checked, 15);
+  EXPECT_TRUE(a.book->find_operator("probe").value() == std::nullopt);
+}
+
 TEST(PlatformApi, SignInRefusesGuessesAndDoesNotTellWhoIsAConsumer) {
   ApiRig a;
   EXPECT_EQ(a.call("POST", "/api/v1/session", R"({"username":"asha","password":"nope-nope-nope"})")
