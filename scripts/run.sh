@@ -31,7 +31,7 @@ rm -rf demo-data
 "$vidyut" notify contacts-import --data demo-data demo-data/contacts.csv
 first=$(awk -F, 'NR == 2 { print $1 }' demo-data/contacts.csv)
 serve=("$vidyut" serve --data demo-data --bind 127.0.0.1 --http-port 8059 --web web/dist
-  --new-accounts prepaid --sms-gateway http://127.0.0.1:8058/sms)
+  --new-accounts prepaid --sms-gateway http://127.0.0.1:8058/sms --simulated-payments)
 if [ ! -t 0 ] || [ ! -t 1 ] || [ -n "${VIDYUT_NO_SERVE:-}" ]; then
   echo
   echo "To open the portal and the control room on the demo's data (docs/web.md):"

@@ -4,6 +4,7 @@
 // routes then answer 503.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -38,6 +39,24 @@ class CodeSender {
                            const std::string& code) = 0;
 };
 
+// Where a consumer's recharge from the portal is paid: the utility's payment gateway, which
+// confirms the payment to the payment API (/v1/recharges) like any other channel. A simulated
+// gateway (the demo, trials, the tests) confirms it at once.
+class PaymentGateway {
+ public:
+  virtual ~PaymentGateway() = default;
+  struct Started {
+    std::string payment_ref;
+    bool completed = false;          // confirmed already (a simulated gateway)
+    std::string pay_url;             // where the consumer pays, when not completed
+    std::int64_t balance_paise = 0;  // after the payment, when completed
+    bool reconnect_ordered = false;  // the payment restored supply: the connect is on its way
+  };
+  // `payment_ref` is unique per request (a repeated request pays once).
+  virtual Result<Started> start(const std::string& consumer_id, std::int64_t amount_paise,
+                                const std::string& payment_ref) = 0;
+};
+
 struct Platform {
   store::Store* store = nullptr;
   access::AccessBook* access = nullptr;
@@ -48,6 +67,7 @@ struct Platform {
   mdm::CommandPort* commands = nullptr;
   ConsumerDirectory* directory = nullptr;
   CodeSender* codes = nullptr;
+  PaymentGateway* payments = nullptr;
 };
 
 }  // namespace vidyut::api

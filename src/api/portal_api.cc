@@ -4,6 +4,7 @@
 
 #include "api/guard.h"
 #include "api/json_body.h"
+#include "api/payment_api.h"
 #include "api/platform_api.h"
 #include "api/resources.h"
 #include "billing/account_history.h"
@@ -19,6 +20,10 @@ using json = nlohmann::json;
 http::Response unavailable() {
   return http::error_response(503, "billing does not run on this server");
 }
+
+// Named limits of one recharge from the portal.
+inline constexpr std::int64_t kMinPortalRechargePaise = 10 * 100;
+inline constexpr std::int64_t kMaxPortalRechargePaise = 50'000 * 100;
 
 }  // namespace
 
@@ -73,6 +78,47 @@ void add_portal_routes(http::Router& router, const Platform& p) {
                        return http::json_response(200, dump(json{{"entries", history_json(*h)}}));
                      }),
       http::RouteOptions{{"limit"}});
+  router.add(
+      "POST", "/api/v1/portal/recharges",
+      consumer_route(
+          *p.access, true,
+          [p](const http::Request& r, const http::Match&, const access::Session& s) {
+            auto body = json_request(r, {"amount", "request_id"});
+            if (!body.ok()) return body_error(body.error());
+            if (p.payments == nullptr) {
+              return http::error_response(503, "no payment gateway on this server");
+            }
+            const auto amount = body->find("amount");
+            const auto request = body->find("request_id");
+            if (amount == body->end() || !amount->is_string()) {
+              return http::error_response(400, "amount is rupees as a string: \"250.00\"");
+            }
+            auto paise = parse_rupees(amount->get<std::string>());
+            if (!paise.ok()) return http::error_response(400, paise.error().message);
+            if (*paise < kMinPortalRechargePaise || *paise > kMaxPortalRechargePaise) {
+              return http::error_response(400, "a recharge is Rs 10 to Rs 50,000");
+            }
+            // The browser's id for this request: pressing Pay twice pays once.
+            if (request == body->end() || !request->is_string() ||
+                request->get<std::string>().size() < 8 || request->get<std::string>().size() > 64 ||
+                request->get<std::string>().find_first_not_of("0123456789abcdefABCDEF-") !=
+                    std::string::npos) {
+              return http::error_response(400, "request_id: 8 to 64 hex digits or -");
+            }
+            const std::string ref = "PORTAL-" + s.subject + "-" + request->get<std::string>();
+            auto started = p.payments->start(s.subject, *paise, ref);
+            if (!started.ok()) return error_of(started.error());
+            json j{{"payment_ref", started->payment_ref},
+                   {"completed", started->completed},
+                   {"amount_paise", *paise}};
+            if (started->completed) {
+              j["balance_paise"] = started->balance_paise;
+              j["reconnect_ordered"] = started->reconnect_ordered;
+            } else {
+              j["pay_url"] = started->pay_url;
+            }
+            return http::json_response(201, dump(j));
+          }));
 }
 
 }  // namespace vidyut::api

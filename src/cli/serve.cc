@@ -27,6 +27,7 @@
 #include "cli/metrics_feed.h"
 #include "cli/monitor_service.h"
 #include "cli/portal_codes.h"
+#include "cli/simulated_gateway.h"
 #include "core/log.h"
 #include "core/text.h"
 #include "headend/head_end.h"
@@ -65,8 +66,9 @@ struct ServeOptions {
   bool no_payment_api = false;
   HttpServiceOptions payment;
   bool no_mdm = false;
-  std::string sms_gateway;   // URL; empty: no SMS (consumers cannot get sign-in codes)
-  std::string sms_key_file;  // bearer key of the gateway (first line), optional
+  std::string sms_gateway;          // URL; empty: no SMS (consumers cannot get sign-in codes)
+  std::string sms_key_file;         // bearer key of the gateway (first line), optional
+  bool simulated_payments = false;  // the portal's recharges confirmed at once (demo, tests)
 };
 
 volatile std::sig_atomic_t g_stop = 0;
@@ -200,6 +202,7 @@ int run_serve(ServeOptions o) {
   std::unique_ptr<HttpService> http_service;
   std::unique_ptr<notify::Notifier> notifier;
   std::unique_ptr<NotifierCodes> codes;
+  std::unique_ptr<SimulatedGateway> gateway;
   {
     auto fail = [&](const Error& e) {
       if (billing) billing->stop();
@@ -225,6 +228,10 @@ int run_serve(ServeOptions o) {
     platform.engine = billing ? &billing->engine() : nullptr;
     platform.vee = api_vee.get();
     platform.commands = &command_port;
+    if (o.simulated_payments && billing) {
+      gateway = std::make_unique<SimulatedGateway>(billing->engine());
+      platform.payments = gateway.get();
+    }
     std::unique_ptr<notify::SmsChannel> sms;
     if (!o.sms_gateway.empty()) {
       std::string key;
@@ -634,6 +641,9 @@ void register_serve(CLI::App& app, Runner& run) {
                 "Folder of the built web front end (web/dist): portal at /, control room at "
                 "/control/")
       ->check(CLI::ExistingDirectory);
+  s->add_flag("--simulated-payments", so->simulated_payments,
+              "Confirm the portal's recharges at once without a payment gateway (demo, trials; "
+              "nobody pays)");
   s->add_option("--sms-gateway", so->sms_gateway,
                 "URL the SMS gateway takes messages at (JSON POST, docs/notify.md); without it "
                 "consumers cannot get sign-in codes");

@@ -73,11 +73,52 @@ function Balance({ account }) {
   </section>`;
 }
 
-function Payments() {
+function Recharge({ onPaid }) {
+  const [amount, setAmount] = useState('');
+  const [message, setMessage] = useState('');
+  const [error, setError] = useState('');
+  const [busy, setBusy] = useState(false);
+  const pay = async (e) => {
+    e.preventDefault();
+    setError('');
+    setMessage('');
+    setBusy(true);
+    try {
+      // One id per press of Pay: a repeated request (a double tap, a retry) pays once.
+      const requestId = crypto.randomUUID();
+      const r = await call('POST', '/api/v1/portal/recharges', { amount: amount.trim(), request_id: requestId });
+      if (r.completed) {
+        setMessage(`${t('paid', rupees(r.amount_paise), rupees(r.balance_paise))}${r.reconnect_ordered ? ` ${t('reconnecting')}` : ''}`);
+        setAmount('');
+        onPaid();
+      } else if (r.pay_url) {
+        location.assign(r.pay_url);
+      }
+    } catch (err) {
+      setError(err.message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return html`<section class="card" aria-labelledby="recharge-h">
+    <h2 id="recharge-h">${t('recharge')}</h2>
+    <form onSubmit=${pay}>
+      <div class="tabs">${[100, 200, 500, 1000].map((v) => html`<button type="button" class="tab" onClick=${() => setAmount(String(v))}>${rupees(v * 100)}</button>`)}</div>
+      <label for="amount">${t('amount')}</label>
+      <input id="amount" inputmode="decimal" pattern="[0-9]+(\.[0-9]{1,2})?" required value=${amount}
+        onInput=${(e) => setAmount(e.target.value)} />
+      ${error && html`<p class="error" role="alert">${error}</p>`}
+      ${message && html`<p class="note" role="status" data-testid="recharge-status">${message}</p>`}
+      <button type="submit" class="primary" disabled=${busy}>${t('pay')}</button>
+    </form>
+  </section>`;
+}
+
+function Payments({ version }) {
   const [entries, setEntries] = useState(null);
   useEffect(() => {
     call('GET', '/api/v1/portal/payments?limit=20').then((r) => setEntries(r.entries)).catch(() => setEntries([]));
-  }, []);
+  }, [version]);
   if (!entries) return null;
   return html`<section class="card" aria-labelledby="pay-h">
     <h2 id="pay-h">${t('payments')}</h2>
@@ -93,18 +134,20 @@ function Payments() {
 function Home() {
   const [account, setAccount] = useState(null);
   const [error, setError] = useState('');
+  const [version, setVersion] = useState(0);
   useEffect(() => {
     const load = () => call('GET', '/api/v1/portal/account').then(setAccount).catch((e) => setError(e.message));
     load();
     const timer = setInterval(load, 15000);
     return () => clearInterval(timer);
-  }, []);
+  }, [version]);
   return html`<main class="narrow">
     ${error && html`<p class="error" role="alert">${error}</p>`}
     ${account && html`<p class="note">${t('consumerNumber')}: <strong>${account.consumer_id}</strong></p>
       <${Balance} account=${account} />`}
+    <${Recharge} onPaid=${() => setVersion((n) => n + 1)} />
     <${UsageChart} path="/api/v1/portal/usage" />
-    <${Payments} />
+    <${Payments} version=${version} />
   </main>`;
 }
 

@@ -34,6 +34,18 @@ test('a consumer signs in with a code and sees his balance and consumption', asy
   await expect(page.getByTestId('balance')).toHaveText(/^Rs \d{1,3}(,\d{2})*(,\d{3})?\.\d{2}$|^Rs \d+\.\d{2}$/);
   await expect(page.getByTestId('relay')).toHaveText('Connected');
   await expect(page.getByTestId('usage-total')).toContainText('kWh');
+  // A recharge through the (simulated) payment gateway: the balance rises by what was paid and
+  // the supply stays on.
+  const rupeesOf = (text) => Number(text.replace(/[^0-9.]/g, ''));
+  const before = rupeesOf(await page.getByTestId('balance').textContent());
+  await page.getByLabel('Amount (Rs)').fill('250');
+  await page.getByRole('button', { name: 'Pay' }).click();
+  await expect(page.getByTestId('recharge-status')).toContainText('Paid Rs 250.00');
+  await expect.poll(async () => rupeesOf(await page.getByTestId('balance').textContent()))
+    .toBeGreaterThanOrEqual(before + 249);
+  await expect(page.getByTestId('relay')).toHaveText('Connected');
+  await expect(page.getByText('Recharge', { exact: true }).first()).toBeVisible();
+  await shot(page, testInfo, 'portal-recharged');
   await page.getByRole('button', { name: 'Hourly' }).click();
   await expect(page.getByRole('button', { name: 'Hourly' })).toHaveAttribute('aria-pressed', 'true');
   await accessible(page);

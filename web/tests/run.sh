@@ -48,7 +48,8 @@ METER_PORT=$(free_port)
 HTTP_PORT=$(free_port)
 "$VIDYUT" serve --data "$D" --bind 127.0.0.1 --port "$METER_PORT" --http-port "$HTTP_PORT" \
   --web "$WEB/dist" --speed "$SPEED" --start "$START" --epoch "$EPOCH" --gap-floor "$START" \
-  --new-accounts prepaid --sms-gateway "http://127.0.0.1:$SMS_PORT/sms" >"$W/serve.log" 2>&1 &
+  --new-accounts prepaid --sms-gateway "http://127.0.0.1:$SMS_PORT/sms" --simulated-payments \
+  >"$W/serve.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 1 150); do
   grep -q "^HTTP on" "$W/serve.log" && break
