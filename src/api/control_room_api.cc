@@ -2,6 +2,7 @@
 // trail and the operators themselves, each within the caller's roles (access/roles.h).
 #include <nlohmann/json.hpp>
 
+#include "api/account_answers.h"
 #include "api/guard.h"
 #include "api/json_body.h"
 #include "api/platform_api.h"
@@ -139,30 +140,14 @@ void add_control_room_routes(http::Router& router, const Platform& p) {
       "GET", "/api/v1/consumers/{id}/usage",
       operator_route(book, Permission::kView, false,
                      [p](const http::Request& r, const http::Match& m, const access::Session&) {
-                       auto q = usage_query(r, p.clock->now());
-                       if (!q.ok()) return error_of(q.error());
-                       auto v = account_of(p, m.var("id"));
-                       if (!v.ok()) return error_of(v.error());
-                       auto s = mdm::usage_series(*p.store, p.vee, v->account.meter_id, q->from,
-                                                  q->to, q->resolution, p.clock->now());
-                       if (!s.ok()) return error_of(s.error());
-                       return http::json_response(200, dump(usage_json(*s)));
+                       return usage_answer(p, r, m.var("id"));
                      }),
       http::RouteOptions{{"resolution", "from", "to"}});
   router.add(
       "GET", "/api/v1/consumers/{id}/payments",
       operator_route(book, Permission::kView, false,
                      [p](const http::Request& r, const http::Match& m, const access::Session&) {
-                       if (p.billing_db == nullptr) {
-                         return http::error_response(503, "billing does not run on this server");
-                       }
-                       auto limit = count_param(r, "limit", 50, billing::kMaxHistory);
-                       if (!limit.ok()) return error_of(limit.error());
-                       auto v = account_of(p, m.var("id"));
-                       if (!v.ok()) return error_of(v.error());
-                       auto h = billing::account_history(*p.billing_db, v->account, *limit);
-                       if (!h.ok()) return error_of(h.error());
-                       return http::json_response(200, dump(json{{"entries", history_json(*h)}}));
+                       return payments_answer(p, r, m.var("id"));
                      }),
       http::RouteOptions{{"limit"}});
   router.add(

@@ -2,6 +2,7 @@
 // No route takes a consumer id: the id is the session's, so no request can reach another's data.
 #include <nlohmann/json.hpp>
 
+#include "api/account_answers.h"
 #include "api/guard.h"
 #include "api/json_body.h"
 #include "api/payment_api.h"
@@ -49,33 +50,18 @@ void add_portal_routes(http::Router& router, const Platform& p) {
                            seen ? json(format_iso8601((*comm)->last_contact)) : json(nullptr);
                        return http::json_response(200, dump(j));
                      }));
-  router.add("GET", "/api/v1/portal/usage",
-             consumer_route(
-                 *p.access, false,
-                 [p](const http::Request& r, const http::Match&, const access::Session& s) {
-                   if (p.engine == nullptr) return unavailable();
-                   auto q = usage_query(r, p.clock->now());
-                   if (!q.ok()) return error_of(q.error());
-                   auto v = p.engine->view(s.subject);
-                   if (!v.ok()) return error_of(v.error());
-                   auto series = mdm::usage_series(*p.store, p.vee, v->account.meter_id, q->from,
-                                                   q->to, q->resolution, p.clock->now());
-                   if (!series.ok()) return error_of(series.error());
-                   return http::json_response(200, dump(usage_json(*series)));
-                 }),
-             http::RouteOptions{{"resolution", "from", "to"}});
+  router.add(
+      "GET", "/api/v1/portal/usage",
+      consumer_route(*p.access, false,
+                     [p](const http::Request& r, const http::Match&, const access::Session& s) {
+                       return usage_answer(p, r, s.subject);
+                     }),
+      http::RouteOptions{{"resolution", "from", "to"}});
   router.add(
       "GET", "/api/v1/portal/payments",
       consumer_route(*p.access, false,
                      [p](const http::Request& r, const http::Match&, const access::Session& s) {
-                       if (p.engine == nullptr || p.billing_db == nullptr) return unavailable();
-                       auto limit = count_param(r, "limit", 50, billing::kMaxHistory);
-                       if (!limit.ok()) return error_of(limit.error());
-                       auto v = p.engine->view(s.subject);
-                       if (!v.ok()) return error_of(v.error());
-                       auto h = billing::account_history(*p.billing_db, v->account, *limit);
-                       if (!h.ok()) return error_of(h.error());
-                       return http::json_response(200, dump(json{{"entries", history_json(*h)}}));
+                       return payments_answer(p, r, s.subject);
                      }),
       http::RouteOptions{{"limit"}});
   router.add(

@@ -1,0 +1,41 @@
+#include "api/account_answers.h"
+
+#include <nlohmann/json.hpp>
+
+#include "api/guard.h"
+#include "api/json_body.h"
+#include "api/resources.h"
+#include "billing/account_history.h"
+#include "billing/engine.h"
+#include "mdm/usage.h"
+
+namespace vidyut::api {
+
+http::Response usage_answer(const Platform& p, const http::Request& r,
+                            const std::string& consumer_id) {
+  if (p.engine == nullptr) return http::error_response(503, "billing does not run on this server");
+  auto q = usage_query(r, p.clock->now());
+  if (!q.ok()) return error_of(q.error());
+  auto v = p.engine->view(consumer_id);
+  if (!v.ok()) return error_of(v.error());
+  auto series = mdm::usage_series(*p.store, p.vee, v->account.meter_id, q->from, q->to,
+                                  q->resolution, p.clock->now());
+  if (!series.ok()) return error_of(series.error());
+  return http::json_response(200, dump(usage_json(*series)));
+}
+
+http::Response payments_answer(const Platform& p, const http::Request& r,
+                               const std::string& consumer_id) {
+  if (p.engine == nullptr || p.billing_db == nullptr) {
+    return http::error_response(503, "billing does not run on this server");
+  }
+  auto limit = count_param(r, "limit", 50, billing::kMaxHistory);
+  if (!limit.ok()) return error_of(limit.error());
+  auto v = p.engine->view(consumer_id);
+  if (!v.ok()) return error_of(v.error());
+  auto h = billing::account_history(*p.billing_db, v->account, *limit);
+  if (!h.ok()) return error_of(h.error());
+  return http::json_response(200, dump(nlohmann::json{{"entries", history_json(*h)}}));
+}
+
+}  // namespace vidyut::api
