@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/account_answers.h"
+#include "api/alert_stream.h"
 #include "api/guard.h"
 #include "api/json_body.h"
 #include "api/platform_api.h"
@@ -187,19 +188,36 @@ void add_control_room_routes(http::Router& router, const Platform& p) {
                    auto alerts = p.store->alerts_after(static_cast<std::int64_t>(*after), *limit);
                    if (!alerts.ok()) return error_of(alerts.error());
                    json items = json::array();
-                   for (const auto& a : *alerts) {
-                     items.push_back(json{{"id", a.id},
-                                          {"meter_id", a.meter_id},
-                                          {"at", format_iso8601(a.at)},
-                                          {"received", format_iso8601(a.received)},
-                                          {"kind", a.kind},
-                                          {"name", a.name},
-                                          {"active", a.active},
-                                          {"detail", a.detail}});
-                   }
+                   for (const auto& a : *alerts) items.push_back(alert_json(a));
                    return http::json_response(200, dump(json{{"items", items}}));
                  }),
              http::RouteOptions{{"after", "limit"}});
+  router.add("GET", "/api/v1/alerts/stream",
+             operator_route(
+                 book, Permission::kView, false,
+                 [p](const http::Request& r, const http::Match&, const access::Session&) {
+                   // Resumes after the last event the browser saw, or after ?after=.
+                   std::int64_t after = 0;
+                   const std::string& last = r.header("last-event-id");
+                   if (!last.empty() && last.size() < 19 &&
+                       last.find_first_not_of("0123456789") == std::string::npos) {
+                     after = std::stoll(last);
+                   } else {
+                     auto a = count_param(r, "after", 0, INT64_MAX);
+                     if (!a.ok()) return error_of(a.error());
+                     after = static_cast<std::int64_t>(*a);
+                   }
+                   const std::string token = r.cookie(kSessionCookie).value_or("");
+                   access::AccessBook* book_ptr = p.access;
+                   http::Response out;
+                   out.content_type = "text/event-stream";
+                   out.stream = std::make_shared<AlertStream>(*p.store, after, [book_ptr, token] {
+                     auto s = book_ptr->session(token);
+                     return s.ok() && s->has_value();
+                   });
+                   return out;
+                 }),
+             http::RouteOptions{{"after"}});
   router.add(
       "GET", "/api/v1/audit",
       operator_route(book, Permission::kView, false,

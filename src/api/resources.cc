@@ -97,6 +97,17 @@ json hold_json(const store::RelayHold& h) {
   return json{{"holder", h.holder}, {"reason", h.reason}, {"since", format_iso8601(h.since)}};
 }
 
+json alert_json(const store::Alert& a) {
+  return json{{"id", a.id},
+              {"meter_id", a.meter_id},
+              {"at", format_iso8601(a.at)},
+              {"received", format_iso8601(a.received)},
+              {"kind", a.kind},
+              {"name", a.name},
+              {"active", a.active},
+              {"detail", a.detail}};
+}
+
 json relay_json(const mdm::RelayStatus& r) {
   json holds = json::array();
   for (const auto& h : r.holds) holds.push_back(hold_json(h));

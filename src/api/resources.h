@@ -19,6 +19,7 @@ nlohmann::json usage_json(const mdm::UsageSeries& s);
 nlohmann::json command_json(const store::Command& c);
 nlohmann::json meter_json(const store::MeterInfo& m, const std::optional<store::MeterComm>& comm);
 nlohmann::json hold_json(const store::RelayHold& h);
+nlohmann::json alert_json(const store::Alert& a);
 // {"state": "open" | "closed", "holds": [...], "pending_command": command | null}
 nlohmann::json relay_json(const mdm::RelayStatus& r);
 

@@ -216,6 +216,37 @@ function Feed({ path, columns, title }) {
   </table></div></section>`;
 }
 
+// Alerts as they arrive: the latest 200, then each new one from the server's event stream.
+function Alerts() {
+  const [items, setItems] = useState([]);
+  const [live, setLive] = useState(false);
+  useEffect(() => {
+    let source;
+    let stopped = false;
+    call('GET', '/api/v1/alerts?limit=200').then((r) => {
+      if (stopped) return;
+      setItems(r.items.slice().reverse());
+      const after = r.items.length ? r.items[r.items.length - 1].id : 0;
+      source = new EventSource(`/api/v1/alerts/stream?after=${after}`);
+      source.onopen = () => setLive(true);
+      source.onerror = () => setLive(false);
+      source.addEventListener('alert', (e) => setItems((old) => [JSON.parse(e.data), ...old].slice(0, 500)));
+    }).catch(() => {});
+    return () => {
+      stopped = true;
+      source?.close();
+    };
+  }, []);
+  const columns = [['at', t('when')], ['kind', t('kind')], ['name', t('name')], ['meter_id', t('meter')], ['detail', t('detail')]];
+  return html`<section><h2>${t('alerts')}</h2>
+    <p class="note" data-testid="alerts-live">${live ? t('liveStream') : t('connecting')}</p>
+    <div class="scroll" tabindex="0" role="region" aria-label=${t('alerts')}><table>
+    <caption>${t('alerts')}</caption>
+    <thead><tr>${columns.map(([, label]) => html`<th scope="col">${label}</th>`)}</tr></thead>
+    <tbody>${items.map((x) => html`<tr key=${x.id}>${columns.map(([k]) => html`<td>${k === 'at' ? ist(x[k]) : String(x[k])}</td>`)}</tr>`)}</tbody>
+  </table></div></section>`;
+}
+
 function App() {
   const [session, setSession] = useState(undefined);
   const [, setTick] = useState(0);
@@ -233,8 +264,7 @@ function App() {
   if (!session) page = html`<${SignIn} onSignedIn=${setSession} />`;
   else if (hash.startsWith('#/consumer/')) page = html`<${ConsumerPage} id=${decodeURIComponent(hash.slice(11))} session=${session} />`;
   else if (hash === '#/consumers') page = html`<${Consumers} />`;
-  else if (hash === '#/alerts') page = html`<${Feed} path="/api/v1/alerts" title=${t('alerts')}
-      columns=${[['at', t('when')], ['kind', t('kind')], ['name', t('name')], ['meter_id', t('meter')], ['detail', t('detail')]]} />`;
+  else if (hash === '#/alerts') page = html`<${Alerts} />`;
   else if (hash === '#/audit') page = html`<${Feed} path="/api/v1/audit" title=${t('audit')}
       columns=${[['at', t('when')], ['actor', t('actor')], ['action', t('action')], ['subject', t('subject')], ['detail', t('detail')]]} />`;
   else page = html`<${Fleet} />`;

@@ -54,6 +54,7 @@ test('an operator follows the fleet and disconnects and reconnects a consumer', 
   await accessible(page);
   await shot(page, testInfo, 'control-audit');
   await page.getByRole('link', { name: 'Alerts' }).click();
+  await expect(page.getByTestId('alerts-live')).toHaveText('Live: new alerts appear as they arrive');
   await shot(page, testInfo, 'control-alerts');
 
   await page.getByTestId('language').click();
