@@ -12,7 +12,10 @@
 #include "billing/engine.h"
 #include "mdm/fleet_status.h"
 #include "mdm/manual_relay.h"
+#include "mdm/network.h"
+#include "mdm/outage.h"
 #include "mdm/usage.h"
+#include "tariff/calendar.h"
 
 namespace vidyut::api {
 namespace {
@@ -218,6 +221,50 @@ void add_control_room_routes(http::Router& router, const Platform& p) {
                    return out;
                  }),
              http::RouteOptions{{"after"}});
+  router.add(
+      "GET", "/api/v1/outages",
+      operator_route(
+          book, Permission::kView, false,
+          [p](const http::Request& r, const http::Match&, const access::Session&) {
+            // Days as the usage query reads them (default: the last 30 IST days).
+            auto q = usage_query(r, p.clock->now());
+            if (!q.ok()) return error_of(q.error());
+            if (q->to < q->from ||
+                tariff::days_from_civil(q->to) - tariff::days_from_civil(q->from) > 92) {
+              return http::error_response(400, "from..to: at most 92 days");
+            }
+            auto meters = mdm::all_meters(*p.store);
+            if (!meters.ok()) return error_of(meters.error());
+            const mdm::Network network = mdm::build_network(*meters);
+            const UtcTime from = tariff::ist_midnight(q->from);
+            const UtcTime to = tariff::ist_midnight(tariff::add_days(q->to, 1));
+            const UtcTime until = std::max(p.clock->now(), from);
+            auto events = mdm::power_events(*p.store, network, from, until);
+            if (!events.ok()) return error_of(events.error());
+            const auto report =
+                mdm::detect_outages(network, *events, from, std::min(to, until), until);
+            json items = json::array();
+            for (const auto& o : report.outages) {
+              items.push_back(
+                  json{{"level", mdm::to_string(o.level)},
+                       {"name", o.name},
+                       {"feeder", o.feeder},
+                       {"start", format_iso8601(o.span.start)},
+                       {"end", o.span.end ? json(format_iso8601(*o.span.end)) : json(nullptr)},
+                       {"minutes", std::chrono::duration_cast<std::chrono::minutes>(
+                                       o.span.end_or(until) - o.span.start)
+                                       .count()},
+                       {"consumers", o.consumers},
+                       {"reporting", o.reporting},
+                       {"momentary", o.momentary(until)},
+                       {"within_feeder_outage", o.within_feeder_outage}});
+            }
+            return http::json_response(200, dump(json{{"from", tariff::to_string(q->from)},
+                                                      {"to", tariff::to_string(q->to)},
+                                                      {"ongoing_as_of", format_iso8601(until)},
+                                                      {"items", items}}));
+          }),
+      http::RouteOptions{{"from", "to"}});
   router.add(
       "GET", "/api/v1/audit",
       operator_route(book, Permission::kView, false,

@@ -111,6 +111,9 @@ _, cmd = expect("GET", f"/api/v1/commands/{cid}", "/api/v1/commands/{id}", 200, 
 assert cmd["requested_by"] == "web:asha", cmd
 expect("POST", f"/api/v1/consumers/{c}/reconnect", "/api/v1/consumers/{id}/reconnect", 202, {"reason": "inspected"}, op, op_csrf)
 expect("GET", "/api/v1/alerts", "/api/v1/alerts", 200, token=viewer)
+_, outages = expect("GET", "/api/v1/outages", "/api/v1/outages", 200, token=viewer)
+assert outages["items"] == [], outages  # no meter reported a power failure
+expect("GET", "/api/v1/outages?from=2026-01-01&to=2026-12-31", "/api/v1/outages", 400, token=viewer)
 _, audit = expect("GET", "/api/v1/audit?limit=1000", "/api/v1/audit", 200, token=viewer)
 assert any(a["actor"] == "web:asha" and a["action"] == "operator-disconnect" for a in audit["items"])
 expect("GET", "/api/v1/operators", "/api/v1/operators", 403, token=op)

@@ -216,6 +216,33 @@ function Feed({ path, columns, title }) {
   </table></div></section>`;
 }
 
+// Outages of feeders and DTs over the last 7 days, ongoing ones first, refreshed every 15 s.
+function Outages() {
+  const [data, setData] = useState(null);
+  const [error, setError] = useState('');
+  useEffect(() => {
+    const from = new Date(Date.now() - 6 * 86400000 + 5.5 * 3600000).toISOString().slice(0, 10);
+    const load = () => call('GET', `/api/v1/outages?from=${from}`).then((d) => (setData(d), setError(''))).catch((e) => setError(e.message));
+    load();
+    const timer = setInterval(load, 15000);
+    return () => clearInterval(timer);
+  }, []);
+  const ongoingFirst = (a, b) => (a.end === null ? 0 : 1) - (b.end === null ? 0 : 1) || b.start.localeCompare(a.start);
+  const rows = data ? data.items.slice().sort(ongoingFirst) : [];
+  return html`<section><h2>${t('outages')}</h2>
+    ${error && html`<p class="error" role="alert">${error}</p>`}
+    ${data && html`<p class="note">${data.from} - ${data.to} · ${t('updated')} ${ist(data.ongoing_as_of)}</p>
+    <div class="scroll" tabindex="0" role="region" aria-label=${t('outages')}><table>
+      <caption>${t('outages')}: ${rows.length}</caption>
+      <thead><tr><th scope="col">${t('name')}</th><th scope="col">${t('kind')}</th><th scope="col">${t('feeder')}</th>
+        <th scope="col">${t('from')}</th><th scope="col">${t('until')}</th><th scope="col">${t('minutes')}</th><th scope="col">${t('consumers')}</th></tr></thead>
+      <tbody>${rows.map((o) => html`<tr key=${`${o.level}-${o.name}-${o.start}`}>
+        <th scope="row">${o.name}</th><td>${o.level}</td><td>${o.feeder}</td><td>${ist(o.start)}</td>
+        <td>${o.end ? ist(o.end) : html`<strong class="bad">${t('ongoing')}</strong>`}</td><td>${o.minutes}</td><td>${o.consumers}</td></tr>`)}</tbody>
+    </table></div>`}
+  </section>`;
+}
+
 // Alerts as they arrive: the latest 200, then each new one from the server's event stream.
 function Alerts() {
   const [items, setItems] = useState([]);
@@ -259,12 +286,13 @@ function App() {
     setSession(null);
   };
   if (session === undefined) return null;
-  const nav = [['#/', t('fleet')], ['#/consumers', t('consumers')], ['#/alerts', t('alerts')], ['#/audit', t('audit')]];
+  const nav = [['#/', t('fleet')], ['#/consumers', t('consumers')], ['#/outages', t('outages')], ['#/alerts', t('alerts')], ['#/audit', t('audit')]];
   let page;
   if (!session) page = html`<${SignIn} onSignedIn=${setSession} />`;
   else if (hash.startsWith('#/consumer/')) page = html`<${ConsumerPage} id=${decodeURIComponent(hash.slice(11))} session=${session} />`;
   else if (hash === '#/consumers') page = html`<${Consumers} />`;
   else if (hash === '#/alerts') page = html`<${Alerts} />`;
+  else if (hash === '#/outages') page = html`<${Outages} />`;
   else if (hash === '#/audit') page = html`<${Feed} path="/api/v1/audit" title=${t('audit')}
       columns=${[['at', t('when')], ['actor', t('actor')], ['action', t('action')], ['subject', t('subject')], ['detail', t('detail')]]} />`;
   else page = html`<${Fleet} />`;

@@ -53,6 +53,12 @@ test('an operator follows the fleet and disconnects and reconnects a consumer', 
   await expect(page.getByRole('cell', { name: 'web:asha' }).first()).toBeVisible();
   await accessible(page);
   await shot(page, testInfo, 'control-audit');
+  // The outage the simulator's scenario cut (a DT for 90 simulated minutes) is listed.
+  await page.getByRole('link', { name: 'Outages' }).click();
+  await expect(page.getByRole('rowheader', { name: process.env.VIDYUT_OUTAGE_DT }).first())
+    .toBeVisible({ timeout: 45_000 });
+  await accessible(page);
+  await shot(page, testInfo, 'control-outages');
   await page.getByRole('link', { name: 'Alerts' }).click();
   await expect(page.getByTestId('alerts-live')).toHaveText('Live: new alerts appear as they arrive');
   await shot(page, testInfo, 'control-alerts');

@@ -31,6 +31,11 @@ OTHER_CONSUMER=$(awk -F, '$1 == "single-phase" { n++; if (n == 2) { print $9; ex
 awk -F, 'BEGIN { print "consumer_id,mobile,language" } $9 ~ /^C/ { printf "%s,+9198%08d,en\n", $9, ++n }' \
   "$W/fleet.csv" >"$W/contacts.csv"
 CONSUMER_MOBILE=$(awk -F, -v c="$CONSUMER" '$1 == c { print $2 }' "$W/contacts.csv")
+# A DT other than the test consumer's goes dark for 90 simulated minutes, 5 minutes in (5 s of
+# real time at 60x).
+CONSUMER_DT=$(awk -F, -v c="$CONSUMER" '$9 == c { print $8 }' "$W/fleet.csv")
+OUTAGE_DT=$(awk -F, -v d="$CONSUMER_DT" '$1 == "single-phase" && $8 != d { dt = $8 } END { print dt }' "$W/fleet.csv")
+printf '+5 fail-dt %s 90\n' "$OUTAGE_DT" >"$W/scenario.txt"
 "$VIDYUT" notify contacts-import --data "$D" "$W/contacts.csv" >/dev/null
 OPERATOR_PASSWORD="op-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 VIEWER_PASSWORD="view-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
@@ -57,7 +62,8 @@ for _ in $(seq 1 150); do
 done
 grep -q "^HTTP on" "$W/serve.log" || { cat "$W/serve.log"; echo "serve did not start"; exit 1; }
 "$VIDYUT" simulate run --fleet "$W/fleet.csv" --head-end "127.0.0.1:$METER_PORT" --speed "$SPEED" \
-  --start "$START" --epoch "$EPOCH" --control-port 0 --history-days 3 >"$W/sim.log" 2>&1 &
+  --start "$START" --epoch "$EPOCH" --control-port 0 --history-days 3 \
+  --scenario "$W/scenario.txt" >"$W/sim.log" 2>&1 &
 PIDS+=($!)
 # The test consumer has money, so that billing does not hold his relay open.
 KEY=$(cat "$D/payment-api.key")
@@ -68,7 +74,7 @@ curl -sf -X POST "http://127.0.0.1:$HTTP_PORT/v1/recharges" -H "Authorization: B
 cd "$WEB"
 VIDYUT_URL="http://127.0.0.1:$HTTP_PORT" VIDYUT_CONSUMER="$CONSUMER" \
   VIDYUT_OTHER_CONSUMER="$OTHER_CONSUMER" VIDYUT_CONSUMER_MOBILE="$CONSUMER_MOBILE" \
-  VIDYUT_SMS_LOG="$W/sms.jsonl" \
+  VIDYUT_SMS_LOG="$W/sms.jsonl" VIDYUT_OUTAGE_DT="$OUTAGE_DT" \
   VIDYUT_OPERATOR_PASSWORD="$OPERATOR_PASSWORD" VIDYUT_VIEWER_PASSWORD="$VIEWER_PASSWORD" \
   VIDYUT_ARTIFACTS="$ARTIFACTS" PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 \
   ./node_modules/.bin/playwright test
