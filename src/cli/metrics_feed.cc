@@ -126,7 +126,8 @@ void MetricsFeed::tick(UtcTime now) {
     }
     if (page->size() < 1'000) break;
   }
-  if (db_ == nullptr) return;
+  if (db_ == nullptr || std::chrono::steady_clock::now() < next_reconnection_scan_) return;
+  next_reconnection_scan_ = std::chrono::steady_clock::now() + std::chrono::minutes(1);
   // Reconnections ordered in the last two hours; each observed once, when confirmed.
   const UtcTime since = now - Millis(2 * 3'600'000);
   auto recs = reconnections(store_, *db_, since);

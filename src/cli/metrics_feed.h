@@ -4,6 +4,7 @@
 // reconnection a recharge ordered (recharge to the meter's confirmation).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -41,6 +42,8 @@ class MetricsFeed {
   std::int64_t cursor_ = 0;         // commands seen up to this id
   std::set<std::int64_t> pending_;  // seen while pending: checked again
   std::set<std::string> reconnections_seen_;
+  // The reconnection scan reads every account: at most once a minute, not on every status tick.
+  std::chrono::steady_clock::time_point next_reconnection_scan_{};
 };
 
 }  // namespace vidyut::cli
