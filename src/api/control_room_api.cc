@@ -25,6 +25,31 @@ using json = nlohmann::json;
 
 inline constexpr std::size_t kMaxPage = 1'000;
 
+// A page of a trail (alerts, audit): ?after=ID reads forward (ascending id, for a follower);
+// otherwise the latest first, below ?before=ID when given. ?limit= up to kMaxPage (100).
+struct PageQuery {
+  bool forward = false;
+  std::int64_t cursor = INT64_MAX;
+  std::size_t limit = 100;
+};
+Result<PageQuery> page_query(const http::Request& r) {
+  if (r.params.contains("after") && r.params.contains("before")) {
+    return Error(Errc::kInvalidArgument, "after and before: one or the other");
+  }
+  PageQuery q;
+  VIDYUT_TRY(limit, count_param(r, "limit", 100, kMaxPage));
+  q.limit = *limit;
+  if (r.params.contains("after")) {
+    VIDYUT_TRY(after, count_param(r, "after", 0, INT64_MAX));
+    q.forward = true;
+    q.cursor = static_cast<std::int64_t>(*after);
+  } else if (r.params.contains("before")) {
+    VIDYUT_TRY(before, count_param(r, "before", 0, INT64_MAX));
+    q.cursor = static_cast<std::int64_t>(*before);
+  }
+  return q;
+}
+
 json counts_json(const mdm::StatusCounts& c) {
   json j{{"name", c.name},     {"meters", c.meters},         {"communicating", c.communicating},
          {"silent", c.silent}, {"never_seen", c.never_seen}, {"relay_open", c.relay_open}};
@@ -184,17 +209,16 @@ void add_control_room_routes(http::Router& router, const Platform& p) {
              operator_route(
                  book, Permission::kView, false,
                  [p](const http::Request& r, const http::Match&, const access::Session&) {
-                   auto after = count_param(r, "after", 0, INT64_MAX);
-                   auto limit = count_param(r, "limit", 100, kMaxPage);
-                   if (!after.ok()) return error_of(after.error());
-                   if (!limit.ok()) return error_of(limit.error());
-                   auto alerts = p.store->alerts_after(static_cast<std::int64_t>(*after), *limit);
+                   auto page = page_query(r);
+                   if (!page.ok()) return error_of(page.error());
+                   auto alerts = page->forward ? p.store->alerts_after(page->cursor, page->limit)
+                                               : p.store->alerts_before(page->cursor, page->limit);
                    if (!alerts.ok()) return error_of(alerts.error());
                    json items = json::array();
                    for (const auto& a : *alerts) items.push_back(alert_json(a));
                    return http::json_response(200, dump(json{{"items", items}}));
                  }),
-             http::RouteOptions{{"after", "limit"}});
+             http::RouteOptions{{"after", "before", "limit"}});
   router.add("GET", "/api/v1/alerts/stream",
              operator_route(
                  book, Permission::kView, false,
@@ -269,11 +293,10 @@ void add_control_room_routes(http::Router& router, const Platform& p) {
       "GET", "/api/v1/audit",
       operator_route(book, Permission::kView, false,
                      [p](const http::Request& r, const http::Match&, const access::Session&) {
-                       auto after = count_param(r, "after", 0, INT64_MAX);
-                       auto limit = count_param(r, "limit", 100, kMaxPage);
-                       if (!after.ok()) return error_of(after.error());
-                       if (!limit.ok()) return error_of(limit.error());
-                       auto rows = p.store->audit_after(static_cast<std::int64_t>(*after), *limit);
+                       auto page = page_query(r);
+                       if (!page.ok()) return error_of(page.error());
+                       auto rows = page->forward ? p.store->audit_after(page->cursor, page->limit)
+                                                 : p.store->audit_before(page->cursor, page->limit);
                        if (!rows.ok()) return error_of(rows.error());
                        json items = json::array();
                        for (const auto& a : *rows) {
@@ -286,7 +309,7 @@ void add_control_room_routes(http::Router& router, const Platform& p) {
                        }
                        return http::json_response(200, dump(json{{"items", items}}));
                      }),
-      http::RouteOptions{{"after", "limit"}});
+      http::RouteOptions{{"after", "before", "limit"}});
   router.add("GET", "/api/v1/operators",
              operator_route(book, Permission::kUsers, false,
                             [p](const http::Request&, const http::Match&, const access::Session&) {
@@ -328,6 +351,7 @@ void add_platform_routes(http::Router& router, const Platform& p) {
   add_session_routes(router, p);
   add_portal_routes(router, p);
   add_control_room_routes(router, p);
+  add_analysis_routes(router, p);
   router.add("GET", "/api/v1/openapi.json", [](const http::Request&, const http::Match&) {
     return http::json_response(200, std::string(openapi_document()));
   });

@@ -18,6 +18,7 @@ class BillingDb;
 class Engine;
 }  // namespace vidyut::billing
 namespace vidyut::mdm {
+class CaseBook;
 class CommandPort;
 class VeeBook;
 }  // namespace vidyut::mdm
@@ -64,6 +65,7 @@ struct Platform {
   billing::BillingDb* billing_db = nullptr;
   billing::Engine* engine = nullptr;
   mdm::VeeBook* vee = nullptr;
+  mdm::CaseBook* cases = nullptr;  // theft cases (mdm.db)
   mdm::CommandPort* commands = nullptr;
   ConsumerDirectory* directory = nullptr;
   CodeSender* codes = nullptr;

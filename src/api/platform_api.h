@@ -18,6 +18,8 @@ namespace vidyut::api {
 void add_session_routes(http::Router& router, const Platform& p);
 void add_portal_routes(http::Router& router, const Platform& p);
 void add_control_room_routes(http::Router& router, const Platform& p);
+// The MDM's analyses and theft cases (analysis_api.cc).
+void add_analysis_routes(http::Router& router, const Platform& p);
 // All of the above, and GET /api/v1/openapi.json.
 void add_platform_routes(http::Router& router, const Platform& p);
 

@@ -116,6 +116,31 @@ assert outages["items"] == [], outages  # no meter reported a power failure
 expect("GET", "/api/v1/outages?from=2026-01-01&to=2026-12-31", "/api/v1/outages", 400, token=viewer)
 _, audit = expect("GET", "/api/v1/audit?limit=1000", "/api/v1/audit", 200, token=viewer)
 assert any(a["actor"] == "web:asha" and a["action"] == "operator-disconnect" for a in audit["items"])
+ids = [a["id"] for a in audit["items"]]
+assert ids == sorted(ids, reverse=True), "the audit trail reads the latest first"
+_, older = expect("GET", f"/api/v1/audit?before={ids[0]}&limit=1", "/api/v1/audit", 200, token=viewer)
+assert [a["id"] for a in older["items"]] == ids[1:2], older
+_, forward = expect("GET", "/api/v1/audit?after=0&limit=2", "/api/v1/audit", 200, token=viewer)
+assert [a["id"] for a in forward["items"]] == sorted(ids)[:2], forward
+expect("GET", "/api/v1/audit?after=1&before=9", "/api/v1/audit", 400, token=viewer)
+# The MDM's analyses (no interval yet: empty figures, every answer in its schema) and a theft case.
+expect("GET", "/api/v1/energy-audit", "/api/v1/energy-audit", 200, token=viewer)
+expect("GET", "/api/v1/loading", "/api/v1/loading", 200, token=viewer)
+expect("GET", "/api/v1/reliability", "/api/v1/reliability", 200, token=viewer)
+_, theft = expect("GET", "/api/v1/theft", "/api/v1/theft", 200, token=viewer)
+expect("GET", "/api/v1/theft?day=someday", "/api/v1/theft", 400, token=viewer)
+serial = detail["meter"]["serial"]
+case = {"serial": serial, "day": theft["day"], "note": "reported by the lineman"}
+expect("POST", "/api/v1/theft-cases", "/api/v1/theft-cases", 403, case, viewer, viewer_csrf)
+_, opened = expect("POST", "/api/v1/theft-cases", "/api/v1/theft-cases", 201, case, op, op_csrf)
+case_id = opened["case"]["id"]
+expect("POST", "/api/v1/theft-cases", "/api/v1/theft-cases", 200, case, op, op_csrf)
+expect("POST", f"/api/v1/theft-cases/{case_id}/notes", "/api/v1/theft-cases/{id}/notes", 200, {"note": "inspection booked"}, op, op_csrf)
+expect("POST", f"/api/v1/theft-cases/{case_id}/close", "/api/v1/theft-cases/{id}/close", 200, {"outcome": "dismissed", "note": "seal intact"}, op, op_csrf)
+_, shown = expect("GET", f"/api/v1/theft-cases/{case_id}", "/api/v1/theft-cases/{id}", 200, token=viewer)
+assert [e["action"] for e in shown["trail"]] == ["open", "note", "dismiss"], shown
+expect("GET", "/api/v1/theft-cases?state=all", "/api/v1/theft-cases", 200, token=viewer)
+expect("GET", "/api/v1/theft-cases/777", "/api/v1/theft-cases/{id}", 404, token=viewer)
 expect("GET", "/api/v1/operators", "/api/v1/operators", 403, token=op)
 expect("GET", "/api/v1/portal/account", "/api/v1/portal/account", 401, token=op)
 expect("POST", "/api/v1/portal/code", "/api/v1/portal/code", 503, {"consumer_id": c})

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -12,6 +13,7 @@
 #include "api/payment_api.h"
 #include "billing/test_rig.h"
 #include "http/parse.h"
+#include "mdm/cases.h"
 #include "mdm/load_control.h"
 
 namespace vidyut::api {
@@ -44,12 +46,14 @@ class Outbox final : public CodeSender {
 struct ApiRig {
   billing::Rig rig{"platform-api", 2};
   std::unique_ptr<access::AccessBook> book;
+  std::unique_ptr<mdm::CaseBook> cases;
   mdm::StoreCommandPort port{*rig.store};
   Mobiles mobiles;
   Outbox outbox;
   http::Router router;
   ApiRig() {
     book = std::move(*access::AccessBook::open(rig.dir, rig.clock, rig.store.get()));
+    cases = std::move(*mdm::CaseBook::open(rig.dir, rig.clock));
     Platform p;
     p.store = rig.store.get();
     p.access = book.get();
@@ -57,6 +61,7 @@ struct ApiRig {
     p.billing_db = rig.db.get();
     p.engine = rig.engine.get();
     p.commands = &port;
+    p.cases = cases.get();
     p.directory = &mobiles;
     p.codes = &outbox;
     add_platform_routes(router, p);
@@ -231,6 +236,18 @@ TEST(PlatformApi, OperatorsActWithinTheirRolesAndWithTheCsrfToken) {
   EXPECT_TRUE(actions.count("web:asha operator-disconnect"));
   EXPECT_TRUE(actions.count("web:asha operator-reconnect"));
   EXPECT_TRUE(actions.count("web:vikram sign-in"));
+  // Latest first; ?before= pages back, ?after= reads forward; not both.
+  std::vector<std::int64_t> ids;
+  for (const auto& r : audit["items"]) ids.push_back(r["id"].get<std::int64_t>());
+  ASSERT_GE(ids.size(), 3u);
+  EXPECT_TRUE(std::is_sorted(ids.rbegin(), ids.rend()));
+  auto back = json::parse(
+      a.call("GET", "/api/v1/audit?limit=1&before=" + std::to_string(ids[0]), "", viewer.token)
+          .body);
+  EXPECT_EQ(back["items"][0]["id"], ids[1]);
+  auto forward = json::parse(a.call("GET", "/api/v1/audit?after=0&limit=2", "", viewer.token).body);
+  EXPECT_EQ(forward["items"][0]["id"], ids.back());
+  EXPECT_EQ(a.call("GET", "/api/v1/audit?after=1&before=5", "", viewer.token).status, 400);
 
   // Sign-out ends the session; the cookie is cleared.
   EXPECT_EQ(a.call("DELETE", "/api/v1/session", "", op.token).status, 403) << "CSRF";
@@ -293,6 +310,135 @@ TEST(PlatformApi, SignInRefusesGuessesAndDoesNotTellWhoIsAConsumer) {
   auto p = http::parse_requests(raw);
   ASSERT_TRUE(p.ok());
   EXPECT_EQ(a.router.dispatch(p->requests[0]).status, 415);
+}
+
+// Theft cases from the control room: an operator opens one on a suspect's meter for a DT-day
+// (once: again answers the open case), notes and closes it with an outcome; each step is in the
+// case's trail and the audit trail with its actor. A viewer reads but cannot act; bad input is
+// refused by name.
+TEST(PlatformApi, AnOperatorFollowsATheftCaseFromOpeningToItsOutcome) {
+  ApiRig a;
+  a.rig.consume(0, tariff::CivilDate{2026, 10, 31}, 50);
+  const auto op = a.operator_session("asha", "grid-control-2026");
+  const auto viewer = a.operator_session("vikram", "view-only-person");
+  const std::string open_body = R"({"serial":"S1000","day":"2026-10-31","note":"DT loss 18 %"})";
+  EXPECT_EQ(a.call("POST", "/api/v1/theft-cases", open_body, viewer.token, viewer.csrf).status,
+            403);
+  EXPECT_EQ(a.call("POST", "/api/v1/theft-cases", open_body, op.token).status, 403) << "no CSRF";
+  auto opened = a.call("POST", "/api/v1/theft-cases", open_body, op.token, op.csrf);
+  ASSERT_EQ(opened.status, 201) << opened.body;
+  const json c = json::parse(opened.body)["case"];
+  EXPECT_EQ(c["serial"], "S1000");
+  EXPECT_EQ(c["consumer"], "C1000");
+  EXPECT_EQ(c["dt"], "D1");
+  EXPECT_EQ(c["state"], "open");
+  EXPECT_EQ(c["opened_by"], "web:asha");
+  EXPECT_FALSE(c["evidence"].get<std::string>().empty());
+  const std::string id = std::to_string(c["id"].get<std::int64_t>());
+  auto again = a.call("POST", "/api/v1/theft-cases", open_body, op.token, op.csrf);
+  EXPECT_EQ(again.status, 200);
+  EXPECT_EQ(json::parse(again.body)["created"], false);
+  EXPECT_EQ(json::parse(again.body)["case"]["id"], c["id"]);
+  EXPECT_EQ(a.call("POST", "/api/v1/theft-cases", R"({"serial":"NOPE","day":"2026-10-31"})",
+                   op.token, op.csrf)
+                .status,
+            404);
+  EXPECT_EQ(a.call("POST", "/api/v1/theft-cases", R"({"serial":"S1000","day":"31/10/2026"})",
+                   op.token, op.csrf)
+                .status,
+            400);
+  EXPECT_EQ(a.call("POST", "/api/v1/theft-cases", R"({"serial":"S1000","day":"2026-10-31","x":1})",
+                   op.token, op.csrf)
+                .status,
+            400)
+      << "an unknown field";
+
+  EXPECT_EQ(a.call("POST", "/api/v1/theft-cases/" + id + "/notes",
+                   R"({"note":"inspection Tuesday"})", viewer.token, viewer.csrf)
+                .status,
+            403);
+  EXPECT_EQ(a.call("POST", "/api/v1/theft-cases/" + id + "/notes",
+                   R"({"note":"inspection Tuesday"})", op.token, op.csrf)
+                .status,
+            200);
+  EXPECT_EQ(a.call("POST", "/api/v1/theft-cases/" + id + "/close",
+                   R"({"outcome":"open","note":"x"})", op.token, op.csrf)
+                .status,
+            400);
+  EXPECT_EQ(a.call("POST", "/api/v1/theft-cases/" + id + "/close",
+                   R"({"outcome":"confirmed","note":""})", op.token, op.csrf)
+                .status,
+            400)
+      << "closing needs a note";
+  EXPECT_EQ(a.call("POST", "/api/v1/theft-cases/999/close", R"({"outcome":"confirmed","note":"x"})",
+                   op.token, op.csrf)
+                .status,
+            404);
+  auto closed = a.call("POST", "/api/v1/theft-cases/" + id + "/close",
+                       R"({"outcome":"confirmed","note":"bypass found at the meter board"})",
+                       op.token, op.csrf);
+  ASSERT_EQ(closed.status, 200) << closed.body;
+  EXPECT_EQ(json::parse(closed.body)["state"], "confirmed");
+  EXPECT_EQ(json::parse(closed.body)["closed_by"], "web:asha");
+  EXPECT_EQ(a.call("POST", "/api/v1/theft-cases/" + id + "/close",
+                   R"({"outcome":"dismissed","note":"again"})", op.token, op.csrf)
+                .status,
+            400)
+      << "a closed case stays closed";
+
+  auto shown = a.call("GET", "/api/v1/theft-cases/" + id, "", viewer.token);
+  ASSERT_EQ(shown.status, 200);
+  const json trail = json::parse(shown.body)["trail"];
+  ASSERT_EQ(trail.size(), 3u);
+  EXPECT_EQ(trail[0]["action"], "open");
+  EXPECT_EQ(trail[1]["action"], "note");
+  EXPECT_EQ(trail[2]["action"], "confirm");
+  EXPECT_EQ(trail[2]["actor"], "web:asha");
+  EXPECT_EQ(
+      json::parse(a.call("GET", "/api/v1/theft-cases", "", viewer.token).body)["items"].size(), 0u)
+      << "no case open any more";
+  EXPECT_EQ(
+      json::parse(
+          a.call("GET", "/api/v1/theft-cases?state=confirmed", "", viewer.token).body)["items"]
+          .size(),
+      1u);
+  EXPECT_EQ(a.call("GET", "/api/v1/theft-cases?state=lost", "", viewer.token).status, 400);
+  EXPECT_EQ(a.call("GET", "/api/v1/theft-cases/12x", "", viewer.token).status, 404);
+
+  std::set<std::string> audited;
+  auto rows = a.rig.store->audit_after(0, 1000);
+  ASSERT_TRUE(rows.ok());
+  for (const auto& r : *rows) {
+    if (r.actor == "web:asha") audited.insert(r.action);
+  }
+  EXPECT_TRUE(audited.count("theft-case-open"));
+  EXPECT_TRUE(audited.count("theft-case-note"));
+  EXPECT_TRUE(audited.count("theft-case-confirm"));
+}
+
+// The day-scale analyses answer for a day (default yesterday) and refuse a bad period by name.
+TEST(PlatformApi, TheAnalysesAnswerForADayAndRefuseABadPeriod) {
+  ApiRig a;
+  a.rig.consume(0, tariff::CivilDate{2026, 10, 31}, 50);
+  const auto viewer = a.operator_session("vikram", "view-only-person");
+  auto audit =
+      a.call("GET", "/api/v1/energy-audit?from=2026-10-31&to=2026-10-31", "", viewer.token);
+  ASSERT_EQ(audit.status, 200) << audit.body;
+  const json j = json::parse(audit.body);
+  ASSERT_EQ(j["dts"].size(), 1u);
+  EXPECT_EQ(j["dts"][0]["consumers_wh"], 96 * 50);
+  EXPECT_EQ(json::parse(a.call("GET", "/api/v1/energy-audit", "", viewer.token).body)["from"],
+            j["from"])
+      << "yesterday by default";
+  for (const char* bad :
+       {"/api/v1/energy-audit?from=2026-10-01&to=2026-11-30",
+        "/api/v1/energy-audit?from=2026-10-31&to=2026-10-30", "/api/v1/loading?from=yesterday",
+        "/api/v1/theft?day=2026-13-01", "/api/v1/reliability?from=2026-01-01&to=2026-10-31"}) {
+    EXPECT_EQ(a.call("GET", bad, "", viewer.token).status, 400) << bad;
+  }
+  for (const char* good : {"/api/v1/loading", "/api/v1/theft", "/api/v1/reliability"}) {
+    EXPECT_EQ(a.call("GET", good, "", viewer.token).status, 200) << good;
+  }
 }
 
 }  // namespace

@@ -76,6 +76,7 @@ struct DemoOptions {
   // The first simulated IST day; default: the latest day up to yesterday on which the billing
   // rules allow disconnection (so that a run on a Monday does not simulate a quiet Sunday).
   std::string day;
+  std::string scenario_file;  // further control lines ('+M cmd'), after the built-in scenario
   double progress_s = 5;
   double settle_s = 120;  // real seconds after the end for the last gaps to be filled
   bool random_events = true;
@@ -285,6 +286,15 @@ int run_demo(const DemoOptions& o) {
   std::cout << fmt::format("building {} meters ({} consumers) ...\n", n, o.consumers) << std::flush;
   ScaledClock clock(start, o.speed);
   fleet::Fleet fleet(std::move(topology), fc, clock, &truth);
+  if (!o.scenario_file.empty()) {
+    std::ifstream in(o.scenario_file);
+    if (!in) {
+      return report_error(
+          "demo", Error(Errc::kIo, fmt::format("cannot read scenario {}", o.scenario_file)));
+    }
+    scenario += std::string(std::istreambuf_iterator<char>(in), {});
+    if (!scenario.empty() && scenario.back() != '\n') scenario += '\n';
+  }
   if (auto s = fleet.load_scenario(scenario); !s.ok()) return report_error("demo", s.error());
   // Go-live history: the consumers' readings of the days before, read from the meters' own
   // load profile (what a migration from the old MDM would bring) and written in the background.
@@ -1749,6 +1759,9 @@ void register_demo(CLI::App& app, Runner& run) {
   d->add_option("--progress", o->progress_s, "Seconds between progress lines")
       ->capture_default_str();
   d->add_flag("!--no-random-events", o->random_events, "Only the scripted scenario");
+  d->add_option("--scenario", o->scenario_file,
+                "Further control commands at simulated minutes ('+M cmd', as `simulate run "
+                "--scenario`), e.g. '+0 hook F0001-T003 2000 1440'");
   d->add_option("--outage-rate", o->outage_rate,
                 "Random outages per DT and per feeder per simulated day")
       ->capture_default_str();

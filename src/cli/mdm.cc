@@ -6,9 +6,11 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "api/mdm_forms.h"
 #include "cli/commands.h"
 #include "cli/data_options.h"
 #include "mdm/audit.h"
+#include "mdm/case_desk.h"
 #include "mdm/cases.h"
 #include "mdm/load_control.h"
 #include "mdm/loading.h"
@@ -24,6 +26,9 @@ namespace vidyut::cli {
 namespace {
 
 using json = nlohmann::json;
+using api::audit_json;
+using api::case_json;
+using api::reliability_json;
 
 struct AuditOptions {
   DataOptions data;
@@ -39,56 +44,6 @@ struct AuditOptions {
 std::string kwh(std::int64_t wh) { return fmt::format("{:.1f}", static_cast<double>(wh) / 1000.0); }
 std::string mark(const mdm::Completeness& c) {
   return c.complete() ? "" : fmt::format("  INCOMPLETE {:.1f} %", c.percent());
-}
-
-json to_json(const mdm::AuditReport& r) {
-  auto data = [](const mdm::Completeness& c) {
-    return json{{"complete", c.complete()},
-                {"intervals_expected", c.expected},
-                {"intervals_present", c.present},
-                {"completeness_percent", c.percent()},
-                {"meters_incomplete", c.meters_missing}};
-  };
-  json dts = json::array();
-  for (const auto& d : r.dts) {
-    dts.push_back({{"dt", d.dt},
-                   {"feeder", d.feeder},
-                   {"dt_meter", d.has_meter},
-                   {"consumers", d.consumers},
-                   {"dt_wh", d.dt_wh},
-                   {"consumers_wh", d.consumers_wh},
-                   {"consumers_export_wh", d.consumers_export_wh},
-                   {"lt_loss_wh", d.loss_wh},
-                   {"lt_loss_percent", d.loss_percent},
-                   {"data", data(d.data)}});
-  }
-  json feeders = json::array();
-  for (const auto& f : r.feeders) {
-    feeders.push_back({{"feeder", f.feeder},
-                       {"feeder_meter", f.has_meter},
-                       {"dts", f.dts},
-                       {"consumers", f.consumers},
-                       {"feeder_wh", f.feeder_wh},
-                       {"dts_wh", f.dts_wh},
-                       {"consumers_wh", f.consumers_wh},
-                       {"ht_loss_wh", f.ht_loss_wh},
-                       {"ht_loss_percent", f.ht_loss_percent},
-                       {"lt_loss_wh", f.lt_loss_wh},
-                       {"total_loss_wh", f.total_loss_wh},
-                       {"total_loss_percent", f.total_loss_percent},
-                       {"data", data(f.data)}});
-  }
-  return {{"from", format_iso8601(r.from)},
-          {"to", format_iso8601(r.to)},
-          {"area",
-           {{"input_wh", r.area.input_wh},
-            {"consumers_wh", r.area.consumers_wh},
-            {"loss_wh", r.area.loss_wh},
-            {"loss_percent", r.area.loss_percent},
-            {"data", data(r.area.data)}}},
-          {"feeders", feeders},
-          {"dts", dts},
-          {"unplaced_consumers", r.unplaced_consumers}};
 }
 
 void print(const mdm::AuditReport& r, const AuditOptions& o) {
@@ -165,7 +120,7 @@ int run_audit(const AuditOptions& o) {
     auto r = mdm::audit_from_store(**db, network, a, std::min(to, a + step), o.period_s);
     if (!r.ok()) return report_error("mdm audit", r.error());
     if (o.json) {
-      out.push_back(to_json(*r));
+      out.push_back(audit_json(*r));
     } else {
       print(*r, o);
     }
@@ -208,20 +163,6 @@ Result<std::pair<UtcTime, UtcTime>> period_of(const OutageOptions& o) {
 std::string minutes(Millis d) { return fmt::format("{:.1f}", double(d.count()) / 60'000.0); }
 std::string span_end(const mdm::OffSpan& s) {
   return s.end ? tariff::format_ist(*s.end) : std::string("(ongoing)");
-}
-
-json to_json(const mdm::ReliabilityIndices& x) {
-  return {{"name", x.name},
-          {"customers", x.customers},
-          {"customer_interruptions", x.customer_interruptions},
-          {"customer_minutes", x.customer_minutes},
-          {"momentary_customer_interruptions", x.momentary_customer_interruptions},
-          {"sustained_spans", x.sustained_spans},
-          {"momentary_spans", x.momentary_spans},
-          {"saifi", x.saifi},
-          {"saidi_minutes", x.saidi},
-          {"caidi_minutes", x.caidi},
-          {"maifi", x.maifi}};
 }
 
 struct OutageData {
@@ -337,14 +278,7 @@ int run_reliability(const OutageOptions& o) {
   if (!d.ok()) return report_error("mdm reliability", d.error());
   const mdm::ReliabilityReport rel = mdm::reliability(d->network, d->report);
   if (o.json) {
-    json f = json::array();
-    for (const auto& x : rel.feeders) f.push_back(to_json(x));
-    std::cout << json{{"from", format_iso8601(rel.from)},
-                      {"to", format_iso8601(rel.to)},
-                      {"feeders", f},
-                      {"area", to_json(rel.area)}}
-                     .dump(2)
-              << "\n";
+    std::cout << reliability_json(rel).dump(2) << "\n";
     return kExitOk;
   }
   std::cout << fmt::format("reliability indices (IEEE 1366) from {} to {}\n",
@@ -370,39 +304,15 @@ int run_loading(const OutageOptions& o) {
   const mdm::Network network = mdm::build_network(*meters);
   auto r = mdm::loading_from_store(**db, network, period->first, period->second);
   if (!r.ok()) return report_error("mdm loading", r.error());
+  if (o.json) {
+    std::cout << api::loading_json(*r).dump(2) << "\n";
+    return kExitOk;
+  }
   std::vector<const mdm::DtLoading*> dts;
   for (const auto& d : r->dts) dts.push_back(&d);
   std::stable_sort(dts.begin(), dts.end(), [](const auto* a, const auto* b) {
     return a->peak.loading_percent > b->peak.loading_percent;
   });
-  if (o.json) {
-    json j = json::array();
-    for (const auto* d : dts) {
-      json over = json::array();
-      for (const auto& li : d->overloaded) {
-        over.push_back({{"start", format_iso8601(li.start)},
-                        {"kva", li.kva},
-                        {"loading_percent", li.loading_percent}});
-      }
-      j.push_back({{"dt", d->dt},
-                   {"feeder", d->feeder},
-                   {"rating_kva", d->rating_va / 1000.0},
-                   {"intervals", d->intervals},
-                   {"intervals_expected", d->expected},
-                   {"peak_kva", d->peak.kva},
-                   {"peak_at", format_iso8601(d->peak.start)},
-                   {"peak_loading_percent", d->peak.loading_percent},
-                   {"overloaded_hours", d->overloaded_hours(r->period_s)},
-                   {"overloaded", over}});
-    }
-    std::cout << json{{"from", format_iso8601(r->from)},
-                      {"to", format_iso8601(r->to)},
-                      {"dts", j},
-                      {"dts_without_rating", r->dts_without_rating}}
-                     .dump(2)
-              << "\n";
-    return kExitOk;
-  }
   std::size_t overloaded = 0;
   for (const auto* d : dts) overloaded += d->overloaded.empty() ? 0 : 1;
   std::cout << fmt::format("transformer loading from {} to {}: {} of {} DTs overloaded\n",
@@ -442,40 +352,7 @@ int run_theft(const OutageOptions& o) {
     auto r = mdm::detect_theft(**db, network, *meters, day);
     if (!r.ok()) return report_error("mdm theft", r.error());
     if (o.json) {
-      json dts = json::array();
-      for (const auto& f : r->dts) {
-        if (!f.flagged && !o.all) continue;
-        json sus = json::array();
-        for (const auto& x : f.suspects) {
-          sus.push_back({{"serial", x.serial},
-                         {"consumer", x.consumer_id},
-                         {"score", x.score},
-                         {"explained_wh", x.explained_wh},
-                         {"correlation", x.correlation},
-                         {"reasons", x.reasons}});
-        }
-        dts.push_back({{"dt", f.dt},
-                       {"feeder", f.feeder},
-                       {"complete", f.complete},
-                       {"dt_wh", f.dt_wh},
-                       {"loss_wh", f.loss_wh},
-                       {"technical_wh", f.technical_wh},
-                       {"unexplained_wh", f.unexplained_wh},
-                       {"unexplained_percent", f.unexplained_percent},
-                       {"flagged", f.flagged},
-                       {"stolen_wh_estimate", f.stolen_wh},
-                       {"pattern", f.pattern},
-                       {"suspects", sus}});
-      }
-      out.push_back({{"day", tariff::to_string(tariff::ist_date(day))},
-                     {"model",
-                      {{"conductor_share", r->model.conductor_share},
-                       {"core_w_per_kva", r->model.core_w_per_kva},
-                       {"residual_sigma_wh", r->model.residual_sigma_wh},
-                       {"dt_days_fitted", r->model.fitted_on},
-                       {"dt_days_offered", r->model.candidates}}},
-                     {"flagged", r->flagged},
-                     {"dts", dts}});
+      out.push_back(api::theft_json(*r, o.all));
       continue;
     }
     std::size_t incomplete = 0;
@@ -519,21 +396,6 @@ struct CaseOptions {
   bool json = false;
 };
 
-json to_json(const mdm::TheftCase& c) {
-  return {
-      {"id", c.id},
-      {"dt", c.dt},
-      {"day", c.day},
-      {"serial", c.serial},
-      {"consumer", c.consumer_id},
-      {"state", mdm::to_string(c.state)},
-      {"evidence", c.evidence},
-      {"opened", format_iso8601(c.opened)},
-      {"opened_by", c.opened_by},
-      {"closed", c.state == mdm::CaseState::kOpen ? json(nullptr) : json(format_iso8601(c.closed))},
-      {"closed_by", c.closed_by}};
-}
-
 void print_case(const mdm::TheftCase& c) {
   std::cout << fmt::format("case {}: {} ({}) on {} for {} - {}\n  opened {} by {}\n", c.id,
                            c.serial, c.consumer_id, c.dt, c.day, mdm::to_string(c.state),
@@ -544,49 +406,6 @@ void print_case(const mdm::TheftCase& c) {
   std::cout << "  evidence: " << c.evidence << "\n";
 }
 
-// What the MDM says of this meter on that DT-day, for the case's record.
-Result<mdm::TheftCase> case_from_finding(store::Store& db, const std::string& serial,
-                                         tariff::CivilDate day) {
-  VIDYUT_TRY(m, db.meter_by_serial(serial));
-  if (!*m) return Error(Errc::kNotFound, "no meter " + serial);
-  if ((*m)->consumer_id.empty() || (*m)->dt.empty()) {
-    return Error(Errc::kInvalidArgument, serial + " is not a consumer meter on a DT");
-  }
-  VIDYUT_TRY(meters, mdm::all_meters(db));
-  const mdm::Network network = mdm::build_network(*meters);
-  VIDYUT_TRY(r, mdm::detect_theft(db, network, *meters, tariff::ist_midnight(day)));
-  mdm::TheftCase c;
-  c.dt = (*m)->dt;
-  c.day = tariff::to_string(day);
-  c.meter_id = (*m)->id;
-  c.serial = serial;
-  c.consumer_id = (*m)->consumer_id;
-  c.evidence = "the DT-day was not assessed";
-  for (const auto& f : r->dts) {
-    if (f.dt != c.dt) continue;
-    if (!f.flagged) {
-      c.evidence = fmt::format("the DT-day is not flagged (unexplained {:.2f} %{})",
-                               f.unexplained_percent, f.complete ? "" : ", incomplete data");
-      break;
-    }
-    c.evidence = fmt::format(
-        "DT unexplained loss {:.2f} % of {:.1f} kWh, about {:.1f} kWh stolen, "
-        "{}; ",
-        f.unexplained_percent, f.dt_wh / 1000, f.stolen_wh / 1000, f.pattern);
-    auto it = std::find_if(f.suspects.begin(), f.suspects.end(),
-                           [&](const mdm::Suspect& x) { return x.serial == serial; });
-    if (it == f.suspects.end()) {
-      c.evidence += "not among the MDM's top suspects";
-    } else {
-      c.evidence += fmt::format("suspect {} of {} (score {:.2f})", it - f.suspects.begin() + 1,
-                                f.suspects.size(), it->score);
-      for (const auto& why : it->reasons) c.evidence += "; " + why;
-    }
-    break;
-  }
-  return c;
-}
-
 int run_case(const CaseOptions& o) {
   const std::string what = "mdm case " + o.action;
   const std::string actor = actor_or_user(o.by);
@@ -595,31 +414,14 @@ int run_case(const CaseOptions& o) {
   const auto clock = business_clock(**db);
   auto book = mdm::CaseBook::open(o.data.data_dir, *clock);
   if (!book.ok()) return report_error(what, book.error());
-  auto audit = [&](const std::string& action, const std::string& subject,
-                   const std::string& detail) {
-    store::WriteBatch b;
-    store::AuditRecord a;
-    a.at = clock->now();
-    a.actor = actor;
-    a.action = action;
-    a.subject = subject;
-    a.detail = detail.substr(0, store::kMaxDetailLength);
-    b.audit.push_back(a);
-    return (*db)->write(b);
-  };
+  mdm::CaseDesk desk(**book, **db, *clock);
   if (o.action == "open") {
     auto day = tariff::parse_date(o.day);
     if (!day.ok()) return report_error(what, day.error());
-    auto c = case_from_finding(**db, o.meter, *day);
-    if (!c.ok()) return report_error(what, c.error());
-    auto r = (*book)->open_case(*c, actor, o.note);
+    auto r = desk.open(o.meter, *day, actor, o.note);
     if (!r.ok()) return report_error(what, r.error());
-    if (r->created) {
-      auto w = audit("theft-case-open", o.meter, fmt::format("case {}: {}", r->c.id, c->evidence));
-      if (!w.ok()) return report_error(what, w.error());
-    }
     if (o.json) {
-      std::cout << json{{"created", r->created}, {"case", to_json(r->c)}}.dump(2) << "\n";
+      std::cout << json{{"created", r->created}, {"case", case_json(r->c)}}.dump(2) << "\n";
     } else {
       std::cout << (r->created ? "opened\n" : "already open\n");
       print_case(r->c);
@@ -627,25 +429,16 @@ int run_case(const CaseOptions& o) {
     return kExitOk;
   }
   if (o.action == "confirm" || o.action == "dismiss" || o.action == "note") {
-    if (o.action == "note") {
-      if (auto st = (*book)->add_note(o.id, actor, o.note); !st.ok()) {
-        return report_error(what, st.error());
-      }
-    } else {
-      auto r = (*book)->close_case(
-          o.id, o.action == "confirm" ? mdm::CaseState::kConfirmed : mdm::CaseState::kDismissed,
-          actor, o.note);
-      if (!r.ok()) return report_error(what, r.error());
-    }
-    auto c = (*book)->get(o.id);
-    if (!c.ok() || !*c) return report_error(what, Error(Errc::kIo, "case vanished"));
-    auto w =
-        audit("theft-case-" + o.action, (*c)->serial, fmt::format("case {}: {}", o.id, o.note));
-    if (!w.ok()) return report_error(what, w.error());
+    auto c = o.action == "note" ? desk.note(o.id, actor, o.note)
+                                : desk.close(o.id,
+                                             o.action == "confirm" ? mdm::CaseState::kConfirmed
+                                                                   : mdm::CaseState::kDismissed,
+                                             actor, o.note);
+    if (!c.ok()) return report_error(what, c.error());
     if (o.json) {
-      std::cout << to_json(**c).dump(2) << "\n";
+      std::cout << case_json(*c).dump(2) << "\n";
     } else {
-      print_case(**c);
+      print_case(*c);
     }
     return kExitOk;
   }
@@ -656,15 +449,8 @@ int run_case(const CaseOptions& o) {
   auto trail = (*book)->trail(o.id);
   if (!trail.ok()) return report_error(what, trail.error());
   if (o.json) {
-    json t = json::array();
-    for (const auto& e : *trail) {
-      t.push_back({{"at", format_iso8601(e.at)},
-                   {"actor", e.actor},
-                   {"action", e.action},
-                   {"note", e.note}});
-    }
-    json j = to_json(**c);
-    j["trail"] = t;
+    json j = case_json(**c);
+    j["trail"] = api::trail_json(*trail);
     std::cout << j.dump(2) << "\n";
     return kExitOk;
   }
@@ -694,7 +480,7 @@ int run_cases(const CaseOptions& o) {
   if (!cs.ok()) return report_error("mdm cases", cs.error());
   if (o.json) {
     json j = json::array();
-    for (const auto& c : *cs) j.push_back(to_json(c));
+    for (const auto& c : *cs) j.push_back(case_json(c));
     std::cout << j.dump(2) << "\n";
     return kExitOk;
   }

@@ -31,6 +31,7 @@
 #include "core/log.h"
 #include "core/text.h"
 #include "headend/head_end.h"
+#include "mdm/cases.h"
 #include "mdm/load_control.h"
 #include "mdm/vee_book.h"
 #include "store/sqlite_store.h"
@@ -199,6 +200,7 @@ int run_serve(ServeOptions o) {
   std::unique_ptr<store::Store> api_store;
   std::unique_ptr<access::AccessBook> access_book;
   std::unique_ptr<mdm::VeeBook> api_vee;
+  std::unique_ptr<mdm::CaseBook> api_cases;
   std::unique_ptr<HttpService> http_service;
   std::unique_ptr<notify::Notifier> notifier;
   std::unique_ptr<NotifierCodes> codes;
@@ -219,6 +221,9 @@ int run_serve(ServeOptions o) {
       auto v = mdm::VeeBook::open(o.data.data_dir, *clock);
       if (!v.ok()) return fail(v.error());
       api_vee = std::move(*v);
+      auto cb = mdm::CaseBook::open(o.data.data_dir, *clock);
+      if (!cb.ok()) return fail(cb.error());
+      api_cases = std::move(*cb);
     }
     api::Platform platform;
     platform.store = api_store.get();
@@ -227,6 +232,7 @@ int run_serve(ServeOptions o) {
     platform.billing_db = billing ? &billing->db() : nullptr;
     platform.engine = billing ? &billing->engine() : nullptr;
     platform.vee = api_vee.get();
+    platform.cases = api_cases.get();
     platform.commands = &command_port;
     if (o.simulated_payments && billing) {
       gateway = std::make_unique<SimulatedGateway>(billing->engine());

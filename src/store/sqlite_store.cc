@@ -831,10 +831,16 @@ class SqliteStore final : public Store {
   }
 
   Result<std::vector<Alert>> alerts_after(std::int64_t after_id, std::size_t limit) override {
+    return alert_page(alerts_after_, after_id, limit);
+  }
+  Result<std::vector<Alert>> alerts_before(std::int64_t before_id, std::size_t limit) override {
+    return alert_page(alerts_before_, before_id, limit);
+  }
+  Result<std::vector<Alert>> alert_page(Stmt& stmt, std::int64_t id, std::size_t limit) {
     VIDYUT_CHECK(check_page(limit, "alerts"));
     std::lock_guard lock(mu_);
-    Use u(alerts_after_);
-    u.bind(after_id).bind(static_cast<std::int64_t>(limit));
+    Use u(stmt);
+    u.bind(id).bind(static_cast<std::int64_t>(limit));
     std::vector<Alert> out;
     while (true) {
       VIDYUT_TRY(row, u.step());
@@ -864,10 +870,17 @@ class SqliteStore final : public Store {
   }
 
   Result<std::vector<AuditRecord>> audit_after(std::int64_t after_id, std::size_t limit) override {
+    return audit_page(audit_after_, after_id, limit);
+  }
+  Result<std::vector<AuditRecord>> audit_before(std::int64_t before_id,
+                                                std::size_t limit) override {
+    return audit_page(audit_before_, before_id, limit);
+  }
+  Result<std::vector<AuditRecord>> audit_page(Stmt& stmt, std::int64_t id, std::size_t limit) {
     VIDYUT_CHECK(check_page(limit, "audit records"));
     std::lock_guard lock(mu_);
-    Use u(audit_after_);
-    u.bind(after_id).bind(static_cast<std::int64_t>(limit));
+    Use u(stmt);
+    u.bind(id).bind(static_cast<std::int64_t>(limit));
     std::vector<AuditRecord> out;
     while (true) {
       VIDYUT_TRY(row, u.step());
@@ -1212,6 +1225,9 @@ class SqliteStore final : public Store {
         "(?,?,?,?,?,?,?) ON CONFLICT (meter_id, at_ms, kind, name, active) DO NOTHING"));
     VIDYUT_CHECK(alerts_after_.prepare(db, std::string("SELECT ") + kAlertColumns +
                                                " FROM alerts WHERE id > ? ORDER BY id LIMIT ?"));
+    VIDYUT_CHECK(
+        alerts_before_.prepare(db, std::string("SELECT ") + kAlertColumns +
+                                       " FROM alerts WHERE id < ? ORDER BY id DESC LIMIT ?"));
     VIDYUT_CHECK(alerts_of_kind_.prepare(
         db, std::string("SELECT ") + kAlertColumns +
                 " FROM alerts INDEXED BY alerts_by_kind_at WHERE kind = ? AND at_ms >= ? AND "
@@ -1220,6 +1236,9 @@ class SqliteStore final : public Store {
         db, "INSERT INTO audit (at_ms, actor, action, subject, detail) VALUES (?,?,?,?,?)"));
     VIDYUT_CHECK(audit_after_.prepare(db, std::string("SELECT ") + kAuditColumns +
                                               " FROM audit WHERE id > ? ORDER BY id LIMIT ?"));
+    VIDYUT_CHECK(
+        audit_before_.prepare(db, std::string("SELECT ") + kAuditColumns +
+                                      " FROM audit WHERE id < ? ORDER BY id DESC LIMIT ?"));
 
     const std::string cmd_cols(kCommandColumns);
     VIDYUT_CHECK(insert_command_.prepare(
@@ -1689,7 +1708,8 @@ class SqliteStore final : public Store {
   Stmt insert_meter_, update_meter_;
   Stmt insert_interval_, get_interval_, range_, starts_, count_, summary_;
   Stmt upsert_comm_, all_comm_, comm_by_id_;
-  Stmt insert_alert_, alerts_after_, alerts_of_kind_, insert_audit_, audit_after_;
+  Stmt insert_alert_, alerts_after_, alerts_before_, alerts_of_kind_, insert_audit_, audit_after_,
+      audit_before_;
   Stmt insert_command_, command_by_key_, command_by_id_, update_command_, due_, pending_by_meter_,
       commands_after_;
   Stmt insert_profile_row_, profile_range_, profile_last_, profile_count_;

@@ -903,6 +903,18 @@ TEST_F(StoreTest, AlertsAfterIsASubscriptionCursor) {
   ASSERT_TRUE(rest.ok());
   ASSERT_EQ(rest->size(), 3u);
   EXPECT_EQ((*rest)[0].name, "a2");
+  // And back from the latest: newest first, paged by the last id seen.
+  auto latest = s->alerts_before(INT64_MAX, 2);
+  ASSERT_TRUE(latest.ok());
+  ASSERT_EQ(latest->size(), 2u);
+  EXPECT_EQ((*latest)[0].name, "a4");
+  EXPECT_EQ((*latest)[1].name, "a3");
+  auto earlier = s->alerts_before(latest->back().id, 100);
+  ASSERT_TRUE(earlier.ok());
+  ASSERT_EQ(earlier->size(), 3u);
+  EXPECT_EQ((*earlier)[0].name, "a2");
+  EXPECT_EQ((*earlier)[2].name, "a0");
+  EXPECT_FALSE(s->alerts_before(INT64_MAX, kMaxPage + 1).ok()) << "a page is bounded";
   EXPECT_EQ((*rest)[2].name, "a4");
   EXPECT_TRUE(s->alerts_after(rest->back().id, 100)->empty());
 

@@ -331,6 +331,11 @@ class Store {
                                                     std::int64_t after_id, std::size_t limit) = 0;
   virtual Result<std::vector<AuditRecord>> audit_after(std::int64_t after_id,
                                                        std::size_t limit) = 0;
+  // The latest first: records (alerts) with id < before_id, descending id, at most `limit`
+  // (<= kMaxPage); page back with the last id seen. INT64_MAX reads the latest.
+  virtual Result<std::vector<AuditRecord>> audit_before(std::int64_t before_id,
+                                                        std::size_t limit) = 0;
+  virtual Result<std::vector<Alert>> alerts_before(std::int64_t before_id, std::size_t limit) = 0;
 
   // Stores a new command (id, attempts, state, result and finished are set by the store) and
   // returns it; a command whose idempotency_key exists already is returned as stored, unchanged.

@@ -1,10 +1,12 @@
 // The control room: operators sign in with a password; the fleet live, consumers, a consumer's
-// page with disconnect and reconnect (confirmed, followed to the end), alerts and the audit trail.
+// page with disconnect and reconnect (confirmed, followed to the end), outages, alerts, the MDM's
+// analyses and theft cases (analysis.js), and the audit trail.
 import { html, render } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { call, currentSession, setCsrf, signOut } from './api.js';
 import { ist, kindName, kwh, rupees, t, toggleLanguage } from './i18n.js';
 import { UsageChart } from './usage.js';
+import { CasePage, Cases, EnergyAudit, Loading, Reliability, Theft } from './analysis.js';
 
 function useHash() {
   const [hash, setHash] = useState(location.hash || '#/');
@@ -204,7 +206,7 @@ function ConsumerPage({ id, session }) {
 function Feed({ path, columns, title }) {
   const [items, setItems] = useState([]);
   useEffect(() => {
-    const load = () => call('GET', `${path}?limit=200`).then((r) => setItems(r.items.slice().reverse())).catch(() => {});
+    const load = () => call('GET', `${path}?limit=200`).then((r) => setItems(r.items)).catch(() => {});
     load();
     const timer = setInterval(load, 5000);
     return () => clearInterval(timer);
@@ -252,8 +254,8 @@ function Alerts() {
     let stopped = false;
     call('GET', '/api/v1/alerts?limit=200').then((r) => {
       if (stopped) return;
-      setItems(r.items.slice().reverse());
-      const after = r.items.length ? r.items[r.items.length - 1].id : 0;
+      setItems(r.items);
+      const after = r.items.length ? r.items[0].id : 0;
       source = new EventSource(`/api/v1/alerts/stream?after=${after}`);
       source.onopen = () => setLive(true);
       source.onerror = () => setLive(false);
@@ -286,13 +288,21 @@ function App() {
     setSession(null);
   };
   if (session === undefined) return null;
-  const nav = [['#/', t('fleet')], ['#/consumers', t('consumers')], ['#/outages', t('outages')], ['#/alerts', t('alerts')], ['#/audit', t('audit')]];
+  const nav = [['#/', t('fleet')], ['#/consumers', t('consumers')], ['#/outages', t('outages')], ['#/alerts', t('alerts')],
+    ['#/energy', t('energyAudit')], ['#/loading', t('loading')], ['#/reliability', t('reliability')], ['#/theft', t('theft')],
+    ['#/cases', t('cases')], ['#/audit', t('audit')]];
   let page;
   if (!session) page = html`<${SignIn} onSignedIn=${setSession} />`;
   else if (hash.startsWith('#/consumer/')) page = html`<${ConsumerPage} id=${decodeURIComponent(hash.slice(11))} session=${session} />`;
   else if (hash === '#/consumers') page = html`<${Consumers} />`;
   else if (hash === '#/alerts') page = html`<${Alerts} />`;
   else if (hash === '#/outages') page = html`<${Outages} />`;
+  else if (hash === '#/energy') page = html`<${EnergyAudit} />`;
+  else if (hash === '#/loading') page = html`<${Loading} />`;
+  else if (hash === '#/reliability') page = html`<${Reliability} />`;
+  else if (hash === '#/theft') page = html`<${Theft} session=${session} />`;
+  else if (hash === '#/cases') page = html`<${Cases} />`;
+  else if (hash.startsWith('#/case/')) page = html`<${CasePage} id=${decodeURIComponent(hash.slice(7))} session=${session} />`;
   else if (hash === '#/audit') page = html`<${Feed} path="/api/v1/audit" title=${t('audit')}
       columns=${[['at', t('when')], ['actor', t('actor')], ['action', t('action')], ['subject', t('subject')], ['detail', t('detail')]]} />`;
   else page = html`<${Fleet} />`;

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs the browser tests (Playwright, Debian's Chromium, headless) against a real `vidyut serve`
-# with a simulated fleet pushing to it at 60x speed, the web pages from web/dist.
+# with a simulated fleet pushing to it at 60x speed, the web pages from web/dist; and the MDM pages
+# (energy accounting, loading, reliability, theft and its cases) against a second `vidyut serve`
+# on the data of a simulated day with theft (`vidyut demo`, a hook and a silent bypass).
 # Usage: web/tests/run.sh path/to/vidyut [artifacts-dir]
 # Screenshots of every page land in ARTIFACTS/screenshots (default build/web-test).
 set -euo pipefail
@@ -42,6 +44,22 @@ VIEWER_PASSWORD="view-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 printf '%s\n' "$OPERATOR_PASSWORD" | "$VIDYUT" operators add asha --roles operator --data "$D" >/dev/null
 printf '%s\n' "$VIEWER_PASSWORD" | "$VIDYUT" operators add vikram --roles viewer --data "$D" >/dev/null
 
+# A simulated day of 300 consumers with a hook on one DT's line and a consumer bypassing half of
+# his load, for the theft pages (about 20 s at 5000x).
+printf '+0 hook F0001-T003 2000 1440\n+0 silent-bypass 00000201 50 1440\n' >"$W/theft.txt"
+"$VIDYUT" demo --consumers 300 --days 1 --speed 5000 --data "$W/mdm" --report "$W/mdm-report.json" \
+  --hook-rate 0 --silent-bypass-rate 0 --theft-rate 0 --disconnects 0 --low-balance 0 \
+  --progress 60 --scenario "$W/theft.txt" >"$W/demo.log" 2>&1 || { tail -20 "$W/demo.log"; echo "demo failed"; exit 1; }
+THEFT_DAY=$(/usr/bin/python3 -c 'import json, sys, datetime as d
+t = json.load(open(sys.argv[1]))["time"]["simulated_from"]
+print((d.datetime.fromisoformat(t.replace("Z", "+00:00")) + d.timedelta(hours=5, minutes=30)).date())' "$W/mdm-report.json")
+printf '%s\n' "$OPERATOR_PASSWORD" | "$VIDYUT" operators add asha --roles operator --data "$W/mdm" >/dev/null
+printf '%s\n' "$VIEWER_PASSWORD" | "$VIDYUT" operators add vikram --roles viewer --data "$W/mdm" >/dev/null
+MDM_PORT=$(free_port)
+"$VIDYUT" serve --data "$W/mdm" --bind 127.0.0.1 --port 0 --http-port "$MDM_PORT" --web "$WEB/dist" \
+  >"$W/serve-mdm.log" 2>&1 &
+PIDS+=($!)
+
 SMS_PORT=$(free_port)
 "$VIDYUT" notify gateway-stub --port "$SMS_PORT" --out "$W/sms.jsonl" >"$W/sms.log" 2>&1 &
 PIDS+=($!)
@@ -61,6 +79,7 @@ for _ in $(seq 1 150); do
   sleep 0.1
 done
 grep -q "^HTTP on" "$W/serve.log" || { cat "$W/serve.log"; echo "serve did not start"; exit 1; }
+grep -q "^HTTP on" "$W/serve-mdm.log" || { cat "$W/serve-mdm.log"; echo "serve (MDM data) did not start"; exit 1; }
 "$VIDYUT" simulate run --fleet "$W/fleet.csv" --head-end "127.0.0.1:$METER_PORT" --speed "$SPEED" \
   --start "$START" --epoch "$EPOCH" --control-port 0 --history-days 3 \
   --scenario "$W/scenario.txt" >"$W/sim.log" 2>&1 &
@@ -75,6 +94,7 @@ cd "$WEB"
 VIDYUT_URL="http://127.0.0.1:$HTTP_PORT" VIDYUT_CONSUMER="$CONSUMER" \
   VIDYUT_OTHER_CONSUMER="$OTHER_CONSUMER" VIDYUT_CONSUMER_MOBILE="$CONSUMER_MOBILE" \
   VIDYUT_SMS_LOG="$W/sms.jsonl" VIDYUT_OUTAGE_DT="$OUTAGE_DT" \
+  VIDYUT_MDM_URL="http://127.0.0.1:$MDM_PORT" VIDYUT_THEFT_DAY="$THEFT_DAY" \
   VIDYUT_OPERATOR_PASSWORD="$OPERATOR_PASSWORD" VIDYUT_VIEWER_PASSWORD="$VIEWER_PASSWORD" \
   VIDYUT_ARTIFACTS="$ARTIFACTS" PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 \
   ./node_modules/.bin/playwright test
