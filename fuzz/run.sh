@@ -3,7 +3,8 @@
 # of its seed corpus fuzz/corpus/<name>/, so the checked-in corpus is not polluted.
 # Usage: fuzz/run.sh [seconds] [name...]     e.g. fuzz/run.sh 180 axdr, fuzz/run.sh 60 fleet_file
 # Without names it runs every target (fuzz/<name>_fuzz.cc).
-# Environment: BUILD_DIR (default build/fuzz, the `fuzz` preset's directory).
+# Environment: BUILD_DIR (default build/asan, the `asan` preset's directory: clang with ASan, UBSan
+# and libFuzzer's coverage in every library, where the sanitizer test suite is built too).
 # Exits non-zero when a target fails to build or a fuzzer finds a crash; crash inputs are left
 # in the scratch directory and named in the output.
 set -euo pipefail
@@ -11,12 +12,14 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 seconds="${1:-60}"
 shift || true
-build="${BUILD_DIR:-$root/build/fuzz}"
+build="${BUILD_DIR:-$root/build/asan}"
 
 if [[ ! -f "$build/build.ninja" ]]; then
-  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DVIDYUT_FUZZ=ON \
-    -DVIDYUT_TESTS=OFF -DCMAKE_BUILD_TYPE=Debug \
-    "-DCMAKE_CXX_FLAGS=-O1 -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -gline-tables-only"
+  if [[ -n "${BUILD_DIR:-}" ]]; then
+    echo "fuzz/run.sh: $build is not configured (cmake --preset asan configures build/asan)" >&2
+    exit 1
+  fi
+  (cd "$root" && cmake --preset asan >/dev/null)
 fi
 
 if [[ $# -gt 0 ]]; then

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Builds Vidyut and runs every test: the unit and end-to-end suite (release build), the browser
 # tests of the portal and the control room, the same suite under address + undefined-behaviour
-# sanitizers, and each fuzz target for a short bounded time.
+# sanitizers (clang), and each fuzz target (built in the same sanitizer build) for a short bounded
+# time.
 # Usage: scripts/test.sh [--quick]   (--quick: release suite only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 quick=0
 [ "${1:-}" = "--quick" ] && quick=1
-fuzz_seconds="${VIDYUT_FUZZ_SECONDS:-20}"
+fuzz_seconds="${VIDYUT_FUZZ_SECONDS:-15}"
 
 echo "== release build and tests"
 cmake --preset release >/dev/null
@@ -23,7 +24,7 @@ bash web/tests/run.sh build/release/src/cli/vidyut build/web-test || { echo "!! 
 
 if [ "$quick" -eq 1 ]; then exit 0; fi
 
-echo "== sanitizer build (address, undefined) and tests"
+echo "== sanitizer build (clang: address, undefined; the tests and the fuzz targets) and tests"
 cmake --preset asan >/dev/null
 cmake --build --preset asan
 ctest --preset asan || { echo "!! sanitizer suite failed"; exit 1; }

@@ -8,6 +8,7 @@
 #include "billing/account_history.h"
 #include "billing/engine.h"
 #include "mdm/usage.h"
+#include "notify/notifier.h"
 
 namespace vidyut::api {
 
@@ -36,6 +37,27 @@ http::Response payments_answer(const Platform& p, const http::Request& r,
   auto h = billing::account_history(*p.billing_db, v->account, *limit);
   if (!h.ok()) return error_of(h.error());
   return http::json_response(200, dump(nlohmann::json{{"entries", history_json(*h)}}));
+}
+
+http::Response notifications_answer(const Platform& p, const http::Request& r,
+                                    const std::string& consumer_id) {
+  if (p.notifier == nullptr) return http::error_response(503, "no messages on this server");
+  auto limit = count_param(r, "limit", 50, 200);
+  if (!limit.ok()) return error_of(limit.error());
+  auto ms = p.notifier->messages_of(consumer_id, *limit);
+  if (!ms.ok()) return error_of(ms.error());
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& m : *ms) {
+    items.push_back({{"id", m.id},
+                     {"kind", m.kind},
+                     {"text", m.text},
+                     {"created", format_iso8601(m.created)},
+                     {"state", m.state},
+                     {"attempts", m.attempts},
+                     {"sent", m.state == "sent" ? nlohmann::json(format_iso8601(m.sent))
+                                                : nlohmann::json(nullptr)}});
+  }
+  return http::json_response(200, dump(nlohmann::json{{"items", items}}));
 }
 
 }  // namespace vidyut::api

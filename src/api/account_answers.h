@@ -16,5 +16,9 @@ http::Response usage_answer(const Platform& p, const http::Request& r,
 // GET .../payments?limit=: the account's history, newest first.
 http::Response payments_answer(const Platform& p, const http::Request& r,
                                const std::string& consumer_id);
+// GET .../notifications?limit=: the messages sent (or being sent) to him, newest first, with
+// their delivery status.
+http::Response notifications_answer(const Platform& p, const http::Request& r,
+                                    const std::string& consumer_id);
 
 }  // namespace vidyut::api

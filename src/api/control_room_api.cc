@@ -180,6 +180,13 @@ void add_control_room_routes(http::Router& router, const Platform& p) {
                      }),
       http::RouteOptions{{"limit"}});
   router.add(
+      "GET", "/api/v1/consumers/{id}/notifications",
+      operator_route(book, Permission::kView, false,
+                     [p](const http::Request& r, const http::Match& m, const access::Session&) {
+                       return notifications_answer(p, r, m.var("id"));
+                     }),
+      http::RouteOptions{{"limit"}});
+  router.add(
       "POST", "/api/v1/consumers/{id}/disconnect",
       operator_route(book, Permission::kCommand, true,
                      [p](const http::Request& r, const http::Match& m, const access::Session& s) {

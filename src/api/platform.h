@@ -22,6 +22,9 @@ class CaseBook;
 class CommandPort;
 class VeeBook;
 }  // namespace vidyut::mdm
+namespace vidyut::notify {
+class Notifier;
+}  // namespace vidyut::notify
 
 namespace vidyut::api {
 
@@ -65,7 +68,8 @@ struct Platform {
   billing::BillingDb* billing_db = nullptr;
   billing::Engine* engine = nullptr;
   mdm::VeeBook* vee = nullptr;
-  mdm::CaseBook* cases = nullptr;  // theft cases (mdm.db)
+  mdm::CaseBook* cases = nullptr;        // theft cases (mdm.db)
+  notify::Notifier* notifier = nullptr;  // consumers' messages (notify.db)
   mdm::CommandPort* commands = nullptr;
   ConsumerDirectory* directory = nullptr;
   CodeSender* codes = nullptr;

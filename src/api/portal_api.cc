@@ -65,6 +65,13 @@ void add_portal_routes(http::Router& router, const Platform& p) {
                      }),
       http::RouteOptions{{"limit"}});
   router.add(
+      "GET", "/api/v1/portal/notifications",
+      consumer_route(*p.access, false,
+                     [p](const http::Request& r, const http::Match&, const access::Session& s) {
+                       return notifications_answer(p, r, s.subject);
+                     }),
+      http::RouteOptions{{"limit"}});
+  router.add(
       "POST", "/api/v1/portal/recharges",
       consumer_route(
           *p.access, true,

@@ -130,7 +130,9 @@ TEST(BillingScenario, SaturdayEveningRunOutWaitsForMondayThenARechargeReconnects
   const CivilDate sat{2026, 11, 21};
   Scenario s("billing-saturday", ist(sat, 18));
   for (const auto& [c, i] : s.consumers) s.recharge(c, 200'000, "OPEN-" + c);
-  const auto [target, index] = s.consumers.front();
+  // Plain variables: clang 14 cannot capture structured bindings in a lambda.
+  const std::string target = s.consumers.front().first;
+  const auto index = s.consumers.front().second;
   const std::int64_t meter_id = s.rig.id_of(index);
   s.run_until(ist(sat, 18, 30));
   s.drain(target, "drain-1");
@@ -171,7 +173,8 @@ TEST(BillingScenario, AHotspotTokenDuringANetworkOutageReconnectsAndIsReconciled
   const CivilDate tue{2026, 11, 24};
   Scenario s("billing-token", ist(tue, 9));
   for (const auto& [c, i] : s.consumers) s.recharge(c, 200'000, "OPEN-" + c);
-  const auto [target, index] = s.consumers[1];
+  const std::string target = s.consumers[1].first;
+  const auto index = s.consumers[1].second;
   const std::string serial = s.rig.fleet.topology().meters[index].identity.serial;
   const std::int64_t meter_id = s.rig.id_of(index);
   s.run_until(ist(tue, 9, 30));

@@ -92,6 +92,17 @@ std::vector<metrics::Sample> http_samples(const http::ServerStats& s) {
   };
 }
 
+std::vector<metrics::Sample> notice_samples(const NoticeStats& s) {
+  return {
+      counter("vidyut_notices_queued_total", "Notices to consumers queued", s.queued),
+      counter("vidyut_notices_sent_total", "Notices accepted by the SMS gateway", s.sent),
+      counter("vidyut_notice_retries_total", "Failed notice attempts to be tried again", s.retries),
+      counter("vidyut_notices_failed_total", "Notices given up after their last attempt", s.failed),
+      counter("vidyut_notice_errors_total", "Notice rounds that failed", s.errors),
+      gauge("vidyut_notices_waiting", "Notices waiting for an attempt", s.waiting),
+  };
+}
+
 MetricsFeed::MetricsFeed(metrics::Exporter& exporter, store::Store& store, billing::BillingDb* db)
     : exporter_(exporter), store_(store), db_(db) {}
 

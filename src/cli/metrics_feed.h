@@ -13,6 +13,7 @@
 
 #include "billing/engine.h"
 #include "billing/ledger.h"
+#include "cli/notice_service.h"
 #include "core/clock.h"
 #include "headend/head_end.h"
 #include "http/server.h"
@@ -27,6 +28,7 @@ std::vector<metrics::Sample> head_end_samples(const headend::HeadEndStats& s);
 std::vector<metrics::Sample> billing_samples(const billing::EngineStats& s);
 std::vector<metrics::Sample> mdm_samples(const mdm::MonitorStats& s);
 std::vector<metrics::Sample> http_samples(const http::ServerStats& s);
+std::vector<metrics::Sample> notice_samples(const NoticeStats& s);
 
 class MetricsFeed {
  public:

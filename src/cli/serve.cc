@@ -26,6 +26,7 @@
 #include "cli/http_service.h"
 #include "cli/metrics_feed.h"
 #include "cli/monitor_service.h"
+#include "cli/notice_service.h"
 #include "cli/portal_codes.h"
 #include "cli/simulated_gateway.h"
 #include "core/log.h"
@@ -203,6 +204,7 @@ int run_serve(ServeOptions o) {
   std::unique_ptr<mdm::CaseBook> api_cases;
   std::unique_ptr<HttpService> http_service;
   std::unique_ptr<notify::Notifier> notifier;
+  std::unique_ptr<NoticeService> notices;  // after the notifier: stopped before it
   std::unique_ptr<NotifierCodes> codes;
   std::unique_ptr<SimulatedGateway> gateway;
   {
@@ -251,6 +253,11 @@ int run_serve(ServeOptions o) {
     auto n = notify::Notifier::open(o.data.data_dir, *clock, std::move(sms));
     if (!n.ok()) return fail(n.error());
     notifier = std::move(*n);
+    platform.notifier = notifier.get();
+    auto ns = NoticeService::start(o.data, *clock, *notifier, billing != nullptr);
+    if (!ns.ok()) return fail(ns.error());
+    notices = std::move(*ns);
+    exporter.add_source([ns = notices.get()] { return notice_samples(ns->stats()); });
     if (!o.sms_gateway.empty()) {
       codes = std::make_unique<NotifierCodes>(*notifier);
       platform.directory = codes.get();

@@ -30,8 +30,47 @@ CREATE TABLE IF NOT EXISTS messages (
   text TEXT NOT NULL,
   created_ms INTEGER NOT NULL,
   state TEXT NOT NULL,
-  result TEXT NOT NULL);
+  result TEXT NOT NULL,
+  source TEXT,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_ms INTEGER NOT NULL DEFAULT 0,
+  sent_ms INTEGER NOT NULL DEFAULT 0);
+CREATE UNIQUE INDEX IF NOT EXISTS messages_by_source ON messages (source) WHERE source IS NOT NULL;
+CREATE INDEX IF NOT EXISTS messages_due ON messages (next_ms) WHERE state = 'queued';
+CREATE INDEX IF NOT EXISTS messages_by_consumer ON messages (consumer_id, id);
+CREATE TABLE IF NOT EXISTS cursors (
+  name TEXT PRIMARY KEY,
+  value INTEGER NOT NULL);
 )sql";
+
+// Version 2: notices queued with their source, attempts and delivery times.
+constexpr const char* kUpgradeTo2 = R"sql(
+ALTER TABLE messages ADD COLUMN source TEXT;
+ALTER TABLE messages ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN next_ms INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN sent_ms INTEGER NOT NULL DEFAULT 0;
+)sql";
+
+constexpr const char* kMessageColumns =
+    "id, consumer_id, mobile, kind, text, created_ms, state, result, COALESCE(source, ''), "
+    "attempts, next_ms, sent_ms";
+
+Message message_from_row(Use& u) {
+  Message m;
+  m.id = u.i64(0);
+  m.consumer_id = u.text(1);
+  m.mobile = u.text(2);
+  m.kind = u.text(3);
+  m.text = u.text(4);
+  m.created = from_ms(u.i64(5));
+  m.state = u.text(6);
+  m.result = u.text(7);
+  m.source = u.text(8);
+  m.attempts = static_cast<int>(u.i64(9));
+  m.next_attempt = from_ms(u.i64(10));
+  m.sent = from_ms(u.i64(11));
+  return m;
+}
 
 class HttpGateway final : public SmsChannel {
  public:
@@ -138,7 +177,7 @@ Result<std::unique_ptr<Notifier>> Notifier::open(const std::filesystem::path& di
                                                  std::unique_ptr<SmsChannel> channel) {
   std::unique_ptr<Notifier> n(new Notifier());
   n->impl_ = std::make_unique<Impl>(clock, std::move(channel));
-  VIDYUT_CHECK(n->impl_->db.open(dir, "notify.db", "notify", 1, kSchema));
+  VIDYUT_CHECK(n->impl_->db.open(dir, "notify.db", "notify", 2, kSchema, {{2, kUpgradeTo2}}));
   return n;
 }
 
@@ -186,11 +225,13 @@ Result<Message> Notifier::send_now(const std::string& consumer_id, const std::st
   auto sent = impl_->channel->send(mobile, text);
   m.state = sent.ok() ? "sent" : "failed";
   m.result = sent.ok() ? *sent : sent.error().message;
+  m.attempts = 1;
+  if (sent.ok()) m.sent = impl_->clock.now();
   {
     std::lock_guard l(impl_->mu);
     VIDYUT_TRY(s, impl_->db.stmt(
                       "INSERT INTO messages (consumer_id, mobile, kind, text, created_ms, state, "
-                      "result) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+                      "result, attempts, sent_ms) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)"));
     Use u(**s);
     u.bind(m.consumer_id)
         .bind(m.mobile)
@@ -198,7 +239,8 @@ Result<Message> Notifier::send_now(const std::string& consumer_id, const std::st
         .bind(m.text)
         .bind(to_ms(m.created))
         .bind(m.state)
-        .bind(m.result.substr(0, 256));
+        .bind(m.result.substr(0, 256))
+        .bind(to_ms(m.sent));
     VIDYUT_TRY(done, u.step());
     (void)done;
     m.id = sqlite3_last_insert_rowid(impl_->db.db());
@@ -212,27 +254,181 @@ Result<Message> Notifier::send_now(const std::string& consumer_id, const std::st
 
 Result<std::vector<Message>> Notifier::messages_after(std::int64_t after_id, std::size_t limit) {
   std::lock_guard l(impl_->mu);
-  VIDYUT_TRY(s, impl_->db.stmt(
-                    "SELECT id, consumer_id, mobile, kind, text, created_ms, state, result FROM "
-                    "messages WHERE id > ? ORDER BY id LIMIT ?"));
+  VIDYUT_TRY(s, impl_->db.stmt(std::string("SELECT ") + kMessageColumns +
+                               " FROM messages WHERE id > ? ORDER BY id LIMIT ?"));
   Use u(**s);
   u.bind(after_id).bind(static_cast<std::int64_t>(std::min<std::size_t>(limit, 10'000)));
   std::vector<Message> out;
   while (true) {
     VIDYUT_TRY(row, u.step());
     if (!*row) break;
-    Message m;
-    m.id = u.i64(0);
-    m.consumer_id = u.text(1);
-    m.mobile = u.text(2);
-    m.kind = u.text(3);
-    m.text = u.text(4);
-    m.created = from_ms(u.i64(5));
-    m.state = u.text(6);
-    m.result = u.text(7);
-    out.push_back(std::move(m));
+    out.push_back(message_from_row(u));
   }
   return out;
+}
+
+Result<std::vector<Message>> Notifier::messages_of(const std::string& consumer_id,
+                                                   std::size_t limit) {
+  std::lock_guard l(impl_->mu);
+  VIDYUT_TRY(s, impl_->db.stmt(std::string("SELECT ") + kMessageColumns +
+                               " FROM messages WHERE consumer_id = ? ORDER BY id DESC LIMIT ?"));
+  Use u(**s);
+  u.bind(consumer_id).bind(static_cast<std::int64_t>(std::min<std::size_t>(limit, 1'000)));
+  std::vector<Message> out;
+  while (true) {
+    VIDYUT_TRY(row, u.step());
+    if (!*row) break;
+    out.push_back(message_from_row(u));
+  }
+  return out;
+}
+
+Result<Notifier::Queued> Notifier::enqueue(const std::string& consumer_id, const std::string& kind,
+                                           const NoticeText& text, const std::string& source) {
+  if (source.empty()) return Error(Errc::kInvalidArgument, "a notice needs its source");
+  if (text.en.size() > kMaxSmsText || text.hi.size() > kMaxSmsText) {
+    return Error(Errc::kInvalidArgument, "notice too long for " + kind);
+  }
+  std::lock_guard l(impl_->mu);
+  return impl_->db.txn([&]() -> Result<Queued> {
+    {
+      VIDYUT_TRY(s, impl_->db.stmt(std::string("SELECT ") + kMessageColumns +
+                                   " FROM messages WHERE source = ?"));
+      Use u(**s);
+      u.bind(source);
+      VIDYUT_TRY(row, u.step());
+      if (*row) return Queued{message_from_row(u), false};
+    }
+    Message m;
+    m.consumer_id = consumer_id;
+    m.kind = kind;
+    m.source = source;
+    m.created = impl_->clock.now();
+    m.next_attempt = m.created;
+    std::string language = "en";
+    {
+      VIDYUT_TRY(s, impl_->db.stmt("SELECT mobile, language FROM contacts WHERE consumer_id = ?"));
+      Use u(**s);
+      u.bind(consumer_id);
+      VIDYUT_TRY(row, u.step());
+      if (*row) {
+        m.mobile = u.text(0);
+        language = u.text(1);
+      }
+    }
+    m.text = language == "hi" && !text.hi.empty() ? text.hi : text.en;
+    m.state = m.mobile.empty() ? "no-mobile" : "queued";
+    VIDYUT_CHECK(impl_->db.fault());
+    VIDYUT_TRY(s, impl_->db.stmt(
+                      "INSERT INTO messages (consumer_id, mobile, kind, text, created_ms, state, "
+                      "result, source, attempts, next_ms, sent_ms) VALUES (?, ?, ?, ?, ?, ?, '', "
+                      "?, 0, ?, 0)"));
+    Use u(**s);
+    u.bind(m.consumer_id)
+        .bind(m.mobile)
+        .bind(m.kind)
+        .bind(m.text)
+        .bind(to_ms(m.created))
+        .bind(m.state)
+        .bind(m.source)
+        .bind(to_ms(m.next_attempt));
+    VIDYUT_TRY(done, u.step());
+    (void)done;
+    m.id = sqlite3_last_insert_rowid(impl_->db.db());
+    return Queued{std::move(m), true};
+  });
+}
+
+Result<Notifier::Delivery> Notifier::deliver_due() {
+  if (impl_->channel == nullptr) {
+    return Error(Errc::kUnsupported, "no SMS gateway is configured (serve --sms-gateway URL)");
+  }
+  std::vector<Message> due;
+  {
+    std::lock_guard l(impl_->mu);
+    VIDYUT_TRY(s, impl_->db.stmt(std::string("SELECT ") + kMessageColumns +
+                                 " FROM messages INDEXED BY messages_due WHERE state = 'queued' "
+                                 "AND next_ms <= ? ORDER BY next_ms, id LIMIT ?"));
+    Use u(**s);
+    u.bind(to_ms(impl_->clock.now())).bind(static_cast<std::int64_t>(kMaxDeliveryRound));
+    while (true) {
+      VIDYUT_TRY(row, u.step());
+      if (!*row) break;
+      due.push_back(message_from_row(u));
+    }
+  }
+  Delivery d;
+  for (auto& m : due) {
+    // Sent outside the lock: a slow gateway does not hold up the others.
+    auto sent = impl_->channel->send(m.mobile, m.text);
+    const UtcTime now = impl_->clock.now();
+    ++m.attempts;
+    if (sent.ok()) {
+      m.state = "sent";
+      m.result = *sent;
+      m.sent = now;
+      ++d.sent;
+    } else {
+      m.result = sent.error().message;
+      if (m.attempts >= kMaxAttempts) {
+        m.state = "failed";
+        ++d.failed;
+        logger("notify")->warn("{} to {} given up after {} attempts: {}", m.kind, m.consumer_id,
+                               m.attempts, m.result);
+      } else {
+        m.next_attempt = now + kRetryDelays[m.attempts - 1];
+        ++d.retrying;
+      }
+    }
+    std::lock_guard l(impl_->mu);
+    VIDYUT_CHECK(impl_->db.fault());
+    VIDYUT_TRY(
+        s, impl_->db.stmt("UPDATE messages SET state = ?, result = ?, attempts = ?, next_ms = ?, "
+                          "sent_ms = ? WHERE id = ?"));
+    Use u(**s);
+    u.bind(m.state)
+        .bind(m.result.substr(0, 256))
+        .bind(static_cast<std::int64_t>(m.attempts))
+        .bind(to_ms(m.next_attempt))
+        .bind(to_ms(m.sent))
+        .bind(m.id);
+    VIDYUT_TRY(done, u.step());
+    (void)done;
+  }
+  return d;
+}
+
+Result<std::size_t> Notifier::queued() {
+  std::lock_guard l(impl_->mu);
+  VIDYUT_TRY(s, impl_->db.stmt("SELECT COUNT(*) FROM messages WHERE state = 'queued'"));
+  Use u(**s);
+  VIDYUT_TRY(row, u.step());
+  return static_cast<std::size_t>(u.i64(0));
+}
+
+Result<std::int64_t> Notifier::cursor(const std::string& name) {
+  std::lock_guard l(impl_->mu);
+  VIDYUT_TRY(s, impl_->db.stmt("SELECT value FROM cursors WHERE name = ?"));
+  Use u(**s);
+  u.bind(name);
+  VIDYUT_TRY(row, u.step());
+  return *row ? u.i64(0) : std::int64_t{0};
+}
+
+Status Notifier::set_cursor(const std::string& name, std::int64_t value) {
+  std::lock_guard l(impl_->mu);
+  VIDYUT_CHECK(impl_->db.fault());
+  VIDYUT_TRY(s, impl_->db.stmt("INSERT OR REPLACE INTO cursors (name, value) VALUES (?, ?)"));
+  Use u(**s);
+  u.bind(name).bind(value);
+  VIDYUT_TRY(done, u.step());
+  (void)done;
+  return ok_status();
+}
+
+void Notifier::fail_after_writes(std::int64_t n) {
+  std::lock_guard l(impl_->mu);
+  impl_->db.fail_after(n);
 }
 
 }  // namespace vidyut::notify

@@ -6,6 +6,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { call, currentSession, setCsrf, signOut } from './api.js';
 import { ist, kindName, kwh, rupees, t, toggleLanguage } from './i18n.js';
 import { UsageChart } from './usage.js';
+import { Messages } from './messages.js';
 import { CasePage, Cases, EnergyAudit, Loading, Reliability, Theft } from './analysis.js';
 
 function useHash() {
@@ -196,6 +197,7 @@ function ConsumerPage({ id, session }) {
       <${RelayAction} consumer=${a.consumer_id} reconnect=${true} onDone=${load} />
     </div>`}
     <${UsageChart} path=${`/api/v1/consumers/${encodeURIComponent(id)}/usage`} />
+    <${Messages} path=${`/api/v1/consumers/${encodeURIComponent(id)}/notifications`} />
     <section class="card"><h3>${t('payments')}</h3>
       <ul class="entries">${payments.map((e) => html`<li key=${e.txn_id}><span>${kindName(e.kind)} <small>${e.effective}</small></span>
         <span>${rupees(e.balance_change_paise)}</span></li>`)}</ul>

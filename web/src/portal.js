@@ -4,6 +4,7 @@ import { html, render } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { call, currentSession, setCsrf, signOut } from './api.js';
 import { ist, kindName, rupees, t, toggleLanguage } from './i18n.js';
+import { Messages } from './messages.js';
 import { UsageChart } from './usage.js';
 
 function Header({ session, onSignOut, onLanguage }) {
@@ -147,6 +148,7 @@ function Home() {
       <${Balance} account=${account} />`}
     <${Recharge} onPaid=${() => setVersion((n) => n + 1)} />
     <${UsageChart} path="/api/v1/portal/usage" />
+    <${Messages} path="/api/v1/portal/notifications" version=${version} />
     <${Payments} version=${version} />
   </main>`;
 }

@@ -8,11 +8,16 @@ import { accessible, expectPagePolicy, shot } from './helpers.js';
 const consumer = process.env.VIDYUT_CONSUMER;
 const other = process.env.VIDYUT_OTHER_CONSUMER;
 
+function smsTo(mobile) {
+  return readFileSync(process.env.VIDYUT_SMS_LOG, 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+    .filter((m) => m.to === mobile);
+}
+
 function lastCode(mobile) {
   const lines = readFileSync(process.env.VIDYUT_SMS_LOG, 'utf8').trim().split('\n');
   for (const line of lines.reverse()) {
     const m = JSON.parse(line);
-    const code = /(\d{6})/.exec(m.text);
+    const code = /(?:code|कोड)\D*(\d{6})/.exec(m.text);
     if (m.to === mobile && code) return code[1];
   }
   throw new Error(`no code for ${mobile}`);
@@ -48,6 +53,10 @@ test('a consumer signs in with a code and sees his balance and consumption', asy
   await expect(page.locator('.entries li').filter({ hasText: 'Rs 250.00' }).first()).toContainText('Recharge');
   await expect(page.getByTestId('relay')).toHaveText('Connected');
   await expect(page.getByText('Recharge', { exact: true }).first()).toBeVisible();
+  // The recharge's notice reaches his mobile (through the SMS gateway stub) and his messages.
+  await expect(page.getByTestId('messages').locator('li[data-kind="recharge"]').filter({ hasText: 'Rs 250.00' }).first())
+    .toContainText('sent', { timeout: 30_000 });
+  expect(smsTo(process.env.VIDYUT_CONSUMER_MOBILE).some((m) => m.text.startsWith('Recharge of Rs 250.00'))).toBe(true);
   await shot(page, testInfo, 'portal-recharged');
   await page.getByRole('button', { name: 'Hourly' }).click();
   await expect(page.getByRole('button', { name: 'Hourly' })).toHaveAttribute('aria-pressed', 'true');
