@@ -76,6 +76,26 @@ TEST(Usage, BucketsCountMissingAndEstimatedIntervals) {
   EXPECT_EQ(edited->estimated, 1u);
   EXPECT_EQ(edited->missing, 3u);
 
+  // Months across a month's end: the first bucket starts with the period, the next on the 1st.
+  const auto nov20 = tariff::parse_date("2026-11-20").value();
+  auto months = usage_series(db, nullptr, id, nov20, day, Resolution::kMonth, clock.now());
+  ASSERT_TRUE(months.ok());
+  ASSERT_EQ(months->buckets.size(), 2u);
+  EXPECT_EQ(months->buckets[0].label, "2026-11");
+  EXPECT_EQ(months->buckets[0].start, tariff::ist_midnight(nov20));
+  EXPECT_EQ(months->buckets[0].missing, 11u * 96);
+  EXPECT_EQ(months->buckets[1].label, "2026-12");
+  EXPECT_EQ(months->buckets[1].start,
+            tariff::ist_midnight(tariff::parse_date("2026-12-01").value()));
+  EXPECT_EQ(months->buckets[1].import_wh, 9'200);
+  auto quarters = usage_series(db, nullptr, id, day, day, Resolution::k15Min, clock.now());
+  ASSERT_TRUE(quarters.ok());
+  ASSERT_EQ(quarters->buckets.size(), 96u);
+  EXPECT_EQ(quarters->buckets[41].label, "2026-12-06 10:15");
+  EXPECT_EQ(quarters->buckets[40].import_wh, 0)
+      << "missing (the edit is in the book, not used here)";
+  EXPECT_EQ(quarters->buckets[44].import_wh, 100);
+
   auto fine = usage_series(db, nullptr, id, day, tariff::add_days(day, 40), Resolution::k15Min,
                            clock.now());
   ASSERT_FALSE(fine.ok());
