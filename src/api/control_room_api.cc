@@ -359,6 +359,7 @@ void add_platform_routes(http::Router& router, const Platform& p) {
   add_portal_routes(router, p);
   add_control_room_routes(router, p);
   add_analysis_routes(router, p);
+  add_export_routes(router, p);
   router.add("GET", "/api/v1/openapi.json", [](const http::Request&, const http::Match&) {
     return http::json_response(200, std::string(openapi_document()));
   });

@@ -20,6 +20,8 @@ void add_portal_routes(http::Router& router, const Platform& p);
 void add_control_room_routes(http::Router& router, const Platform& p);
 // The MDM's analyses and theft cases (analysis_api.cc).
 void add_analysis_routes(http::Router& router, const Platform& p);
+// CSV exports of readings and bills (export_api.cc).
+void add_export_routes(http::Router& router, const Platform& p);
 // All of the above, and GET /api/v1/openapi.json.
 void add_platform_routes(http::Router& router, const Platform& p);
 

@@ -141,6 +141,20 @@ _, shown = expect("GET", f"/api/v1/theft-cases/{case_id}", "/api/v1/theft-cases/
 assert [e["action"] for e in shown["trail"]] == ["open", "note", "dismiss"], shown
 expect("GET", "/api/v1/theft-cases?state=all", "/api/v1/theft-cases", 200, token=viewer)
 expect("GET", "/api/v1/theft-cases/777", "/api/v1/theft-cases/{id}", 404, token=viewer)
+# CSV exports: streamed, named, audited.
+status, headers, raw = call("GET", "/api/v1/exports/readings.csv", token=viewer)
+assert status == 200, status
+assert headers.get("Content-Type", "").startswith("text/csv"), headers
+assert "attachment" in headers.get("Content-Disposition", ""), headers
+assert raw.decode().startswith("serial,consumer_id,feeder,dt,start_utc,"), raw[:100]
+status, _, raw = call("GET", "/api/v1/exports/bills.csv?month=2026-11", token=viewer)
+assert status == 200 and raw.decode().startswith("consumer_id,meter_serial,month,kind,"), raw[:100]
+assert call("GET", "/api/v1/exports/bills.csv?month=11-2026", token=viewer)[0] == 400
+assert call("GET", "/api/v1/exports/readings.csv")[0] == 401
+_, latest = expect("GET", "/api/v1/audit?limit=5", "/api/v1/audit", 200, token=viewer)
+assert any(a["action"] == "export-bills" and a["actor"] == "web:vikram" for a in latest["items"]), latest
+checked.append("GET /api/v1/exports/readings.csv 200")
+checked.append("GET /api/v1/exports/bills.csv 200")
 expect("GET", "/api/v1/operators", "/api/v1/operators", 403, token=op)
 expect("GET", "/api/v1/portal/account", "/api/v1/portal/account", 401, token=op)
 expect("POST", "/api/v1/portal/code", "/api/v1/portal/code", 503, {"consumer_id": c})
