@@ -16,6 +16,13 @@ http::Response usage_answer(const Platform& p, const http::Request& r,
 // GET .../payments?limit=: the account's history, newest first.
 http::Response payments_answer(const Platform& p, const http::Request& r,
                                const std::string& consumer_id);
+// GET .../statements: his monthly statements (prepaid) and bills (postpaid, final), newest
+// first, with their totals.
+http::Response statements_answer(const Platform& p, const std::string& consumer_id);
+// GET .../statements/{month}/{kind}: one of them as the document billing issued (HTML, its own
+// styles, no script), under a content security policy that allows nothing else.
+http::Response statement_document(const Platform& p, const std::string& consumer_id,
+                                  const std::string& month, const std::string& kind);
 // GET .../notifications?limit=: the messages sent (or being sent) to him, newest first, with
 // their delivery status.
 http::Response notifications_answer(const Platform& p, const http::Request& r,

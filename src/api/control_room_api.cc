@@ -180,6 +180,18 @@ void add_control_room_routes(http::Router& router, const Platform& p) {
                      }),
       http::RouteOptions{{"limit"}});
   router.add(
+      "GET", "/api/v1/consumers/{id}/statements",
+      operator_route(book, Permission::kView, false,
+                     [p](const http::Request&, const http::Match& m, const access::Session&) {
+                       return statements_answer(p, m.var("id"));
+                     }));
+  router.add(
+      "GET", "/api/v1/consumers/{id}/statements/{month}/{kind}",
+      operator_route(book, Permission::kView, false,
+                     [p](const http::Request&, const http::Match& m, const access::Session&) {
+                       return statement_document(p, m.var("id"), m.var("month"), m.var("kind"));
+                     }));
+  router.add(
       "GET", "/api/v1/consumers/{id}/notifications",
       operator_route(book, Permission::kView, false,
                      [p](const http::Request& r, const http::Match& m, const access::Session&) {

@@ -441,5 +441,39 @@ TEST(PlatformApi, TheAnalysesAnswerForADayAndRefuseABadPeriod) {
   }
 }
 
+// A consumer reads his monthly statement, as billing issued it, under a strict policy.
+TEST(PlatformApi, AConsumerReadsHisMonthlyStatement) {
+  ApiRig a;
+  a.rig.recharge(0, 100'000, "UPI-1");
+  for (int d = 1; d <= 30; ++d) {
+    a.rig.consume(0, {2026, 11, d}, 30);
+    a.rig.at(billing::ist(tariff::add_days({2026, 11, d}, 1), 0, 31));
+  }
+  a.rig.at(billing::ist({2026, 12, 3}, 0, 31));
+  const auto me = a.consumer_session("C1000");
+  auto list = a.call("GET", "/api/v1/portal/statements", "", me.token);
+  ASSERT_EQ(list.status, 200) << list.body;
+  const json items = json::parse(list.body)["items"];
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0]["month"], "2026-11");
+  EXPECT_EQ(items[0]["kind"], "prepaid-statement");
+  EXPECT_GT(items[0]["bill_paise"].get<std::int64_t>(), 0);
+  auto doc = a.call("GET", "/api/v1/portal/statements/2026-11/prepaid-statement", "", me.token);
+  ASSERT_EQ(doc.status, 200);
+  EXPECT_EQ(doc.content_type, "text/html; charset=utf-8");
+  EXPECT_NE(doc.body.find("C1000"), std::string::npos);
+  bool strict = false;
+  for (const auto& [name, value] : doc.headers) {
+    strict |= name == "Content-Security-Policy" && value.find("default-src 'none'") == 0;
+  }
+  EXPECT_TRUE(strict);
+  EXPECT_EQ(
+      a.call("GET", "/api/v1/portal/statements/2026-10/prepaid-statement", "", me.token).status,
+      404);
+  const auto viewer = a.operator_session("vikram", "view-only-person");
+  EXPECT_EQ(a.call("GET", "/api/v1/consumers/C1000/statements", "", viewer.token).status, 200);
+  EXPECT_EQ(a.call("GET", "/api/v1/consumers/C1000/statements", "", me.token).status, 401);
+}
+
 }  // namespace
 }  // namespace vidyut::api

@@ -65,6 +65,18 @@ void add_portal_routes(http::Router& router, const Platform& p) {
                      }),
       http::RouteOptions{{"limit"}});
   router.add(
+      "GET", "/api/v1/portal/statements",
+      consumer_route(*p.access, false,
+                     [p](const http::Request&, const http::Match&, const access::Session& s) {
+                       return statements_answer(p, s.subject);
+                     }));
+  router.add(
+      "GET", "/api/v1/portal/statements/{month}/{kind}",
+      consumer_route(*p.access, false,
+                     [p](const http::Request&, const http::Match& m, const access::Session& s) {
+                       return statement_document(p, s.subject, m.var("month"), m.var("kind"));
+                     }));
+  router.add(
       "GET", "/api/v1/portal/notifications",
       consumer_route(*p.access, false,
                      [p](const http::Request& r, const http::Match&, const access::Session& s) {

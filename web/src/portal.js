@@ -132,6 +132,24 @@ function Payments({ version }) {
   </section>`;
 }
 
+// Monthly statements and bills; each opens as the document billing issued.
+function Statements() {
+  const [items, setItems] = useState(null);
+  useEffect(() => {
+    call('GET', '/api/v1/portal/statements').then((r) => setItems(r.items)).catch(() => setItems([]));
+  }, []);
+  if (!items) return null;
+  return html`<section class="card" aria-labelledby="st-h">
+    <h2 id="st-h">${t('statements')}</h2>
+    ${items.length === 0 ? html`<p>${t('noStatements')}</p>` : html`<ul class="entries" data-testid="statements">
+      ${items.map((s) => html`<li key=${`${s.month}-${s.kind}`}>
+        <span>${kindName(s.kind)} ${s.month}<br /><small>${ist(s.issued)}</small></span>
+        <span>${rupees(s.bill_paise)} <a href=${`/api/v1/portal/statements/${s.month}/${s.kind}`} target="_blank" rel="noopener">${t('view')}</a></span>
+      </li>`)}
+    </ul>`}
+  </section>`;
+}
+
 function Home() {
   const [account, setAccount] = useState(null);
   const [error, setError] = useState('');
@@ -150,6 +168,7 @@ function Home() {
     <${UsageChart} path="/api/v1/portal/usage" />
     <${Messages} path="/api/v1/portal/notifications" version=${version} />
     <${Payments} version=${version} />
+    <${Statements} />
   </main>`;
 }
 

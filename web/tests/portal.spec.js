@@ -58,6 +58,7 @@ test('a consumer signs in with a code and sees his balance and consumption', asy
     .toContainText('sent', { timeout: 30_000 });
   expect(smsTo(process.env.VIDYUT_CONSUMER_MOBILE).some((m) => m.text.startsWith('Recharge of Rs 250.00'))).toBe(true);
   await shot(page, testInfo, 'portal-recharged');
+  await expect(page.getByRole('heading', { name: 'Statements and bills' })).toBeVisible();
   await page.getByRole('button', { name: 'Hourly' }).click();
   await expect(page.getByRole('button', { name: 'Hourly' })).toHaveAttribute('aria-pressed', 'true');
   await accessible(page);
