@@ -14,21 +14,9 @@ Result<std::unique_ptr<MonitorService>> MonitorService::start(
   s->book_ = std::move(*book);
   s->monitor_ =
       std::make_unique<mdm::Monitor>(*s->store_, clock, mdm::MonitorOptions{}, s->book_.get());
-  s->poll_ = poll;
   s->on_run_ = std::move(on_run);
-  s->thread_ = std::thread([p = s.get()] { p->loop(); });
+  s->runner_ = std::make_unique<Periodic>(poll, [p = s.get()] { p->tick(); });
   return s;
-}
-
-MonitorService::~MonitorService() { stop(); }
-
-void MonitorService::stop() {
-  {
-    std::lock_guard l(mu_);
-    stop_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
 }
 
 mdm::MonitorStats MonitorService::stats() const {
@@ -36,22 +24,15 @@ mdm::MonitorStats MonitorService::stats() const {
   return stats_;
 }
 
-void MonitorService::loop() {
-  for (;;) {
-    {
-      std::unique_lock l(mu_);
-      if (stop_) return;
-    }
-    const auto runs_before = monitor_->stats().runs;
-    const auto started = std::chrono::steady_clock::now();
-    if (auto st = monitor_->tick(); !st.ok()) logger("mdm")->warn("{}", st.error().describe());
-    if (on_run_ && monitor_->stats().runs != runs_before) {
-      on_run_(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-    }
-    std::unique_lock l(mu_);
-    stats_ = monitor_->stats();
-    if (wake_.wait_for(l, poll_, [this] { return stop_; })) return;
+void MonitorService::tick() {
+  const auto runs_before = monitor_->stats().runs;
+  const auto started = std::chrono::steady_clock::now();
+  if (auto st = monitor_->tick(); !st.ok()) logger("mdm")->warn("{}", st.error().describe());
+  if (on_run_ && monitor_->stats().runs != runs_before) {
+    on_run_(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   }
+  std::lock_guard l(mu_);
+  stats_ = monitor_->stats();
 }
 
 }  // namespace vidyut::cli

@@ -5,14 +5,13 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 
 #include "cli/data_options.h"
+#include "cli/periodic.h"
 #include "core/clock.h"
 #include "core/result.h"
 #include "mdm/monitor.h"
@@ -30,24 +29,21 @@ class MonitorService {
   static Result<std::unique_ptr<MonitorService>> start(
       const DataOptions& data, const Clock& clock, Millis poll = Millis(200),
       std::function<void(double seconds)> on_run = nullptr);
-  ~MonitorService();  // stops the thread
-  void stop();
+  ~MonitorService() { stop(); }
+  void stop() { runner_.reset(); }  // waits for a run in progress
   // A copy of the monitor's counters (safe from any thread).
   mdm::MonitorStats stats() const;
 
  private:
   MonitorService() = default;
-  void loop();
+  void tick();
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<mdm::VeeBook> book_;
   std::unique_ptr<mdm::Monitor> monitor_;
-  Millis poll_{200};
   std::function<void(double)> on_run_;
   mutable std::mutex mu_;
-  std::condition_variable wake_;
-  bool stop_ = false;
   mdm::MonitorStats stats_;
-  std::thread thread_;
+  std::unique_ptr<Periodic> runner_;  // last: stopped first
 };
 
 }  // namespace vidyut::cli
