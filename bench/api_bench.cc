@@ -200,7 +200,7 @@ struct Sample {
 void user_loop(int port, const std::string& cookie, const std::string& day_target,
                const std::string& month_target, int think_ms, std::uint32_t seed,
                const std::atomic<bool>& stop, std::vector<Sample>& out,
-               std::atomic<std::uint64_t>& errors) {
+               std::atomic<std::uint64_t>& errors, std::string& error) {
   std::mt19937 rng(seed);
   int fd = -1;
   auto connect_once = [&]() {
@@ -219,6 +219,7 @@ void user_loop(int port, const std::string& cookie, const std::string& day_targe
   std::this_thread::sleep_for(std::chrono::milliseconds(rng() % std::max(1, think_ms)));
   if (!connect_once()) {
     ++errors;
+    error = std::string("connect: ") + std::strerror(errno);
     return;
   }
   std::string buf;
@@ -232,6 +233,7 @@ void user_loop(int port, const std::string& cookie, const std::string& day_targe
     const auto t0 = Steady::now();
     if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size())) {
       ++errors;
+      error = std::string("send: ") + std::strerror(errno);
       break;
     }
     buf.clear();
@@ -239,7 +241,11 @@ void user_loop(int port, const std::string& cookie, const std::string& day_targe
     bool ok200 = false;
     while (true) {
       const ssize_t k = ::recv(fd, chunk, sizeof chunk, 0);
-      if (k <= 0) break;
+      if (k <= 0) {
+        error = k == 0 ? std::string("closed by the server")
+                       : std::string("recv: ") + std::strerror(errno);
+        break;
+      }
       buf.append(chunk, static_cast<std::size_t>(k));
       if (need == std::string::npos) {
         const auto head_end = buf.find("\r\n\r\n");
@@ -254,6 +260,7 @@ void user_loop(int port, const std::string& cookie, const std::string& day_targe
     }
     if (need == std::string::npos || buf.size() < need || !ok200) {
       ++errors;
+      if (error.empty()) error = "answer: " + buf.substr(0, std::min<std::size_t>(buf.size(), 200));
       break;
     }
     out.push_back({std::chrono::duration<double, std::milli>(Steady::now() - t0).count(), month});
@@ -387,6 +394,7 @@ int main(int argc, char** argv) {
   std::atomic<bool> stop{false};
   std::atomic<std::uint64_t> errors{0};
   std::vector<std::vector<Sample>> samples(o.users);
+  std::vector<std::string> user_errors(o.users);
   std::vector<std::thread> threads;
   rusage before{};
   ::getrusage(RUSAGE_SELF, &before);
@@ -394,7 +402,8 @@ int main(int argc, char** argv) {
   for (std::size_t u = 0; u < o.users; ++u) {
     threads.emplace_back(user_loop, static_cast<int>(server->port()), cookies[u], day_target,
                          month_target, o.think_ms, static_cast<std::uint32_t>(u + 1),
-                         std::cref(stop), std::ref(samples[u]), std::ref(errors));
+                         std::cref(stop), std::ref(samples[u]), std::ref(errors),
+                         std::ref(user_errors[u]));
   }
   std::this_thread::sleep_for(std::chrono::duration<double>(o.seconds));
   stop = true;
@@ -416,6 +425,12 @@ int main(int argc, char** argv) {
       o.consumers, o.days, o.consumers * static_cast<std::size_t>(o.days) * 96, o.users, o.think_ms,
       wall, d.size() + m.size(), static_cast<double>(d.size() + m.size()) / wall,
       static_cast<unsigned long long>(errors.load()), cpu(after) - cpu(before));
+  for (const auto& e : user_errors) {
+    if (!e.empty()) {
+      std::printf("  first error: %s\n", e.c_str());
+      break;
+    }
+  }
   std::printf("  a day of 15-minute data (96 points): %zu requests, median %.2f ms, p99 %.2f ms\n",
               d.size(), percentile(d, 0.5), percentile(d, 0.99));
   std::printf(

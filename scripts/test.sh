@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 quick=0
 [ "${1:-}" = "--quick" ] && quick=1
-fuzz_seconds="${VIDYUT_FUZZ_SECONDS:-15}"
+fuzz_seconds="${VIDYUT_FUZZ_SECONDS:-10}"
 
 echo "== release build and tests"
 cmake --preset release >/dev/null
