@@ -191,8 +191,12 @@ Status NoticeFeed::follow_alerts(Round& r) {
     ++r.alerts_read;
     if (now - a.at > kStaleAlert) continue;
     if (!(a.kind == "supply" || a.kind == "tamper")) continue;
-    if (network_read_ == UtcTime{} || now - network_read_ > std::chrono::minutes(10) ||
-        (a.kind == "tamper" && !consumer_of_.contains(a.meter_id))) {
+    // The registry is read again every 10 minutes, or sooner (at most once a minute) for a tamper
+    // event of a meter it did not know: a DT meter's events never cost a read each.
+    const Millis age = now - network_read_;
+    if (network_read_ == UtcTime{} || age > std::chrono::minutes(10) ||
+        (a.kind == "tamper" && !consumer_of_.contains(a.meter_id) &&
+         age > std::chrono::minutes(1))) {
       VIDYUT_CHECK(refresh_network());
     }
     for (const auto& n : alert_notices(a, network_, consumer_of_)) {

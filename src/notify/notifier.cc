@@ -72,6 +72,16 @@ Message message_from_row(Use& u) {
   return m;
 }
 
+Result<std::vector<Message>> messages_of_rows(Use& u) {
+  std::vector<Message> out;
+  while (true) {
+    VIDYUT_TRY(row, u.step());
+    if (!*row) break;
+    out.push_back(message_from_row(u));
+  }
+  return out;
+}
+
 class HttpGateway final : public SmsChannel {
  public:
   HttpGateway(std::string url, std::string key) : url_(std::move(url)), key_(std::move(key)) {}
@@ -258,13 +268,7 @@ Result<std::vector<Message>> Notifier::messages_after(std::int64_t after_id, std
                                " FROM messages WHERE id > ? ORDER BY id LIMIT ?"));
   Use u(**s);
   u.bind(after_id).bind(static_cast<std::int64_t>(std::min<std::size_t>(limit, 10'000)));
-  std::vector<Message> out;
-  while (true) {
-    VIDYUT_TRY(row, u.step());
-    if (!*row) break;
-    out.push_back(message_from_row(u));
-  }
-  return out;
+  return messages_of_rows(u);
 }
 
 Result<std::vector<Message>> Notifier::messages_of(const std::string& consumer_id,
@@ -274,13 +278,7 @@ Result<std::vector<Message>> Notifier::messages_of(const std::string& consumer_i
                                " FROM messages WHERE consumer_id = ? ORDER BY id DESC LIMIT ?"));
   Use u(**s);
   u.bind(consumer_id).bind(static_cast<std::int64_t>(std::min<std::size_t>(limit, 1'000)));
-  std::vector<Message> out;
-  while (true) {
-    VIDYUT_TRY(row, u.step());
-    if (!*row) break;
-    out.push_back(message_from_row(u));
-  }
-  return out;
+  return messages_of_rows(u);
 }
 
 Result<Notifier::Queued> Notifier::enqueue(const std::string& consumer_id, const std::string& kind,
