@@ -55,10 +55,15 @@ class PaymentGateway {
     std::string pay_url;             // where the consumer pays, when not completed
     std::int64_t balance_paise = 0;  // after the payment, when completed
     bool reconnect_ordered = false;  // the payment restored supply: the connect is on its way
+    // With `hotspot_token`, once the payment is confirmed: the 20-digit token for the meter
+    // (docs/hotspot-tokens.md) and its sequence; a repeated request gets the same token.
+    std::string token;
+    std::uint32_t token_sequence = 0;
   };
-  // `payment_ref` is unique per request (a repeated request pays once).
+  // `payment_ref` is unique per request (a repeated request pays once). `hotspot_token`: issue a
+  // hotspot token with the recharge, for a meter the network does not reach.
   virtual Result<Started> start(const std::string& consumer_id, std::int64_t amount_paise,
-                                const std::string& payment_ref) = 0;
+                                const std::string& payment_ref, bool hotspot_token) = 0;
 };
 
 struct Platform {

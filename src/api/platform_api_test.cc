@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -43,6 +44,29 @@ class Outbox final : public CodeSender {
   std::vector<Sent> sent;
 };
 
+// Confirms at once, as the simulated gateway of `serve --simulated-payments` does.
+class Gateway final : public PaymentGateway {
+ public:
+  billing::Engine* engine = nullptr;
+  Result<Started> start(const std::string& consumer_id, std::int64_t amount_paise,
+                        const std::string& payment_ref, bool hotspot_token) override {
+    billing::RechargeRequest q;
+    q.payment_ref = payment_ref;
+    q.consumer_id = consumer_id;
+    q.amount = amount_paise;
+    q.channel = "portal";
+    q.issue_token = hotspot_token;
+    VIDYUT_TRY(r, engine->recharge(q));
+    Started st;
+    st.payment_ref = payment_ref;
+    st.completed = true;
+    st.balance_paise = r->balance;
+    st.token = r->token;
+    st.token_sequence = r->token_sequence;
+    return st;
+  }
+};
+
 struct ApiRig {
   billing::Rig rig{"platform-api", 2};
   std::unique_ptr<access::AccessBook> book;
@@ -50,6 +74,7 @@ struct ApiRig {
   mdm::StoreCommandPort port{*rig.store};
   Mobiles mobiles;
   Outbox outbox;
+  Gateway gateway;
   http::Router router;
   ApiRig() {
     book = std::move(*access::AccessBook::open(rig.dir, rig.clock, rig.store.get()));
@@ -63,6 +88,8 @@ struct ApiRig {
     p.commands = &port;
     p.cases = cases.get();
     p.directory = &mobiles;
+    gateway.engine = rig.engine.get();
+    p.payments = &gateway;
     p.codes = &outbox;
     add_platform_routes(router, p);
     EXPECT_TRUE(
@@ -473,6 +500,41 @@ TEST(PlatformApi, AConsumerReadsHisMonthlyStatement) {
   const auto viewer = a.operator_session("vikram", "view-only-person");
   EXPECT_EQ(a.call("GET", "/api/v1/consumers/C1000/statements", "", viewer.token).status, 200);
   EXPECT_EQ(a.call("GET", "/api/v1/consumers/C1000/statements", "", me.token).status, 401);
+}
+
+// A recharge from the portal with a hotspot token: the token comes back in groups of four, and a
+// retried request gets the same one without paying twice.
+TEST(PlatformApi, APortalRechargeCanCarryAHotspotToken) {
+  ApiRig a;
+  const auto me = a.consumer_session("C1000");
+  auto plain = a.call("POST", "/api/v1/portal/recharges",
+                      R"({"amount":"100.00","request_id":"0000aaaa"})", me.token, me.csrf);
+  ASSERT_EQ(plain.status, 201) << plain.body;
+  EXPECT_FALSE(json::parse(plain.body).contains("token"));
+  auto with = a.call("POST", "/api/v1/portal/recharges",
+                     R"({"amount":"200.00","request_id":"0000bbbb","hotspot_token":true})",
+                     me.token, me.csrf);
+  ASSERT_EQ(with.status, 201) << with.body;
+  const json j = json::parse(with.body);
+  ASSERT_TRUE(j.contains("token"));
+  const std::string token = j["token"];
+  ASSERT_EQ(token.size(), 24u) << token;
+  for (std::size_t i = 0; i < token.size(); ++i) {
+    EXPECT_TRUE(i % 5 == 4 ? token[i] == ' ' : std::isdigit(static_cast<unsigned char>(token[i])))
+        << token;
+  }
+  EXPECT_EQ(j["token_sequence"], 1);
+  auto again = a.call("POST", "/api/v1/portal/recharges",
+                      R"({"amount":"200.00","request_id":"0000bbbb","hotspot_token":true})",
+                      me.token, me.csrf);
+  ASSERT_EQ(again.status, 201);
+  EXPECT_EQ(json::parse(again.body)["token"], token)
+      << "a retried request (its answer lost) pays once and gets the same token";
+  EXPECT_EQ(a.call("POST", "/api/v1/portal/recharges",
+                   R"({"amount":"200.00","request_id":"0000cccc","hotspot_token":"yes"})", me.token,
+                   me.csrf)
+                .status,
+            400);
 }
 
 }  // namespace

@@ -88,7 +88,7 @@ void add_portal_routes(http::Router& router, const Platform& p) {
       consumer_route(
           *p.access, true,
           [p](const http::Request& r, const http::Match&, const access::Session& s) {
-            auto body = json_request(r, {"amount", "request_id"});
+            auto body = json_request(r, {"amount", "request_id", "hotspot_token"});
             if (!body.ok()) return body_error(body.error());
             if (p.payments == nullptr) {
               return http::error_response(503, "no payment gateway on this server");
@@ -110,8 +110,13 @@ void add_portal_routes(http::Router& router, const Platform& p) {
                     std::string::npos) {
               return http::error_response(400, "request_id: 8 to 64 hex digits or -");
             }
+            const auto token = body->find("hotspot_token");
+            if (token != body->end() && !token->is_boolean()) {
+              return http::error_response(400, "hotspot_token is true or false");
+            }
+            const bool want_token = token != body->end() && token->get<bool>();
             const std::string ref = "PORTAL-" + s.subject + "-" + request->get<std::string>();
-            auto started = p.payments->start(s.subject, *paise, ref);
+            auto started = p.payments->start(s.subject, *paise, ref, want_token);
             if (!started.ok()) return error_of(started.error());
             json j{{"payment_ref", started->payment_ref},
                    {"completed", started->completed},
@@ -119,6 +124,16 @@ void add_portal_routes(http::Router& router, const Platform& p) {
             if (started->completed) {
               j["balance_paise"] = started->balance_paise;
               j["reconnect_ordered"] = started->reconnect_ordered;
+              if (!started->token.empty()) {
+                // Read out and typed in groups of four (docs/hotspot-tokens.md).
+                std::string grouped;
+                for (std::size_t i = 0; i < started->token.size(); i += 4) {
+                  if (i > 0) grouped += ' ';
+                  grouped += started->token.substr(i, 4);
+                }
+                j["token"] = grouped;
+                j["token_sequence"] = started->token_sequence;
+              }
             } else {
               j["pay_url"] = started->pay_url;
             }

@@ -74,8 +74,16 @@ function Balance({ account }) {
   </section>`;
 }
 
-function Recharge({ onPaid }) {
+// A meter not heard from for an hour is offline: a hotspot token lets the consumer reconnect it
+// himself through its Wi-Fi hotspot (docs/hotspot-tokens.md).
+function offline(account) {
+  return !account?.meter_last_contact || Date.now() - Date.parse(account.meter_last_contact) > 3600000;
+}
+
+function Recharge({ account, onPaid }) {
   const [amount, setAmount] = useState('');
+  const [wantToken, setWantToken] = useState(offline(account));
+  const [token, setToken] = useState('');
   const [message, setMessage] = useState('');
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
@@ -87,8 +95,10 @@ function Recharge({ onPaid }) {
     try {
       // One id per press of Pay: a repeated request (a double tap, a retry) pays once.
       const requestId = crypto.randomUUID();
-      const r = await call('POST', '/api/v1/portal/recharges', { amount: amount.trim(), request_id: requestId });
+      setToken('');
+      const r = await call('POST', '/api/v1/portal/recharges', { amount: amount.trim(), request_id: requestId, hotspot_token: wantToken });
       if (r.completed) {
+        if (r.token) setToken(r.token);
         setMessage(`${t('paid', rupees(r.amount_paise), rupees(r.balance_paise))}${r.reconnect_ordered ? ` ${t('reconnecting')}` : ''}`);
         setAmount('');
         onPaid();
@@ -108,8 +118,13 @@ function Recharge({ onPaid }) {
       <label for="amount">${t('amount')}</label>
       <input id="amount" inputmode="decimal" pattern="[0-9]+(\.[0-9]{1,2})?" required value=${amount}
         onInput=${(e) => setAmount(e.target.value)} />
+      <label class="check"><input type="checkbox" checked=${wantToken} onChange=${(e) => setWantToken(e.target.checked)} />
+        ${t('wantToken')}</label>
+      ${offline(account) && html`<p class="note warn">${t('meterOffline')}</p>`}
       ${error && html`<p class="error" role="alert">${error}</p>`}
       ${message && html`<p class="note" role="status" data-testid="recharge-status">${message}</p>`}
+      ${token && html`<div class="token" role="status"><p>${t('tokenIs')}</p>
+        <p class="token-digits" data-testid="token">${token}</p><p class="note">${t('tokenHow')}</p></div>`}
       <button type="submit" class="primary" disabled=${busy}>${t('pay')}</button>
     </form>
   </section>`;
@@ -164,7 +179,7 @@ function Home() {
     ${error && html`<p class="error" role="alert">${error}</p>`}
     ${account && html`<p class="note">${t('consumerNumber')}: <strong>${account.consumer_id}</strong></p>
       <${Balance} account=${account} />`}
-    <${Recharge} onPaid=${() => setVersion((n) => n + 1)} />
+    <${Recharge} account=${account} onPaid=${() => setVersion((n) => n + 1)} />
     <${UsageChart} path="/api/v1/portal/usage" />
     <${Messages} path="/api/v1/portal/notifications" version=${version} />
     <${Payments} version=${version} />

@@ -59,6 +59,13 @@ test('a consumer signs in with a code and sees his balance and consumption', asy
   expect(smsTo(process.env.VIDYUT_CONSUMER_MOBILE).some((m) => m.text.startsWith('Recharge of Rs 250.00'))).toBe(true);
   await shot(page, testInfo, 'portal-recharged');
   await expect(page.getByRole('heading', { name: 'Statements and bills' })).toBeVisible();
+  // A recharge with a hotspot token (for a meter the network does not reach): 20 digits in fours.
+  await expect(page.getByLabel(/hotspot token/)).not.toBeChecked();  // his meter is online
+  await page.getByLabel(/hotspot token/).check();
+  await page.getByLabel('Amount (Rs)').fill('100');
+  await page.getByRole('button', { name: 'Pay' }).click();
+  await expect(page.getByTestId('token')).toHaveText(/^\d{4}( \d{4}){4}$/);
+  await shot(page, testInfo, 'portal-hotspot-token');
   await page.getByRole('button', { name: 'Hourly' }).click();
   await expect(page.getByRole('button', { name: 'Hourly' })).toHaveAttribute('aria-pressed', 'true');
   await accessible(page);
