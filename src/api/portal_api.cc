@@ -10,6 +10,7 @@
 #include "api/resources.h"
 #include "billing/account_history.h"
 #include "billing/engine.h"
+#include "mdm/fleet_status.h"
 #include "mdm/manual_relay.h"
 #include "mdm/usage.h"
 
@@ -31,25 +32,28 @@ inline constexpr std::int64_t kMaxPortalRechargePaise = 50'000 * 100;
 void add_portal_routes(http::Router& router, const Platform& p) {
   router.add(
       "GET", "/api/v1/portal/account",
-      consumer_route(*p.access, false,
-                     [p](const http::Request&, const http::Match&, const access::Session& s) {
-                       if (p.engine == nullptr || p.billing_db == nullptr) return unavailable();
-                       auto v = p.engine->view(s.subject);
-                       if (!v.ok()) return error_of(v.error());
-                       auto h = billing::account_history(*p.billing_db, v->account,
-                                                         billing::kMaxHistory);
-                       if (!h.ok()) return error_of(h.error());
-                       json j = account_json(*v, billing::days_left(v->balance, *h));
-                       auto comm = p.store->comm(v->account.meter_id);
-                       if (!comm.ok()) return error_of(comm.error());
-                       auto relay = mdm::relay_status(*p.store, v->account.meter_id);
-                       if (!relay.ok()) return error_of(relay.error());
-                       j["relay_status"] = relay_json(*relay);
-                       const bool seen = *comm && (*comm)->last_contact != UtcTime{};
-                       j["meter_last_contact"] =
-                           seen ? json(format_iso8601((*comm)->last_contact)) : json(nullptr);
-                       return http::json_response(200, dump(j));
-                     }));
+      consumer_route(
+          *p.access, false,
+          [p](const http::Request&, const http::Match&, const access::Session& s) {
+            if (p.engine == nullptr || p.billing_db == nullptr) return unavailable();
+            auto v = p.engine->view(s.subject);
+            if (!v.ok()) return error_of(v.error());
+            auto h = billing::account_history(*p.billing_db, v->account, billing::kMaxHistory);
+            if (!h.ok()) return error_of(h.error());
+            json j = account_json(*v, billing::days_left(v->balance, *h));
+            auto comm = p.store->comm(v->account.meter_id);
+            if (!comm.ok()) return error_of(comm.error());
+            auto relay = mdm::relay_status(*p.store, v->account.meter_id);
+            if (!relay.ok()) return error_of(relay.error());
+            j["relay_status"] = relay_json(*relay);
+            const bool seen = *comm && (*comm)->last_contact != UtcTime{};
+            j["meter_last_contact"] =
+                seen ? json(format_iso8601((*comm)->last_contact)) : json(nullptr);
+            // Silent as the fleet status counts it: the portal then offers a hotspot
+            // token with a recharge.
+            j["meter_silent"] = !seen || p.clock->now() - (*comm)->last_contact > mdm::kSilentAfter;
+            return http::json_response(200, dump(j));
+          }));
   router.add(
       "GET", "/api/v1/portal/usage",
       consumer_route(*p.access, false,

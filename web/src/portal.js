@@ -74,10 +74,11 @@ function Balance({ account }) {
   </section>`;
 }
 
-// A meter not heard from for an hour is offline: a hotspot token lets the consumer reconnect it
-// himself through its Wi-Fi hotspot (docs/hotspot-tokens.md).
+// A meter the platform has not heard from (the server says so: its clock, the fleet status's
+// measure of silence) may be out of the network's reach: a hotspot token lets the consumer
+// reconnect it himself through its Wi-Fi hotspot (docs/hotspot-tokens.md).
 function offline(account) {
-  return !account?.meter_last_contact || Date.now() - Date.parse(account.meter_last_contact) > 3600000;
+  return account.meter_silent;
 }
 
 function Recharge({ account, onPaid }) {
@@ -179,7 +180,7 @@ function Home() {
     ${error && html`<p class="error" role="alert">${error}</p>`}
     ${account && html`<p class="note">${t('consumerNumber')}: <strong>${account.consumer_id}</strong></p>
       <${Balance} account=${account} />`}
-    <${Recharge} account=${account} onPaid=${() => setVersion((n) => n + 1)} />
+    ${account && html`<${Recharge} account=${account} onPaid=${() => setVersion((n) => n + 1)} />`}
     <${UsageChart} path="/api/v1/portal/usage" />
     <${Messages} path="/api/v1/portal/notifications" version=${version} />
     <${Payments} version=${version} />
