@@ -14,6 +14,7 @@
 #include "api/resources.h"
 #include "mdm/audit.h"
 #include "mdm/case_desk.h"
+#include "mdm/load_control.h"
 #include "mdm/loading.h"
 #include "mdm/network.h"
 #include "mdm/outage.h"
@@ -84,10 +85,11 @@ std::optional<mdm::CaseState> case_state(const std::string& s) {
   return std::nullopt;
 }
 
-Result<std::int64_t> case_id(const http::Match& m) {
+// The {id} of a path: a number, or kNotFound naming what it is the id of.
+Result<std::int64_t> path_id(const http::Match& m, const char* what) {
   const std::string& v = m.var("id");
   if (v.empty() || v.size() > 15 || v.find_first_not_of("0123456789") != std::string::npos) {
-    return Error(Errc::kNotFound, "no such theft case");
+    return Error(Errc::kNotFound, std::string("no such ") + what);
   }
   return static_cast<std::int64_t>(std::stoll(v));
 }
@@ -172,6 +174,78 @@ void add_analysis_routes(http::Router& router, const Platform& p) {
                  }),
              http::RouteOptions{{"day"}});
 
+  // ---- area load control
+  router.add(
+      "GET", "/api/v1/load-actions",
+      operator_route(book, Permission::kView, false,
+                     [p](const http::Request& r, const http::Match&, const access::Session&) {
+                       if (p.load_control == nullptr) {
+                         return http::error_response(503, "no load control on this server");
+                       }
+                       bool active = true;
+                       if (auto it = r.params.find("active"); it != r.params.end()) {
+                         if (it->second != "true" && it->second != "false") {
+                           return http::error_response(400, "active must be true or false");
+                         }
+                         active = it->second == "true";
+                       }
+                       auto as = p.load_control->actions(active);
+                       if (!as.ok()) return error_of(as.error());
+                       json items = json::array();
+                       for (auto it = as->rbegin(); it != as->rend(); ++it) {
+                         auto prog = p.load_control->progress(*it);
+                         if (!prog.ok()) return error_of(prog.error());
+                         items.push_back(load_action_json(*it, *prog));
+                       }
+                       return http::json_response(200, dump(json{{"items", items}}));
+                     }),
+      http::RouteOptions{{"active"}});
+  router.add(
+      "POST", "/api/v1/load-actions",
+      operator_route(book, Permission::kCommand, true,
+                     [p](const http::Request& r, const http::Match&, const access::Session& s) {
+                       if (p.load_control == nullptr) {
+                         return http::error_response(503, "no load control on this server");
+                       }
+                       auto body = json_request(r, {"target", "limit_w", "minutes", "reason"});
+                       if (!body.ok()) return body_error(body.error());
+                       const auto limit = body->find("limit_w");
+                       const auto minutes = body->find("minutes");
+                       if (limit == body->end() || !limit->is_number_unsigned() ||
+                           minutes == body->end() || !minutes->is_number_unsigned()) {
+                         return http::error_response(400, "limit_w and minutes are whole numbers");
+                       }
+                       const std::string reason = text_of(*body, "reason");
+                       if (reason.size() < 3)
+                         return http::error_response(400, "reason: why the area is limited");
+                       auto a =
+                           p.load_control->limit(text_of(*body, "target"),
+                                                 static_cast<std::uint32_t>(std::min<std::uint64_t>(
+                                                     limit->get<std::uint64_t>(), UINT32_MAX)),
+                                                 static_cast<std::int64_t>(std::min<std::uint64_t>(
+                                                     minutes->get<std::uint64_t>(), INT32_MAX)),
+                                                 s.actor(), reason);
+                       if (!a.ok()) return error_of(a.error());
+                       auto prog = p.load_control->progress(*a);
+                       if (!prog.ok()) return error_of(prog.error());
+                       return http::json_response(201, dump(load_action_json(*a, *prog)));
+                     }));
+  router.add(
+      "POST", "/api/v1/load-actions/{id}/restore",
+      operator_route(book, Permission::kCommand, true,
+                     [p](const http::Request&, const http::Match& m, const access::Session& s) {
+                       if (p.load_control == nullptr) {
+                         return http::error_response(503, "no load control on this server");
+                       }
+                       auto id = path_id(m, "load action");
+                       if (!id.ok()) return error_of(id.error());
+                       auto a = p.load_control->restore(*id, s.actor());
+                       if (!a.ok()) return error_of(a.error());
+                       auto prog = p.load_control->progress(*a);
+                       if (!prog.ok()) return error_of(prog.error());
+                       return http::json_response(200, dump(load_action_json(*a, *prog)));
+                     }));
+
   // ---- theft cases
   auto need_cases = [p]() -> std::optional<http::Response> {
     if (p.cases == nullptr)
@@ -223,7 +297,7 @@ void add_analysis_routes(http::Router& router, const Platform& p) {
                             [p, need_cases](const http::Request&, const http::Match& m,
                                             const access::Session&) {
                               if (auto e = need_cases()) return *e;
-                              auto id = case_id(m);
+                              auto id = path_id(m, "theft case");
                               if (!id.ok()) return error_of(id.error());
                               auto c = p.cases->get(*id);
                               if (!c.ok()) return error_of(c.error());
@@ -240,7 +314,7 @@ void add_analysis_routes(http::Router& router, const Platform& p) {
           book, Permission::kCommand, true,
           [p, need_cases](const http::Request& r, const http::Match& m, const access::Session& s) {
             if (auto e = need_cases()) return *e;
-            auto id = case_id(m);
+            auto id = path_id(m, "theft case");
             if (!id.ok()) return error_of(id.error());
             auto body = json_request(r, {"outcome", "note"});
             if (!body.ok()) return body_error(body.error());
@@ -258,7 +332,7 @@ void add_analysis_routes(http::Router& router, const Platform& p) {
                             [p, need_cases](const http::Request& r, const http::Match& m,
                                             const access::Session& s) {
                               if (auto e = need_cases()) return *e;
-                              auto id = case_id(m);
+                              auto id = path_id(m, "theft case");
                               if (!id.ok()) return error_of(id.error());
                               auto body = json_request(r, {"note"});
                               if (!body.ok()) return body_error(body.error());

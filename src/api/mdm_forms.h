@@ -9,6 +9,7 @@
 
 #include "mdm/audit.h"
 #include "mdm/cases.h"
+#include "mdm/load_control.h"
 #include "mdm/loading.h"
 #include "mdm/reliability.h"
 #include "mdm/theft.h"
@@ -26,5 +27,7 @@ nlohmann::json loading_json(const mdm::LoadingReport& r);
 nlohmann::json theft_json(const mdm::TheftReport& r, bool all);
 nlohmann::json case_json(const mdm::TheftCase& c);
 nlohmann::json trail_json(const std::vector<mdm::CaseEvent>& trail);
+// An area load-control action with how far its commands have got.
+nlohmann::json load_action_json(const mdm::LoadAction& a, const mdm::LoadActionProgress& p);
 
 }  // namespace vidyut::api

@@ -20,6 +20,7 @@ class Engine;
 namespace vidyut::mdm {
 class CaseBook;
 class CommandPort;
+class LoadControl;
 class VeeBook;
 }  // namespace vidyut::mdm
 namespace vidyut::notify {
@@ -73,8 +74,9 @@ struct Platform {
   billing::BillingDb* billing_db = nullptr;
   billing::Engine* engine = nullptr;
   mdm::VeeBook* vee = nullptr;
-  mdm::CaseBook* cases = nullptr;        // theft cases (mdm.db)
-  notify::Notifier* notifier = nullptr;  // consumers' messages (notify.db)
+  mdm::CaseBook* cases = nullptr;            // theft cases (mdm.db)
+  notify::Notifier* notifier = nullptr;      // consumers' messages (notify.db)
+  mdm::LoadControl* load_control = nullptr;  // area load control (the serve loop restores)
   mdm::CommandPort* commands = nullptr;
   ConsumerDirectory* directory = nullptr;
   CodeSender* codes = nullptr;

@@ -71,6 +71,7 @@ struct ApiRig {
   billing::Rig rig{"platform-api", 2};
   std::unique_ptr<access::AccessBook> book;
   std::unique_ptr<mdm::CaseBook> cases;
+  std::unique_ptr<mdm::LoadControl> load_control;
   mdm::StoreCommandPort port{*rig.store};
   Mobiles mobiles;
   Outbox outbox;
@@ -87,6 +88,8 @@ struct ApiRig {
     p.engine = rig.engine.get();
     p.commands = &port;
     p.cases = cases.get();
+    load_control = std::move(*mdm::LoadControl::open(rig.dir, *rig.store, port, rig.clock));
+    p.load_control = load_control.get();
     p.directory = &mobiles;
     gateway.engine = rig.engine.get();
     p.payments = &gateway;
@@ -535,6 +538,51 @@ TEST(PlatformApi, APortalRechargeCanCarryAHotspotToken) {
                    me.csrf)
                 .status,
             400);
+}
+
+// Area load control from the control room: an operator limits a DT for a while and restores it
+// early; a viewer sees the actions but cannot act; a bad request is refused by name.
+TEST(PlatformApi, AnOperatorLimitsAnAreaAndRestoresIt) {
+  ApiRig a;
+  const auto op = a.operator_session("asha", "grid-control-2026");
+  const auto viewer = a.operator_session("vikram", "view-only-person");
+  const std::string limit = R"({"target":"D1","limit_w":1000,"minutes":60,"reason":"DT at 130 %"})";
+  EXPECT_EQ(a.call("POST", "/api/v1/load-actions", limit, viewer.token, viewer.csrf).status, 403);
+  auto made = a.call("POST", "/api/v1/load-actions", limit, op.token, op.csrf);
+  ASSERT_EQ(made.status, 201) << made.body;
+  const json j = json::parse(made.body);
+  EXPECT_EQ(j["target"], "D1");
+  EXPECT_EQ(j["limit_w"], 1000);
+  EXPECT_EQ(j["meters"], 2);
+  EXPECT_EQ(j["requested_by"], "web:asha");
+  EXPECT_EQ(a.call("POST", "/api/v1/load-actions", limit, op.token, op.csrf).status, 400)
+      << "the DT has an active action";
+  EXPECT_EQ(a.call("POST", "/api/v1/load-actions",
+                   R"({"target":"NOWHERE","limit_w":1000,"minutes":60,"reason":"x y z"})", op.token,
+                   op.csrf)
+                .status,
+            404);
+  EXPECT_EQ(
+      a.call("POST", "/api/v1/load-actions",
+             R"({"target":"D1","limit_w":"1000","minutes":60,"reason":"x y z"})", op.token, op.csrf)
+          .status,
+      400);
+  auto active = json::parse(a.call("GET", "/api/v1/load-actions", "", viewer.token).body);
+  ASSERT_EQ(active["items"].size(), 1u);
+  const std::string id = std::to_string(j["id"].get<std::int64_t>());
+  EXPECT_EQ(a.call("POST", "/api/v1/load-actions/" + id + "/restore", "", viewer.token, viewer.csrf)
+                .status,
+            403);
+  auto restored = a.call("POST", "/api/v1/load-actions/" + id + "/restore", "", op.token, op.csrf);
+  ASSERT_EQ(restored.status, 200) << restored.body;
+  EXPECT_EQ(
+      json::parse(a.call("GET", "/api/v1/load-actions", "", viewer.token).body)["items"].size(),
+      0u);
+  EXPECT_EQ(json::parse(
+                a.call("GET", "/api/v1/load-actions?active=false", "", viewer.token).body)["items"]
+                .size(),
+            1u);
+  EXPECT_EQ(a.call("POST", "/api/v1/load-actions/99/restore", "", op.token, op.csrf).status, 404);
 }
 
 }  // namespace

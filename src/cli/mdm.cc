@@ -771,35 +771,6 @@ struct LoadControlOptions {
   bool json = false;
 };
 
-json to_json(const mdm::LoadAction& a, const mdm::LoadActionProgress& p) {
-  auto pct = [](std::vector<std::int64_t> v, double q) -> json {
-    if (v.empty()) return nullptr;
-    std::sort(v.begin(), v.end());
-    return v[std::min(v.size() - 1, static_cast<std::size_t>(q * double(v.size() - 1) + 0.5))];
-  };
-  return {{"id", a.id},
-          {"kind", mdm::to_string(a.kind)},
-          {"target", a.target},
-          {"level", a.feeder ? "feeder" : "dt"},
-          {"limit_w", a.limit_w},
-          {"start", format_iso8601(a.start)},
-          {"end", format_iso8601(a.end)},
-          {"state", mdm::to_string(a.state)},
-          {"requested_by", a.requested_by},
-          {"reason", a.reason},
-          {"meters", a.meters.size()},
-          {"essential_left_alone", a.essential_skipped},
-          {"applied", p.applied},
-          {"apply_pending", p.apply_pending},
-          {"apply_failed", p.apply_failed},
-          {"restored", p.restored},
-          {"restore_pending", p.restore_pending},
-          {"restore_failed", p.restore_failed},
-          {"left_open_held_by_billing", p.held_open},
-          {"apply_latency_ms_median", pct(p.apply_latency_ms, 0.5)},
-          {"apply_latency_ms_p99", pct(p.apply_latency_ms, 0.99)}};
-}
-
 void print_action(const mdm::LoadAction& a, const mdm::LoadActionProgress& p) {
   const bool limit = a.kind == mdm::LoadActionKind::kLimit;
   std::cout << fmt::format(
@@ -885,7 +856,7 @@ int run_load_control(const LoadControlOptions& o) {
     auto p = (*lc)->progress(a);
     if (!p.ok()) return report_error(what, p.error());
     if (o.json) {
-      j.push_back(to_json(a, *p));
+      j.push_back(api::load_action_json(a, *p));
     } else {
       print_action(a, *p);
     }

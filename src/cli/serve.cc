@@ -235,6 +235,7 @@ int run_serve(ServeOptions o) {
     platform.engine = billing ? &billing->engine() : nullptr;
     platform.vee = api_vee.get();
     platform.cases = api_cases.get();
+    platform.load_control = load_control.get();
     platform.commands = &command_port;
     if (o.simulated_payments && billing) {
       gateway = std::make_unique<SimulatedGateway>(billing->engine());

@@ -82,8 +82,63 @@ export function EnergyAudit() {
   </section>`;
 }
 
+// Area load control: the active actions with how far their commands have got; an operator
+// limits a transformer's consumers for a while (essential consumers are left alone) or restores
+// an action early.
+function LoadActions({ session, dts }) {
+  const [items, setItems] = useState([]);
+  const [form, setForm] = useState({ target: '', limit_w: '1000', minutes: '60', reason: '' });
+  const [error, setError] = useState('');
+  const mayAct = (session.roles || '').split(',').includes('operator');
+  const load = () => call('GET', '/api/v1/load-actions').then((r) => setItems(r.items)).catch(() => {});
+  useEffect(() => {
+    load();
+    const timer = setInterval(load, 5000);
+    return () => clearInterval(timer);
+  }, []);
+  const limit = async (e) => {
+    e.preventDefault();
+    setError('');
+    try {
+      await call('POST', '/api/v1/load-actions', {
+        target: form.target, limit_w: Number(form.limit_w), minutes: Number(form.minutes), reason: form.reason });
+      setForm({ ...form, reason: '' });
+      load();
+    } catch (err) {
+      setError(err.message);
+    }
+  };
+  const restore = async (id) => {
+    try {
+      await call('POST', `/api/v1/load-actions/${id}/restore`);
+      load();
+    } catch (err) {
+      setError(err.message);
+    }
+  };
+  const set = (k) => (e) => setForm({ ...form, [k]: e.target.value });
+  return html`<section class="card" aria-labelledby="lc-h"><h3 id="lc-h">${t('loadControl')}</h3>
+    ${items.length === 0 ? html`<p>${t('noLoadActions')}</p>` : html`<ul class="entries" data-testid="load-actions">
+      ${items.map((a) => html`<li key=${a.id}><span><strong>${a.target}</strong> ≤ ${a.limit_w} W ${t('until')} ${ist(a.end)}<br />
+        <small>${t('loadProgress', a.applied, a.meters, a.essential_left_alone)} · ${a.requested_by}: ${a.reason}</small></span>
+        ${mayAct && html`<button type="button" onClick=${() => restore(a.id)}>${t('restoreNow')}</button>`}</li>`)}
+    </ul>`}
+    ${mayAct && html`<form class="inline" onSubmit=${limit} aria-label=${t('limitArea')}>
+      <label for="lc-target">${t('dt')}</label>
+      <select id="lc-target" required value=${form.target} onChange=${set('target')}>
+        <option value="">-</option>${dts.map((d) => html`<option value=${d.dt}>${d.dt} (${d.peak_loading_percent.toFixed(0)} %)</option>`)}
+      </select>
+      <label for="lc-limit">${t('limitW')}</label><input id="lc-limit" inputmode="numeric" required value=${form.limit_w} onInput=${set('limit_w')} />
+      <label for="lc-minutes">${t('minutes')}</label><input id="lc-minutes" inputmode="numeric" required value=${form.minutes} onInput=${set('minutes')} />
+      <label for="lc-reason">${t('reason')}</label><input id="lc-reason" required minlength="3" value=${form.reason} onInput=${set('reason')} />
+      <button type="submit" class="danger">${t('limitArea')}</button>
+    </form>`}
+    ${error && html`<p class="error" role="alert">${error}</p>`}
+  </section>`;
+}
+
 // Transformer loading over a day: DTs by their peak, overloaded ones marked.
-export function Loading() {
+export function Loading({ session }) {
   const [day, setDay] = useState(istYesterday());
   const a = useAnswer(`/api/v1/loading?from=${day}&to=${day}`);
   const r = a.data;
@@ -100,6 +155,7 @@ export function Loading() {
         <td>${d.peak_kva.toFixed(1)}</td><td class=${d.peak_loading_percent > 100 ? 'bad' : ''}>${d.peak_loading_percent.toFixed(0)} %</td>
         <td>${d.peak_at ? ist(d.peak_at) : '-'}</td><td>${d.overloaded_hours.toFixed(2)}</td></tr>`)}</tbody>
     </table></div>`}
+    <${LoadActions} session=${session} dts=${r ? r.dts : []} />
   </section>`;
 }
 

@@ -300,7 +300,7 @@ function App() {
   else if (hash === '#/alerts') page = html`<${Alerts} />`;
   else if (hash === '#/outages') page = html`<${Outages} />`;
   else if (hash === '#/energy') page = html`<${EnergyAudit} />`;
-  else if (hash === '#/loading') page = html`<${Loading} />`;
+  else if (hash === '#/loading') page = html`<${Loading} session=${session} />`;
   else if (hash === '#/reliability') page = html`<${Reliability} />`;
   else if (hash === '#/theft') page = html`<${Theft} session=${session} />`;
   else if (hash === '#/cases') page = html`<${Cases} />`;

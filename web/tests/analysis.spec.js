@@ -1,6 +1,6 @@
 // The control room's MDM pages on a simulated day with theft (tests/run.sh runs `vidyut demo` with
 // hooks and bypasses and serves its data at VIDYUT_MDM_URL): an operator reads the energy
-// accounting, loading and reliability, finds a flagged transformer on the theft page, opens a
+// accounting, loading (and limits an area, then restores it) and reliability, finds a flagged transformer on the theft page, opens a
 // case on its first suspect and follows it to its outcome; the steps are in the case's trail and
 // the audit trail; a viewer reads the case but cannot act.
 import { expect, test } from '@playwright/test';
@@ -30,8 +30,17 @@ test('an operator reads the day and follows a theft case to its outcome', async 
   await page.getByRole('link', { name: 'Transformer loading' }).click();
   await page.getByLabel('Day').fill(day);
   await expect(page.getByTestId('overloaded-count')).toContainText('transformers overloaded');
+  // Area load control: limit a transformer's consumers for an hour, then restore it early.
+  await expect(page.getByText('No area is limited now.')).toBeVisible();
+  await page.getByLabel('DT', { exact: true }).selectOption({ index: 1 });
+  await page.getByLabel('Limit (W)').fill('800');
+  await page.getByLabel('Reason (kept in the audit trail)').fill('transformer at 130 % in the evening peak');
+  await page.getByRole('button', { name: 'Limit the area' }).click();
+  await expect(page.getByTestId('load-actions')).toContainText('≤ 800 W');
   await accessible(page);
   await shot(page, testInfo, 'control-loading');
+  await page.getByRole('button', { name: 'Restore now' }).click();
+  await expect(page.getByText('No area is limited now.')).toBeVisible();
 
   await page.getByRole('link', { name: 'Reliability' }).click();
   await expect(page.getByTestId('saifi')).toBeVisible({ timeout: 30_000 });
