@@ -22,7 +22,7 @@ http::Response usage_answer(const Platform& p, const http::Request& r,
   auto series = mdm::usage_series(*p.store, p.vee, v->account.meter_id, q->from, q->to,
                                   q->resolution, p.clock->now());
   if (!series.ok()) return error_of(series.error());
-  return http::json_response(200, dump(usage_json(*series)));
+  return http::json_response(200, usage_text(*series));
 }
 
 http::Response payments_answer(const Platform& p, const http::Request& r,

@@ -1,6 +1,9 @@
 #include "api/resources.h"
 
+#include <fmt/format.h>
+
 #include <cmath>
+#include <iterator>
 
 #include "core/clock.h"
 #include "tariff/calendar.h"
@@ -58,6 +61,63 @@ json usage_json(const mdm::UsageSeries& s) {
               {"estimated", s.estimated},
               {"missing", s.missing},
               {"buckets", buckets}};
+}
+
+namespace {
+
+// A JSON string of text that holds no character needing an escape but " and \ (labels and ISO
+// times); anything else is escaped as \u00XX.
+void append_string(std::string& out, std::string_view text) {
+  out += '"';
+  for (char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c == '\b') {
+      out += "\\b";
+    } else if (c == '\f') {
+      out += "\\f";
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      out += fmt::format("\\u{:04x}", static_cast<unsigned>(static_cast<unsigned char>(c)));
+    } else {
+      out += c;
+    }
+  }
+  out += '"';
+}
+
+}  // namespace
+
+std::string usage_text(const mdm::UsageSeries& s) {
+  // Keys in the order nlohmann::json writes them (sorted), so the two forms never differ.
+  std::string out = "{\"buckets\":[";
+  out.reserve(64 + s.buckets.size() * 150);
+  bool first = true;
+  for (const auto& b : s.buckets) {
+    if (!first) out += ',';
+    first = false;
+    fmt::format_to(std::back_inserter(out),
+                   "{{\"estimated\":{},\"export_wh\":{},\"import_wh\":{},\"intervals\":{},"
+                   "\"label\":",
+                   b.estimated, b.export_wh, b.import_wh, b.intervals);
+    append_string(out, b.label);
+    fmt::format_to(std::back_inserter(out), ",\"missing\":{},\"start\":", b.missing);
+    append_string(out, format_iso8601(b.start));
+    out += '}';
+  }
+  fmt::format_to(std::back_inserter(out),
+                 "],\"estimated\":{},\"export_wh\":{},\"import_wh\":{},\"missing\":{},"
+                 "\"resolution\":",
+                 s.estimated, s.export_wh, s.import_wh, s.missing);
+  append_string(out, mdm::to_string(s.resolution));
+  out += '}';
+  return out;
 }
 
 json command_json(const store::Command& c) {

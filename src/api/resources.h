@@ -16,6 +16,10 @@ namespace vidyut::api {
 nlohmann::json account_json(const billing::AccountView& v, std::optional<double> days_left);
 nlohmann::json history_json(const std::vector<billing::HistoryEntry>& h);
 nlohmann::json usage_json(const mdm::UsageSeries& s);
+// The same, written straight to text (byte for byte what dump(usage_json(s)) gives): a month of
+// 15-minute points is 2,880 buckets, and building them as a document first cost most of the
+// answer's time (bench/RESULTS.md, "The portal's consumption API under load").
+std::string usage_text(const mdm::UsageSeries& s);
 nlohmann::json command_json(const store::Command& c);
 nlohmann::json meter_json(const store::MeterInfo& m, const std::optional<store::MeterComm>& comm);
 nlohmann::json hold_json(const store::RelayHold& h);
