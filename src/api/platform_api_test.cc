@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/payment_api.h"
+#include "api/simulated_gateway.h"
 #include "billing/test_rig.h"
 #include "http/parse.h"
 #include "mdm/cases.h"
@@ -44,29 +45,6 @@ class Outbox final : public CodeSender {
   std::vector<Sent> sent;
 };
 
-// Confirms at once, as the simulated gateway of `serve --simulated-payments` does.
-class Gateway final : public PaymentGateway {
- public:
-  billing::Engine* engine = nullptr;
-  Result<Started> start(const std::string& consumer_id, std::int64_t amount_paise,
-                        const std::string& payment_ref, bool hotspot_token) override {
-    billing::RechargeRequest q;
-    q.payment_ref = payment_ref;
-    q.consumer_id = consumer_id;
-    q.amount = amount_paise;
-    q.channel = "portal";
-    q.issue_token = hotspot_token;
-    VIDYUT_TRY(r, engine->recharge(q));
-    Started st;
-    st.payment_ref = payment_ref;
-    st.completed = true;
-    st.balance_paise = r->balance;
-    st.token = r->token;
-    st.token_sequence = r->token_sequence;
-    return st;
-  }
-};
-
 struct ApiRig {
   billing::Rig rig{"platform-api", 2};
   std::unique_ptr<access::AccessBook> book;
@@ -75,7 +53,7 @@ struct ApiRig {
   mdm::StoreCommandPort port{*rig.store};
   Mobiles mobiles;
   Outbox outbox;
-  Gateway gateway;
+  std::unique_ptr<SimulatedGateway> gateway;
   http::Router router;
   ApiRig() {
     book = std::move(*access::AccessBook::open(rig.dir, rig.clock, rig.store.get()));
@@ -91,8 +69,8 @@ struct ApiRig {
     load_control = std::move(*mdm::LoadControl::open(rig.dir, *rig.store, port, rig.clock));
     p.load_control = load_control.get();
     p.directory = &mobiles;
-    gateway.engine = rig.engine.get();
-    p.payments = &gateway;
+    gateway = std::make_unique<SimulatedGateway>(*rig.engine);
+    p.payments = gateway.get();
     p.codes = &outbox;
     add_platform_routes(router, p);
     EXPECT_TRUE(

@@ -19,6 +19,7 @@
 #include <fmt/format.h>
 
 #include "access/book.h"
+#include "api/simulated_gateway.h"
 #include "cli/billing_service.h"
 #include "cli/command_ports.h"
 #include "cli/commands.h"
@@ -28,7 +29,6 @@
 #include "cli/monitor_service.h"
 #include "cli/notice_service.h"
 #include "cli/portal_codes.h"
-#include "cli/simulated_gateway.h"
 #include "core/log.h"
 #include "core/text.h"
 #include "headend/head_end.h"
@@ -206,7 +206,7 @@ int run_serve(ServeOptions o) {
   std::unique_ptr<notify::Notifier> notifier;
   std::unique_ptr<NoticeService> notices;  // after the notifier: stopped before it
   std::unique_ptr<NotifierCodes> codes;
-  std::unique_ptr<SimulatedGateway> gateway;
+  std::unique_ptr<api::SimulatedGateway> gateway;
   {
     auto fail = [&](const Error& e) {
       if (billing) billing->stop();
@@ -238,7 +238,7 @@ int run_serve(ServeOptions o) {
     platform.load_control = load_control.get();
     platform.commands = &command_port;
     if (o.simulated_payments && billing) {
-      gateway = std::make_unique<SimulatedGateway>(billing->engine());
+      gateway = std::make_unique<api::SimulatedGateway>(billing->engine());
       platform.payments = gateway.get();
     }
     std::unique_ptr<notify::SmsChannel> sms;

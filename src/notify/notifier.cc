@@ -173,6 +173,29 @@ std::unique_ptr<SmsChannel> http_sms_gateway(std::string url, std::string key) {
 class Notifier::Impl {
  public:
   Impl(const Clock& c, std::unique_ptr<SmsChannel> ch) : clock(c), channel(std::move(ch)) {}
+  // Records a new message (every column; an empty source is stored as NULL); returns its id.
+  // REQUIRES: mu held.
+  Result<std::int64_t> insert(const Message& m) {
+    VIDYUT_TRY(s,
+               db.stmt("INSERT INTO messages (consumer_id, mobile, kind, text, created_ms, state, "
+                       "result, source, attempts, next_ms, sent_ms) VALUES (?, ?, ?, ?, ?, ?, ?, "
+                       "NULLIF(?, ''), ?, ?, ?)"));
+    Use u(**s);
+    u.bind(m.consumer_id)
+        .bind(m.mobile)
+        .bind(m.kind)
+        .bind(m.text)
+        .bind(to_ms(m.created))
+        .bind(m.state)
+        .bind(m.result.substr(0, 256))
+        .bind(m.source)
+        .bind(static_cast<std::int64_t>(m.attempts))
+        .bind(to_ms(m.next_attempt))
+        .bind(to_ms(m.sent));
+    VIDYUT_TRY(done, u.step());
+    (void)done;
+    return sqlite3_last_insert_rowid(db.db());
+  }
   const Clock& clock;
   std::unique_ptr<SmsChannel> channel;
   Database db;
@@ -239,21 +262,8 @@ Result<Message> Notifier::send_now(const std::string& consumer_id, const std::st
   if (sent.ok()) m.sent = impl_->clock.now();
   {
     std::lock_guard l(impl_->mu);
-    VIDYUT_TRY(s, impl_->db.stmt(
-                      "INSERT INTO messages (consumer_id, mobile, kind, text, created_ms, state, "
-                      "result, attempts, sent_ms) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)"));
-    Use u(**s);
-    u.bind(m.consumer_id)
-        .bind(m.mobile)
-        .bind(m.kind)
-        .bind(m.text)
-        .bind(to_ms(m.created))
-        .bind(m.state)
-        .bind(m.result.substr(0, 256))
-        .bind(to_ms(m.sent));
-    VIDYUT_TRY(done, u.step());
-    (void)done;
-    m.id = sqlite3_last_insert_rowid(impl_->db.db());
+    VIDYUT_TRY(id, impl_->insert(m));
+    m.id = *id;
   }
   if (!sent.ok()) {
     logger("notify")->warn("{} to {} failed: {}", kind, consumer_id, sent.error().message);
@@ -317,22 +327,8 @@ Result<Notifier::Queued> Notifier::enqueue(const std::string& consumer_id, const
     m.text = language == "hi" && !text.hi.empty() ? text.hi : text.en;
     m.state = m.mobile.empty() ? "no-mobile" : "queued";
     VIDYUT_CHECK(impl_->db.fault());
-    VIDYUT_TRY(s, impl_->db.stmt(
-                      "INSERT INTO messages (consumer_id, mobile, kind, text, created_ms, state, "
-                      "result, source, attempts, next_ms, sent_ms) VALUES (?, ?, ?, ?, ?, ?, '', "
-                      "?, 0, ?, 0)"));
-    Use u(**s);
-    u.bind(m.consumer_id)
-        .bind(m.mobile)
-        .bind(m.kind)
-        .bind(m.text)
-        .bind(to_ms(m.created))
-        .bind(m.state)
-        .bind(m.source)
-        .bind(to_ms(m.next_attempt));
-    VIDYUT_TRY(done, u.step());
-    (void)done;
-    m.id = sqlite3_last_insert_rowid(impl_->db.db());
+    VIDYUT_TRY(id, impl_->insert(m));
+    m.id = *id;
     return Queued{std::move(m), true};
   });
 }

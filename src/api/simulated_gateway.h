@@ -7,9 +7,9 @@
 #include "api/platform.h"
 #include "billing/engine.h"
 
-namespace vidyut::cli {
+namespace vidyut::api {
 
-class SimulatedGateway final : public api::PaymentGateway {
+class SimulatedGateway final : public PaymentGateway {
  public:
   explicit SimulatedGateway(billing::Engine& engine) : engine_(engine) {}
   Result<Started> start(const std::string& consumer_id, std::int64_t amount_paise,
@@ -36,4 +36,4 @@ class SimulatedGateway final : public api::PaymentGateway {
   billing::Engine& engine_;
 };
 
-}  // namespace vidyut::cli
+}  // namespace vidyut::api
