@@ -14,18 +14,6 @@ Status SqliteRelayHolds::prepare(sqlite3* db) {
                        "meter_id = ? ORDER BY holder");
 }
 
-Status SqliteRelayHolds::validate(const RelayHold& h) {
-  if (h.holder.empty() || h.holder.size() > kMaxFieldLength) {
-    return Error(Errc::kInvalidArgument, "relay hold: the holder must be 1 to " +
-                                             std::to_string(kMaxFieldLength) + " bytes");
-  }
-  if (h.reason.size() > kMaxDetailLength) {
-    return Error(Errc::kLimitExceeded, "relay hold: the reason is longer than " +
-                                           std::to_string(kMaxDetailLength) + " bytes");
-  }
-  return ok_status();
-}
-
 Status SqliteRelayHolds::put(const RelayHold& h) {
   Use u(put_);
   u.bind(h.meter_id).bind(h.holder).bind(h.reason).bind(h.since.time_since_epoch().count());

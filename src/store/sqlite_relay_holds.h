@@ -19,10 +19,6 @@ class SqliteRelayHolds {
   Status remove(std::int64_t meter_id, std::string_view holder);
   Result<std::vector<RelayHold>> of_meter(std::int64_t meter_id);
 
-  // Validation shared by every backend: holder 1 to kMaxFieldLength bytes, reason at most
-  // kMaxDetailLength.
-  static Status validate(const RelayHold& hold);
-
  private:
   sql::Stmt put_, remove_, list_;
 };

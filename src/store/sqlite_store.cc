@@ -2,8 +2,6 @@
 
 #include <fcntl.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/rand.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -22,8 +20,11 @@
 
 #include "core/bytes.h"
 #include "core/text.h"
+#include "store/master_key.h"
+#include "store/sealing.h"
 #include "store/sqlite_relay_holds.h"
 #include "store/sqlite_util.h"
+#include "store/validation.h"
 
 namespace vidyut::store {
 namespace {
@@ -33,7 +34,6 @@ using sql::exec;
 using sql::sqlite_error;
 using sql::Stmt;
 using sql::Use;
-using Key = std::array<std::uint8_t, 32>;
 
 // ---------------------------------------------------------------------------------------------
 // Schema migrations: applied in order, one transaction each, never edited once released (add a
@@ -162,206 +162,6 @@ constexpr const char* kCommandColumns =
     "id, meter_id, kind, argument, idempotency_key, requested_by, reason, created_ms, "
     "deadline_ms, next_attempt_ms, attempts, state, result, finished_ms";
 
-// ---------------------------------------------------------------------------------------------
-// Secrets at rest: AES-256-GCM, random 96-bit nonce per row, serial as associated data.
-
-constexpr std::uint8_t kSealFormat = 1;
-constexpr std::size_t kNonceSize = 12;
-constexpr std::size_t kTagSize = 16;
-constexpr const char* kKeyCheckAd = "vidyut-master-key-check";
-constexpr const char* kKeyCheckPlain = "vidyut master key check v1";
-constexpr const char* kCheckKeyHint =
-    "check the master key (SqliteOptions::master_key, VIDYUT_MASTER_KEY or master.key) is the "
-    "one this database was written with";
-
-struct CtxFree {
-  void operator()(EVP_CIPHER_CTX* c) const { EVP_CIPHER_CTX_free(c); }
-};
-using CtxPtr = std::unique_ptr<EVP_CIPHER_CTX, CtxFree>;
-
-Error crypto_error(const char* what) {
-  return Error(Errc::kInternal, std::string("openssl: ") + what + " failed");
-}
-
-Result<Bytes> seal(const Key& key, std::string_view ad, ByteView plain) {
-  Bytes out(1 + kNonceSize + plain.size() + kTagSize);
-  out[0] = kSealFormat;
-  std::uint8_t* nonce = out.data() + 1;
-  if (RAND_bytes(nonce, static_cast<int>(kNonceSize)) != 1) return crypto_error("RAND_bytes");
-  CtxPtr ctx(EVP_CIPHER_CTX_new());
-  if (!ctx) return crypto_error("EVP_CIPHER_CTX_new");
-  int len = 0;
-  if (EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(kNonceSize),
-                          nullptr) != 1 ||
-      EVP_EncryptInit_ex(ctx.get(), nullptr, nullptr, key.data(), nonce) != 1 ||
-      EVP_EncryptUpdate(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(ad.data()),
-                        static_cast<int>(ad.size())) != 1) {
-    return crypto_error("AES-GCM init");
-  }
-  std::uint8_t* ct = nonce + kNonceSize;
-  int total = 0;
-  if (!plain.empty()) {
-    if (EVP_EncryptUpdate(ctx.get(), ct, &len, plain.data(), static_cast<int>(plain.size())) != 1)
-      return crypto_error("AES-GCM encrypt");
-    total = len;
-  }
-  if (EVP_EncryptFinal_ex(ctx.get(), ct + total, &len) != 1) return crypto_error("AES-GCM final");
-  total += len;
-  if (static_cast<std::size_t>(total) != plain.size()) return crypto_error("AES-GCM length");
-  if (EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, static_cast<int>(kTagSize),
-                          ct + total) != 1) {
-    return crypto_error("AES-GCM tag");
-  }
-  return out;
-}
-
-// kAuthFailed when the blob was not sealed under this key for this associated data.
-Result<Bytes> unseal(const Key& key, std::string_view ad, ByteView blob) {
-  if (blob.size() < 1 + kNonceSize + kTagSize || blob[0] != kSealFormat) {
-    return Error(Errc::kAuthFailed, "sealed value has an unknown format");
-  }
-  const std::uint8_t* nonce = blob.data() + 1;
-  const std::size_t ct_len = blob.size() - 1 - kNonceSize - kTagSize;
-  const std::uint8_t* ct = nonce + kNonceSize;
-  std::array<std::uint8_t, kTagSize> tag{};
-  std::memcpy(tag.data(), ct + ct_len, kTagSize);
-  CtxPtr ctx(EVP_CIPHER_CTX_new());
-  if (!ctx) return crypto_error("EVP_CIPHER_CTX_new");
-  int len = 0;
-  if (EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(kNonceSize),
-                          nullptr) != 1 ||
-      EVP_DecryptInit_ex(ctx.get(), nullptr, nullptr, key.data(), nonce) != 1 ||
-      EVP_DecryptUpdate(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(ad.data()),
-                        static_cast<int>(ad.size())) != 1) {
-    return crypto_error("AES-GCM init");
-  }
-  Bytes out(ct_len + 16);
-  int total = 0;
-  if (ct_len > 0) {
-    if (EVP_DecryptUpdate(ctx.get(), out.data(), &len, ct, static_cast<int>(ct_len)) != 1) {
-      OPENSSL_cleanse(out.data(), out.size());
-      return crypto_error("AES-GCM decrypt");
-    }
-    total = len;
-  }
-  if (EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(kTagSize),
-                          tag.data()) != 1) {
-    return crypto_error("AES-GCM set tag");
-  }
-  if (EVP_DecryptFinal_ex(ctx.get(), out.data() + total, &len) != 1) {
-    OPENSSL_cleanse(out.data(), out.size());
-    return Error(Errc::kAuthFailed, "authentication tag mismatch");
-  }
-  total += len;
-  out.resize(static_cast<std::size_t>(total));
-  return out;
-}
-
-Bytes encode_secrets(const MeterSecrets& s) {
-  Bytes b;
-  b.reserve(1 + s.lls_password.size() + 32);
-  b.push_back(static_cast<std::uint8_t>(s.lls_password.size()));
-  b.insert(b.end(), s.lls_password.begin(), s.lls_password.end());
-  b.insert(b.end(), s.ek.begin(), s.ek.end());
-  b.insert(b.end(), s.ak.begin(), s.ak.end());
-  return b;
-}
-
-Result<MeterSecrets> decode_secrets(ByteView b) {
-  if (b.empty() || b.size() != 1u + b[0] + 32u) {
-    return Error(Errc::kInternal, "decrypted secrets have an unexpected length");
-  }
-  MeterSecrets s;
-  const std::size_t n = b[0];
-  s.lls_password.assign(reinterpret_cast<const char*>(b.data() + 1), n);
-  std::memcpy(s.ek.data(), b.data() + 1 + n, 16);
-  std::memcpy(s.ak.data(), b.data() + 1 + n + 16, 16);
-  return s;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Master key.
-
-Result<Key> parse_key_hex(std::string_view text, const std::string& where) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) {
-    text.remove_suffix(1);
-  }
-  auto bytes = from_hex(text);
-  if (!bytes.ok() || bytes->size() != 32) {
-    return Error(Errc::kInvalidArgument, "master key from " + where + " is not 64 hex digits");
-  }
-  Key k{};
-  std::memcpy(k.data(), bytes->data(), 32);
-  OPENSSL_cleanse(bytes->data(), bytes->size());
-  return k;
-}
-
-Result<Key> read_key_file(const fs::path& path) {
-  // A key others can read is no secret: refused, with the fix.
-  struct stat st {};
-  if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
-    return Error(Errc::kInvalidArgument,
-                 "master key file " + path.string() + " is readable or writable by others (mode " +
-                     fmt::format("{:04o}", st.st_mode & 07777) + "): chmod 600 it");
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error(Errc::kIo, "cannot read master key file " + path.string());
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  auto key = parse_key_hex(text, path.string());
-  OPENSSL_cleanse(text.data(), text.size());
-  return key;
-}
-
-Status fsync_path(const fs::path& path, int flags) {
-  const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
-  if (fd < 0) return Error(Errc::kIo, "cannot open " + path.string() + ": " + std::strerror(errno));
-  const int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) return Error(Errc::kIo, "fsync " + path.string() + ": " + std::strerror(errno));
-  return ok_status();
-}
-
-// Reads <dir>/master.key, or creates it (mode 0600, O_EXCL) from RAND_bytes.
-Result<Key> load_or_create_key_file(const fs::path& dir) {
-  const fs::path path = dir / kMasterKeyFile;
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    if (errno == EEXIST) return read_key_file(path);
-    return Error(Errc::kIo, "cannot create " + path.string() + ": " + std::strerror(errno));
-  }
-  Key k{};
-  if (RAND_bytes(k.data(), static_cast<int>(k.size())) != 1) {
-    ::close(fd);
-    ::unlink(path.c_str());
-    return crypto_error("RAND_bytes");
-  }
-  std::string text = to_hex(k) + "\n";
-  const auto written = ::write(fd, text.data(), text.size());
-  const bool ok = written == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
-  OPENSSL_cleanse(text.data(), text.size());
-  ::close(fd);
-  if (!ok) {
-    ::unlink(path.c_str());
-    return Error(Errc::kIo, "cannot write " + path.string());
-  }
-  VIDYUT_CHECK(fsync_path(dir, O_RDONLY | O_DIRECTORY));
-  return k;
-}
-
-Result<Key> load_master_key(const fs::path& dir, const SqliteOptions& o) {
-  if (o.master_key) return *o.master_key;
-  if (!o.master_key_file.empty()) return read_key_file(o.master_key_file);
-  if (const char* env = std::getenv(kMasterKeyEnv); env != nullptr && *env != '\0') {
-    return parse_key_hex(env, std::string("environment variable ") + kMasterKeyEnv);
-  }
-  return load_or_create_key_file(dir);
-}
-
-std::int64_t to_ms(UtcTime t) { return t.time_since_epoch().count(); }
-UtcTime from_ms(std::int64_t ms) { return UtcTime(Millis(ms)); }
-
 // An alert from a row of kAlertColumns.
 Alert alert_from_row(const Use& u) {
   Alert a;
@@ -374,195 +174,6 @@ Alert alert_from_row(const Use& u) {
   a.active = u.i64(6) != 0;
   a.detail = u.text(7);
   return a;
-}
-
-bool valid_kind(std::string_view k) {
-  return k == "single-phase" || k == "three-phase" || k == "dt" || k == "feeder";
-}
-
-Status validate(const MeterInfo& m, const MeterSecrets& s) {
-  auto bad = [&](const std::string& why) {
-    const std::string serial =
-        valid_utf8(m.serial) ? m.serial.substr(0, kMaxSerialLength) : std::string("(not UTF-8)");
-    return Error(Errc::kInvalidArgument, "meter \"" + serial + "\": " + why);
-  };
-  if (m.serial.empty() || m.serial.size() > kMaxSerialLength) {
-    return bad("serial must have 1 to " + std::to_string(kMaxSerialLength) + " characters");
-  }
-  if (!valid_kind(m.kind)) {
-    return bad("kind \"" + m.kind.substr(0, kMaxFieldLength) +
-               "\" is not single-phase, three-phase, dt or feeder");
-  }
-  if (auto st = check_text("serial", m.serial, kMaxSerialLength); !st.ok()) {
-    return bad(st.error().message);
-  }
-  const std::pair<const char*, const std::string*> fields[] = {
-      {"manufacturer", &m.manufacturer},
-      {"category", &m.category},
-      {"feeder", &m.feeder},
-      {"dt", &m.dt},
-      {"consumer id", &m.consumer_id},
-      {"SIM operator 1", &m.sim_operator[0]},
-      {"SIM operator 2", &m.sim_operator[1]},
-      {"static IP", &m.static_ip}};
-  for (const auto& [name, f] : fields) {
-    // Valid UTF-8 without control characters: these fields reach logs, audit lines and JSON.
-    if (auto st = check_text(name, *f, kMaxFieldLength); !st.ok()) return bad(st.error().message);
-  }
-  if (s.lls_password.size() > kMaxPasswordLength) {
-    return bad("LLS password exceeds " + std::to_string(kMaxPasswordLength) + " characters");
-  }
-  return ok_status();
-}
-
-Status check_meta(std::string_view key, std::string_view value) {
-  if (key.empty() || key.size() > 64) {
-    return Error(Errc::kInvalidArgument, "store meta: a key has 1 to 64 characters");
-  }
-  VIDYUT_CHECK(check_text("store meta key", key, 64));
-  return check_text("store meta value", value, kMaxMetaValue);
-}
-
-// The store's own entries (the master-key check) keep their names; callers' keys get a prefix.
-std::string meta_key(std::string_view key) { return "meta:" + std::string(key); }
-
-Status check_range(UtcTime from, UtcTime to) {
-  if (to - from > std::chrono::days(kMaxRangeDays)) {
-    return Error(Errc::kLimitExceeded,
-                 "query range exceeds " + std::to_string(kMaxRangeDays) + " days");
-  }
-  return ok_status();
-}
-
-// ---------------------------------------------------------------------------------------------
-// Validation of head-end state, before any lock is taken.
-
-Status check_count(std::size_t n, std::string_view what) {
-  if (n > kMaxBatch) {
-    return Error(Errc::kLimitExceeded, "batch of " + std::to_string(n) + " " + std::string(what) +
-                                           " exceeds " + std::to_string(kMaxBatch));
-  }
-  return ok_status();
-}
-
-Status check_page(std::size_t limit, std::string_view what) {
-  if (limit > kMaxPage) {
-    return Error(Errc::kLimitExceeded, "page of " + std::to_string(limit) + " " +
-                                           std::string(what) + " exceeds " +
-                                           std::to_string(kMaxPage));
-  }
-  return ok_status();
-}
-
-Status check_text(const std::string& value, std::size_t max, std::string_view what) {
-  if (value.size() > max) {
-    return Error(Errc::kInvalidArgument,
-                 std::string(what) + " exceeds " + std::to_string(max) + " characters");
-  }
-  return ok_status();
-}
-
-Status validate_intervals(std::span<const IntervalReading> rows) {
-  VIDYUT_CHECK(check_count(rows.size(), "intervals"));
-  for (const auto& r : rows) {
-    if (r.period_s < kMinPeriodS || r.period_s > kMaxPeriodS) {
-      return Error(Errc::kInvalidArgument,
-                   "interval period " + std::to_string(r.period_s) + " s is out of range");
-    }
-    if (r.source != IntervalReading::Source::kPush && r.source != IntervalReading::Source::kRead)
-      return Error(Errc::kInvalidArgument, "interval source is unknown");
-  }
-  return ok_status();
-}
-
-bool valid_command_kind(CommandKind k) { return k <= CommandKind::kPing; }
-bool valid_command_state(CommandState s) { return s <= CommandState::kCancelled; }
-
-// The name of a command kind in audit records and logs.
-std::string_view command_kind_name(CommandKind k) {
-  switch (k) {
-    case CommandKind::kConnect:
-      return "connect";
-    case CommandKind::kDisconnect:
-      return "disconnect";
-    case CommandKind::kRead:
-      return "read";
-    case CommandKind::kClockSet:
-      return "clock-set";
-    case CommandKind::kLoadLimit:
-      return "load-limit";
-    case CommandKind::kPaymentMode:
-      return "payment-mode";
-    case CommandKind::kPing:
-      return "ping";
-  }
-  return "unknown";
-}
-
-Status validate_profile_row(const ProfileRow& r) {
-  if (r.profile.empty()) return Error(Errc::kInvalidArgument, "profile row: profile is empty");
-  VIDYUT_CHECK(check_text(r.profile, kMaxFieldLength, "profile row profile"));
-  if (r.data.empty()) {
-    return Error(Errc::kInvalidArgument, "profile row of \"" + r.profile + "\": data is empty");
-  }
-  if (r.data.size() > kMaxProfileRowBytes) {
-    return Error(Errc::kInvalidArgument, "profile row of \"" + r.profile + "\": data of " +
-                                             std::to_string(r.data.size()) + " bytes exceeds " +
-                                             std::to_string(kMaxProfileRowBytes));
-  }
-  return ok_status();
-}
-
-Status validate_batch(const WriteBatch& b) {
-  VIDYUT_CHECK(validate_intervals(b.intervals));
-  VIDYUT_CHECK(check_count(b.alerts.size(), "alerts"));
-  VIDYUT_CHECK(check_count(b.comm.size(), "comm rows"));
-  VIDYUT_CHECK(check_count(b.audit.size(), "audit records"));
-  VIDYUT_CHECK(check_count(b.command_updates.size(), "command updates"));
-  VIDYUT_CHECK(check_count(b.profile_rows.size(), "profile rows"));
-  for (const ProfileRow& r : b.profile_rows) VIDYUT_CHECK(validate_profile_row(r));
-  for (const Alert& a : b.alerts) {
-    VIDYUT_CHECK(check_text(a.kind, kMaxFieldLength, "alert kind"));
-    VIDYUT_CHECK(check_text(a.name, kMaxFieldLength, "alert name"));
-    VIDYUT_CHECK(check_text(a.detail, kMaxDetailLength, "alert detail"));
-  }
-  for (const MeterComm& c : b.comm) {
-    VIDYUT_CHECK(check_text(c.peer_address, kMaxFieldLength, "peer address"));
-    if (c.active_sim > 2) {
-      return Error(Errc::kInvalidArgument,
-                   "active SIM " + std::to_string(c.active_sim) + " is not 0, 1 or 2");
-    }
-  }
-  for (const AuditRecord& r : b.audit) {
-    VIDYUT_CHECK(check_text(r.actor, kMaxFieldLength, "audit actor"));
-    VIDYUT_CHECK(check_text(r.action, kMaxFieldLength, "audit action"));
-    VIDYUT_CHECK(check_text(r.subject, kMaxFieldLength, "audit subject"));
-    VIDYUT_CHECK(check_text(r.detail, kMaxDetailLength, "audit detail"));
-  }
-  for (const Command& c : b.command_updates) {
-    if (!valid_command_state(c.state)) {
-      return Error(Errc::kInvalidArgument, "command " + std::to_string(c.id) + ": state " +
-                                               std::to_string(static_cast<int>(c.state)) +
-                                               " is unknown");
-    }
-    VIDYUT_CHECK(check_text(c.result, kMaxDetailLength, "command result"));
-  }
-  return ok_status();
-}
-
-Status validate_new_command(const Command& c) {
-  if (c.idempotency_key.empty()) {
-    return Error(Errc::kInvalidArgument, "command idempotency key is empty");
-  }
-  VIDYUT_CHECK(check_text(c.idempotency_key, kMaxFieldLength, "command idempotency key"));
-  if (!valid_command_kind(c.kind)) {
-    return Error(Errc::kInvalidArgument,
-                 "command kind " + std::to_string(static_cast<int>(c.kind)) + " is unknown");
-  }
-  VIDYUT_CHECK(check_text(c.argument, kMaxFieldLength, "command argument"));
-  VIDYUT_CHECK(check_text(c.requested_by, kMaxFieldLength, "command requested_by"));
-  VIDYUT_CHECK(check_text(c.reason, kMaxFieldLength, "command reason"));
-  return ok_status();
 }
 
 struct DbHandle {
@@ -605,7 +216,7 @@ class SqliteStore final : public Store {
     VIDYUT_CHECK(exec(db, "PRAGMA foreign_keys=ON", "enable foreign keys"));
     VIDYUT_CHECK(migrate());
 
-    VIDYUT_TRY(key, load_master_key(dir, o));
+    VIDYUT_TRY(key, load_master_key(MasterKeySource{o.master_key, o.master_key_file, dir.string()}));
     key_ = *key;
     VIDYUT_CHECK(check_key());
     return prepare_all();
@@ -613,11 +224,8 @@ class SqliteStore final : public Store {
 
   Result<ImportSummary> upsert_meters(
       std::span<const std::pair<MeterInfo, MeterSecrets>> meters) override {
-    if (meters.size() > kMaxImport) {
-      return Error(Errc::kLimitExceeded, "import of " + std::to_string(meters.size()) +
-                                             " meters exceeds " + std::to_string(kMaxImport));
-    }
-    for (const auto& [m, s] : meters) VIDYUT_CHECK(validate(m, s));
+    VIDYUT_CHECK(validate_import_size(meters.size()));
+    for (const auto& [m, s] : meters) VIDYUT_CHECK(validate_meter(m, s));
     std::lock_guard lock(mu_);
     if (!key_ok_) return key_error("cannot import meters");
     VIDYUT_CHECK(begin());
@@ -660,14 +268,11 @@ class SqliteStore final : public Store {
     VIDYUT_TRY(row, u.step());
     if (!*row) return Error(Errc::kNotFound, "no meter with id " + std::to_string(meter_id));
     const std::string serial = u.text(0);
-    return open_secrets(serial, u.blob(1));
+    return open_sealed(serial, u.blob(1));
   }
 
   Result<std::vector<MeterInfo>> meters(std::size_t offset, std::size_t limit) override {
-    if (limit > kMaxPage) {
-      return Error(Errc::kLimitExceeded, "page of " + std::to_string(limit) + " meters exceeds " +
-                                             std::to_string(kMaxPage));
-    }
+    VIDYUT_CHECK(check_page(limit, "meters"));
     std::lock_guard lock(mu_);
     Use u(page_);
     u.bind(static_cast<std::int64_t>(limit)).bind(static_cast<std::int64_t>(offset));
@@ -762,10 +367,7 @@ class SqliteStore final : public Store {
 
   Result<std::vector<UtcTime>> missing_intervals(std::int64_t meter_id, UtcTime from, UtcTime to,
                                                  std::int32_t period_s) override {
-    if (period_s < kMinPeriodS || period_s > kMaxPeriodS) {
-      return Error(Errc::kInvalidArgument,
-                   "interval period " + std::to_string(period_s) + " s is out of range");
-    }
+    VIDYUT_CHECK(check_period(period_s));
     VIDYUT_CHECK(check_range(from, to));
     std::lock_guard lock(mu_);
     VIDYUT_CHECK(require_meter(meter_id));
@@ -929,7 +531,7 @@ class SqliteStore final : public Store {
   }
 
   Result<std::vector<RelayHold>> hold_relay(const RelayHold& hold) override {
-    VIDYUT_CHECK(SqliteRelayHolds::validate(hold));
+    VIDYUT_CHECK(validate_relay_hold(hold));
     std::lock_guard lock(mu_);
     VIDYUT_CHECK(require_meter(hold.meter_id));
     std::vector<RelayHold> out;
@@ -1139,14 +741,10 @@ class SqliteStore final : public Store {
     Use u(get);
     VIDYUT_TRY(row, u.step());
     if (*row) {
-      auto plain = unseal(key_, kKeyCheckAd, u.blob(0));
-      key_ok_ = plain.ok();
+      key_ok_ = key_check_matches(key_, u.blob(0));
       return ok_status();
     }
-    const std::string_view check(kKeyCheckPlain);
-    VIDYUT_TRY(sealed,
-               seal(key_, kKeyCheckAd,
-                    ByteView(reinterpret_cast<const std::uint8_t*>(check.data()), check.size())));
+    VIDYUT_TRY(sealed, seal_key_check(key_));
     Stmt put;
     VIDYUT_CHECK(put.prepare(h_.db, "INSERT INTO store_meta (key, value) VALUES ('key_check', ?)"));
     Use p(put);
@@ -1343,18 +941,9 @@ class SqliteStore final : public Store {
     return ok_status();
   }
 
-  Result<MeterSecrets> open_secrets(const std::string& serial, const Bytes& blob) const {
+  Result<MeterSecrets> open_sealed(const std::string& serial, const Bytes& blob) const {
     if (!key_ok_) return key_error("cannot decrypt secrets of meter " + serial);
-    auto plain = unseal(key_, serial, blob);
-    if (!plain.ok()) {
-      if (plain.error().code != Errc::kAuthFailed) return plain.error();
-      return Error(Errc::kAuthFailed, "secrets of meter " + serial +
-                                          " fail authentication (tampered or moved row?); " +
-                                          kCheckKeyHint);
-    }
-    auto s = decode_secrets(*plain);
-    OPENSSL_cleanse(plain->data(), plain->size());
-    return s;
+    return open_secrets(key_, serial, blob);
   }
 
   void bind_meter(Use& u, const MeterInfo& m, const Bytes& sealed) {
@@ -1396,11 +985,8 @@ class SqliteStore final : public Store {
       }
     }
     const std::int64_t now = to_ms(clock_.now());
-    Bytes plain = encode_secrets(s);
     if (!old) {
-      auto sealed = seal(key_, m.serial, plain);
-      OPENSSL_cleanse(plain.data(), plain.size());
-      if (!sealed.ok()) return sealed.error();
+      VIDYUT_TRY(sealed, seal_secrets(key_, m.serial, s));
       Use u(insert_meter_);
       bind_meter(u, m, *sealed);
       u.bind(now).bind(now);
@@ -1409,8 +995,7 @@ class SqliteStore final : public Store {
       ++sum.inserted;
       return ok_status();
     }
-    OPENSSL_cleanse(plain.data(), plain.size());
-    VIDYUT_TRY(old_secrets, open_secrets(m.serial, old_blob));
+    VIDYUT_TRY(old_secrets, open_sealed(m.serial, old_blob));
     MeterInfo want = m;
     want.id = old->id;
     const bool same_secrets = *old_secrets == s;
@@ -1420,10 +1005,7 @@ class SqliteStore final : public Store {
     }
     Bytes sealed = old_blob;
     if (!same_secrets) {
-      Bytes p = encode_secrets(s);
-      auto fresh = seal(key_, m.serial, p);
-      OPENSSL_cleanse(p.data(), p.size());
-      if (!fresh.ok()) return fresh.error();
+      VIDYUT_TRY(fresh, seal_secrets(key_, m.serial, s));
       sealed = std::move(*fresh);
     }
     Use u(update_meter_);
@@ -1483,9 +1065,7 @@ class SqliteStore final : public Store {
         .bind(std::string_view(kConflictAlertKind))
         .bind(std::string_view(kConflictAlertName))
         .bind(std::int64_t{1})
-        .bind("kept import " + std::to_string(have.import_wh) + " Wh export " +
-              std::to_string(have.export_wh) + " Wh; refused import " +
-              std::to_string(r.import_wh) + " Wh export " + std::to_string(r.export_wh) + " Wh");
+        .bind(conflict_detail(have, r));
     VIDYUT_TRY(done, a.step());
     (void)done;
     return ok_status();
@@ -1533,15 +1113,7 @@ class SqliteStore final : public Store {
       VIDYUT_TRY(done, u.step());
     }
     const std::int64_t id = sqlite3_last_insert_rowid(h_.db);
-    AuditRecord audit;
-    audit.at = cmd.created;
-    audit.actor = cmd.requested_by;
-    audit.action = "command-enqueue";
-    audit.subject = (**m).serial;
-    audit.detail = std::string(command_kind_name(cmd.kind)) +
-                   (cmd.argument.empty() ? "" : " " + cmd.argument) + " id=" + std::to_string(id) +
-                   " reason=" + cmd.reason;
-    VIDYUT_CHECK(put_audit(audit));
+    VIDYUT_CHECK(put_audit(enqueue_audit_record(cmd, id, (**m).serial)));
     VIDYUT_TRY(stored, command_by_id_locked(id));
     if (!stored->has_value()) return Error(Errc::kInternal, "inserted command not found");
     out = std::move(**stored);
@@ -1699,7 +1271,7 @@ class SqliteStore final : public Store {
   const Clock& clock_;
   std::string path_;
   std::mutex mu_;
-  Key key_{};
+  MasterKey key_{};
   bool key_ok_ = false;
   int version_ = 0;
   DbHandle h_;  // declared before the statements: destroyed after them

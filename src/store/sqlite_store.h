@@ -18,15 +18,13 @@
 
 #include "core/clock.h"
 #include "core/result.h"
+#include "store/master_key.h"
 #include "store/store.h"
 
 namespace vidyut::store {
 
-// Environment variable holding the master key as 64 hex digits.
-inline constexpr const char* kMasterKeyEnv = "VIDYUT_MASTER_KEY";
-// File names inside the data directory.
+// The database's file name inside the data directory (master.key: store/master_key.h).
 inline constexpr const char* kDatabaseFile = "vidyut.db";
-inline constexpr const char* kMasterKeyFile = "master.key";
 
 struct SqliteOptions {
   // The master key. When empty: the file `master_key_file` if set (must exist), else the
