@@ -95,9 +95,9 @@ Result<MasterKey> load_master_key(const MasterKeySource& o) {
     return parse_key_hex(env, std::string("environment variable ") + kMasterKeyEnv);
   }
   if (o.key_dir.empty()) {
-    return Error(Errc::kInvalidArgument,
-                 std::string("no master key: give a key file (--master-key-file) or set ") +
-                     kMasterKeyEnv);
+    return Error(
+        Errc::kInvalidArgument,
+        std::string("no master key: give a key file (--master-key-file) or set ") + kMasterKeyEnv);
   }
   return load_or_create_key_file(o.key_dir);
 }

@@ -319,9 +319,9 @@ std::int64_t floor_day(std::int64_t ms) {
 }
 
 // VIDYUT_CHECK for a transaction whose body uses VIDYUT_CHECK itself (no shadowed name).
-#define CHECK_TRANSACTION(expr)                 \
-  do {                                          \
-    const Status tx_status_ = (expr);           \
+#define CHECK_TRANSACTION(expr)                      \
+  do {                                               \
+    const Status tx_status_ = (expr);                \
     if (!tx_status_.ok()) return tx_status_.error(); \
   } while (0)
 
@@ -345,8 +345,8 @@ class PgStore final : public Store {
     VIDYUT_CHECK(connect());
     if (PQserverVersion(conn_) < 150000) {
       return Error(Errc::kUnsupported, "postgresql: server version " +
-                                           std::to_string(PQserverVersion(conn_)) +
-                                           " at " + redact_url(url_) + ": 15 or newer is needed");
+                                           std::to_string(PQserverVersion(conn_)) + " at " +
+                                           redact_url(url_) + ": 15 or newer is needed");
     }
     VIDYUT_CHECK(migrate());
     VIDYUT_TRY(key, load_master_key(MasterKeySource{o.master_key, o.master_key_file, o.key_dir}));
@@ -411,12 +411,11 @@ class PgStore final : public Store {
     VIDYUT_CHECK(check_page(limit, "meters"));
     std::lock_guard lock(mu_);
     VIDYUT_CHECK(ready());
-    VIDYUT_TRY(r, exec("SELECT " + std::string(kMeterColumns) +
-                           " FROM meters ORDER BY id LIMIT $1 OFFSET $2",
-                       Params()
-                           .i64(static_cast<std::int64_t>(limit))
-                           .i64(static_cast<std::int64_t>(offset)),
-                       "read meters"));
+    VIDYUT_TRY(
+        r,
+        exec("SELECT " + std::string(kMeterColumns) + " FROM meters ORDER BY id LIMIT $1 OFFSET $2",
+             Params().i64(static_cast<std::int64_t>(limit)).i64(static_cast<std::int64_t>(offset)),
+             "read meters"));
     std::vector<MeterInfo> out;
     for (int i = 0; i < PQntuples(r->get()); ++i) {
       VIDYUT_TRY(m, meter_from_row(r->get(), i));
@@ -583,17 +582,18 @@ class PgStore final : public Store {
   Result<std::optional<MeterComm>> comm(std::int64_t meter_id) override {
     std::lock_guard lock(mu_);
     VIDYUT_CHECK(ready());
-    VIDYUT_TRY(r, exec("SELECT " + std::string(kCommColumns) + " FROM meter_comm WHERE meter_id = $1",
-                       Params().i64(meter_id), "read comm state"));
+    VIDYUT_TRY(r,
+               exec("SELECT " + std::string(kCommColumns) + " FROM meter_comm WHERE meter_id = $1",
+                    Params().i64(meter_id), "read comm state"));
     if (PQntuples(r->get()) == 0) return std::optional<MeterComm>();
     VIDYUT_TRY(c, comm_from_row(r->get(), 0));
     return std::optional<MeterComm>(std::move(*c));
   }
 
   Result<std::vector<Alert>> alerts_after(std::int64_t after_id, std::size_t limit) override {
-    return alert_page("SELECT " + std::string(kAlertColumns) +
-                          " FROM alerts WHERE id > $1 ORDER BY id LIMIT $2",
-                      after_id, limit);
+    return alert_page(
+        "SELECT " + std::string(kAlertColumns) + " FROM alerts WHERE id > $1 ORDER BY id LIMIT $2",
+        after_id, limit);
   }
   Result<std::vector<Alert>> alerts_before(std::int64_t before_id, std::size_t limit) override {
     return alert_page("SELECT " + std::string(kAlertColumns) +
@@ -622,9 +622,9 @@ class PgStore final : public Store {
   }
 
   Result<std::vector<AuditRecord>> audit_after(std::int64_t after_id, std::size_t limit) override {
-    return audit_page("SELECT " + std::string(kAuditColumns) +
-                          " FROM audit WHERE id > $1 ORDER BY id LIMIT $2",
-                      after_id, limit);
+    return audit_page(
+        "SELECT " + std::string(kAuditColumns) + " FROM audit WHERE id > $1 ORDER BY id LIMIT $2",
+        after_id, limit);
   }
   Result<std::vector<AuditRecord>> audit_before(std::int64_t before_id,
                                                 std::size_t limit) override {
@@ -667,10 +667,11 @@ class PgStore final : public Store {
     std::lock_guard lock(mu_);
     VIDYUT_CHECK(ready());
     VIDYUT_CHECK(require_meter(meter_id));
-    VIDYUT_TRY(r, exec("SELECT " + std::string(kCommandColumns) +
-                           " FROM commands WHERE meter_id = $1 AND state = $2 ORDER BY id",
-                       Params().i64(meter_id).i64(static_cast<std::int64_t>(CommandState::kPending)),
-                       "read pending commands"));
+    VIDYUT_TRY(r,
+               exec("SELECT " + std::string(kCommandColumns) +
+                        " FROM commands WHERE meter_id = $1 AND state = $2 ORDER BY id",
+                    Params().i64(meter_id).i64(static_cast<std::int64_t>(CommandState::kPending)),
+                    "read pending commands"));
     return commands_from(r->get());
   }
 
@@ -678,10 +679,10 @@ class PgStore final : public Store {
     VIDYUT_CHECK(check_page(limit, "commands"));
     std::lock_guard lock(mu_);
     VIDYUT_CHECK(ready());
-    VIDYUT_TRY(r, exec("SELECT " + std::string(kCommandColumns) +
-                           " FROM commands WHERE id > $1 ORDER BY id LIMIT $2",
-                       Params().i64(after_id).i64(static_cast<std::int64_t>(limit)),
-                       "read commands"));
+    VIDYUT_TRY(r,
+               exec("SELECT " + std::string(kCommandColumns) +
+                        " FROM commands WHERE id > $1 ORDER BY id LIMIT $2",
+                    Params().i64(after_id).i64(static_cast<std::int64_t>(limit)), "read commands"));
     return commands_from(r->get());
   }
 
@@ -775,10 +776,10 @@ class PgStore final : public Store {
                                            UtcTime to) override {
     std::lock_guard lock(mu_);
     VIDYUT_CHECK(ready());
-    VIDYUT_TRY(r, exec("SELECT COUNT(*) FROM profile_rows WHERE profile = $1 AND captured_ms >= $2 "
-                       "AND captured_ms < $3",
-                       Params().text(profile).i64(to_ms(from)).i64(to_ms(to)),
-                       "count profile rows"));
+    VIDYUT_TRY(r,
+               exec("SELECT COUNT(*) FROM profile_rows WHERE profile = $1 AND captured_ms >= $2 "
+                    "AND captured_ms < $3",
+                    Params().text(profile).i64(to_ms(from)).i64(to_ms(to)), "count profile rows"));
     return static_cast<std::uint64_t>(i64_at(r->get(), 0, 0));
   }
 
@@ -960,15 +961,17 @@ class PgStore final : public Store {
   }
 
   Status migrate_locked() {
-    VIDYUT_CHECK(simple("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY "
-                        "KEY, description TEXT NOT NULL, applied_at_ms BIGINT NOT NULL)",
-                        "create schema_migrations"));
+    VIDYUT_CHECK(
+        simple("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY "
+               "KEY, description TEXT NOT NULL, applied_at_ms BIGINT NOT NULL)",
+               "create schema_migrations"));
     VIDYUT_TRY(current, read_version());
     if (*current > kLatestVersion) {
-      return Error(Errc::kUnsupported,
-                   "database " + redact_url(url_) + " has schema version " +
-                       std::to_string(*current) + ", newer than this build supports (" +
-                       std::to_string(kLatestVersion) + "); run a newer Vidyut or restore a backup");
+      return Error(Errc::kUnsupported, "database " + redact_url(url_) + " has schema version " +
+                                           std::to_string(*current) +
+                                           ", newer than this build supports (" +
+                                           std::to_string(kLatestVersion) +
+                                           "); run a newer Vidyut or restore a backup");
     }
     for (const Migration& m : kMigrations) {
       if (m.version <= *current) continue;
@@ -976,10 +979,7 @@ class PgStore final : public Store {
         VIDYUT_CHECK(simple(m.sql, "migration " + std::to_string(m.version)));
         VIDYUT_TRY(ins, exec("INSERT INTO schema_migrations (version, description, "
                              "applied_at_ms) VALUES ($1, $2, $3)",
-                             Params()
-                                 .i64(m.version)
-                                 .text(m.description)
-                                 .i64(to_ms(clock_.now())),
+                             Params().i64(m.version).text(m.description).i64(to_ms(clock_.now())),
                              "record migration"));
         return ok_status();
       }));
@@ -1036,8 +1036,8 @@ class PgStore final : public Store {
   }
 
   Status require_meter(std::int64_t meter_id) {
-    VIDYUT_TRY(r, exec("SELECT 1 FROM meters WHERE id = $1", Params().i64(meter_id),
-                       "look up meter"));
+    VIDYUT_TRY(r,
+               exec("SELECT 1 FROM meters WHERE id = $1", Params().i64(meter_id), "look up meter"));
     if (PQntuples(r->get()) == 0) {
       return Error(Errc::kNotFound, "no meter with id " + std::to_string(meter_id));
     }
@@ -1190,12 +1190,13 @@ class PgStore final : public Store {
     VIDYUT_CHECK(require_meters(std::move(ids), "interval"));
     VIDYUT_CHECK(copy_in("COPY vidyut_intervals_in FROM STDIN", data, "copy intervals"));
     // The first reading of each (meter, start) in the batch, in key order; an existing row wins.
-    VIDYUT_TRY(ins, exec("INSERT INTO intervals (meter_id, start_ms, period_s, import_wh, "
-                         "import_vah, export_wh, export_vah, source) SELECT DISTINCT ON "
-                         "(meter_id, start_ms) meter_id, start_ms, period_s, import_wh, import_vah, "
-                         "export_wh, export_vah, source FROM vidyut_intervals_in ORDER BY "
-                         "meter_id, start_ms, ord ON CONFLICT (meter_id, start_ms) DO NOTHING",
-                         Params(), "insert intervals"));
+    VIDYUT_TRY(ins,
+               exec("INSERT INTO intervals (meter_id, start_ms, period_s, import_wh, "
+                    "import_vah, export_wh, export_vah, source) SELECT DISTINCT ON "
+                    "(meter_id, start_ms) meter_id, start_ms, period_s, import_wh, import_vah, "
+                    "export_wh, export_vah, source FROM vidyut_intervals_in ORDER BY "
+                    "meter_id, start_ms, ord ON CONFLICT (meter_id, start_ms) DO NOTHING",
+                    Params(), "insert intervals"));
     const std::size_t inserted = affected(ins->get());
     res.inserted += inserted;
     if (inserted == rows.size()) return ok_status();
@@ -1311,11 +1312,12 @@ class PgStore final : public Store {
 
   Status insert_audit(const AuditRecord& a) {
     VIDYUT_CHECK(lock_ids());
-    VIDYUT_TRY(r, exec("INSERT INTO audit (at_ms, actor, action, subject, detail) VALUES "
-                       "($1, $2, $3, $4, $5)",
-                       Params().i64(to_ms(a.at)).text(a.actor).text(a.action).text(a.subject).text(
-                           a.detail),
-                       "insert audit record"));
+    VIDYUT_TRY(
+        r,
+        exec("INSERT INTO audit (at_ms, actor, action, subject, detail) VALUES "
+             "($1, $2, $3, $4, $5)",
+             Params().i64(to_ms(a.at)).text(a.actor).text(a.action).text(a.subject).text(a.detail),
+             "insert audit record"));
     return ok_status();
   }
 
@@ -1490,8 +1492,8 @@ std::string redact_url(std::string_view url) {
 Result<std::unique_ptr<Store>> open_pg_store(const std::string& url, const Clock& clock,
                                              PgOptions options) {
   if (!is_postgres_url(url)) {
-    return Error(Errc::kInvalidArgument, "not a PostgreSQL URL (postgres:// or postgresql://): " +
-                                             redact_url(url));
+    return Error(Errc::kInvalidArgument,
+                 "not a PostgreSQL URL (postgres:// or postgresql://): " + redact_url(url));
   }
   auto store = std::make_unique<PgStore>(clock, url);
   const Status st = store->open(options);

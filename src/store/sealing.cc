@@ -124,8 +124,7 @@ Result<Bytes> unseal(const MasterKey& key, std::string_view ad, ByteView blob) {
   return out;
 }
 
-Result<Bytes> seal_secrets(const MasterKey& key, const std::string& serial,
-                           const MeterSecrets& s) {
+Result<Bytes> seal_secrets(const MasterKey& key, const std::string& serial, const MeterSecrets& s) {
   Bytes plain = encode_secrets(s);
   auto sealed = seal(key, serial, plain);
   OPENSSL_cleanse(plain.data(), plain.size());

@@ -216,7 +216,8 @@ class SqliteStore final : public Store {
     VIDYUT_CHECK(exec(db, "PRAGMA foreign_keys=ON", "enable foreign keys"));
     VIDYUT_CHECK(migrate());
 
-    VIDYUT_TRY(key, load_master_key(MasterKeySource{o.master_key, o.master_key_file, dir.string()}));
+    VIDYUT_TRY(key,
+               load_master_key(MasterKeySource{o.master_key, o.master_key_file, dir.string()}));
     key_ = *key;
     VIDYUT_CHECK(check_key());
     return prepare_all();
