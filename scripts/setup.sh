@@ -18,6 +18,7 @@ packages=(
   libsodium-dev                       # passwords: Argon2id (memory-hard)
   prometheus-cpp-dev                  # metrics in the Prometheus format
   libsqlite3-dev                      # embedded storage
+  libpq-dev postgresql                # PostgreSQL store: libpq, and the server the tests start
   libgtest-dev libgmock-dev libbenchmark-dev  # tests and benchmarks
   clang-format
   curl                                # bench/billing_bench.sh talks to the payment API

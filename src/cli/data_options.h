@@ -1,5 +1,8 @@
 // The data directory options every command on the head end's data takes (`--data DIR`,
-// `--master-key-file F`), and opening the head end's store in it.
+// `--store-url URL`, `--master-key-file F`), and opening the head end's store: in the data
+// directory (SQLite, vidyut.db), or in PostgreSQL when --store-url names a database
+// (docs/storage.md, "PostgreSQL"). The data directory keeps billing.db, mdm.db, access.db,
+// notify.db and, unless the key comes from elsewhere, master.key either way.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -15,10 +18,14 @@ namespace vidyut::cli {
 
 struct DataOptions {
   std::string data_dir = "vidyut-data";
+  // postgres://... or postgresql://...: the head end's store lives there instead of
+  // DATA/vidyut.db. Empty: the embedded store in the data directory.
+  std::string store_url;
   std::string master_key_file;
 };
 
-// Adds --data and --master-key-file to `c`.
+// Adds --data, --store-url and --master-key-file to `c`. --data refuses a PostgreSQL URL (with
+// the fix: --store-url), since the other databases still need a directory.
 void add_data_options(CLI::App* c, DataOptions& o);
 
 // Who does what from the command line, for the audit trail and the ledger: "cli:<login>" (the
@@ -37,7 +44,7 @@ std::shared_ptr<const Clock> business_clock(store::Store& store);
 // START at the wall-clock instant WALL_EPOCH, running FACTOR times faster).
 inline constexpr const char* kBusinessClockKey = "business-clock";
 
-// Opens (creating) the head end's store in o.data_dir (vidyut.db).
+// Opens (creating) the head end's store: o.store_url when set, else o.data_dir (vidyut.db).
 Result<std::unique_ptr<store::Store>> open_store(const DataOptions& o);
 
 }  // namespace vidyut::cli

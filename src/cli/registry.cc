@@ -9,31 +9,25 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/data_options.h"
 #include "cli/registry.h"
 #include "core/bytes.h"
 #include "fleet/fleet_file.h"
-#include "store/sqlite_store.h"
+#include "store/pg_store.h"
 
 namespace vidyut::cli {
 namespace {
 
 struct RegistryOptions {
-  std::string data_dir = "vidyut-data";
-  std::string master_key_file;
+  DataOptions data;
   std::string fleet_file;
   std::string serial;
 };
 
-store::SqliteOptions sqlite_options(const RegistryOptions& o) {
-  store::SqliteOptions so;
-  so.master_key_file = o.master_key_file;
-  return so;
-}
-
 int run_import(const RegistryOptions& o) {
   auto t = fleet::read_fleet_file(o.fleet_file);
   if (!t.ok()) return report_error("registry import", t.error());
-  auto db = store::open_sqlite_store(o.data_dir, RealClock::instance(), sqlite_options(o));
+  auto db = open_store(o.data);
   if (!db.ok()) return report_error("registry import", db.error());
   std::vector<std::pair<store::MeterInfo, store::MeterSecrets>> rows;
   rows.reserve(t->meters.size());
@@ -43,13 +37,14 @@ int run_import(const RegistryOptions& o) {
   std::cout << fmt::format(
       "imported {} meters from {} into {}: {} new, {} updated, {} unchanged ({} feeders, {} "
       "DTs)\n",
-      rows.size(), o.fleet_file, o.data_dir, summary->inserted, summary->updated,
-      summary->unchanged, t->feeders.size(), t->dts.size());
+      rows.size(), o.fleet_file,
+      o.data.store_url.empty() ? o.data.data_dir : store::redact_url(o.data.store_url),
+      summary->inserted, summary->updated, summary->unchanged, t->feeders.size(), t->dts.size());
   return kExitOk;
 }
 
 int run_show(const RegistryOptions& o) {
-  auto db = store::open_sqlite_store(o.data_dir, RealClock::instance(), sqlite_options(o));
+  auto db = open_store(o.data);
   if (!db.ok()) return report_error("registry show", db.error());
   auto m = (*db)->meter_by_serial(o.serial);
   if (!m.ok()) return report_error("registry show", m.error());
@@ -78,11 +73,7 @@ void register_registry(CLI::App& app, Runner& run) {
   auto* reg = app.add_subcommand("registry", "The head end's meter registry (a data directory)");
   reg->require_subcommand(1);
   auto o = std::make_shared<RegistryOptions>();
-  auto common = [o](CLI::App* c) {
-    c->add_option("--data", o->data_dir, "Data directory")->capture_default_str();
-    c->add_option("--master-key-file", o->master_key_file,
-                  "Master key file (64 hex digits); default $VIDYUT_MASTER_KEY or DATA/master.key");
-  };
+  auto common = [o](CLI::App* c) { add_data_options(c, o->data); };
   auto* imp = reg->add_subcommand("import", "Import a fleet file (meters, network, keys)");
   common(imp);
   imp->add_option("fleet", o->fleet_file, "Fleet file (docs/fleet-file.md)")->required();
