@@ -46,13 +46,15 @@ struct Options {
   std::size_t batch = 20'000;
   std::size_t dup_batches = 20;
   std::string shared_buffers = "1GB";
-  std::string url;  // empty: a throwaway cluster
+  std::vector<std::string> settings;  // more server settings, name=value
+  std::string url;                    // empty: a throwaway cluster
+  bool copy = true;                   // false: Vidyut alone
 };
 
 [[noreturn]] void usage(const char* why) {
   std::fprintf(stderr,
                "pg_ingest_bench: %s\nusage: pg_ingest_bench [--meters N] [--days D] [--batch B] "
-               "[--shared-buffers SIZE] [--url URL]\n",
+               "[--shared-buffers SIZE] [--pg-setting NAME=VALUE]... [--url URL] [--no-copy]\n",
                why);
   std::exit(2);
 }
@@ -73,8 +75,12 @@ Options parse(int argc, char** argv) {
       o.batch = std::strtoull(value(), nullptr, 10);
     } else if (a == "--shared-buffers") {
       o.shared_buffers = value();
+    } else if (a == "--pg-setting") {
+      o.settings.push_back(value());
     } else if (a == "--url") {
       o.url = value();
+    } else if (a == "--no-copy") {
+      o.copy = false;
     } else {
       usage("unknown argument");
     }
@@ -194,6 +200,7 @@ int main(int argc, char** argv) {
     store::testing::PgTestCluster::Options co;
     co.durable = true;
     co.shared_buffers = o.shared_buffers;
+    co.settings = o.settings;
     auto c = store::testing::PgTestCluster::start(co);
     if (!c.ok()) die("cluster", c.error().describe());
     cluster = std::move(*c);
@@ -233,16 +240,17 @@ int main(int argc, char** argv) {
     for (const auto& m : *page) ids.push_back(m.id);
   }
 
-  PlainCopy plain(url);
-  std::mt19937_64 rng(14);
+  PlainCopy plain(url);  // its table is made even with --no-copy (and stays empty)
   std::vector<std::size_t> order(ids.size());
   std::iota(order.begin(), order.end(), 0);
 
   std::vector<DayFigures> days(o.days);
   std::vector<std::vector<store::IntervalReading>> last_day_batches;
-  for (std::size_t d = 0; d < o.days; ++d) {
-    DayFigures& f = days[d];
+  // The day's batches, the same each time they are made: the arrival order of a period is a
+  // shuffle seeded by the day and period.
+  auto for_each_batch = [&](std::size_t d, auto&& fn) {
     for (int period = 0; period < 96; ++period) {
+      std::mt19937_64 rng(14 + d * 96 + static_cast<std::size_t>(period));
       std::shuffle(order.begin(), order.end(), rng);
       const UtcTime start =
           t0 + std::chrono::hours(24) * static_cast<int>(d) + std::chrono::minutes(15) * period;
@@ -260,22 +268,34 @@ int main(int argc, char** argv) {
           r.import_vah = r.import_wh + 12;
           rows.push_back(r);
         }
-        const auto b0 = Steady::now();
-        auto put = st.put_intervals(rows);
-        const double bs = seconds_since(b0);
-        if (!put.ok()) die("put_intervals", put.error().describe());
-        if (put->inserted != n) die("put_intervals", "not every row was new");
-        f.vidyut_s += bs;
-        f.vidyut_min_batch = std::min(f.vidyut_min_batch, static_cast<double>(n) / bs);
-        f.vidyut_max_batch = std::max(f.vidyut_max_batch, static_cast<double>(n) / bs);
+        fn(rows);
+      }
+    }
+  };
+  for (std::size_t d = 0; d < o.days; ++d) {
+    DayFigures& f = days[d];
+    // Vidyut's store over the whole day, then plain COPY over the same batches.
+    for_each_batch(d, [&](std::vector<store::IntervalReading>& rows) {
+      const auto b0 = Steady::now();
+      auto put = st.put_intervals(rows);
+      const double bs = seconds_since(b0);
+      if (!put.ok()) die("put_intervals", put.error().describe());
+      if (put->inserted != rows.size()) die("put_intervals", "not every row was new");
+      const double n = static_cast<double>(rows.size());
+      f.vidyut_s += bs;
+      f.vidyut_min_batch = std::min(f.vidyut_min_batch, n / bs);
+      f.vidyut_max_batch = std::max(f.vidyut_max_batch, n / bs);
+      f.rows += n;
+      if (d + 1 == o.days && last_day_batches.size() < o.dup_batches) {
+        last_day_batches.push_back(rows);
+      }
+    });
+    if (o.copy) {
+      for_each_batch(d, [&](std::vector<store::IntervalReading>& rows) {
         const auto c0 = Steady::now();
         plain.write(rows);
         f.copy_s += seconds_since(c0);
-        f.rows += static_cast<double>(n);
-        if (d + 1 == o.days && last_day_batches.size() < o.dup_batches) {
-          last_day_batches.push_back(std::move(rows));
-        }
-      }
+      });
     }
     std::printf(
         "day %zu: %.0f rows; Vidyut put_intervals %.0f rows/s (%.1f s; per batch %.0f to "

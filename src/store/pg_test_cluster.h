@@ -34,6 +34,8 @@ class PgTestCluster {
     // Test clusters skip fsync (throwaway data); a benchmark measures the durable default.
     bool durable = false;
     std::string shared_buffers = "128MB";
+    // More server settings, "name=value" each (a benchmark's max_wal_size, ...).
+    std::vector<std::string> settings;
   };
 
   // Starts a cluster, or says why it could not (binaries missing, initdb or start failing, with
