@@ -845,6 +845,9 @@ class PgStore final : public Store {
       while (!msg.empty() && msg.back() == '\n') msg.pop_back();
       return Error(Errc::kIo, "postgresql: cannot connect to " + redact_url(url_) + ": " + msg);
     }
+    // The server's notices ("already exists, skipping") are not the operator's business.
+    PQsetNoticeProcessor(
+        conn_, [](void*, const char*) {}, nullptr);
     return session_setup();
   }
 
