@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   vidyut::cli::register_mdm(app, run);
   vidyut::cli::register_operators(app, run);
   vidyut::cli::register_notify(app, run);
+  vidyut::cli::register_payments(app, run);
   app.parse_complete_callback([&] { vidyut::set_log_level(level); });
   try {
     app.parse(argc, argv);

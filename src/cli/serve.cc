@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cmath>
 #include <csignal>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <thread>
@@ -19,7 +20,9 @@
 #include <fmt/format.h>
 
 #include "access/book.h"
+#include "api/hosted_gateway.h"
 #include "api/simulated_gateway.h"
+#include "checkout/checkout.h"
 #include "cli/billing_service.h"
 #include "cli/command_ports.h"
 #include "cli/commands.h"
@@ -71,6 +74,11 @@ struct ServeOptions {
   std::string sms_gateway;          // URL; empty: no SMS (consumers cannot get sign-in codes)
   std::string sms_key_file;         // bearer key of the gateway (first line), optional
   bool simulated_payments = false;  // the portal's recharges confirmed at once (demo, tests)
+  // The portal's recharges through a gateway's hosted checkout (docs/checkout.md).
+  std::string checkout_url;
+  std::string checkout_merchant = "VIDYUT-DEMO";
+  std::string checkout_secret_file;  // empty: <data>/checkout.key
+  std::string public_url;  // where consumers reach the portal (the gateway sends them back)
 };
 
 volatile std::sig_atomic_t g_stop = 0;
@@ -207,6 +215,8 @@ int run_serve(ServeOptions o) {
   std::unique_ptr<NoticeService> notices;  // after the notifier: stopped before it
   std::unique_ptr<NotifierCodes> codes;
   std::unique_ptr<api::SimulatedGateway> gateway;
+  std::unique_ptr<checkout::Checkout> checkout;
+  std::unique_ptr<api::HostedGateway> hosted;
   {
     auto fail = [&](const Error& e) {
       if (billing) billing->stop();
@@ -240,6 +250,39 @@ int run_serve(ServeOptions o) {
     if (o.simulated_payments && billing) {
       gateway = std::make_unique<api::SimulatedGateway>(billing->engine());
       platform.payments = gateway.get();
+    }
+    if (!o.checkout_url.empty()) {
+      if (!billing) return fail(Error(Errc::kInvalidArgument, "--checkout-url needs billing"));
+      if (o.simulated_payments) {
+        return fail(Error(Errc::kInvalidArgument,
+                          "--checkout-url and --simulated-payments exclude each other"));
+      }
+      std::string public_url = o.public_url;
+      if (public_url.empty()) {
+        if (o.payment.port == 0 || !o.payment.tls_certificate_file.empty()) {
+          return fail(Error(Errc::kInvalidArgument,
+                            "--checkout-url needs --public-url, the portal's address for "
+                            "consumers coming back from the gateway"));
+        }
+        public_url = fmt::format("http://{}:{}/", o.payment.bind_address, o.payment.port);
+      }
+      const std::string secret_file =
+          o.checkout_secret_file.empty()
+              ? (std::filesystem::path(o.data.data_dir) / "checkout.key").string()
+              : o.checkout_secret_file;
+      auto secret = load_or_create_api_key(secret_file);
+      if (!secret.ok()) return fail(secret.error());
+      auto c = checkout::Checkout::open(
+          o.data.data_dir,
+          checkout::GatewayConfig{o.checkout_url, o.checkout_merchant, *secret, public_url},
+          billing->engine(), *clock);
+      if (!c.ok()) return fail(c.error());
+      checkout = std::move(*c);
+      hosted = std::make_unique<api::HostedGateway>(*checkout);
+      platform.payments = hosted.get();
+      platform.checkout = checkout.get();
+      std::cout << fmt::format("portal payments through {} (merchant {}, secret in {})\n",
+                               o.checkout_url, o.checkout_merchant, secret_file);
     }
     std::unique_ptr<notify::SmsChannel> sms;
     if (!o.sms_gateway.empty()) {
@@ -658,6 +701,16 @@ void register_serve(CLI::App& app, Runner& run) {
   s->add_flag("--simulated-payments", so->simulated_payments,
               "Confirm the portal's recharges at once without a payment gateway (demo, trials; "
               "nobody pays)");
+  s->add_option("--checkout-url", so->checkout_url,
+                "The payment gateway's hosted checkout page: the portal's recharges are paid "
+                "there (docs/checkout.md)");
+  s->add_option("--checkout-merchant", so->checkout_merchant,
+                "The utility's merchant id at the gateway")
+      ->capture_default_str();
+  s->add_option("--checkout-secret-file", so->checkout_secret_file,
+                "Secret shared with the gateway (default DATA/checkout.key, created 0600)");
+  s->add_option("--public-url", so->public_url,
+                "The portal's address for consumers (default http://BIND:PORT/)");
   s->add_option("--sms-gateway", so->sms_gateway,
                 "URL the SMS gateway takes messages at (JSON POST, docs/notify.md); without it "
                 "consumers cannot get sign-in codes");
