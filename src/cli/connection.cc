@@ -97,6 +97,22 @@ Session::~Session() {
   if (transport) transport->close();
 }
 
+Result<std::unique_ptr<Session>> Session::associate(std::unique_ptr<dlms::ApduTransport> transport,
+                                                    const dlms::ClientSettings& settings) {
+  auto session = std::make_unique<Session>();
+  session->transport = std::move(transport);
+  session->client = std::make_unique<dlms::Client>(*session->transport, settings);
+  auto st = session->client->associate();
+  if (!st.ok()) {
+    // The link is gone or the meter never answered: nothing to release, and waiting another
+    // timeout for an RLRE would only slow the error down. Otherwise ~Session releases.
+    const Errc c = st.error().code;
+    if (c == Errc::kClosed || c == Errc::kIo || c == Errc::kTimeout) session->client.reset();
+    return st.error();
+  }
+  return session;
+}
+
 namespace {
 
 Result<std::unique_ptr<Session>> connect_and_associate(const ConnectionOptions& o,
@@ -108,15 +124,7 @@ Result<std::unique_ptr<Session>> connect_and_associate(const ConnectionOptions& 
   ep.server_sap = settings.server_sap;
   ep.connect_timeout = Millis(o.timeout_ms);
   VIDYUT_TRY(transport, net::TcpApduTransport::connect(ep));
-  auto session = std::make_unique<Session>();
-  session->transport = std::move(*transport);
-  session->client = std::make_unique<dlms::Client>(*session->transport, settings);
-  auto st = session->client->associate();
-  if (!st.ok()) {
-    session->client.reset();  // nothing to release
-    return st.error();
-  }
-  return session;
+  return Session::associate(std::move(*transport), settings);
 }
 
 // The meter's last accepted invocation counter of the utility client, read as field tools do:

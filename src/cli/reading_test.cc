@@ -6,13 +6,10 @@
 
 #include <gtest/gtest.h>
 
-#include <map>
+#include <limits>
 #include <nlohmann/json.hpp>
 
-#include "dlms/cosem/classes.h"
-#include "dlms/session/client.h"
-#include "dlms/session/loopback.h"
-#include "dlms/session/server.h"
+#include "cli/test_meter.h"
 
 namespace vidyut::cli {
 namespace {
@@ -21,30 +18,9 @@ using dlms::CosemDateTime;
 using dlms::Data;
 using dlms::Obis;
 
-constexpr Obis kDiagnostic{0, 1, 24, 9, 0, 255};  // an M-Bus diagnostic object (class 77)
-constexpr Obis kAnything{0, 0, 96, 128, 0, 255};  // a class 1 object holding any value
-constexpr Obis kProfile{1, 0, 99, 128, 0, 255};   // a profile of any columns
-
-// An object of any class whose attributes hold given values.
-class AnyObject final : public dlms::cosem::CosemObject {
- public:
-  AnyObject(std::uint16_t class_id, const Obis& ln, std::map<std::int8_t, Data> values)
-      : CosemObject(class_id, 0, ln), values_(std::move(values)) {}
-  std::int8_t attribute_count() const override { return 10; }
-  void set(std::int8_t attribute, Data v) { values_[attribute] = std::move(v); }
-
- protected:
-  dlms::GetDataResult get_attribute(std::int8_t attribute,
-                                    const std::optional<dlms::SelectiveAccess>&,
-                                    const dlms::cosem::AccessContext&) override {
-    auto it = values_.find(attribute);
-    if (it == values_.end()) return dlms::DataAccessResult::kObjectUndefined;
-    return it->second;
-  }
-
- private:
-  std::map<std::int8_t, Data> values_;
-};
+using testing::kAnything;
+using testing::kDiagnostic;
+using testing::kProfile;
 
 CosemDateTime ist(int minute) {
   CosemDateTime dt;
@@ -61,46 +37,21 @@ CosemDateTime ist(int minute) {
   return dt;
 }
 
-struct Meter {
-  ManualClock clock{*parse_iso8601("2026-11-23T10:15:00Z")};
-  dlms::cosem::LogicalDevice device;
-  dlms::InMemoryInvocationCounterStore counters;
-  dlms::ServerSettings settings = dlms::ServerSettings::is15959_defaults(
-      *dlms::security::parse_system_title("4D4D4D0000BC614E"), "ABCDEFGH12345678", {});
-  AnyObject* diagnostic = nullptr;
-  AnyObject* anything = nullptr;
-  AnyObject* profile = nullptr;
-
+struct Meter : testing::TestMeter {
   Meter() {
-    diagnostic = &device.emplace<AnyObject>(
-        77, kDiagnostic,
-        std::map<std::int8_t, Data>{
-            // As the independent meter sent them: the date-time as tag 25 in one, as the
-            // 12-byte octet-string in the other.
-            {5, Data::structure({Data::unsigned_(3), Data::date_time(ist(45))})},
-            {9, Data::structure({Data::unsigned_(2), Data::date_time_octets(ist(46))})}});
-    anything = &device.emplace<AnyObject>(1, kAnything, std::map<std::int8_t, Data>{});
-    profile = &device.emplace<AnyObject>(7, kProfile, std::map<std::int8_t, Data>{});
-    device.set_client_defaults(dlms::kPublicClientSap, dlms::cosem::AttributeAccess::kRead,
-                               dlms::cosem::MethodAccess::kNone);
+    // As the independent meter sent them: the date-time as tag 25 in one, as the 12-byte
+    // octet-string in the other.
+    diagnostic.put(5, Data::structure({Data::unsigned_(3), Data::date_time(ist(45))}));
+    diagnostic.put(9, Data::structure({Data::unsigned_(2), Data::date_time_octets(ist(46))}));
   }
 };
 
 struct Connected {
-  dlms::ServerConnection conn;
-  dlms::LoopbackTransport transport;
+  testing::Line line;
   dlms::Client client;
   explicit Connected(Meter& m)
-      : conn(m.settings, m.device, m.counters, m.clock),
-        transport(conn, dlms::kPublicClientSap),
-        client(transport, settings()) {
+      : line(m, dlms::kPublicClientSap), client(*line.transport, testing::public_client()) {
     EXPECT_TRUE(client.associate().ok());
-  }
-  static dlms::ClientSettings settings() {
-    dlms::ClientSettings s;
-    s.client_sap = dlms::kPublicClientSap;
-    s.timeout = Millis(50);
-    return s;
   }
 };
 
@@ -165,13 +116,13 @@ TEST(Reading, EveryKindOfValuePrintsAsTextAndJson) {
   Connected c(m);
   for (const Data& v : odd_values()) {
     SCOPED_TRACE(dlms::axdr::to_text(v));
-    m.anything->set(2, v);
+    m.anything.put(2, v);
     read_ok(c.client, Target{kAnything, 2, 1});
     // The same value as a register's value and as its scaler_unit.
-    m.anything->set(3, v);
+    m.anything.put(3, v);
     read_ok(c.client, Target{kAnything, 2, 3});
     read_ok(c.client, Target{kAnything, 3, 3});
-    m.anything->set(3, Data::structure({Data::integer(127), Data::enumerated(255)}));
+    m.anything.put(3, Data::structure({Data::integer(127), Data::enumerated(255)}));
     read_ok(c.client, Target{kAnything, 2, 3});
   }
 }
@@ -185,9 +136,9 @@ TEST(Reading, AProfileOfAnyCellsAndColumnsPrintsAsTextAndJson) {
   rows.push_back(Data::structure(values));
   for (const Data& v : values) rows.push_back(v);
   rows.push_back(Data::structure({}));
-  m.profile->set(2, Data::array(rows));
+  m.profile.put(2, Data::array(rows));
   for (const Data& columns : {Data::array({}), Data::null(), Data::array({Data::null()})}) {
-    m.profile->set(3, columns);
+    m.profile.put(3, columns);
     auto r = read_and_format(c.client, Target{kProfile, 2, 7}, std::nullopt);
     if (!r.ok()) {
       // Capture objects that are not capture object definitions are refused, not printed.
@@ -198,9 +149,9 @@ TEST(Reading, AProfileOfAnyCellsAndColumnsPrintsAsTextAndJson) {
     EXPECT_EQ(r->rows, rows.size());
   }
   // A buffer that is not an array.
-  m.profile->set(3, Data::array({}));
+  m.profile.put(3, Data::array({}));
   for (const Data& v : values) {
-    m.profile->set(2, v);
+    m.profile.put(2, v);
     read_ok(c.client, Target{kProfile, 2, 7});
   }
 }
