@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/result.h"
 #include "dlms/session/client.h"
@@ -48,6 +49,10 @@ struct ConnectionOptions {
   std::int64_t invocation_counter = -1;  // -1: let the client choose
   std::int64_t timeout_ms = 5000;
   bool json = false;
+  // Meter quirks to accept (docs/meter-quirks.md): named, or the manufacturer's from a file.
+  std::vector<std::string> quirks;
+  std::string quirks_file;
+  std::string manufacturer;
 };
 
 void add_connection_options(CLI::App& cmd, ConnectionOptions& o);
@@ -63,7 +68,7 @@ Result<dlms::ClientSettings> make_client_settings(const ConnectionOptions& o);
 struct Session {
   std::unique_ptr<dlms::ApduTransport> transport;
   std::unique_ptr<dlms::Client> client;
-  ~Session();
+  ~Session();  // also notes on stderr the answers accepted only under a quirk
 
   // Associates over `transport`. When the attempt fails after the meter may have accepted the
   // AARQ (HLS refused at pass 3 or 4, an unexpected answer), the association is released before
