@@ -109,9 +109,7 @@ Result<dlms::ClientSettings> make_client_settings(const ConnectionOptions& o) {
     }
     VIDYUT_TRY(by_maker, load_quirks_config(o.quirks_file));
     if (auto it = by_maker->find(o.manufacturer); it != by_maker->end()) {
-      for (std::size_t q = 0; q < dlms::kQuirkCount; ++q) {
-        if (it->second.has(static_cast<dlms::Quirk>(q))) s.quirks.add(static_cast<dlms::Quirk>(q));
-      }
+      s.quirks.add(it->second);
     }
   }
   return s;

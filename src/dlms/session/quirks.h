@@ -44,6 +44,10 @@ class QuirkSet {
     bits_ |= bit(q);
     return *this;
   }
+  QuirkSet& add(QuirkSet other) {
+    bits_ |= other.bits_;
+    return *this;
+  }
   bool empty() const { return bits_ == 0; }
   // "a, b" (or "none").
   std::string to_string() const;
