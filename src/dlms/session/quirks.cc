@@ -79,7 +79,8 @@ Result<Data> decode_reassembled(ByteView bytes, std::size_t last_block, QuirkSet
                                 QuirkCounts& counts) {
   ByteReader in(bytes);
   auto value = axdr::decode(in);
-  if (!value.ok() || in.empty()) return axdr::decode_all(bytes);  // strict answer and message
+  if (!value.ok()) return axdr::decode_all(bytes);  // failures only: decode_all's error
+  if (in.empty()) return value;
   const ByteView rest = in.rest();
   const ByteView header = array_header(bytes);
   // Both deviations follow a complete array; anything else is refused as strict decoding does.
@@ -98,7 +99,9 @@ Result<Data> decode_reassembled(ByteView bytes, std::size_t last_block, QuirkSet
       return value;
     }
   }
-  return axdr::decode_all(bytes);
+  return Error(Errc::kMalformed, std::to_string(rest.size()) +
+                                     " trailing bytes after A-XDR value at offset " +
+                                     std::to_string(in.position()));
 }
 
 }  // namespace vidyut::dlms
