@@ -50,5 +50,9 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     std::cerr << "vidyut: internal error: " << e.what() << "\n";
     return vidyut::cli::kExitFailure;
+  } catch (...) {
+    // Caught so that the stack unwinds here too (an uncaught exception need not unwind).
+    std::cerr << "vidyut: internal error: unknown exception\n";
+    return vidyut::cli::kExitFailure;
   }
 }

@@ -25,7 +25,7 @@ metrics::Sample gauge(const char* name, const char* help, std::uint64_t v) {
 std::vector<metrics::Sample> head_end_samples(const headend::HeadEndStats& s) {
   const char* rejected = "Pushes and sessions refused, by reason";
   const char* commands = "Commands finished, by outcome";
-  return {
+  std::vector<metrics::Sample> out = {
       counter("vidyut_sessions_accepted_total", "Meter sessions accepted", s.sessions_accepted),
       counter("vidyut_sessions_refused_total", "Meter sessions refused (limits, budgets)",
               s.sessions_refused),
@@ -51,6 +51,13 @@ std::vector<metrics::Sample> head_end_samples(const headend::HeadEndStats& s) {
       counter("vidyut_commands_total", commands, s.commands_failed, {{"outcome", "failed"}}),
       counter("vidyut_commands_total", commands, s.commands_expired, {{"outcome", "expired"}}),
   };
+  for (std::size_t q = 0; q < dlms::kQuirkCount; ++q) {
+    const auto quirk = static_cast<dlms::Quirk>(q);
+    out.push_back(counter("vidyut_quirk_deviations_total",
+                          "Meter answers accepted only under a configured quirk, by quirk",
+                          s.quirk_deviations.of(quirk), {{"quirk", dlms::to_string(quirk)}}));
+  }
+  return out;
 }
 
 std::vector<metrics::Sample> billing_samples(const billing::EngineStats& s) {

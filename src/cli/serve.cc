@@ -32,6 +32,7 @@
 #include "cli/monitor_service.h"
 #include "cli/notice_service.h"
 #include "cli/portal_codes.h"
+#include "cli/quirks_config.h"
 #include "core/log.h"
 #include "core/text.h"
 #include "headend/head_end.h"
@@ -79,6 +80,7 @@ struct ServeOptions {
   std::string checkout_merchant = "VIDYUT-DEMO";
   std::string checkout_secret_file;  // empty: <data>/checkout.key
   std::string public_url;  // where consumers reach the portal (the gateway sends them back)
+  std::string quirks_file;          // meter quirks per manufacturer (docs/meter-quirks.md)
 };
 
 volatile std::sig_atomic_t g_stop = 0;
@@ -132,6 +134,14 @@ int run_serve(ServeOptions o) {
     auto f = parse_iso8601(o.gap_floor);
     if (!f.ok()) return report_error("serve", f.error());
     o.he.gap_floor = *f;
+  }
+  if (!o.quirks_file.empty()) {
+    auto q = load_quirks_config(o.quirks_file);
+    if (!q.ok()) return report_error("serve", q.error());
+    o.he.quirks_by_manufacturer = std::move(*q);
+    for (const auto& [maker, set] : o.he.quirks_by_manufacturer) {
+      logger("cli")->warn("meters of {}: accepting quirks {}", maker, set.to_string());
+    }
   }
   headend::HeadEnd he(**db, *clock, o.he);
   if (auto st = he.start(); !st.ok()) return report_error("serve", st.error());
@@ -659,6 +669,8 @@ void register_serve(CLI::App& app, Runner& run) {
       ->capture_default_str();
   s->add_option("--new-session-burst", so->he.new_session_burst, "Burst above that rate")
       ->capture_default_str();
+  s->add_option("--quirks", so->quirks_file,
+                "Meter quirks file: deviations to accept per manufacturer (docs/meter-quirks.md)");
   s->add_option("--idle-timeout-s", so->idle_timeout_s, "Close a silent session after this")
       ->capture_default_str();
   s->add_option("--gap-window-days", so->gap_window_days, "How far back gaps are filled")

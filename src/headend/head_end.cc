@@ -1,6 +1,7 @@
 #include "headend/head_end.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -184,8 +185,12 @@ class HeadEnd::Impl final : public SessionHost {
     return context_of(add_meter_locked(**m, *sec, c));
   }
 
-  static MeterContext context_of(const MeterRt& rt) {
+  MeterContext context_of(const MeterRt& rt) const {
     MeterContext c;
+    if (auto q = options_.quirks_by_manufacturer.find(rt.info.manufacturer);
+        q != options_.quirks_by_manufacturer.end()) {
+      c.quirks = q->second;
+    }
     c.meter_id = rt.info.id;
     c.serial = rt.info.serial;
     c.title = rt.info.system_title;
@@ -228,6 +233,12 @@ class HeadEnd::Impl final : public SessionHost {
       }
     }
     if (wake != 0 && server_) server_->wake(wake);
+  }
+
+  void deviation_accepted(const MeterContext& m, dlms::Quirk q) override {
+    ++stats_.quirk_deviations[static_cast<std::size_t>(q)];
+    logger("headend")->debug("meter {}: accepted a deviation under quirk {}", m.serial,
+                             dlms::to_string(q));
   }
 
   void rejected(std::string_view action, std::string_view subject,
@@ -1158,6 +1169,9 @@ class HeadEnd::Impl final : public SessionHost {
     s.profile_rows = stats_.profile_rows;
     s.dials = stats_.dials;
     s.dial_failures = stats_.dial_failures;
+    for (std::size_t q = 0; q < dlms::kQuirkCount; ++q) {
+      s.quirk_deviations.by_quirk[q] = stats_.quirk_deviations[q];
+    }
     return s;
   }
 
@@ -1187,6 +1201,7 @@ class HeadEnd::Impl final : public SessionHost {
         gap_rows{0}, alerts_raised{0}, commands_succeeded{0}, commands_failed{0},
         commands_expired{0}, command_attempts{0}, profile_reads{0}, profile_rows{0}, dials{0},
         dial_failures{0}, sessions_unidentified_timeout{0};
+    std::array<std::atomic<std::uint64_t>, dlms::kQuirkCount> quirk_deviations{};
   };
 
   store::Store& store_;

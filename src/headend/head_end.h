@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,6 +23,7 @@
 #include "core/clock.h"
 #include "core/result.h"
 #include "dlms/security/suite0.h"
+#include "dlms/session/quirks.h"
 #include "headend/health.h"
 #include "store/store.h"
 
@@ -76,6 +78,10 @@ struct HeadEndOptions {
   Millis dial_timeout{10'000};
   Millis dial_retry{30'000};  // real time between dials to one meter
   dlms::security::SystemTitle system_title{'H', 'E', 'S', 0, 0, 0, 0, 1};
+  // Meter quirks (docs/meter-quirks.md): the known deviations from the standard the head end
+  // accepts from meters of a manufacturer (registry `manufacturer`, e.g. "XYZ"). Empty: every
+  // meter is decoded strictly. Each deviation accepted is counted (stats().quirk_deviations).
+  std::map<std::string, dlms::QuirkSet> quirks_by_manufacturer;
 };
 
 struct HeadEndStats {
@@ -109,6 +115,8 @@ struct HeadEndStats {
   std::uint64_t profile_rows = 0;
   std::uint64_t dials = 0;  // dial-outs to static-IP meters
   std::uint64_t dial_failures = 0;
+  // Answers accepted only because a configured quirk named their deviation, by quirk.
+  dlms::QuirkCounts quirk_deviations;
 };
 
 class HeadEnd {

@@ -180,6 +180,7 @@ Result<Bytes> MeterSession::start_work() {
   cs.client_title = options_.client_title;
   cs.keys.block_key = meter_->secrets.ek;
   cs.keys.auth_key = meter_->secrets.ak;
+  cs.quirks = meter_->quirks;
   cs.invocation_counter = host_.reserve_client_ic(*meter_, options_.ic_reserve);
   ic_end_ = *cs.invocation_counter + options_.ic_reserve;
   if (ic_end_ < *cs.invocation_counter) ic_end_ = 0xFFFFFFFFu;  // no wrap: the codec refuses first
@@ -381,7 +382,13 @@ Result<Bytes> MeterSession::on_response(const Bytes& apdu) {
                         t.command.kind == store::CommandKind::kDisconnect) &&
                        step_ == 1);
   if (is_get) {
+    const dlms::QuirkCounts before = codec_->deviations();
     auto g = codec_->on_get_response(apdu);
+    for (std::size_t q = 0; q < dlms::kQuirkCount; ++q) {
+      for (auto n = codec_->deviations().by_quirk[q] - before.by_quirk[q]; n > 0; --n) {
+        host_.deviation_accepted(*meter_, static_cast<dlms::Quirk>(q));
+      }
+    }
     if (!g.ok()) return fail_current(g.error(), true);
     if (!g->complete) return send(std::move(g->next_request));
     if (g->results.size() != 1)

@@ -52,6 +52,7 @@ struct MeterContext {
   store::MeterSecrets secrets;
   std::uint32_t push_ic = 0;        // highest invocation counter accepted from the meter
   std::uint64_t connection_id = 0;  // the session's connection (set by the session)
+  dlms::QuirkSet quirks;            // deviations accepted from this meter (its manufacturer's)
 };
 
 // One unit of work on an associated session.
@@ -112,6 +113,8 @@ class SessionHost {
                                  const Result<dlms::Data>& rows) {
     (void)m, (void)t, (void)rows;
   }
+  // An answer was accepted only because the meter's quirk `q` named its deviation.
+  virtual void deviation_accepted(const MeterContext& m, dlms::Quirk q) { (void)m, (void)q; }
   // The connection ended; tasks not done are handed back (commands stay queued).
   virtual void detached(const MeterContext& m, std::uint64_t connection_id) = 0;
 };
