@@ -115,8 +115,11 @@ Result<std::unique_ptr<HttpService>> HttpService::start(HttpServiceOptions o,
     VIDYUT_TRY(files, http::StaticFiles::open(o.web_root, kPagePolicy));
     s->impl_->files = std::move(*files);
     const http::StaticFiles* f = &*s->impl_->files;
-    s->impl_->router.add("GET", "/",
-                         [f](const http::Request&, const http::Match&) { return f->serve(""); });
+    // The portal's page also takes what a payment gateway adds when it sends the consumer back
+    // (docs/checkout.md); the page reads them, the server does not.
+    s->impl_->router.add(
+        "GET", "/", [f](const http::Request&, const http::Match&) { return f->serve(""); },
+        http::RouteOptions{{"order", "status"}});
     s->impl_->router.add("GET", "/{path*}", [f](const http::Request&, const http::Match& m) {
       return f->serve(m.var("path"));
     });
