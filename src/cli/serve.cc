@@ -625,11 +625,15 @@ int run_health(const ListOptions& o) {
     if (!h.ok()) return report_error("health", h.error());
     std::cout << fmt::format(
         "meter {} ({}, feeder {}, DT {})\n  last contact {}\n  active SIM {} ({}), from {}\n  "
-        "intervals today {} of {} so far\n",
+        "clock {}\n  intervals today {} of {} so far\n",
         h->meter.serial, h->meter.kind, h->meter.feeder, h->meter.dt.empty() ? "-" : h->meter.dt,
         ist(h->last_contact), h->active_sim == 0 ? std::string("?") : std::to_string(h->active_sim),
-        h->active_operator, h->peer_address.empty() ? "-" : h->peer_address, h->intervals_today,
-        h->expected_today);
+        h->active_operator, h->peer_address.empty() ? "-" : h->peer_address,
+        h->clock_checked == UtcTime{}
+            ? std::string("not checked yet")
+            : fmt::format("{:+.2f} s off the head end's at {}",
+                          static_cast<double>(h->clock_drift_ms) / 1000.0, ist(h->clock_checked)),
+        h->intervals_today, h->expected_today);
     return kExitOk;
   }
   UtcTime day = now - Millis(86'400'000);  // yesterday by default
