@@ -679,6 +679,16 @@ void register_serve(CLI::App& app, Runner& run) {
       ->capture_default_str();
   s->add_option("--gap-window-days", so->gap_window_days, "How far back gaps are filled")
       ->capture_default_str();
+  s->add_option("--clock-tolerance-s", so->he.clock_tolerance_s,
+                "Meter clocks further off than this are set (audited as clock-drift)")
+      ->capture_default_str();
+  s->add_option("--clock-alert-s", so->he.clock_alert_s,
+                "Meter clocks further off than this raise a clock/drift alert")
+      ->capture_default_str();
+  s->add_option("--clock-check-interval-s", so->he.clock_check_interval_s,
+                "Associate just to read a meter's clock and SIM at most this often (0: every "
+                "session)")
+      ->capture_default_str();
   s->add_option("--gap-floor", so->gap_floor,
                 "Never fill gaps before this instant, ISO 8601 (e.g. when the head end took over)");
   s->add_option("--speed", so->speed, "Business time runs this many times faster (simulation)")
