@@ -79,8 +79,8 @@ struct ServeOptions {
   std::string checkout_url;
   std::string checkout_merchant = "VIDYUT-DEMO";
   std::string checkout_secret_file;  // empty: <data>/checkout.key
-  std::string public_url;  // where consumers reach the portal (the gateway sends them back)
-  std::string quirks_file;          // meter quirks per manufacturer (docs/meter-quirks.md)
+  std::string public_url;   // where consumers reach the portal (the gateway sends them back)
+  std::string quirks_file;  // meter quirks per manufacturer (docs/meter-quirks.md)
 };
 
 volatile std::sig_atomic_t g_stop = 0;

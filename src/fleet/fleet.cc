@@ -1079,10 +1079,10 @@ Result<std::string> Fleet::control_at(std::string_view line, UtcTime now) {
                                    w[2].data() + w[2].size(), v);
     const std::int64_t limit = step ? kMaxClockStepS : kMaxClockDriftPpm;
     if (ec != std::errc() || p != w[2].data() + w[2].size() || v < -limit || v > limit) {
-      return Error(Errc::kInvalidArgument,
-                   fmt::format("'{}' is not {} (-{} to {})", w[2],
-                               step ? "a whole number of seconds" : "a whole number of ppm",
-                               limit, limit));
+      return Error(
+          Errc::kInvalidArgument,
+          fmt::format("'{}' is not {} (-{} to {})", w[2],
+                      step ? "a whole number of seconds" : "a whole number of ppm", limit, limit));
     }
     meter::SimulatedMeter& sm = *meters_[*m].meter;
     if (step) {

@@ -1432,9 +1432,8 @@ TEST(FleetClock, StepsDriftAndAHeadEndSetAreInTheTruthAndInTheMetersClock) {
     f.catch_up();
     HeadEndSession s(f, m, is::kSapUtility);
     ASSERT_TRUE(s.client.associate().ok());
-    auto set = s.client.set(
-        {8, is::kClock, 2},
-        dlms::Data::date_time_octets(dlms::CosemDateTime::from_utc(f.now())));
+    auto set = s.client.set({8, is::kClock, 2},
+                            dlms::Data::date_time_octets(dlms::CosemDateTime::from_utc(f.now())));
     ASSERT_TRUE(set.ok()) << set.error().describe();
     EXPECT_EQ(*set, dlms::DataAccessResult::kSuccess);
   }

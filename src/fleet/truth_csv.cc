@@ -187,7 +187,8 @@ void CsvTruthWriter::append_meter(std::string& row, std::uint32_t m, bool with_k
 }
 
 Status CsvTruthWriter::flush() {
-  for (File* file : {&intervals_, &episodes_, &pushes_, &relays_, &failovers_, &tokens_, &clocks_}) {
+  for (File* file :
+       {&intervals_, &episodes_, &pushes_, &relays_, &failovers_, &tokens_, &clocks_}) {
     drain(*file);
     if (file->f != nullptr && !file->failed && std::fflush(file->f) != 0) {
       fail(*file, "flush", errno);
@@ -200,7 +201,8 @@ Status CsvTruthWriter::flush() {
 Status CsvTruthWriter::close() {
   if (closed_) return error_ ? Status(*error_) : ok_status();
   Status s = flush();
-  for (File* file : {&intervals_, &episodes_, &pushes_, &relays_, &failovers_, &tokens_, &clocks_}) {
+  for (File* file :
+       {&intervals_, &episodes_, &pushes_, &relays_, &failovers_, &tokens_, &clocks_}) {
     if (file->f == nullptr) continue;
     if (std::fclose(file->f) != 0 && !file->failed) fail(*file, "close", errno);
     file->f = nullptr;

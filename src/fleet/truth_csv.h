@@ -24,8 +24,9 @@
 // sequence, amount_rupees and issued_day (YYYY-MM-DD, IST) are empty when the token did not
 // authenticate. clock.csv has a row per change of a meter's clock against true time: cause is
 // initial|drift|step|set (ClockTruth), offset_before_s and offset_s are the meter's clock minus
-// true time before and after, in seconds with three decimals. A text field holding a comma, double quote or line break (never the case for a
-// generated fleet or a valid fleet file) is quoted as RFC 4180 says.
+// true time before and after, in seconds with three decimals. A text field holding a comma, double
+// quote or line break (never the case for a generated fleet or a valid fleet file) is quoted as RFC
+// 4180 says.
 //
 // Writes are buffered (about 1 MiB per file, written with one fwrite when full): a fleet of
 // 100,000 meters adds 100,000 interval rows per capture period. Nothing throws on the data path:

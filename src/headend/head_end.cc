@@ -116,8 +116,7 @@ class HeadEnd::Impl final : public SessionHost {
       rt.comm = c;
       rt.next_client_ic = std::max<std::uint32_t>(1, c.client_ic);
       const std::int64_t drift = c.clock_drift_ms < 0 ? -c.clock_drift_ms : c.clock_drift_ms;
-      rt.clock_beyond =
-          c.clock_checked != UtcTime{} && drift > options_.clock_tolerance_s * 1000;
+      rt.clock_beyond = c.clock_checked != UtcTime{} && drift > options_.clock_tolerance_s * 1000;
       if (rt.clock_beyond) ++meters_clock_beyond_;
     }
     // Reserve a block of invocation counters for every meter in one go, durable before any
@@ -347,10 +346,11 @@ class HeadEnd::Impl final : public SessionHost {
   void plan_status_locked(MeterRt& rt, const MeterContext& m, UtcTime now,
                           std::vector<Task>& tasks) {
     if (rt.status_conn == m.connection_id) return;
-    const bool due = tasks.empty() == false || options_.clock_check_interval_s <= 0 ||
-                     rt.comm.clock_checked == UtcTime{} ||
-                     now - rt.comm.clock_checked >= Millis(options_.clock_check_interval_s * 1000) ||
-                     rt.comm.active_sim == 0 || rt.status_peer != rt.comm.peer_address;
+    const bool due =
+        tasks.empty() == false || options_.clock_check_interval_s <= 0 ||
+        rt.comm.clock_checked == UtcTime{} ||
+        now - rt.comm.clock_checked >= Millis(options_.clock_check_interval_s * 1000) ||
+        rt.comm.active_sim == 0 || rt.status_peer != rt.comm.peer_address;
     if (!due) return;
     rt.status_conn = m.connection_id;
     Task t;
@@ -400,36 +400,36 @@ class HeadEnd::Impl final : public SessionHost {
             --meters_clock_beyond_;
           }
         }
-        const std::string measured =
-            "measured drift " + signed_seconds(*drift) + " (round trip " +
-            signed_seconds((s.received - s.sent).count()).substr(1) + ", tolerance " +
-            std::to_string(options_.clock_tolerance_s) + " s)";
+        const std::string measured = "measured drift " + signed_seconds(*drift) + " (round trip " +
+                                     signed_seconds((s.received - s.sent).count()).substr(1) +
+                                     ", tolerance " + std::to_string(options_.clock_tolerance_s) +
+                                     " s)";
         if (mag > options_.clock_alert_s * 1000 && !rt->clock_alert) {
           rt->clock_alert = true;
           ++stats_.clock_alerts;
           ++stats_.alerts_raised;
-          alert = store::Alert{0,     m.meter_id, now, now, "clock", "drift", true,
-                               "meter clock " + measured};
+          alert = store::Alert{0,       m.meter_id, now,  now,
+                               "clock", "drift",    true, "meter clock " + measured};
         } else if (!beyond && rt->clock_alert) {
           rt->clock_alert = false;
           ++stats_.alerts_raised;
-          alert = store::Alert{0,     m.meter_id, now, now, "clock", "drift", false,
-                               "meter clock within tolerance: " + measured};
+          alert =
+              store::Alert{0,       m.meter_id, now,   now,
+                           "clock", "drift",    false, "meter clock within tolerance: " + measured};
         }
-        const bool set_pending =
-            std::any_of(rt->queued.begin(), rt->queued.end(), [](const store::Command& c) {
-              return c.kind == store::CommandKind::kClockSet;
-            });
-        const bool recently = rt->last_clock_set != UtcTime{} &&
-                              now - rt->last_clock_set <
-                                  Millis(options_.clock_set_min_interval_s * 1000);
+        const bool set_pending = std::any_of(
+            rt->queued.begin(), rt->queued.end(),
+            [](const store::Command& c) { return c.kind == store::CommandKind::kClockSet; });
+        const bool recently =
+            rt->last_clock_set != UtcTime{} &&
+            now - rt->last_clock_set < Millis(options_.clock_set_min_interval_s * 1000);
         if (beyond && !set_pending && !recently) {
           rt->last_clock_set = now;
           store::Command c;
           c.meter_id = m.meter_id;
           c.kind = store::CommandKind::kClockSet;
-          c.idempotency_key = "clock-drift-" + std::to_string(m.meter_id) + "-" +
-                              std::to_string(ms_of(now));
+          c.idempotency_key =
+              "clock-drift-" + std::to_string(m.meter_id) + "-" + std::to_string(ms_of(now));
           c.requested_by = "head-end";
           c.reason = "meter clock " + measured;
           correction = std::move(c);
@@ -1327,9 +1327,8 @@ class HeadEnd::Impl final : public SessionHost {
         intervals_duplicate{0}, intervals_conflict{0}, batches{0}, write_errors{0}, gap_reads{0},
         gap_rows{0}, alerts_raised{0}, commands_succeeded{0}, commands_failed{0},
         commands_expired{0}, command_attempts{0}, profile_reads{0}, profile_rows{0}, dials{0},
-        dial_failures{0}, sessions_unidentified_timeout{0}, clock_checks{0},
-        clock_corrections{0}, clock_alerts{0}, intervals_clock_suspect{0}, sim_reads{0},
-        sim_changes{0};
+        dial_failures{0}, sessions_unidentified_timeout{0}, clock_checks{0}, clock_corrections{0},
+        clock_alerts{0}, intervals_clock_suspect{0}, sim_reads{0}, sim_changes{0};
     std::array<std::atomic<std::uint64_t>, dlms::kQuirkCount> quirk_deviations{};
   };
 

@@ -91,7 +91,9 @@ TEST(MeterClock, DriftBeyondToleranceIsSetOnceAuditedAndTheTruthShowsTheCorrecte
   EXPECT_EQ(rig.he->stats().clock_corrections, 0u);
 
   const std::uint32_t fast = 0, within = 1, far = 2;
-  const auto serial = [&](std::uint32_t m) { return rig.fleet.topology().meters[m].identity.serial; };
+  const auto serial = [&](std::uint32_t m) {
+    return rig.fleet.topology().meters[m].identity.serial;
+  };
   ASSERT_TRUE(rig.control("clock-step " + serial(fast) + " 120").ok());
   ASSERT_TRUE(rig.control("clock-step " + serial(within) + " 30").ok());
   ASSERT_TRUE(rig.control("clock-step " + serial(far) + " -2000").ok());

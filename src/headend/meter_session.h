@@ -82,9 +82,9 @@ struct TaskOutcome {
 // did not give it (an access error, a meter without the active-SIM object); `error` is set
 // when the read as a whole failed.
 struct MeterStatus {
-  std::optional<UtcTime> meter_time;  // the meter's clock (attribute 2 of 0.0.1.0.0.255), UTC
-  UtcTime sent{};                     // session clock when the request went out
-  UtcTime received{};                 // and when the answer came back
+  std::optional<UtcTime> meter_time;       // the meter's clock (attribute 2 of 0.0.1.0.0.255), UTC
+  UtcTime sent{};                          // session clock when the request went out
+  UtcTime received{};                      // and when the answer came back
   std::optional<std::uint8_t> active_sim;  // 1 or 2 (0: none)
   std::optional<std::string> sim_operator;
   std::string error;

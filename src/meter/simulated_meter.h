@@ -260,7 +260,9 @@ class SimulatedMeter {
   // ---- communication module ---------------------------------------------------------------
   // The operators of SIM 1 and SIM 2 (borrowed: must outlive the meter; a fleet passes its
   // topology's). Unset (the default), the meter hosts no active-SIM object.
-  void set_sim_operators(const std::array<std::string, 2>* operators) { sim_operators_ = operators; }
+  void set_sim_operators(const std::array<std::string, 2>* operators) {
+    sim_operators_ = operators;
+  }
   const std::array<std::string, 2>* sim_operators() const { return sim_operators_; }
   // The SIM the modem uses now: 1 or 2 (0: none).
   void set_active_sim(std::uint8_t sim) { active_sim_ = sim; }
