@@ -1365,9 +1365,6 @@ TEST(FleetToken, ATokenNeedsAPoweredConsumerMeter) {
   EXPECT_EQ(truth.tokens[1].result, "accepted");
 }
 
-}  // namespace
-}  // namespace vidyut::fleet
-
 // ---- meter clocks and the active SIM (issue 15) -------------------------------------------------
 
 struct ClockRecorder final : TruthSink {
@@ -1470,3 +1467,6 @@ TEST(FleetSim, TheMeterReportsItsActiveSimAndOperatorAfterAFailover) {
   ASSERT_EQ(f.active_sim(m), 1);
   EXPECT_EQ(read_sim(), std::make_pair(std::uint64_t{2}, rec.sim_operator[1]));
 }
+
+}  // namespace
+}  // namespace vidyut::fleet

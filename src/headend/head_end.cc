@@ -345,13 +345,17 @@ class HeadEnd::Impl final : public SessionHost {
   // connection; a session with nothing else to do associates for it only when it is due.
   void plan_status_locked(MeterRt& rt, const MeterContext& m, UtcTime now,
                           std::vector<Task>& tasks) {
-    if (rt.status_conn == m.connection_id) return;
-    const bool due =
-        tasks.empty() == false || options_.clock_check_interval_s <= 0 ||
+    const bool stale =
         rt.comm.clock_checked == UtcTime{} ||
-        now - rt.comm.clock_checked >= Millis(options_.clock_check_interval_s * 1000) ||
-        rt.comm.active_sim == 0 || rt.status_peer != rt.comm.peer_address;
-    if (!due) return;
+        now - rt.comm.clock_checked >= Millis(options_.clock_check_interval_s * 1000);
+    if (rt.status_conn == m.connection_id) {
+      // Once per connection; a connection that lasts longer than the interval is read again.
+      if (options_.clock_check_interval_s <= 0 || !stale) return;
+    } else {
+      const bool due = !tasks.empty() || options_.clock_check_interval_s <= 0 || stale ||
+                       rt.comm.active_sim == 0 || rt.status_peer != rt.comm.peer_address;
+      if (!due) return;
+    }
     rt.status_conn = m.connection_id;
     Task t;
     t.kind = Task::Kind::kMeterStatus;
