@@ -91,6 +91,9 @@ class HeadEnd::Impl final : public SessionHost {
     UtcTime last_clock_set{};
     bool clock_beyond = false;
     bool clock_alert = false;
+    // The meter answered a status read without the active-SIM object (another maker's meter):
+    // an unknown SIM is then no reason to associate.
+    bool sim_absent = false;
   };
 
   Status load() {
@@ -353,7 +356,8 @@ class HeadEnd::Impl final : public SessionHost {
       if (options_.clock_check_interval_s <= 0 || !stale) return;
     } else {
       const bool due = !tasks.empty() || options_.clock_check_interval_s <= 0 || stale ||
-                       rt.comm.active_sim == 0 || rt.status_peer != rt.comm.peer_address;
+                       (rt.comm.active_sim == 0 && !rt.sim_absent) ||
+                       rt.status_peer != rt.comm.peer_address;
       if (!due) return;
     }
     rt.status_conn = m.connection_id;
@@ -376,9 +380,10 @@ class HeadEnd::Impl final : public SessionHost {
       std::lock_guard l(mu_);
       MeterRt* rt = find_locked(m.meter_id);
       if (rt == nullptr) return false;
+      rt->status_peer = rt->comm.peer_address;
+      rt->sim_absent = !s.active_sim.has_value();
       if (s.active_sim) {
         ++stats_.sim_reads;
-        rt->status_peer = rt->comm.peer_address;
         if (*s.active_sim != rt->comm.active_sim || *s.sim_operator != rt->comm.sim_operator) {
           if (rt->comm.active_sim != 0) {
             ++stats_.sim_changes;

@@ -1520,8 +1520,11 @@ TEST_F(StoreTest, UpgradeAddsProfileRowsAndKeepsData) {
   }
   // Turn it into the database a build at schema 3 left behind.
   raw_sql(dir,
-          "DROP TABLE relay_holds; DROP TABLE profile_rows; DROP INDEX alerts_by_kind_at; DELETE "
-          "FROM schema_migrations WHERE version >= 4;");
+          "DROP TABLE relay_holds; DROP TABLE profile_rows; DROP INDEX alerts_by_kind_at; "
+          "ALTER TABLE meter_comm DROP COLUMN sim_operator; "
+          "ALTER TABLE meter_comm DROP COLUMN clock_drift_ms; "
+          "ALTER TABLE meter_comm DROP COLUMN clock_checked_ms; "
+          "DELETE FROM schema_migrations WHERE version >= 4;");
   ASSERT_EQ(raw_count(dir, "SELECT MAX(version) FROM schema_migrations"), 3);
   ASSERT_EQ(raw_count(dir, "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'profile_rows'"), 0);
 
@@ -1605,6 +1608,24 @@ TEST_F(StoreTest, RelayHoldsAreKeptPerHolderAndTheLastReleaseSeesNoneRemain) {
   left = s->release_relay(id, "billing");
   EXPECT_TRUE(left->empty());
   EXPECT_EQ(s->release_relay(id + 99, "billing").error().code, Errc::kNotFound);
+}
+
+TEST_F(StoreTest, CommKeepsTheMetersOperatorAndClockDrift) {
+  const std::string dir = fresh_dir("comm_clock");
+  auto s = open(dir);
+  ASSERT_TRUE(s);
+  const std::int64_t id = import(*s, 1)[0];
+  MeterComm c = comm_state(id, 4);
+  c.sim_operator = "AIRTEL";
+  c.clock_drift_ms = -2'000'345;
+  c.clock_checked = kT0 + std::chrono::minutes(7);
+  WriteBatch b;
+  b.comm = {c};
+  ASSERT_TRUE(s->write(b).ok());
+  EXPECT_EQ(**s->comm(id), c);
+  c.sim_operator = std::string(kMaxFieldLength + 1, 'x');
+  b.comm = {c};
+  EXPECT_EQ(s->write(b).error().code, Errc::kInvalidArgument);
 }
 
 }  // namespace
