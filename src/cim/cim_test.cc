@@ -87,6 +87,7 @@ TEST(CimEndDeviceEvents, AlertsMapToEventTypeCodes) {
   EXPECT_EQ(event_type_code("tamper", "bypass", true), "3.12.43.257");
   EXPECT_EQ(event_type_code("supply", "dt-outage", false), "3.26.38.49");
   EXPECT_EQ(event_type_code("overload", "dt-overload", true), "3.15.261.139");
+  EXPECT_EQ(event_type_code("clock", "drift", true), "3.36.114.35");
   EXPECT_EQ(event_type_code("something-new", "x", true), "3.0.0.0");
 }
 

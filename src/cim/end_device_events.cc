@@ -17,8 +17,8 @@ struct EventCode {
 };
 
 // Device type 3 is an electric meter. Domains: 12 security (tamper), 15 load control, 21
-// metrology, 26 power, 31 the remote connect/disconnect switch.
-constexpr std::array<EventCode, 12> kCodes{{
+// metrology, 26 power, 31 the remote connect/disconnect switch, 36 the clock.
+constexpr std::array<EventCode, 13> kCodes{{
     {"outage", "last-gasp", "3.26.38.85", "3.26.38.49"},
     {"restore", "first-breath", "3.26.38.49", "3.26.38.49"},
     {"supply", "", "3.26.38.85", "3.26.38.49"},
@@ -30,6 +30,7 @@ constexpr std::array<EventCode, 12> kCodes{{
     {"overload", "", "3.15.261.139", "3.15.261.216"},
     {"data", "conflicting-reading", "3.21.67.79", "3.21.67.79"},
     {"security", "", "3.12.24.85", "3.12.24.85"},
+    {"clock", "drift", "3.36.114.35", "3.36.116.24"},
     {"event", "", "3.0.0.0", "3.0.0.0"},
 }};
 
