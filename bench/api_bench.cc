@@ -18,7 +18,9 @@
 //    (`intervals(meter, from, to)`), single-threaded and without HTTP, JSON or sessions.
 //
 // Run: build/release/bench/api_bench [--consumers N] [--days D] [--users U] [--seconds S]
-//                                    [--think-ms T] [--dir DIR] [--reuse] [--keep]
+//                                    [--think-ms T] [--dir DIR] [--reuse] [--keep] [--exports]
+// 5. With --exports: the day's readings of every meter as IEC 61968-9 MeterReadings (XML) and,
+//    the peer, as the CSV export of the same day, each streamed whole to one operator.
 // Results and machine: bench/RESULTS.md.
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -68,6 +70,7 @@ struct Options {
   std::string dir;
   bool reuse = false;
   bool keep = false;
+  bool exports = false;  // also stream a day's CSV export and CIM MeterReadings of every meter
 };
 
 [[noreturn]] void die(const std::string& what) {
@@ -271,6 +274,43 @@ void user_loop(int port, const std::string& cookie, const std::string& day_targe
   ::close(fd);
 }
 
+// One whole streamed answer (the body ends when the server closes): seconds and bytes of body.
+struct Fetched {
+  double seconds = 0;
+  std::size_t bytes = 0;
+  bool ok = false;
+};
+Fetched fetch_all(int port, const std::string& cookie, const std::string& target) {
+  Fetched f;
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<std::uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const auto t0 = Steady::now();
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return f;
+  const std::string req = "GET " + target + " HTTP/1.1\r\nHost: bench\r\nCookie: vidyut_session=" +
+                          cookie + "\r\n\r\n";
+  if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size())) {
+    ::close(fd);
+    return f;
+  }
+  std::string head;
+  char chunk[65536];
+  std::size_t total = 0;
+  while (true) {
+    const ssize_t k = ::recv(fd, chunk, sizeof chunk, 0);
+    if (k <= 0) break;
+    if (head.size() < 16) head.append(chunk, static_cast<std::size_t>(std::min<ssize_t>(k, 16)));
+    total += static_cast<std::size_t>(k);
+  }
+  ::close(fd);
+  f.seconds = std::chrono::duration<double>(Steady::now() - t0).count();
+  f.bytes = total;
+  f.ok = head.compare(0, 12, "HTTP/1.1 200") == 0;
+  return f;
+}
+
 double percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
@@ -303,6 +343,8 @@ int main(int argc, char** argv) {
       o.reuse = true;
     else if (a == "--keep")
       o.keep = true;
+    else if (a == "--exports")
+      o.exports = true;
     else
       die("unknown option " + a);
   }
@@ -440,6 +482,28 @@ int main(int argc, char** argv) {
   std::printf(
       "  %d days of 15-minute data (%d points): %zu requests, median %.2f ms, p99 %.2f ms\n",
       o.days, o.days * 96, m.size(), percentile(m, 0.5), percentile(m, 0.99));
+
+  // The day's readings of every meter for the utility's other systems: IEC 61968-9
+  // MeterReadings (XML, validated data with qualities) against the CSV export of the same day
+  // (the store's rows as they are), each streamed whole over HTTP to one operator.
+  if (o.exports) {
+    auto added = book->add_operator("bench", "bench-password-2026", *access::parse_roles("viewer"),
+                                    "bench");
+    if (!added.ok()) die("operator: " + added.error().describe());
+    const std::string op = must(book->sign_in("bench", "bench-password-2026", "10.9.9.9"),
+                                "operator sign-in")
+                               .token;
+    for (const auto& [name, target] :
+         {std::pair<const char*, std::string>{"CSV export (readings.csv)",
+                                              "/api/v1/exports/readings.csv?day=" + day},
+          {"CIM MeterReadings (XML)", "/api/v1/cim/meter-readings?day=" + day}}) {
+      const Fetched f = fetch_all(static_cast<int>(server->port()), op, target);
+      if (!f.ok) die(std::string(name) + ": the server did not answer 200");
+      std::printf("  %s of %zu meters' day: %.1f s, %.1f MB, %.0f meters/s\n", name,
+                  o.consumers, f.seconds, static_cast<double>(f.bytes) / 1e6,
+                  static_cast<double>(o.consumers) / f.seconds);
+    }
+  }
   server->stop();
   if (!o.keep && !o.reuse) fs::remove_all(o.dir);
   return errors.load() == 0 ? 0 : 1;

@@ -13,6 +13,7 @@ packages=(
   libfmt-dev libspdlog-dev            # logging
   libcli11-dev                        # command line
   nlohmann-json3-dev                  # JSON reports and files
+  libpugixml-dev                      # XML: IEC 61968-9 (CIM) messages
   libasio-dev                         # event-driven networking (standalone Asio)
   libboost-dev                        # HTTP: Boost.Beast on Boost.Asio (header-only)
   libsodium-dev                       # passwords: Argon2id (memory-hard)

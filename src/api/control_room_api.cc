@@ -4,6 +4,7 @@
 
 #include "api/account_answers.h"
 #include "api/alert_stream.h"
+#include "api/fleet_feed.h"
 #include "api/guard.h"
 #include "api/json_body.h"
 #include "api/platform_api.h"
@@ -86,6 +87,24 @@ http::Response relay_action(const Platform& p, const http::Request& r, const std
   return http::json_response(202, dump(j));
 }
 
+// The fleet's status as the control room shows it: JSON text, and the same without its time.
+Result<FleetFeed::Computed> fleet_answer(const Platform& p) {
+  std::map<std::string, bool> open;
+  if (p.engine != nullptr) {
+    for (const auto& [c, closed] : p.engine->relay_wanted()) open[c] = !closed;
+  }
+  VIDYUT_TRY(f, mdm::fleet_status(*p.store, p.clock->now(), open));
+  json feeders = json::array(), dts = json::array();
+  for (const auto& c : f->feeders) feeders.push_back(counts_json(c));
+  for (const auto& c : f->dts) dts.push_back(counts_json(c));
+  json j{{"all", counts_json(f->all)}, {"feeders", feeders}, {"dts", dts}};
+  FleetFeed::Computed out;
+  out.counts = dump(j);
+  j["at"] = format_iso8601(f->at);
+  out.text = dump(j);
+  return out;
+}
+
 }  // namespace
 
 void add_control_room_routes(http::Router& router, const Platform& p) {
@@ -93,23 +112,29 @@ void add_control_room_routes(http::Router& router, const Platform& p) {
   router.add("GET", "/api/v1/fleet",
              operator_route(book, Permission::kView, false,
                             [p](const http::Request&, const http::Match&, const access::Session&) {
-                              std::map<std::string, bool> open;
-                              if (p.engine != nullptr) {
-                                for (const auto& [c, closed] : p.engine->relay_wanted()) {
-                                  open[c] = !closed;
-                                }
-                              }
-                              auto f = mdm::fleet_status(*p.store, p.clock->now(), open);
+                              auto f = fleet_answer(p);
                               if (!f.ok()) return error_of(f.error());
-                              json feeders = json::array(), dts = json::array();
-                              for (const auto& c : f->feeders) feeders.push_back(counts_json(c));
-                              for (const auto& c : f->dts) dts.push_back(counts_json(c));
-                              return http::json_response(200,
-                                                         dump(json{{"at", format_iso8601(f->at)},
-                                                                   {"all", counts_json(f->all)},
-                                                                   {"feeders", feeders},
-                                                                   {"dts", dts}}));
+                              return http::json_response(200, f->text);
                             }));
+  auto feed = std::make_shared<FleetFeed>([p] { return fleet_answer(p); },
+                                          [] { return std::chrono::steady_clock::now(); });
+  router.add(
+      "GET", "/api/v1/fleet/stream",
+      operator_route(book, Permission::kView, false,
+                     [p, feed](const http::Request& r, const http::Match&, const access::Session&) {
+                       const std::string token = r.cookie(kSessionCookie).value_or("");
+                       access::AccessBook* book_ptr = p.access;
+                       http::Response out;
+                       out.content_type = "text/event-stream";
+                       out.stream = std::make_shared<FleetStream>(
+                           feed,
+                           [book_ptr, token] {
+                             auto s = book_ptr->session(token);
+                             return s.ok() && s->has_value();
+                           },
+                           [] { return std::chrono::steady_clock::now(); });
+                       return out.with_header("X-Accel-Buffering", "no");
+                     }));
   router.add("GET", "/api/v1/consumers",
              operator_route(
                  book, Permission::kView, false,
@@ -372,6 +397,8 @@ void add_platform_routes(http::Router& router, const Platform& p) {
   add_control_room_routes(router, p);
   add_analysis_routes(router, p);
   add_export_routes(router, p);
+  add_cim_routes(router, p);
+  add_checkout_routes(router, p);
   router.add("GET", "/api/v1/openapi.json", [](const http::Request&, const http::Match&) {
     return http::json_response(200, std::string(openapi_document()));
   });

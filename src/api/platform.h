@@ -17,6 +17,9 @@ namespace vidyut::billing {
 class BillingDb;
 class Engine;
 }  // namespace vidyut::billing
+namespace vidyut::checkout {
+class Checkout;
+}  // namespace vidyut::checkout
 namespace vidyut::mdm {
 class CaseBook;
 class CommandPort;
@@ -81,6 +84,7 @@ struct Platform {
   ConsumerDirectory* directory = nullptr;
   CodeSender* codes = nullptr;
   PaymentGateway* payments = nullptr;
+  checkout::Checkout* checkout = nullptr;  // the gateway's orders (hosted checkout), if any
 };
 
 }  // namespace vidyut::api

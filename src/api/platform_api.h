@@ -22,6 +22,10 @@ void add_control_room_routes(http::Router& router, const Platform& p);
 void add_analysis_routes(http::Router& router, const Platform& p);
 // CSV exports of readings and bills (export_api.cc).
 void add_export_routes(http::Router& router, const Platform& p);
+// IEC 61968-9 (CIM) messages: meter readings, end-device events and controls (cim_api.cc).
+void add_cim_routes(http::Router& router, const Platform& p);
+// The payment gateway's notice and the consumer's order (checkout_api.cc).
+void add_checkout_routes(http::Router& router, const Platform& p);
 // All of the above, and GET /api/v1/openapi.json.
 void add_platform_routes(http::Router& router, const Platform& p);
 

@@ -155,6 +155,27 @@ _, latest = expect("GET", "/api/v1/audit?limit=5", "/api/v1/audit", 200, token=v
 assert any(a["action"] == "export-bills" and a["actor"] == "web:vikram" for a in latest["items"]), latest
 checked.append("GET /api/v1/exports/readings.csv 200")
 checked.append("GET /api/v1/exports/bills.csv 200")
+# CIM (IEC 61968-9): XML answers in the message envelope, over a real socket.
+import xml.etree.ElementTree as ET
+MSG = "{http://iec.ch/TC57/2011/schema/message}"
+status, headers, raw = call("GET", "/api/v1/cim/end-device-events?after=0&limit=10", token=viewer)
+assert status == 200 and headers["Content-Type"].startswith("application/xml"), (status, raw[:200])
+root = ET.fromstring(raw)
+assert root.tag == MSG + "ResponseMessage" and root.find(MSG + "Reply/" + MSG + "Result").text == "OK", raw[:300]
+assert headers.get("X-Next-After", "").isdigit(), headers
+status, _, raw = call("GET", "/api/v1/cim/meter-readings", token=viewer)
+assert status == 200 and ET.fromstring(raw).find(MSG + "Payload") is not None, raw[:300]
+checked.append("GET /api/v1/cim/end-device-events 200")
+checked.append("GET /api/v1/cim/meter-readings 200")
+# The fleet live: the stream's first event is the fleet's JSON, in GET /api/v1/fleet's schema.
+req = urllib.request.Request(base + "/api/v1/fleet/stream")
+req.add_header("Cookie", "vidyut_session=" + viewer)
+with urllib.request.urlopen(req, timeout=10) as r:
+    assert r.headers["Content-Type"] == "text/event-stream", r.headers
+    assert r.readline() == b"event: fleet\n"
+    line = r.readline().decode()
+assert line.startswith("data: "), line
+check("GET", "/api/v1/fleet", 200, line[len("data: "):].encode())
 expect("GET", "/api/v1/operators", "/api/v1/operators", 403, token=op)
 expect("GET", "/api/v1/portal/account", "/api/v1/portal/account", 401, token=op)
 expect("POST", "/api/v1/portal/code", "/api/v1/portal/code", 503, {"consumer_id": c})

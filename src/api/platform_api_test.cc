@@ -10,13 +10,17 @@
 #include <set>
 
 #include <nlohmann/json.hpp>
+#include <pugixml.hpp>
 
+#include "api/hosted_gateway.h"
 #include "api/payment_api.h"
 #include "api/simulated_gateway.h"
 #include "billing/test_rig.h"
+#include "checkout/signature.h"
 #include "http/parse.h"
 #include "mdm/cases.h"
 #include "mdm/load_control.h"
+#include "mdm/manual_relay.h"
 
 namespace vidyut::api {
 namespace {
@@ -45,6 +49,8 @@ class Outbox final : public CodeSender {
   std::vector<Sent> sent;
 };
 
+const std::string kGatewaySecret = "a-secret-the-gateway-shares";
+
 struct ApiRig {
   billing::Rig rig{"platform-api", 2};
   std::unique_ptr<access::AccessBook> book;
@@ -54,8 +60,11 @@ struct ApiRig {
   Mobiles mobiles;
   Outbox outbox;
   std::unique_ptr<SimulatedGateway> gateway;
+  std::unique_ptr<checkout::Checkout> checkout;
+  std::unique_ptr<HostedGateway> hosted;
   http::Router router;
-  ApiRig() {
+  // `hosted`: the portal pays through a gateway's hosted checkout (else the simulated gateway).
+  explicit ApiRig(bool with_hosted_checkout = false) {
     book = std::move(*access::AccessBook::open(rig.dir, rig.clock, rig.store.get()));
     cases = std::move(*mdm::CaseBook::open(rig.dir, rig.clock));
     Platform p;
@@ -71,6 +80,16 @@ struct ApiRig {
     p.directory = &mobiles;
     gateway = std::make_unique<SimulatedGateway>(*rig.engine);
     p.payments = gateway.get();
+    if (with_hosted_checkout) {
+      checkout = std::move(*checkout::Checkout::open(
+          rig.dir,
+          checkout::GatewayConfig{"https://pay.example/checkout", "KESCO01", kGatewaySecret,
+                                  "https://vidyut.example/"},
+          *rig.engine, rig.clock));
+      hosted = std::make_unique<HostedGateway>(*checkout);
+      p.payments = hosted.get();
+      p.checkout = checkout.get();
+    }
     p.codes = &outbox;
     add_platform_routes(router, p);
     EXPECT_TRUE(
@@ -83,13 +102,14 @@ struct ApiRig {
 
   http::Response call(const std::string& method, const std::string& target,
                       const std::string& body = "", const std::string& cookie = "",
-                      const std::string& csrf = "") {
+                      const std::string& csrf = "",
+                      const std::string& content_type = "application/json") {
     std::string raw = method + " " + target + " HTTP/1.1\r\nHost: x\r\n";
     if (!cookie.empty()) raw += "Cookie: vidyut_session=" + cookie + "\r\n";
     if (!csrf.empty()) raw += "X-CSRF-Token: " + csrf + "\r\n";
     if (!body.empty() || method == "POST") {
-      raw += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
-             "\r\n";
+      raw += "Content-Type: " + content_type +
+             "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
     }
     raw += "\r\n" + body;
     auto p = http::parse_requests(raw);
@@ -561,6 +581,247 @@ TEST(PlatformApi, AnOperatorLimitsAnAreaAndRestoresIt) {
                 .size(),
             1u);
   EXPECT_EQ(a.call("POST", "/api/v1/load-actions/99/restore", "", op.token, op.csrf).status, 404);
+}
+
+// The body of a streamed answer, polled to its end.
+std::string drain(const http::Response& r) {
+  if (!r.stream) return r.body;
+  std::string out;
+  while (!r.stream->done()) out += r.stream->poll();
+  return out;
+}
+
+TEST(PlatformApi, CimMeterReadingsCarryADaysValidatedIntervalsInKwh) {
+  ApiRig a;
+  a.rig.consume(0, {2026, 11, 1}, 24);  // 24 Wh in each of the day's 96 intervals
+  a.rig.at(billing::ist({2026, 11, 2}, 9, 0));
+  const auto viewer = a.operator_session("vikram", "view-only-person");
+  const auto me = a.consumer_session("C1000");
+  EXPECT_EQ(a.call("GET", "/api/v1/cim/meter-readings?day=2026-11-01", "", me.token).status, 401);
+  EXPECT_EQ(a.call("GET", "/api/v1/cim/meter-readings?day=2026-13-01", "", viewer.token).status,
+            400);
+  EXPECT_EQ(a.call("GET", "/api/v1/cim/meter-readings?day=2026-11-01&meter=NOPE", "", viewer.token)
+                .status,
+            404);
+  auto r = a.call("GET", "/api/v1/cim/meter-readings?day=2026-11-01", "", viewer.token);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.content_type, "application/xml; charset=utf-8");
+  const std::string text = drain(r);
+  pugi::xml_document doc;
+  ASSERT_TRUE(doc.load_string(text.c_str())) << text.substr(0, 2000);
+  pugi::xml_node root = doc.document_element();
+  EXPECT_STREQ(root.name(), "ResponseMessage");
+  EXPECT_STREQ(root.child("Reply").child_value("Result"), "OK");
+  std::map<std::string, std::pair<int, std::int64_t>> per_meter;  // intervals, Wh
+  for (pugi::xml_node m : root.child("Payload").child("MeterReadings").children("MeterReading")) {
+    auto& [n, wh] = per_meter[m.child("Meter").child_value("mRID")];
+    for (pugi::xml_node iv : m.child("IntervalBlocks").children("IntervalReadings")) {
+      ++n;
+      const std::string v = iv.child_value("value");
+      const auto dot = v.find('.');
+      wh += std::stoll(v.substr(0, dot)) * 1000 + std::stoll(v.substr(dot + 1));
+    }
+  }
+  ASSERT_TRUE(per_meter.count("S1000"));
+  EXPECT_EQ(per_meter["S1000"].first, 96);
+  EXPECT_EQ(per_meter["S1000"].second, 96 * 24);
+  EXPECT_FALSE(per_meter.count("S1001")) << "a meter without readings has no MeterReading";
+  // The first interval ends 00:15 IST on the day, 18:45 UTC the day before.
+  pugi::xml_node first = root.child("Payload")
+                             .child("MeterReadings")
+                             .child("MeterReading")
+                             .child("IntervalBlocks")
+                             .child("IntervalReadings");
+  EXPECT_STREQ(first.child_value("timeStamp"), "2026-10-31T18:45:00Z");
+}
+
+TEST(PlatformApi, CimEndDeviceEventsFollowTheAlertsFromACursor) {
+  ApiRig a;
+  store::WriteBatch b;
+  store::Alert tamper;
+  tamper.meter_id = a.rig.meter_ids[1];
+  tamper.at = a.rig.clock.now();
+  tamper.received = a.rig.clock.now();
+  tamper.kind = "tamper";
+  tamper.name = "magnet";
+  tamper.detail = "ESW bit 1 (magnet) set";
+  b.alerts.push_back(tamper);
+  store::Alert outage = tamper;
+  outage.kind = "outage";
+  outage.name = "last-gasp";
+  b.alerts.push_back(outage);
+  ASSERT_TRUE(a.rig.store->write(b).ok());
+  const auto viewer = a.operator_session("vikram", "view-only-person");
+  auto r = a.call("GET", "/api/v1/cim/end-device-events?after=0", "", viewer.token);
+  ASSERT_EQ(r.status, 200) << r.body;
+  pugi::xml_document doc;
+  ASSERT_TRUE(doc.load_string(r.body.c_str())) << r.body;
+  std::vector<std::string> codes;
+  for (pugi::xml_node e : doc.document_element()
+                              .child("Payload")
+                              .child("EndDeviceEvents")
+                              .children("EndDeviceEvent")) {
+    codes.push_back(e.child("EndDeviceEventType").attribute("ref").value());
+    EXPECT_STREQ(e.child("Assets").child_value("mRID"), "S1001");
+    EXPECT_STREQ(e.child("UsagePoint").child_value("mRID"), "C1001");
+  }
+  EXPECT_EQ(codes, (std::vector<std::string>{"3.12.66.242", "3.26.38.85"}));
+  std::string next;
+  for (const auto& [name, value] : r.headers) {
+    if (name == "X-Next-After") next = value;
+  }
+  ASSERT_FALSE(next.empty());
+  auto after = a.call("GET", "/api/v1/cim/end-device-events?after=" + next, "", viewer.token);
+  pugi::xml_document none;
+  ASSERT_TRUE(none.load_string(after.body.c_str()));
+  EXPECT_FALSE(
+      none.document_element().child("Payload").child("EndDeviceEvents").child("EndDeviceEvent"));
+  EXPECT_EQ(a.call("GET", "/api/v1/cim/end-device-events?limit=0", "", viewer.token).status, 400);
+  EXPECT_EQ(a.call("GET", "/api/v1/cim/end-device-events?after=x", "", viewer.token).status, 400);
+}
+
+std::string controls_message(const std::string& id, const std::string& code,
+                             const std::string& meters) {
+  return "<?xml version=\"1.0\"?><RequestMessage "
+         "xmlns=\"http://iec.ch/TC57/2011/schema/message\"><Header><Verb>create</Verb>"
+         "<Noun>EndDeviceControls</Noun><Source>CIS</Source><MessageID>" +
+         id +
+         "</MessageID></Header><Payload><EndDeviceControls "
+         "xmlns=\"http://iec.ch/TC57/2011/EndDeviceControls#\"><EndDeviceControl>"
+         "<reason>non-payment</reason><EndDeviceControlType ref=\"" +
+         code + "\"/>" + meters +
+         "</EndDeviceControl></EndDeviceControls></Payload></RequestMessage>";
+}
+
+std::size_t queued_commands(ApiRig& a) { return a.rig.store->commands_after(0, 10'000)->size(); }
+
+TEST(PlatformApi, CimEndDeviceControlsOpenAndCloseRelaysWithinRolesAndOnce) {
+  ApiRig a;
+  const auto viewer = a.operator_session("vikram", "view-only-person");
+  const auto op = a.operator_session("asha", "grid-control-2026");
+  const std::string xml = "application/xml";
+  const std::string open = controls_message(
+      "cis-1", "3.31.0.23",
+      "<EndDevices><mRID>S1001</mRID></EndDevices><EndDevices><mRID>S9999</mRID></EndDevices>");
+  EXPECT_EQ(a.call("POST", "/api/v1/cim/end-device-controls", open, viewer.token, viewer.csrf, xml)
+                .status,
+            403)
+      << "a viewer cannot act";
+  EXPECT_EQ(a.call("POST", "/api/v1/cim/end-device-controls", open, op.token, "", xml).status, 403)
+      << "no CSRF token";
+  EXPECT_EQ(a.call("POST", "/api/v1/cim/end-device-controls", open, op.token, op.csrf).status, 415)
+      << "not XML";
+  auto bad =
+      a.call("POST", "/api/v1/cim/end-device-controls", "<RequestMessage>", op.token, op.csrf, xml);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("<Result>FAILED</Result>"), std::string::npos) << bad.body;
+  EXPECT_EQ(queued_commands(a), 0u);
+
+  auto r = a.call("POST", "/api/v1/cim/end-device-controls", open, op.token, op.csrf, xml);
+  ASSERT_EQ(r.status, 200) << r.body;
+  pugi::xml_document doc;
+  ASSERT_TRUE(doc.load_string(r.body.c_str())) << r.body;
+  pugi::xml_node root = doc.document_element();
+  EXPECT_STREQ(root.child("Header").child_value("CorrelationID"), "cis-1");
+  EXPECT_STREQ(root.child("Reply").child_value("Result"), "PARTIAL");
+  EXPECT_STREQ(root.child("Reply").child("Error").child_value("code"), "2.4");
+  EXPECT_STREQ(root.child("Reply").child("Error").child_value("ID"), "S9999");
+  pugi::xml_node done = root.child("Payload").child("EndDeviceControls").child("EndDeviceControl");
+  EXPECT_STREQ(done.child("EndDevices").child_value("mRID"), "S1001");
+  const std::string command = done.child_value("mRID");
+  ASSERT_FALSE(command.empty());
+  auto followed = json::parse(a.call("GET", "/api/v1/commands/" + command, "", viewer.token).body);
+  EXPECT_EQ(followed["kind"], "disconnect");
+  EXPECT_EQ(followed["requested_by"], "web:asha");
+  auto status = mdm::relay_status(*a.rig.store, a.rig.meter_ids[1]);
+  ASSERT_TRUE(status.ok());
+  ASSERT_EQ(status->holds.size(), 1u);
+  EXPECT_EQ(status->holds[0].holder, "operator");
+
+  // The same message again: the same reply, nothing queued twice.
+  const std::size_t queued = queued_commands(a);
+  EXPECT_EQ(queued, 1u);
+  auto again = a.call("POST", "/api/v1/cim/end-device-controls", open, op.token, op.csrf, xml);
+  EXPECT_EQ(again.status, 200);
+  EXPECT_EQ(again.body, r.body);
+  EXPECT_EQ(queued_commands(a), queued);
+
+  // Close: the relay is reconnected; an unknown control type is refused by name.
+  auto closed =
+      a.call("POST", "/api/v1/cim/end-device-controls",
+             controls_message("cis-2", "3.31.0.18",
+                              "<EndDevices><Names><name>S1001</name></Names></EndDevices>"),
+             op.token, op.csrf, xml);
+  ASSERT_EQ(closed.status, 200) << closed.body;
+  EXPECT_NE(closed.body.find("<Result>OK</Result>"), std::string::npos) << closed.body;
+  EXPECT_TRUE(mdm::relay_status(*a.rig.store, a.rig.meter_ids[1])->holds.empty());
+  auto other =
+      a.call("POST", "/api/v1/cim/end-device-controls",
+             controls_message("cis-3", "3.15.0.1", "<EndDevices><mRID>S1001</mRID></EndDevices>"),
+             op.token, op.csrf, xml);
+  EXPECT_NE(other.body.find("<Result>FAILED</Result>"), std::string::npos) << other.body;
+
+  // The audit trail names the operator for the message and for each relay step.
+  auto audit = json::parse(a.call("GET", "/api/v1/audit?limit=1000", "", viewer.token).body);
+  std::set<std::string> actions;
+  for (const auto& x : audit["items"]) {
+    actions.insert(x["actor"].get<std::string>() + " " + x["action"].get<std::string>());
+  }
+  EXPECT_TRUE(actions.count("web:asha cim-end-device-controls"));
+  EXPECT_TRUE(actions.count("web:asha operator-disconnect"));
+  EXPECT_TRUE(actions.count("web:asha operator-reconnect"));
+}
+
+TEST(PlatformApi, APortalRechargeGoesThroughTheGatewaysCheckoutAndItsSignedNotice) {
+  ApiRig a(true);
+  const auto me = a.consumer_session("C1000");
+  const auto other = a.consumer_session("C1001");
+  auto started = a.call("POST", "/api/v1/portal/recharges",
+                        R"({"amount":"250.00","request_id":"0123abcd"})", me.token, me.csrf);
+  ASSERT_EQ(started.status, 201) << started.body;
+  const json s = json::parse(started.body);
+  EXPECT_FALSE(s["completed"].get<bool>());
+  const std::string ref = s["payment_ref"];
+  ASSERT_EQ(s["pay_url"].get<std::string>().rfind("https://pay.example/checkout?", 0), 0u);
+  auto mine = a.call("GET", "/api/v1/portal/checkout/" + ref, "", me.token);
+  ASSERT_EQ(mine.status, 200) << mine.body;
+  EXPECT_EQ(json::parse(mine.body)["state"], "pending");
+  EXPECT_EQ(a.call("GET", "/api/v1/portal/checkout/" + ref, "", other.token).status, 404)
+      << "another consumer's payment is not his to see";
+
+  auto notice = [&](const std::string& status, const std::string& amount,
+                    const std::string& secret) {
+    checkout::Fields f{{"merchant", "KESCO01"},
+                       {"order", ref},
+                       {"status", status},
+                       {"amount_paise", amount},
+                       {"gateway_txn", "PAY-1"}};
+    json j(f);
+    j["signature"] = checkout::sign(secret, f);
+    return a.call("POST", "/api/v1/payments/checkout/notify", j.dump());
+  };
+  const auto before = a.rig.balance(0);
+  EXPECT_EQ(notice("paid", "25000", "a-forger-s-own-secret").status, 401);
+  EXPECT_EQ(notice("paid", "2500000", kGatewaySecret).status, 409) << "another amount";
+  EXPECT_EQ(a.rig.balance(0), before);
+  auto paid = notice("paid", "25000", kGatewaySecret);
+  ASSERT_EQ(paid.status, 200) << paid.body;
+  EXPECT_EQ(json::parse(paid.body)["state"], "paid");
+  EXPECT_EQ(notice("paid", "25000", kGatewaySecret).status, 200) << "repeated: same answer";
+  EXPECT_EQ(a.rig.balance(0), before + 25'000) << "credited once";
+  auto back = json::parse(a.call("GET", "/api/v1/portal/checkout/" + ref, "", me.token).body);
+  EXPECT_EQ(back["state"], "paid");
+  EXPECT_EQ(back["balance_paise"], before + 25'000);
+
+  // The trail has the payment and the forged notice with where it came from.
+  const auto viewer = a.operator_session("vikram", "view-only-person");
+  auto audit = json::parse(a.call("GET", "/api/v1/audit?limit=1000", "", viewer.token).body);
+  std::set<std::string> actions;
+  for (const auto& x : audit["items"]) {
+    actions.insert(x["actor"].get<std::string>() + " " + x["action"].get<std::string>());
+  }
+  EXPECT_TRUE(actions.count("gateway:KESCO01 checkout-paid"));
+  EXPECT_TRUE(actions.count("gateway@10.0.0.7 checkout-notice-refused"));
 }
 
 }  // namespace

@@ -29,6 +29,7 @@ void register_billing(CLI::App& app, Runner& run);
 void register_mdm(CLI::App& app, Runner& run);
 void register_operators(CLI::App& app, Runner& run);
 void register_notify(CLI::App& app, Runner& run);
+void register_payments(CLI::App& app, Runner& run);
 // `mdm atc` (mdm_atc.cc), added by register_mdm.
 void register_mdm_atc(CLI::App& mdm, Runner& run);
 

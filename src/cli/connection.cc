@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "cli/quirks_config.h"
 #include "core/log.h"
 #include "dlms/cosem/is15959.h"
 #include "dlms/security/suite0.h"
@@ -39,6 +40,11 @@ void add_connection_options(CLI::App& cmd, ConnectionOptions& o) {
   cmd.add_option("--timeout", o.timeout_ms, "Per-answer timeout in milliseconds")
       ->capture_default_str();
   cmd.add_flag("--json", o.json, "Print JSON instead of text");
+  cmd.add_option("--quirk", o.quirks,
+                 "Accept this known meter deviation (repeatable): " + dlms::quirk_names());
+  cmd.add_option("--quirks", o.quirks_file,
+                 "Meter quirks file: accept the deviations listed for --manufacturer");
+  cmd.add_option("--manufacturer", o.manufacturer, "Manufacturer code for --quirks, e.g. XYZ");
 }
 
 Result<dlms::ClientSettings> make_client_settings(const ConnectionOptions& o) {
@@ -89,12 +95,54 @@ Result<dlms::ClientSettings> make_client_settings(const ConnectionOptions& o) {
     return Error(Errc::kInvalidArgument, "--timeout must be 1..600000 ms");
   }
   s.timeout = Millis(o.timeout_ms);
+  for (const auto& name : o.quirks) {
+    const auto q = dlms::parse_quirk(name);
+    if (!q) {
+      return Error(Errc::kInvalidArgument,
+                   "--quirk: unknown quirk '" + name + "' (known: " + dlms::quirk_names() + ")");
+    }
+    s.quirks.add(*q);
+  }
+  if (!o.quirks_file.empty()) {
+    if (o.manufacturer.empty()) {
+      return Error(Errc::kInvalidArgument, "--quirks needs --manufacturer");
+    }
+    VIDYUT_TRY(by_maker, load_quirks_config(o.quirks_file));
+    if (auto it = by_maker->find(o.manufacturer); it != by_maker->end()) {
+      s.quirks.add(it->second);
+    }
+  }
   return s;
 }
 
 Session::~Session() {
+  if (client && client->deviations().total() > 0) {
+    for (std::size_t q = 0; q < dlms::kQuirkCount; ++q) {
+      const auto quirk = static_cast<dlms::Quirk>(q);
+      if (const auto n = client->deviations().of(quirk)) {
+        std::cerr << "vidyut: " << n << " answer(s) accepted only under quirk "
+                  << dlms::to_string(quirk) << "\n";
+      }
+    }
+  }
   if (client) (void)client->release();
   if (transport) transport->close();
+}
+
+Result<std::unique_ptr<Session>> Session::associate(std::unique_ptr<dlms::ApduTransport> transport,
+                                                    const dlms::ClientSettings& settings) {
+  auto session = std::make_unique<Session>();
+  session->transport = std::move(transport);
+  session->client = std::make_unique<dlms::Client>(*session->transport, settings);
+  auto st = session->client->associate();
+  if (!st.ok()) {
+    // The link is gone or the meter never answered: nothing to release, and waiting another
+    // timeout for an RLRE would only slow the error down. Otherwise ~Session releases.
+    const Errc c = st.error().code;
+    if (c == Errc::kClosed || c == Errc::kIo || c == Errc::kTimeout) session->client.reset();
+    return st.error();
+  }
+  return session;
 }
 
 namespace {
@@ -108,15 +156,7 @@ Result<std::unique_ptr<Session>> connect_and_associate(const ConnectionOptions& 
   ep.server_sap = settings.server_sap;
   ep.connect_timeout = Millis(o.timeout_ms);
   VIDYUT_TRY(transport, net::TcpApduTransport::connect(ep));
-  auto session = std::make_unique<Session>();
-  session->transport = std::move(*transport);
-  session->client = std::make_unique<dlms::Client>(*session->transport, settings);
-  auto st = session->client->associate();
-  if (!st.ok()) {
-    session->client.reset();  // nothing to release
-    return st.error();
-  }
-  return session;
+  return Session::associate(std::move(*transport), settings);
 }
 
 // The meter's last accepted invocation counter of the utility client, read as field tools do:

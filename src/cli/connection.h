@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/result.h"
 #include "dlms/session/client.h"
@@ -48,6 +49,10 @@ struct ConnectionOptions {
   std::int64_t invocation_counter = -1;  // -1: let the client choose
   std::int64_t timeout_ms = 5000;
   bool json = false;
+  // Meter quirks to accept (docs/meter-quirks.md): named, or the manufacturer's from a file.
+  std::vector<std::string> quirks;
+  std::string quirks_file;
+  std::string manufacturer;
 };
 
 void add_connection_options(CLI::App& cmd, ConnectionOptions& o);
@@ -55,11 +60,21 @@ void add_connection_options(CLI::App& cmd, ConnectionOptions& o);
 // Builds client settings, taking secrets from the environment where the options left them empty.
 Result<dlms::ClientSettings> make_client_settings(const ConnectionOptions& o);
 
-// An associated client and the TCP transport under it.
+// An associated client and the transport under it. Destroying it releases the association
+// (RLRQ, best effort, within the client's timeout) and closes the transport. Every way out of a
+// command after associating - an error returned, an exception unwinding the stack - goes
+// through the destructor, so the CLI never leaves a meter holding an association it abandoned
+// (a meter that serves one client at a time would answer nobody else).
 struct Session {
-  std::unique_ptr<net::TcpApduTransport> transport;
+  std::unique_ptr<dlms::ApduTransport> transport;
   std::unique_ptr<dlms::Client> client;
-  ~Session();  // releases the association (best effort) and closes the socket
+  ~Session();  // also notes on stderr the answers accepted only under a quirk
+
+  // Associates over `transport`. When the attempt fails after the meter may have accepted the
+  // AARQ (HLS refused at pass 3 or 4, an unexpected answer), the association is released before
+  // the error is returned; not when the link is gone or the meter stayed silent.
+  static Result<std::unique_ptr<Session>> associate(std::unique_ptr<dlms::ApduTransport> transport,
+                                                    const dlms::ClientSettings& settings);
 };
 
 // Connects and associates.

@@ -25,10 +25,41 @@ read_hls 0.0.1.0.0.255:2 >"$dir/second.txt" || {
   cat "$dir/second.txt" >&2
   exit 1
 }
+# An explicit counter still works, and the automatic one goes on above it afterwards.
+read_hls --invocation-counter 100000 0.0.1.0.0.255:2 >/dev/null || {
+  echo "FAIL: an explicit --invocation-counter above the meter's was refused" >&2
+  exit 1
+}
+read_hls 0.0.1.0.0.255:2 >/dev/null || {
+  echo "FAIL: the association after an explicit counter was refused" >&2
+  exit 1
+}
+set +e
+read_hls --invocation-counter 5 0.0.1.0.0.255:2 >/dev/null 2>"$dir/low.err"
+low=$?
+set -e
+if [[ $low -ne 3 ]]; then
+  echo "FAIL: a counter the meter already saw was not refused with exit 3 (got $low)" >&2
+  cat "$dir/low.err" >&2
+  exit 1
+fi
+# The association the refused attempt left is released: the next one is accepted.
+read_hls 0.0.1.0.0.255:2 >/dev/null || {
+  echo "FAIL: the association after a refused one failed" >&2
+  exit 1
+}
+set +e
+"$vidyut" dlms read --port "$port" --client 16 --quirk be-lenient 0.0.1.0.0.255:2 2>/dev/null
+bad=$?
+set -e
+if [[ $bad -ne 2 ]]; then
+  echo "FAIL: an unknown --quirk was not refused with exit 2 (got $bad)" >&2
+  exit 1
+fi
 read_hls --json 0.0.1.0.0.255:2 0.0.96.1.0.255:2 >"$dir/read.json"
 python3 -c 'import json,sys; v=json.load(open(sys.argv[1])); assert len(v)==2, v' "$dir/read.json" || {
   echo "FAIL: --json output does not parse" >&2
   cat "$dir/read.json" >&2
   exit 1
 }
-echo "ok: two ciphered associations in a row, JSON parses"
+echo "ok: ciphered associations in a row with and without a counter given, JSON parses"

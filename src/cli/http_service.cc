@@ -27,7 +27,7 @@ Result<std::string> load_or_create_api_key(const std::string& path) {
     struct stat st {};
     if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
       return Error(Errc::kInvalidArgument,
-                   path + ": the payment API key is readable or writable by others: chmod 600 it");
+                   path + ": the key file is readable or writable by others: chmod 600 it");
     }
     std::string key;
     std::getline(in, key);
@@ -39,7 +39,7 @@ Result<std::string> load_or_create_api_key(const std::string& path) {
     distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
     if (distinct.size() < 8) {
       return Error(Errc::kInvalidArgument,
-                   path + ": the payment API key is too weak (fewer than 8 different characters)");
+                   path + ": the key is too weak (fewer than 8 different characters)");
     }
     return key;
   }
@@ -115,8 +115,11 @@ Result<std::unique_ptr<HttpService>> HttpService::start(HttpServiceOptions o,
     VIDYUT_TRY(files, http::StaticFiles::open(o.web_root, kPagePolicy));
     s->impl_->files = std::move(*files);
     const http::StaticFiles* f = &*s->impl_->files;
-    s->impl_->router.add("GET", "/",
-                         [f](const http::Request&, const http::Match&) { return f->serve(""); });
+    // The portal's page also takes what a payment gateway adds when it sends the consumer back
+    // (docs/checkout.md); the page reads them, the server does not.
+    s->impl_->router.add(
+        "GET", "/", [f](const http::Request&, const http::Match&) { return f->serve(""); },
+        http::RouteOptions{{"order", "status"}});
     s->impl_->router.add("GET", "/{path*}", [f](const http::Request&, const http::Match& m) {
       return f->serve(m.var("path"));
     });

@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   vidyut::cli::register_mdm(app, run);
   vidyut::cli::register_operators(app, run);
   vidyut::cli::register_notify(app, run);
+  vidyut::cli::register_payments(app, run);
   app.parse_complete_callback([&] { vidyut::set_log_level(level); });
   try {
     app.parse(argc, argv);
@@ -48,6 +49,10 @@ int main(int argc, char** argv) {
     return run ? run() : vidyut::cli::kExitOk;
   } catch (const std::exception& e) {
     std::cerr << "vidyut: internal error: " << e.what() << "\n";
+    return vidyut::cli::kExitFailure;
+  } catch (...) {
+    // Caught so that the stack unwinds here too (an uncaught exception need not unwind).
+    std::cerr << "vidyut: internal error: unknown exception\n";
     return vidyut::cli::kExitFailure;
   }
 }

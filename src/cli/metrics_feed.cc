@@ -25,7 +25,7 @@ metrics::Sample gauge(const char* name, const char* help, std::uint64_t v) {
 std::vector<metrics::Sample> head_end_samples(const headend::HeadEndStats& s) {
   const char* rejected = "Pushes and sessions refused, by reason";
   const char* commands = "Commands finished, by outcome";
-  return {
+  std::vector<metrics::Sample> out = {
       counter("vidyut_sessions_accepted_total", "Meter sessions accepted", s.sessions_accepted),
       counter("vidyut_sessions_refused_total", "Meter sessions refused (limits, budgets)",
               s.sessions_refused),
@@ -50,7 +50,30 @@ std::vector<metrics::Sample> head_end_samples(const headend::HeadEndStats& s) {
       counter("vidyut_commands_total", commands, s.commands_succeeded, {{"outcome", "succeeded"}}),
       counter("vidyut_commands_total", commands, s.commands_failed, {{"outcome", "failed"}}),
       counter("vidyut_commands_total", commands, s.commands_expired, {{"outcome", "expired"}}),
+      counter("vidyut_clock_checks_total", "Meter clocks read and compared with the head end's",
+              s.clock_checks),
+      counter("vidyut_clock_corrections_total",
+              "Clock-set commands the head end queued for meters beyond the tolerance",
+              s.clock_corrections),
+      counter("vidyut_clock_alerts_total", "Meter clocks found beyond the alert limit",
+              s.clock_alerts),
+      gauge("vidyut_meters_clock_beyond_tolerance",
+            "Meters whose last clock check found them beyond the tolerance",
+            s.meters_clock_beyond_tolerance),
+      counter("vidyut_intervals_clock_suspect_total",
+              "Interval rows from meters whose last clock check was beyond the tolerance",
+              s.intervals_clock_suspect),
+      counter("vidyut_sim_reads_total", "Active SIM and operator read from meters", s.sim_reads),
+      counter("vidyut_sim_changes_total", "Active SIM or operator found changed by a meter",
+              s.sim_changes),
   };
+  for (std::size_t q = 0; q < dlms::kQuirkCount; ++q) {
+    const auto quirk = static_cast<dlms::Quirk>(q);
+    out.push_back(counter("vidyut_quirk_deviations_total",
+                          "Meter answers accepted only under a configured quirk, by quirk",
+                          s.quirk_deviations.of(quirk), {{"quirk", dlms::to_string(quirk)}}));
+  }
+  return out;
 }
 
 std::vector<metrics::Sample> billing_samples(const billing::EngineStats& s) {

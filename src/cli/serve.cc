@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cmath>
 #include <csignal>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <thread>
@@ -19,7 +20,9 @@
 #include <fmt/format.h>
 
 #include "access/book.h"
+#include "api/hosted_gateway.h"
 #include "api/simulated_gateway.h"
+#include "checkout/checkout.h"
 #include "cli/billing_service.h"
 #include "cli/command_ports.h"
 #include "cli/commands.h"
@@ -29,6 +32,7 @@
 #include "cli/monitor_service.h"
 #include "cli/notice_service.h"
 #include "cli/portal_codes.h"
+#include "cli/quirks_config.h"
 #include "core/log.h"
 #include "core/text.h"
 #include "headend/head_end.h"
@@ -71,6 +75,12 @@ struct ServeOptions {
   std::string sms_gateway;          // URL; empty: no SMS (consumers cannot get sign-in codes)
   std::string sms_key_file;         // bearer key of the gateway (first line), optional
   bool simulated_payments = false;  // the portal's recharges confirmed at once (demo, tests)
+  // The portal's recharges through a gateway's hosted checkout (docs/checkout.md).
+  std::string checkout_url;
+  std::string checkout_merchant = "VIDYUT-DEMO";
+  std::string checkout_secret_file;  // empty: <data>/checkout.key
+  std::string public_url;   // where consumers reach the portal (the gateway sends them back)
+  std::string quirks_file;  // meter quirks per manufacturer (docs/meter-quirks.md)
 };
 
 volatile std::sig_atomic_t g_stop = 0;
@@ -124,6 +134,14 @@ int run_serve(ServeOptions o) {
     auto f = parse_iso8601(o.gap_floor);
     if (!f.ok()) return report_error("serve", f.error());
     o.he.gap_floor = *f;
+  }
+  if (!o.quirks_file.empty()) {
+    auto q = load_quirks_config(o.quirks_file);
+    if (!q.ok()) return report_error("serve", q.error());
+    o.he.quirks_by_manufacturer = std::move(*q);
+    for (const auto& [maker, set] : o.he.quirks_by_manufacturer) {
+      logger("cli")->warn("meters of {}: accepting quirks {}", maker, set.to_string());
+    }
   }
   headend::HeadEnd he(**db, *clock, o.he);
   if (auto st = he.start(); !st.ok()) return report_error("serve", st.error());
@@ -207,6 +225,8 @@ int run_serve(ServeOptions o) {
   std::unique_ptr<NoticeService> notices;  // after the notifier: stopped before it
   std::unique_ptr<NotifierCodes> codes;
   std::unique_ptr<api::SimulatedGateway> gateway;
+  std::unique_ptr<checkout::Checkout> checkout;
+  std::unique_ptr<api::HostedGateway> hosted;
   {
     auto fail = [&](const Error& e) {
       if (billing) billing->stop();
@@ -240,6 +260,39 @@ int run_serve(ServeOptions o) {
     if (o.simulated_payments && billing) {
       gateway = std::make_unique<api::SimulatedGateway>(billing->engine());
       platform.payments = gateway.get();
+    }
+    if (!o.checkout_url.empty()) {
+      if (!billing) return fail(Error(Errc::kInvalidArgument, "--checkout-url needs billing"));
+      if (o.simulated_payments) {
+        return fail(Error(Errc::kInvalidArgument,
+                          "--checkout-url and --simulated-payments exclude each other"));
+      }
+      std::string public_url = o.public_url;
+      if (public_url.empty()) {
+        if (o.payment.port == 0 || !o.payment.tls_certificate_file.empty()) {
+          return fail(Error(Errc::kInvalidArgument,
+                            "--checkout-url needs --public-url, the portal's address for "
+                            "consumers coming back from the gateway"));
+        }
+        public_url = fmt::format("http://{}:{}/", o.payment.bind_address, o.payment.port);
+      }
+      const std::string secret_file =
+          o.checkout_secret_file.empty()
+              ? (std::filesystem::path(o.data.data_dir) / "checkout.key").string()
+              : o.checkout_secret_file;
+      auto secret = load_or_create_api_key(secret_file);
+      if (!secret.ok()) return fail(secret.error());
+      auto c = checkout::Checkout::open(
+          o.data.data_dir,
+          checkout::GatewayConfig{o.checkout_url, o.checkout_merchant, *secret, public_url},
+          billing->engine(), *clock);
+      if (!c.ok()) return fail(c.error());
+      checkout = std::move(*c);
+      hosted = std::make_unique<api::HostedGateway>(*checkout);
+      platform.payments = hosted.get();
+      platform.checkout = checkout.get();
+      std::cout << fmt::format("portal payments through {} (merchant {}, secret in {})\n",
+                               o.checkout_url, o.checkout_merchant, secret_file);
     }
     std::unique_ptr<notify::SmsChannel> sms;
     if (!o.sms_gateway.empty()) {
@@ -572,11 +625,15 @@ int run_health(const ListOptions& o) {
     if (!h.ok()) return report_error("health", h.error());
     std::cout << fmt::format(
         "meter {} ({}, feeder {}, DT {})\n  last contact {}\n  active SIM {} ({}), from {}\n  "
-        "intervals today {} of {} so far\n",
+        "clock {}\n  intervals today {} of {} so far\n",
         h->meter.serial, h->meter.kind, h->meter.feeder, h->meter.dt.empty() ? "-" : h->meter.dt,
         ist(h->last_contact), h->active_sim == 0 ? std::string("?") : std::to_string(h->active_sim),
-        h->active_operator, h->peer_address.empty() ? "-" : h->peer_address, h->intervals_today,
-        h->expected_today);
+        h->active_operator, h->peer_address.empty() ? "-" : h->peer_address,
+        h->clock_checked == UtcTime{}
+            ? std::string("not checked yet")
+            : fmt::format("{:+.2f} s off the head end's at {}",
+                          static_cast<double>(h->clock_drift_ms) / 1000.0, ist(h->clock_checked)),
+        h->intervals_today, h->expected_today);
     return kExitOk;
   }
   UtcTime day = now - Millis(86'400'000);  // yesterday by default
@@ -616,9 +673,21 @@ void register_serve(CLI::App& app, Runner& run) {
       ->capture_default_str();
   s->add_option("--new-session-burst", so->he.new_session_burst, "Burst above that rate")
       ->capture_default_str();
+  s->add_option("--quirks", so->quirks_file,
+                "Meter quirks file: deviations to accept per manufacturer (docs/meter-quirks.md)");
   s->add_option("--idle-timeout-s", so->idle_timeout_s, "Close a silent session after this")
       ->capture_default_str();
   s->add_option("--gap-window-days", so->gap_window_days, "How far back gaps are filled")
+      ->capture_default_str();
+  s->add_option("--clock-tolerance-s", so->he.clock_tolerance_s,
+                "Meter clocks further off than this are set (audited as clock-drift)")
+      ->capture_default_str();
+  s->add_option("--clock-alert-s", so->he.clock_alert_s,
+                "Meter clocks further off than this raise a clock/drift alert")
+      ->capture_default_str();
+  s->add_option("--clock-check-interval-s", so->he.clock_check_interval_s,
+                "Associate just to read a meter's clock and SIM at most this often (0: every "
+                "session)")
       ->capture_default_str();
   s->add_option("--gap-floor", so->gap_floor,
                 "Never fill gaps before this instant, ISO 8601 (e.g. when the head end took over)");
@@ -658,6 +727,16 @@ void register_serve(CLI::App& app, Runner& run) {
   s->add_flag("--simulated-payments", so->simulated_payments,
               "Confirm the portal's recharges at once without a payment gateway (demo, trials; "
               "nobody pays)");
+  s->add_option("--checkout-url", so->checkout_url,
+                "The payment gateway's hosted checkout page: the portal's recharges are paid "
+                "there (docs/checkout.md)");
+  s->add_option("--checkout-merchant", so->checkout_merchant,
+                "The utility's merchant id at the gateway")
+      ->capture_default_str();
+  s->add_option("--checkout-secret-file", so->checkout_secret_file,
+                "Secret shared with the gateway (default DATA/checkout.key, created 0600)");
+  s->add_option("--public-url", so->public_url,
+                "The portal's address for consumers (default http://BIND:PORT/)");
   s->add_option("--sms-gateway", so->sms_gateway,
                 "URL the SMS gateway takes messages at (JSON POST, docs/notify.md); without it "
                 "consumers cannot get sign-in codes");

@@ -213,6 +213,12 @@ Fleet::Fleet(Topology topology, FleetConfig config, const Clock& clock, TruthSin
     }
     meters_[i].meter =
         std::make_unique<meter::SimulatedMeter>(topology_.meters[i].identity, mc, time_);
+    meters_[i].meter->set_sim_operators(&topology_.meters[i].sim_operator);
+    meters_[i].meter->set_active_sim(1);
+    meters_[i].clock_known = mc.clock_offset;
+    if (truth_ && mc.clock_offset != Millis(0)) {
+      truth_->on_clock({i, start_, "initial", Millis(0), mc.clock_offset});
+    }
     meters_[i].push_delay_ms = static_cast<std::uint32_t>(
         draw(kPushDelay, i, 0) * std::max<std::uint32_t>(config_.push_spread_s, 1) * 1000.0);
     ptrs.push_back(meters_[i].meter.get());
@@ -280,10 +286,12 @@ std::vector<Outgoing> Fleet::advance(UtcTime now) {
         end_episode(ev.a, ev.t, out);
         break;
       case EvType::kDay:
-        if (config_.clock_drift_ppm_max > 0 && ev.t > start_) {
+        if (ev.t > start_) {
           for (std::uint32_t m = 0; m < meters_.size(); ++m) {
-            const double ppm = (2 * draw(kDrift, m, 1) - 1) * config_.clock_drift_ppm_max;
+            const double ppm = drift_ppm(m);
+            if (ppm == 0) continue;
             meters_[m].meter->drift_clock(Millis(std::llround(ppm * 86.4)));  // ms per day
+            note_clock(m, ev.t, "drift");
           }
         }
         draw_day(ev.t);
@@ -570,6 +578,7 @@ std::optional<std::uint8_t> Fleet::pick_path(std::uint32_t m, UtcTime now) {
   const std::uint8_t other = s.active_sim ^ 1;
   if (!path_up(m, other, now)) return std::nullopt;
   s.active_sim = other;
+  s.meter->set_active_sim(static_cast<std::uint8_t>(other + 1));
   ++stats_.failovers;
   if (truth_) truth_->on_failover(m, now, other);
   return other;
@@ -754,7 +763,25 @@ std::vector<Outgoing> Fleet::after_session(std::uint32_t m) {
   if (s.meter->relay_connected() != s.relay_known) {
     note_relay(m, time_.now(), "command", out);
   }
+  if (s.meter->clock_offset() != s.clock_known) {
+    ++stats_.clock_sets;
+    note_clock(m, time_.now(), "set");
+  }
   return out;
+}
+
+void Fleet::note_clock(std::uint32_t m, UtcTime now, std::string_view cause) {
+  MeterState& s = meters_[m];
+  const Millis after = s.meter->clock_offset();
+  if (after == s.clock_known) return;
+  if (truth_) truth_->on_clock({m, now, cause, s.clock_known, after});
+  s.clock_known = after;
+}
+
+double Fleet::drift_ppm(std::uint32_t m) const {
+  if (meters_[m].drift_ppm) return *meters_[m].drift_ppm;
+  if (config_.clock_drift_ppm_max == 0) return 0;
+  return (2 * draw(kDrift, m, 1) - 1) * config_.clock_drift_ppm_max;
 }
 
 // ---- hotspot tokens ---------------------------------------------------------------------------
@@ -1037,11 +1064,42 @@ Result<std::string> Fleet::control_at(std::string_view line, UtcTime now) {
                        o->fields->sequence, o->fields->amount_rupees,
                        o->relay_closed ? "closed" : "unchanged");
   }
+  if (cmd == "clock-step" || cmd == "clock-drift") {
+    const bool step = cmd == "clock-step";
+    if (w.size() != 3) {
+      return Error(Errc::kInvalidArgument,
+                   step ? std::string("usage: clock-step <serial> <seconds, signed>")
+                        : "usage: clock-drift <serial> <ppm, signed>");
+    }
+    VIDYUT_TRY(m, find_meter(w[1]));
+    // A step of at most 10 days, a rate of at most 10,000 ppm (0.86 s a day is 10 ppm): more is
+    // a typing error, not a crystal.
+    std::int64_t v = 0;
+    auto [p, ec] = std::from_chars(w[2].data() + (w[2].starts_with('+') ? 1 : 0),
+                                   w[2].data() + w[2].size(), v);
+    const std::int64_t limit = step ? kMaxClockStepS : kMaxClockDriftPpm;
+    if (ec != std::errc() || p != w[2].data() + w[2].size() || v < -limit || v > limit) {
+      return Error(
+          Errc::kInvalidArgument,
+          fmt::format("'{}' is not {} (-{} to {})", w[2],
+                      step ? "a whole number of seconds" : "a whole number of ppm", limit, limit));
+    }
+    meter::SimulatedMeter& sm = *meters_[*m].meter;
+    if (step) {
+      sm.drift_clock(Millis(v * 1000));
+      note_clock(*m, now, "step");
+      return fmt::format("clock-step {} {:+d} s: clock offset {:+.3f} s", w[1], v,
+                         static_cast<double>(sm.clock_offset().count()) / 1000.0);
+    }
+    meters_[*m].drift_ppm = static_cast<double>(v);
+    return fmt::format("clock-drift {} {:+d} ppm ({:+.3f} s a day, applied at IST midnight)", w[1],
+                       v, static_cast<double>(v) * 0.0864);
+  }
   return Error(Errc::kInvalidArgument,
                fmt::format("unknown command '{}' (status, fail-feeder, restore-feeder, fail-dt, "
                            "restore-dt, cut-operator, restore-operator, cut-sim, restore-sim, "
                            "tamper, stop-tamper, hook, stop-hook, silent-bypass, "
-                           "stop-silent-bypass, token)",
+                           "stop-silent-bypass, token, clock-step, clock-drift)",
                            cmd));
 }
 

@@ -64,6 +64,10 @@ inline constexpr std::size_t kMaxLiveEpisodes = 1'000'000;
 inline constexpr std::uint32_t kMaxHookWatts = 250'000;
 // Largest unmetered load of a `tamper` command (a typing-error guard, as above).
 inline constexpr std::uint32_t kMaxTamperWatts = 1'000'000;
+// Largest clock step of a `clock-step` command (10 days) and drift rate of a `clock-drift`
+// command (typing-error guards; field meters drift by tens of ppm).
+inline constexpr std::int64_t kMaxClockStepS = 10 * 86'400;
+inline constexpr std::int64_t kMaxClockDriftPpm = 10'000;
 
 // Rates are per target per (simulated) day; durations in simulated minutes.
 struct EventRates {
@@ -119,8 +123,9 @@ struct FleetConfig {
   Millis latency{0};
   // Meter clocks start off by up to this many seconds either way (0: exact).
   std::uint32_t clock_drift_max_s = 0;
-  // And run fast or slow by up to this many parts per million, applied once a day at IST
-  // midnight as a step (a few seconds a day at 50 ppm), until the head end sets them.
+  // And run fast or slow by up to this many parts per million (seed-derived per meter; a
+  // `clock-drift` control command sets one meter's rate), applied once a day at IST midnight as
+  // a step (a few seconds a day at 50 ppm). A clock SET corrects the offset, not the rate.
   std::uint32_t clock_drift_ppm_max = 0;
   // The limiter opens the relay when a consumer draws more than its threshold (sanctioned load
   // by default) at a check, and closes it again after the lockout.
@@ -207,6 +212,17 @@ struct TokenTruth {
   bool relay_closed = false;                 // it closed an open relay
 };
 
+// A change of a meter's clock against true time (offset = meter time - true time).
+struct ClockTruth {
+  std::uint32_t meter = 0;
+  UtcTime at;  // true time
+  // "initial" (the offset the meter starts with), "drift" (its crystal's daily step),
+  // "step" (a clock-step control command), "set" (a clock SET by the head end).
+  std::string_view cause;
+  Millis offset_before{0};
+  Millis offset_after{0};
+};
+
 class TruthSink {
  public:
   virtual ~TruthSink() = default;
@@ -219,6 +235,8 @@ class TruthSink {
   virtual void on_failover(std::uint32_t meter, UtcTime at, std::uint8_t to_sim) = 0;
   // Every token typed in at a meter. Default: ignored (sinks that predate tokens).
   virtual void on_token(const TokenTruth& t) { (void)t; }
+  // Every change of a meter's clock offset. Default: ignored (sinks that predate it).
+  virtual void on_clock(const ClockTruth& t) { (void)t; }
 };
 
 struct FleetStats {
@@ -233,6 +251,7 @@ struct FleetStats {
   std::uint64_t relay_changes = 0;
   std::uint64_t tokens_accepted = 0;  // hotspot tokens (enter_token, `token` command)
   std::uint64_t tokens_refused = 0;
+  std::uint64_t clock_sets = 0;  // clock SETs by the head end (after_session saw the offset move)
   // How late pushes were handled against their due time, in simulated milliseconds: the
   // distance between advance() calls plus any time the caller fell behind.
   std::int64_t push_lag_max_ms = 0;
@@ -332,6 +351,9 @@ class Fleet {
     // only if nobody (the head end) has operated the relay since.
     std::optional<std::uint64_t> limiter_trip_ops;
     std::size_t relay_changes_seen = 0;
+    Millis clock_known{0};  // the clock offset the truth last recorded
+    // Drift rate set by a `clock-drift` command (parts per million); else the seed's draw.
+    std::optional<double> drift_ppm;
   };
   enum class EvType : std::uint8_t {
     kPush,
@@ -370,6 +392,10 @@ class Fleet {
   void write_truth(UtcTime interval_start, UtcTime interval_end);
   void check_limiter(std::uint32_t m, UtcTime now, std::vector<Outgoing>& out);
   void note_relay(std::uint32_t m, UtcTime now, std::string_view cause, std::vector<Outgoing>& out);
+  // Records a change of meter m's clock offset in the truth (when it moved since the last one).
+  void note_clock(std::uint32_t m, UtcTime now, std::string_view cause);
+  // The meter's drift rate: its clock-drift command's, or the seed's draw (0 without one).
+  double drift_ppm(std::uint32_t m) const;
   Result<TokenOutcome> enter_token_at(std::string_view serial, std::string_view digits,
                                       UtcTime now);
   double draw(std::uint64_t stream, std::uint64_t a, std::uint64_t b) const;

@@ -1365,5 +1365,108 @@ TEST(FleetToken, ATokenNeedsAPoweredConsumerMeter) {
   EXPECT_EQ(truth.tokens[1].result, "accepted");
 }
 
+// ---- meter clocks and the active SIM (issue 15) -------------------------------------------------
+
+struct ClockRecorder final : TruthSink {
+  void on_interval(const IntervalTruth&) override {}
+  void on_episode(const Episode&, bool, UtcTime) override {}
+  void on_push(std::uint32_t, Outgoing::Kind, UtcTime, UtcTime, PushFate, std::uint8_t) override {}
+  void on_relay(std::uint32_t, UtcTime, bool, std::string_view) override {}
+  void on_failover(std::uint32_t, UtcTime, std::uint8_t) override {}
+  void on_clock(const ClockTruth& t) override {
+    rows.push_back({t.meter, t.at, std::string(t.cause), t.offset_before, t.offset_after});
+  }
+  struct Row {
+    std::uint32_t meter;
+    UtcTime at;
+    std::string cause;
+    Millis before, after;
+  };
+  std::vector<Row> rows;
+};
+
+TEST(FleetClock, StepsDriftAndAHeadEndSetAreInTheTruthAndInTheMetersClock) {
+  ManualClock clock(kStart);
+  ClockRecorder truth;
+  FleetConfig config = quiet_config();
+  config.clock_drift_max_s = 20;  // initial offsets, seed-derived
+  Fleet f(generate(small_spec(20)), config, clock, &truth);
+  // Initial offsets are in the truth, one row per meter that has one.
+  std::size_t initial = 0;
+  for (const auto& r : truth.rows) {
+    EXPECT_EQ(r.cause, "initial");
+    EXPECT_EQ(r.after, f.meter(r.meter).clock_offset());
+    EXPECT_LE(std::abs(r.after.count()), 20'000);
+    ++initial;
+  }
+  EXPECT_GT(initial, 0u);
+  truth.rows.clear();
+
+  const std::uint32_t m = first_of_kind(f.topology(), MeterKind::kSinglePhase);
+  const std::string serial = f.topology().meters[m].identity.serial;
+  const Millis offset0 = f.meter(m).clock_offset();
+  EXPECT_FALSE(f.control("clock-step " + serial + " 864001").ok());  // over 10 days
+  EXPECT_FALSE(f.control("clock-step " + serial + " 1.5").ok());
+  EXPECT_FALSE(f.control("clock-drift nosuchmeter 10").ok());
+  auto r = f.control("clock-step " + serial + " +90");
+  ASSERT_TRUE(r.ok()) << r.error().describe();
+  EXPECT_EQ(f.meter(m).clock_offset(), offset0 + Millis(90'000));
+  ASSERT_EQ(truth.rows.size(), 1u);
+  EXPECT_EQ(truth.rows[0].cause, "step");
+  EXPECT_EQ(truth.rows[0].before, offset0);
+  EXPECT_EQ(truth.rows[0].after, offset0 + Millis(90'000));
+
+  // A drift rate: the clock steps at each IST midnight by rate x 86.4 ms.
+  ASSERT_TRUE(f.control("clock-drift " + serial + " -50").ok());
+  run(f, clock, Millis(86'400'000), Millis(15 * 60'000));
+  EXPECT_EQ(f.meter(m).clock_offset(), offset0 + Millis(90'000 - 4'320));
+  ASSERT_EQ(truth.rows.size(), 2u);
+  EXPECT_EQ(truth.rows[1].cause, "drift");
+  EXPECT_EQ(truth.rows[1].after - truth.rows[1].before, Millis(-4'320));
+
+  // The head end sets the clock over DLMS: after_session records it.
+  {
+    f.catch_up();
+    HeadEndSession s(f, m, is::kSapUtility);
+    ASSERT_TRUE(s.client.associate().ok());
+    auto set = s.client.set({8, is::kClock, 2},
+                            dlms::Data::date_time_octets(dlms::CosemDateTime::from_utc(f.now())));
+    ASSERT_TRUE(set.ok()) << set.error().describe();
+    EXPECT_EQ(*set, dlms::DataAccessResult::kSuccess);
+  }
+  (void)f.after_session(m);
+  EXPECT_LT(std::abs(f.meter(m).clock_offset().count()), 1'000);
+  ASSERT_EQ(truth.rows.size(), 3u);
+  EXPECT_EQ(truth.rows[2].cause, "set");
+  EXPECT_EQ(truth.rows[2].after, f.meter(m).clock_offset());
+  EXPECT_EQ(f.stats().clock_sets, 1u);
+}
+
+TEST(FleetSim, TheMeterReportsItsActiveSimAndOperatorAfterAFailover) {
+  ManualClock clock(kStart);
+  Fleet f(generate(small_spec(20)), quiet_config(), clock);
+  const std::uint32_t m = first_of_kind(f.topology(), MeterKind::kSinglePhase);
+  const MeterRecord& rec = f.topology().meters[m];
+  const auto read_sim = [&]() {
+    f.catch_up();
+    HeadEndSession s(f, m, is::kSapUtility);
+    EXPECT_TRUE(s.client.associate().ok());
+    auto v = s.client.get({1, dlms::vidyut_objects::kActiveSim, 2});
+    EXPECT_TRUE(v.ok());
+    const auto* d = v.ok() ? std::get_if<dlms::Data>(&*v) : nullptr;
+    EXPECT_NE(d, nullptr);
+    std::pair<std::uint64_t, std::string> out{0, ""};
+    if (d != nullptr && d->at(1) != nullptr && d->at(1)->as_text() != nullptr) {
+      out = {d->at(0)->as_uint().value_or(9), *d->at(1)->as_text()};
+    }
+    return out;
+  };
+  EXPECT_EQ(read_sim(), std::make_pair(std::uint64_t{1}, rec.sim_operator[0]));
+  ASSERT_TRUE(f.control("cut-sim " + rec.identity.serial + " 1").ok());
+  run(f, clock, Millis(30 * 60'000));
+  ASSERT_EQ(f.active_sim(m), 1);
+  EXPECT_EQ(read_sim(), std::make_pair(std::uint64_t{2}, rec.sim_operator[1]));
+}
+
 }  // namespace
 }  // namespace vidyut::fleet

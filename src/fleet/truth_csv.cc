@@ -30,6 +30,7 @@ constexpr std::string_view kEpisodesHeader =
 constexpr std::string_view kPushesHeader = "serial,type,at,interval,fate,sim\n";
 constexpr std::string_view kRelayHeader = "serial,at,state,cause\n";
 constexpr std::string_view kFailoversHeader = "serial,at,to_sim\n";
+constexpr std::string_view kClockHeader = "serial,at,cause,offset_before_s,offset_s\n";
 constexpr std::string_view kTokensHeader =
     "serial,at,result,sequence,amount_rupees,issued_day,relay\n";
 
@@ -120,6 +121,7 @@ Status CsvTruthWriter::open_files() {
       {&relays_, {kTruthRelayFile, kRelayHeader}},
       {&failovers_, {kTruthFailoversFile, kFailoversHeader}},
       {&tokens_, {kTruthTokensFile, kTokensHeader}},
+      {&clocks_, {kTruthClockFile, kClockHeader}},
   };
   for (const auto& [file, what] : files) {
     file->path = (std::filesystem::path(dir_) / what.first).string();
@@ -185,7 +187,8 @@ void CsvTruthWriter::append_meter(std::string& row, std::uint32_t m, bool with_k
 }
 
 Status CsvTruthWriter::flush() {
-  for (File* file : {&intervals_, &episodes_, &pushes_, &relays_, &failovers_, &tokens_}) {
+  for (File* file :
+       {&intervals_, &episodes_, &pushes_, &relays_, &failovers_, &tokens_, &clocks_}) {
     drain(*file);
     if (file->f != nullptr && !file->failed && std::fflush(file->f) != 0) {
       fail(*file, "flush", errno);
@@ -198,7 +201,8 @@ Status CsvTruthWriter::flush() {
 Status CsvTruthWriter::close() {
   if (closed_) return error_ ? Status(*error_) : ok_status();
   Status s = flush();
-  for (File* file : {&intervals_, &episodes_, &pushes_, &relays_, &failovers_, &tokens_}) {
+  for (File* file :
+       {&intervals_, &episodes_, &pushes_, &relays_, &failovers_, &tokens_, &clocks_}) {
     if (file->f == nullptr) continue;
     if (std::fclose(file->f) != 0 && !file->failed) fail(*file, "close", errno);
     file->f = nullptr;
@@ -335,6 +339,24 @@ void CsvTruthWriter::on_token(const TokenTruth& t) {
   b.append(t.relay_closed ? ",closed" : ",unchanged");
   bytes_ += b.size() - before + 1;
   end_row(f, counts_.tokens);
+}
+
+void CsvTruthWriter::on_clock(const ClockTruth& t) {
+  File& f = clocks_;
+  if (f.failed) return;
+  const std::size_t before = f.buf.size();
+  std::string& b = f.buf;
+  append_meter(b, t.meter, false);
+  b.push_back(',');
+  b.append(at_time_.get(t.at));
+  b.push_back(',');
+  append_text(b, t.cause);
+  b.push_back(',');
+  append_milli(b, t.offset_before.count());
+  b.push_back(',');
+  append_milli(b, t.offset_after.count());
+  bytes_ += b.size() - before + 1;
+  end_row(f, counts_.clocks);
 }
 
 }  // namespace vidyut::fleet

@@ -7,6 +7,7 @@
 //   relay.csv      serial,at,state,cause
 //   failovers.csv  serial,at,to_sim
 //   tokens.csv     serial,at,result,sequence,amount_rupees,issued_day,relay
+//   clock.csv      serial,at,cause,offset_before_s,offset_s
 //
 // Values: serial and kind (single-phase, three-phase, dt, feeder) come from the topology; times
 // are ISO 8601 UTC to the second (format_iso8601); energies are Wh with exactly three decimals,
@@ -21,8 +22,11 @@
 // to_string(PushFate); sim and to_sim are 1|2; a token's result is Fleet::TokenOutcome::reason
 // (accepted, wrong-token, already-used, too-old, locked-out, malformed, no-supply, ...), its
 // sequence, amount_rupees and issued_day (YYYY-MM-DD, IST) are empty when the token did not
-// authenticate. A text field holding a comma, double quote or line break (never the case for a
-// generated fleet or a valid fleet file) is quoted as RFC 4180 says.
+// authenticate. clock.csv has a row per change of a meter's clock against true time: cause is
+// initial|drift|step|set (ClockTruth), offset_before_s and offset_s are the meter's clock minus
+// true time before and after, in seconds with three decimals. A text field holding a comma, double
+// quote or line break (never the case for a generated fleet or a valid fleet file) is quoted as RFC
+// 4180 says.
 //
 // Writes are buffered (about 1 MiB per file, written with one fwrite when full): a fleet of
 // 100,000 meters adds 100,000 interval rows per capture period. Nothing throws on the data path:
@@ -53,6 +57,7 @@ inline constexpr std::string_view kTruthPushesFile = "pushes.csv";
 inline constexpr std::string_view kTruthRelayFile = "relay.csv";
 inline constexpr std::string_view kTruthFailoversFile = "failovers.csv";
 inline constexpr std::string_view kTruthTokensFile = "tokens.csv";
+inline constexpr std::string_view kTruthClockFile = "clock.csv";
 
 // Rows written (accepted into the buffer) per file, header lines not counted.
 struct TruthCounts {
@@ -62,11 +67,12 @@ struct TruthCounts {
   std::uint64_t relays = 0;
   std::uint64_t failovers = 0;
   std::uint64_t tokens = 0;
+  std::uint64_t clocks = 0;
 };
 
 class CsvTruthWriter final : public TruthSink {
  public:
-  // Creates `dir` (and its parents) when missing and creates, or truncates, the six files in it
+  // Creates `dir` (and its parents) when missing and creates, or truncates, the seven files in it
   // with their header lines. kIo naming the path when the directory or a file cannot be
   // created; kInvalidArgument for an empty path. Serials and kinds are copied from `topology`,
   // which need not outlive the writer.
@@ -86,6 +92,7 @@ class CsvTruthWriter final : public TruthSink {
   void on_relay(std::uint32_t meter, UtcTime at, bool connected, std::string_view cause) override;
   void on_failover(std::uint32_t meter, UtcTime at, std::uint8_t to_sim) override;
   void on_token(const TokenTruth& t) override;
+  void on_clock(const ClockTruth& t) override;
 
   // Writes every buffered row to the files and flushes them to the operating system. Returns
   // the first write error seen since open (kIo naming the file), if any.
@@ -135,7 +142,7 @@ class CsvTruthWriter final : public TruthSink {
   std::string prefixes_;
   std::vector<std::uint32_t> prefix_at_;
   std::vector<std::uint16_t> serial_len_;
-  File intervals_, episodes_, pushes_, relays_, failovers_, tokens_;
+  File intervals_, episodes_, pushes_, relays_, failovers_, tokens_, clocks_;
   TimeText interval_time_, at_time_;
   // Planned end (ms since the epoch) of each episode id seen starting; kNoEpisode otherwise.
   std::vector<std::int64_t> planned_end_;

@@ -1,6 +1,7 @@
 #include "headend/head_end.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -10,6 +11,8 @@
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
+
+#include <fmt/format.h>
 
 #include "core/log.h"
 #include "headend/meter_session.h"
@@ -33,20 +36,8 @@ std::int64_t floor_to(std::int64_t v, std::int64_t step) {
   return q * step;
 }
 
-// The simulator's (and a utility's APN plan's) address pools: SIM 1 sessions come from
-// 127.10-17.x.y, SIM 2 from 127.18-25.x.y (docs/fleet-simulator.md). 0 when unknown.
-std::uint8_t sim_of_address(std::string_view a) {
-  if (a.substr(0, 4) != "127.") return 0;
-  const auto dot = a.find('.', 4);
-  if (dot == std::string_view::npos) return 0;
-  int second = 0;
-  for (char c : a.substr(4, dot - 4)) {
-    if (c < '0' || c > '9') return 0;
-    second = second * 10 + (c - '0');
-  }
-  if (second >= 10 && second < 18) return 1;
-  if (second >= 18 && second < 26) return 2;
-  return 0;
+std::string signed_seconds(std::int64_t ms) {
+  return fmt::format("{:+.2f} s", static_cast<double>(ms) / 1000.0);
 }
 
 }  // namespace
@@ -92,6 +83,17 @@ class HeadEnd::Impl final : public SessionHost {
     bool gap_jumped = false;  // a push skipped ahead while a check was under way
     bool dialing = false;     // a dial-out to the meter's static address is under way
     UtcTime next_dial{};      // real time: no new dial before this
+    // Meter status reads (clock and SIM): the connection the last one was planned on, the peer
+    // address it was read over, when the head end last queued a clock-set for drift, whether
+    // its clock is beyond the tolerance and whether a clock/drift alert is open.
+    std::uint64_t status_conn = 0;
+    std::string status_peer;
+    UtcTime last_clock_set{};
+    bool clock_beyond = false;
+    bool clock_alert = false;
+    // The meter answered a status read without the active-SIM object (another maker's meter):
+    // an unknown SIM is then no reason to associate.
+    bool sim_absent = false;
   };
 
   Status load() {
@@ -116,6 +118,9 @@ class HeadEnd::Impl final : public SessionHost {
       MeterRt& rt = meters_[it->second];
       rt.comm = c;
       rt.next_client_ic = std::max<std::uint32_t>(1, c.client_ic);
+      const std::int64_t drift = c.clock_drift_ms < 0 ? -c.clock_drift_ms : c.clock_drift_ms;
+      rt.clock_beyond = c.clock_checked != UtcTime{} && drift > options_.clock_tolerance_s * 1000;
+      if (rt.clock_beyond) ++meters_clock_beyond_;
     }
     // Reserve a block of invocation counters for every meter in one go, durable before any
     // session starts, so the first association of each meter needs no write of its own.
@@ -184,8 +189,12 @@ class HeadEnd::Impl final : public SessionHost {
     return context_of(add_meter_locked(**m, *sec, c));
   }
 
-  static MeterContext context_of(const MeterRt& rt) {
+  MeterContext context_of(const MeterRt& rt) const {
     MeterContext c;
+    if (auto q = options_.quirks_by_manufacturer.find(rt.info.manufacturer);
+        q != options_.quirks_by_manufacturer.end()) {
+      c.quirks = q->second;
+    }
     c.meter_id = rt.info.id;
     c.serial = rt.info.serial;
     c.title = rt.info.system_title;
@@ -206,8 +215,8 @@ class HeadEnd::Impl final : public SessionHost {
       rt->dialing = false;
       --dials_in_flight_;
     }
+    // The active SIM is what the meter says (status_read), never guessed from the address.
     rt->comm.peer_address = std::string(peer);
-    if (auto sim = sim_of_address(peer)) rt->comm.active_sim = sim;
     mark_dirty_locked(*rt);
   }
 
@@ -228,6 +237,12 @@ class HeadEnd::Impl final : public SessionHost {
       }
     }
     if (wake != 0 && server_) server_->wake(wake);
+  }
+
+  void deviation_accepted(const MeterContext& m, dlms::Quirk q) override {
+    ++stats_.quirk_deviations[static_cast<std::size_t>(q)];
+    logger("headend")->debug("meter {}: accepted a deviation under quirk {}", m.serial,
+                             dlms::to_string(q));
   }
 
   void rejected(std::string_view action, std::string_view subject,
@@ -272,6 +287,7 @@ class HeadEnd::Impl final : public SessionHost {
           if (b.start > rt->last_push_start) rt->last_push_start = b.start;
           rows.push_back(to_reading(m.meter_id, b, store::IntervalReading::Source::kPush));
         }
+        if (rt->clock_beyond) stats_.intervals_clock_suspect += rows.size();
       }
     }
     ++stats_.pushes;
@@ -323,8 +339,126 @@ class HeadEnd::Impl final : public SessionHost {
       }
       plan_profiles_locked(*rt, now, tasks);
       plan_gaps_locked(*rt, now, tasks);
+      plan_status_locked(*rt, m, now, tasks);
     }
     return tasks;
+  }
+
+  // The meter status read (clock and active SIM) goes first on every association, once per
+  // connection; a session with nothing else to do associates for it only when it is due.
+  void plan_status_locked(MeterRt& rt, const MeterContext& m, UtcTime now,
+                          std::vector<Task>& tasks) {
+    const bool stale =
+        rt.comm.clock_checked == UtcTime{} ||
+        now - rt.comm.clock_checked >= Millis(options_.clock_check_interval_s * 1000);
+    if (rt.status_conn == m.connection_id) {
+      // Once per connection; a connection that lasts longer than the interval is read again.
+      if (options_.clock_check_interval_s <= 0 || !stale) return;
+    } else {
+      const bool due = !tasks.empty() || options_.clock_check_interval_s <= 0 || stale ||
+                       (rt.comm.active_sim == 0 && !rt.sim_absent) ||
+                       rt.status_peer != rt.comm.peer_address;
+      if (!due) return;
+    }
+    rt.status_conn = m.connection_id;
+    Task t;
+    t.kind = Task::Kind::kMeterStatus;
+    tasks.insert(tasks.begin(), t);
+  }
+
+  bool status_read(const MeterContext& m, const MeterStatus& s) override {
+    const UtcTime now = clock_.now();
+    if (!s.error.empty() && !s.meter_time && !s.active_sim) {
+      logger("headend")->info("meter {}: status read failed: {}", m.serial, s.error);
+      return false;
+    }
+    const std::int64_t tolerance_ms = options_.clock_tolerance_s * 1000;
+    std::optional<store::Command> correction;
+    std::optional<store::Alert> alert;
+    std::string audit_detail;
+    {
+      std::lock_guard l(mu_);
+      MeterRt* rt = find_locked(m.meter_id);
+      if (rt == nullptr) return false;
+      rt->status_peer = rt->comm.peer_address;
+      rt->sim_absent = !s.active_sim.has_value();
+      if (s.active_sim) {
+        ++stats_.sim_reads;
+        if (*s.active_sim != rt->comm.active_sim || *s.sim_operator != rt->comm.sim_operator) {
+          if (rt->comm.active_sim != 0) {
+            ++stats_.sim_changes;
+            logger("headend")->info("meter {}: active SIM {} ({}) -> {} ({})", m.serial,
+                                    rt->comm.active_sim, rt->comm.sim_operator, *s.active_sim,
+                                    *s.sim_operator);
+          }
+          rt->comm.active_sim = *s.active_sim;
+          rt->comm.sim_operator = *s.sim_operator;
+        }
+      }
+      if (const auto drift = s.drift_ms()) {
+        ++stats_.clock_checks;
+        rt->comm.clock_drift_ms = *drift;
+        rt->comm.clock_checked = now;
+        const std::int64_t mag = *drift < 0 ? -*drift : *drift;
+        const bool beyond = mag > tolerance_ms;
+        if (beyond != rt->clock_beyond) {
+          rt->clock_beyond = beyond;
+          if (beyond) {
+            ++meters_clock_beyond_;
+          } else {
+            --meters_clock_beyond_;
+          }
+        }
+        const std::string measured = "measured drift " + signed_seconds(*drift) + " (round trip " +
+                                     signed_seconds((s.received - s.sent).count()).substr(1) +
+                                     ", tolerance " + std::to_string(options_.clock_tolerance_s) +
+                                     " s)";
+        if (mag > options_.clock_alert_s * 1000 && !rt->clock_alert) {
+          rt->clock_alert = true;
+          ++stats_.clock_alerts;
+          ++stats_.alerts_raised;
+          alert = store::Alert{0,       m.meter_id, now,  now,
+                               "clock", "drift",    true, "meter clock " + measured};
+        } else if (!beyond && rt->clock_alert) {
+          rt->clock_alert = false;
+          ++stats_.alerts_raised;
+          alert =
+              store::Alert{0,       m.meter_id, now,   now,
+                           "clock", "drift",    false, "meter clock within tolerance: " + measured};
+        }
+        const bool set_pending = std::any_of(
+            rt->queued.begin(), rt->queued.end(),
+            [](const store::Command& c) { return c.kind == store::CommandKind::kClockSet; });
+        const bool recently =
+            rt->last_clock_set != UtcTime{} &&
+            now - rt->last_clock_set < Millis(options_.clock_set_min_interval_s * 1000);
+        if (beyond && !set_pending && !recently) {
+          rt->last_clock_set = now;
+          store::Command c;
+          c.meter_id = m.meter_id;
+          c.kind = store::CommandKind::kClockSet;
+          c.idempotency_key =
+              "clock-drift-" + std::to_string(m.meter_id) + "-" + std::to_string(ms_of(now));
+          c.requested_by = "head-end";
+          c.reason = "meter clock " + measured;
+          correction = std::move(c);
+          audit_detail = measured;
+        } else if (beyond) {
+          logger("headend")->info("meter {}: clock {}; no new clock-set ({})", m.serial, measured,
+                                  set_pending ? "one is pending" : "one was queued recently");
+        }
+      }
+      mark_dirty_locked(*rt);
+    }
+    if (alert) enqueue({}, {*alert});
+    if (!correction) return false;
+    auto c = submit(std::move(*correction));
+    ++stats_.clock_corrections;
+    audit("clock-drift", m.serial,
+          audit_detail + ": " +
+              (c.ok() ? "clock-set queued, command " + std::to_string(c->id)
+                      : "clock-set not queued: " + c.error().describe()));
+    return c.ok();
   }
 
   // Gap reads for a meter's session, from what the gap checker found. Backpressure: while the
@@ -546,6 +680,12 @@ class HeadEnd::Impl final : public SessionHost {
     }
     ++stats_.gap_reads;
     stats_.gap_rows += out.size();
+    {
+      std::lock_guard l(mu_);
+      if (MeterRt* rt = find_locked(m.meter_id); rt != nullptr && rt->clock_beyond) {
+        stats_.intervals_clock_suspect += out.size();
+      }
+    }
     stats_.intervals_received += out.size();
     {
       std::lock_guard l(mu_);
@@ -1158,6 +1298,16 @@ class HeadEnd::Impl final : public SessionHost {
     s.profile_rows = stats_.profile_rows;
     s.dials = stats_.dials;
     s.dial_failures = stats_.dial_failures;
+    s.clock_checks = stats_.clock_checks;
+    s.clock_corrections = stats_.clock_corrections;
+    s.clock_alerts = stats_.clock_alerts;
+    s.meters_clock_beyond_tolerance = meters_clock_beyond_;
+    s.intervals_clock_suspect = stats_.intervals_clock_suspect;
+    s.sim_reads = stats_.sim_reads;
+    s.sim_changes = stats_.sim_changes;
+    for (std::size_t q = 0; q < dlms::kQuirkCount; ++q) {
+      s.quirk_deviations.by_quirk[q] = stats_.quirk_deviations[q];
+    }
     return s;
   }
 
@@ -1186,7 +1336,9 @@ class HeadEnd::Impl final : public SessionHost {
         intervals_duplicate{0}, intervals_conflict{0}, batches{0}, write_errors{0}, gap_reads{0},
         gap_rows{0}, alerts_raised{0}, commands_succeeded{0}, commands_failed{0},
         commands_expired{0}, command_attempts{0}, profile_reads{0}, profile_rows{0}, dials{0},
-        dial_failures{0}, sessions_unidentified_timeout{0};
+        dial_failures{0}, sessions_unidentified_timeout{0}, clock_checks{0}, clock_corrections{0},
+        clock_alerts{0}, intervals_clock_suspect{0}, sim_reads{0}, sim_changes{0};
+    std::array<std::atomic<std::uint64_t>, dlms::kQuirkCount> quirk_deviations{};
   };
 
   store::Store& store_;
@@ -1215,6 +1367,7 @@ class HeadEnd::Impl final : public SessionHost {
   std::thread gaps_;
   std::atomic<std::uint16_t> dial_port_{0};
   std::atomic<std::uint64_t> meters_connected_{0};
+  std::atomic<std::uint64_t> meters_clock_beyond_{0};  // MeterRt::clock_beyond set
 
   mutable std::mutex wq_mu_;  // batch_, seq_, committed_seq_, flags
   std::condition_variable wq_cv_, done_cv_;

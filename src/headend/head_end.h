@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,6 +23,7 @@
 #include "core/clock.h"
 #include "core/result.h"
 #include "dlms/security/suite0.h"
+#include "dlms/session/quirks.h"
 #include "headend/health.h"
 #include "store/store.h"
 
@@ -76,6 +78,25 @@ struct HeadEndOptions {
   Millis dial_timeout{10'000};
   Millis dial_retry{30'000};  // real time between dials to one meter
   dlms::security::SystemTitle system_title{'H', 'E', 'S', 0, 0, 0, 0, 1};
+  // What the meter says about itself (docs/head-end.md, "Meter clocks", "SIM and operator").
+  // Every session in which the head end associates reads the meter's clock and active SIM first
+  // (one GET-with-list); a session with no other work associates for that read when the last one
+  // is older than clock_check_interval_s (0: on every session), when the SIM is not known, or
+  // when the session comes from another address than the last read's.
+  std::int64_t clock_check_interval_s = 3'600;
+  // A meter clock more than this many seconds off the head end's (injected) clock is set
+  // (a clock-set command, audited as clock-drift with the measured drift)...
+  std::int64_t clock_tolerance_s = 60;
+  // ...at most once per meter in this long (no storm of sets at a meter that refuses them or
+  // keeps stepping away)...
+  std::int64_t clock_set_min_interval_s = 6 * 3'600;
+  // ...and more than this many seconds off raises an alert clock/drift (a block-load interval
+  // is 900 s: its rows land in the wrong interval; a clock moved that far may be tampered with).
+  std::int64_t clock_alert_s = 900;
+  // Meter quirks (docs/meter-quirks.md): the known deviations from the standard the head end
+  // accepts from meters of a manufacturer (registry `manufacturer`, e.g. "XYZ"). Empty: every
+  // meter is decoded strictly. Each deviation accepted is counted (stats().quirk_deviations).
+  std::map<std::string, dlms::QuirkSet> quirks_by_manufacturer;
 };
 
 struct HeadEndStats {
@@ -109,6 +130,19 @@ struct HeadEndStats {
   std::uint64_t profile_rows = 0;
   std::uint64_t dials = 0;  // dial-outs to static-IP meters
   std::uint64_t dial_failures = 0;
+  // Meter clocks and SIMs (docs/head-end.md, "Meter clocks", "SIM and operator").
+  std::uint64_t clock_checks = 0;       // meter status reads that returned the meter's clock
+  std::uint64_t clock_corrections = 0;  // clock-set commands the head end queued for drift
+  std::uint64_t clock_alerts = 0;       // clock/drift alerts raised (beyond clock_alert_s)
+  // Meters whose last clock check found them beyond clock_tolerance_s (a gauge).
+  std::uint64_t meters_clock_beyond_tolerance = 0;
+  // Interval rows pushed or read from a meter whose last clock check found it beyond the
+  // tolerance: stored as the meter stamped them, and possibly in the wrong interval.
+  std::uint64_t intervals_clock_suspect = 0;
+  std::uint64_t sim_reads = 0;    // the active SIM and operator read from the meter
+  std::uint64_t sim_changes = 0;  // ...and found different from what was known
+  // Answers accepted only because a configured quirk named their deviation, by quirk.
+  dlms::QuirkCounts quirk_deviations;
 };
 
 class HeadEnd {

@@ -18,7 +18,11 @@ std::int64_t floor_to(std::int64_t v, std::int64_t step) {
   return q * step;
 }
 
-std::string operator_of(const store::MeterInfo& m, std::uint8_t active_sim) {
+// The operator the meter reported for its active SIM; without one, the registry's operator of
+// that SIM (SIM 1's when not known).
+std::string operator_of(const store::MeterInfo& m, const store::MeterComm* c) {
+  if (c != nullptr && !c->sim_operator.empty()) return c->sim_operator;
+  const std::uint8_t active_sim = c != nullptr ? c->active_sim : 0;
   if (active_sim == 2 && !m.sim_operator[1].empty()) return m.sim_operator[1];
   return m.sim_operator[0];
 }
@@ -56,7 +60,7 @@ Result<FleetHealth> fleet_health(store::Store& store, UtcTime day, std::int32_t 
       const std::uint32_t n = it == count.end() ? 0 : it->second;
       const auto ci = comm.find(m.id);
       const store::MeterComm* c = ci == comm.end() ? nullptr : ci->second;
-      const std::string op = operator_of(m, c != nullptr ? c->active_sim : 0);
+      const std::string op = operator_of(m, c);
       for (Completeness* g : {&h.all, &by_op[op], &by_feeder[m.feeder]}) {
         ++g->meters;
         g->intervals += n;
@@ -95,8 +99,10 @@ Result<MeterHealth> meter_health(store::Store& store, std::string_view serial,
     mh.last_contact = (*c)->last_contact;
     mh.active_sim = (*c)->active_sim;
     mh.peer_address = (*c)->peer_address;
+    mh.clock_drift_ms = (*c)->clock_drift_ms;
+    mh.clock_checked = (*c)->clock_checked;
   }
-  mh.active_operator = operator_of(mh.meter, mh.active_sim);
+  mh.active_operator = operator_of(mh.meter, *c ? &**c : nullptr);
   const UtcTime ds = ist_day_start(now);
   auto rows = store.intervals(mh.meter.id, ds, ds + Millis(kDayMs));
   if (!rows.ok()) return rows.error();

@@ -40,6 +40,9 @@ struct MeterHealth {
   std::uint8_t active_sim = 0;
   std::string active_operator;
   std::string peer_address;
+  // The meter's clock minus the head end's at the last clock check (epoch: never checked).
+  std::int64_t clock_drift_ms = 0;
+  UtcTime clock_checked{};
   bool connected = false;
   std::uint32_t intervals_today = 0;
   std::uint32_t expected_today = 0;
@@ -49,7 +52,8 @@ struct MeterHealth {
 UtcTime ist_day_start(UtcTime t);
 
 // Completeness of the IST day containing `day` (expected: 86,400 / period_s intervals per meter),
-// by the operator of each meter's active SIM (SIM 1's when unknown) and by feeder.
+// by the operator of each meter's active SIM (as the meter reported it; else the registry's
+// operator of that SIM, SIM 1's when unknown) and by feeder.
 Result<FleetHealth> fleet_health(store::Store& store, UtcTime day, std::int32_t period_s,
                                  UtcTime now);
 // One meter's health; `connected` is left false (only a running head end knows it).

@@ -5,6 +5,7 @@
 
 #include "dlms/apdu/ciphered.h"
 #include "dlms/cosem/is15959.h"
+#include "dlms/cosem/vidyut_objects.h"
 
 namespace vidyut::headend {
 
@@ -29,12 +30,49 @@ const dlms::AttributeDescriptor kBlockBuffer{7, is::kBlockLoadProfile, 2};
 const dlms::AttributeDescriptor kInstantBuffer{7, is::kInstantaneousProfile, 2};
 const dlms::AttributeDescriptor kLimiterNormal{71, is::kLimiter, 4};
 const dlms::AttributeDescriptor kPaymentModeValue{1, is::kPaymentMode, 2};
+const dlms::AttributeDescriptor kActiveSimValue{1, dlms::vidyut_objects::kActiveSim, 2};
 
 std::string access_text(dlms::DataAccessResult r) {
   return "meter answered data-access-result " + std::to_string(static_cast<int>(r));
 }
 
+// The meter status read's answers: {clock, active SIM}.
+MeterStatus status_of(const std::vector<dlms::GetDataResult>& results) {
+  MeterStatus s;
+  if (results.size() != 2) {
+    s.error = "meter status: " + std::to_string(results.size()) + " results for 2 attributes";
+    return s;
+  }
+  if (const Data* v = std::get_if<Data>(&results[0])) {
+    if (auto dt = v->as_date_time()) {
+      if (auto u = dt->to_utc(); u.ok()) s.meter_time = *u;
+    }
+  }
+  if (const Data* v = std::get_if<Data>(&results[1])) {
+    namespace vo = dlms::vidyut_objects;
+    const auto* fields = v->as_list();
+    if (fields != nullptr && fields->size() > vo::kActiveSimOperatorField) {
+      const auto sim = (*fields)[vo::kActiveSimNumberField].as_uint();
+      const std::string* op = (*fields)[vo::kActiveSimOperatorField].as_text();
+      if (sim && *sim <= 2 && op && op->size() <= 64) {
+        s.active_sim = static_cast<std::uint8_t>(*sim);
+        s.sim_operator = *op;
+      }
+    }
+  }
+  if (!s.meter_time && !s.active_sim) s.error = "meter status: neither clock nor SIM readable";
+  return s;
+}
+
 }  // namespace
+
+std::optional<std::int64_t> MeterStatus::drift_ms() const {
+  if (!meter_time) return std::nullopt;
+  const std::int64_t t0 = sent.time_since_epoch().count();
+  const std::int64_t t1 = received.time_since_epoch().count();
+  const std::int64_t mid = t0 + (t1 - t0) / 2;
+  return meter_time->time_since_epoch().count() - mid;
+}
 
 MeterSession::MeterSession(SessionHost& host, const Clock& clock, SessionOptions options,
                            std::uint64_t connection_id, std::string peer)
@@ -180,6 +218,7 @@ Result<Bytes> MeterSession::start_work() {
   cs.client_title = options_.client_title;
   cs.keys.block_key = meter_->secrets.ek;
   cs.keys.auth_key = meter_->secrets.ak;
+  cs.quirks = meter_->quirks;
   cs.invocation_counter = host_.reserve_client_ic(*meter_, options_.ic_reserve);
   ic_end_ = *cs.invocation_counter + options_.ic_reserve;
   if (ic_end_ < *cs.invocation_counter) ic_end_ = 0xFFFFFFFFu;  // no wrap: the codec refuses first
@@ -245,6 +284,12 @@ void MeterSession::report_failure(const Task& t, const Error& e, bool retryable,
     case Task::Kind::kProfileRead:
       host_.profile_read_done(*meter_, t, Error(e.code, text));
       break;
+    case Task::Kind::kMeterStatus: {
+      MeterStatus s;
+      s.error = text;
+      (void)host_.status_read(*meter_, s);
+      break;
+    }
   }
 }
 
@@ -279,6 +324,10 @@ Result<Bytes> MeterSession::next_task() {
     const auto from = dlms::CosemDateTime::from_utc(t.from + Millis(shift));
     const auto to = dlms::CosemDateTime::from_utc(t.to + Millis(shift) - Millis(1000));
     return send(codec_->build_get(kBlockBuffer, dlms::make_range_access(from, to)));
+  }
+  if (t.kind == Task::Kind::kMeterStatus) {
+    status_sent_ = clock_.now();
+    return send(codec_->build_get_list({kClockTime, kActiveSimValue}));
   }
   if (t.kind == Task::Kind::kProfileRead) {
     const auto& specs = scheduled_profiles();
@@ -375,15 +424,31 @@ Result<Bytes> MeterSession::on_response(const Bytes& apdu) {
   if (!current_) return next_task();
   Task& t = *current_;
   const bool is_get = t.kind == Task::Kind::kRangeRead || t.kind == Task::Kind::kProfileRead ||
+                      t.kind == Task::Kind::kMeterStatus ||
                       (t.command.kind == store::CommandKind::kPing) ||
                       (t.command.kind == store::CommandKind::kRead) ||
                       ((t.command.kind == store::CommandKind::kConnect ||
                         t.command.kind == store::CommandKind::kDisconnect) &&
                        step_ == 1);
   if (is_get) {
+    const dlms::QuirkCounts before = codec_->deviations();
     auto g = codec_->on_get_response(apdu);
+    for (std::size_t q = 0; q < dlms::kQuirkCount; ++q) {
+      for (auto n = codec_->deviations().by_quirk[q] - before.by_quirk[q]; n > 0; --n) {
+        host_.deviation_accepted(*meter_, static_cast<dlms::Quirk>(q));
+      }
+    }
     if (!g.ok()) return fail_current(g.error(), true);
     if (!g->complete) return send(std::move(g->next_request));
+    if (t.kind == Task::Kind::kMeterStatus) {
+      MeterStatus st = status_of(g->results);
+      st.sent = status_sent_;
+      st.received = clock_.now();
+      if (host_.status_read(*meter_, st)) {
+        for (auto& more : host_.plan(*meter_)) tasks_.push_back(std::move(more));
+      }
+      return next_task();
+    }
     if (g->results.size() != 1)
       return fail_current(Error(Errc::kProtocol, "GET result count"), true);
     const auto& res = g->results.front();

@@ -52,11 +52,14 @@ struct MeterContext {
   store::MeterSecrets secrets;
   std::uint32_t push_ic = 0;        // highest invocation counter accepted from the meter
   std::uint64_t connection_id = 0;  // the session's connection (set by the session)
+  dlms::QuirkSet quirks;            // deviations accepted from this meter (its manufacturer's)
 };
 
 // One unit of work on an associated session.
 struct Task {
-  enum class Kind : std::uint8_t { kRangeRead, kCommand, kProfileRead };
+  // kMeterStatus: what the meter says about itself - its clock and its active SIM - in one
+  // GET-with-list (docs/head-end.md, "Meter clocks", "SIM and operator").
+  enum class Kind : std::uint8_t { kRangeRead, kCommand, kProfileRead, kMeterStatus };
   Kind kind = Kind::kRangeRead;
   // kRangeRead: block-load interval starts in [from, to); kProfileRead: rows captured in
   // [from, to] of profile `profile` (an index into scheduled_profiles()).
@@ -73,6 +76,21 @@ struct TaskOutcome {
   // A command that reads a profile (kRead "tokens"): the rows read, for the host to store with
   // the command's outcome.
   std::vector<store::ProfileRow> profile_rows;
+};
+
+// What a meter status read (Task::Kind::kMeterStatus) found. Each part is empty when the meter
+// did not give it (an access error, a meter without the active-SIM object); `error` is set
+// when the read as a whole failed.
+struct MeterStatus {
+  std::optional<UtcTime> meter_time;       // the meter's clock (attribute 2 of 0.0.1.0.0.255), UTC
+  UtcTime sent{};                          // session clock when the request went out
+  UtcTime received{};                      // and when the answer came back
+  std::optional<std::uint8_t> active_sim;  // 1 or 2 (0: none)
+  std::optional<std::string> sim_operator;
+  std::string error;
+  // Meter clock minus the midpoint of the round trip (the instant the meter most likely read
+  // its clock), in milliseconds; nullopt without a meter time.
+  std::optional<std::int64_t> drift_ms() const;
 };
 
 // The head end, as a session sees it. Called on the session's thread.
@@ -112,6 +130,14 @@ class SessionHost {
                                  const Result<dlms::Data>& rows) {
     (void)m, (void)t, (void)rows;
   }
+  // A meter status read finished (or failed: s.error). Returns true when the host now has more
+  // work for this session (a clock correction it queued): the session plans again.
+  virtual bool status_read(const MeterContext& m, const MeterStatus& s) {
+    (void)m, (void)s;
+    return false;
+  }
+  // An answer was accepted only because the meter's quirk `q` named its deviation.
+  virtual void deviation_accepted(const MeterContext& m, dlms::Quirk q) { (void)m, (void)q; }
   // The connection ended; tasks not done are handed back (commands stay queued).
   virtual void detached(const MeterContext& m, std::uint64_t connection_id) = 0;
 };
@@ -192,6 +218,7 @@ class MeterSession {
   std::optional<Task> current_;
   int step_ = 0;  // step within the current task
   std::optional<UtcTime> deadline_;
+  UtcTime status_sent_{};  // when the current meter status read went out (session clock)
   std::optional<UtcTime> frame_deadline_;  // slow-sender guard: see SessionOptions
   std::uint16_t wport_source_ = 1;         // our wrapper port (client SAP) and the meter's
   std::uint16_t wport_dest_ = 1;

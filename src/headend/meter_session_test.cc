@@ -8,6 +8,8 @@
 #include <map>
 #include <set>
 
+#include "dlms/apdu/apdu.h"
+#include "dlms/apdu/ciphered.h"
 #include "dlms/apdu/wrapper.h"
 #include "fleet/fleet.h"
 #include "meter/load_model.h"
@@ -101,6 +103,8 @@ struct FakeHost final : SessionHost {
                          const Result<dlms::Data>& rows) override {
     profile_reads.emplace_back(t.profile, rows);
   }
+  std::vector<dlms::Quirk> deviations;
+  void deviation_accepted(const MeterContext&, dlms::Quirk q) override { deviations.push_back(q); }
 };
 
 struct Harness {
@@ -141,6 +145,107 @@ Status converse(MeterSession& s, fleet::Fleet& f, std::uint32_t m, const Bytes& 
     (void)f.after_session(m);
     if (!reply.ok()) return reply.error();
     out = s.on_bytes(*reply);
+  }
+  if (!out.ok()) return out.error();
+  return ok_status();
+}
+
+// Between the session and a fleet meter, plays firmware with the bug an independent meter had:
+// a GET answered in blocks ends with an extra last block that holds nothing but the first
+// block's array header again. Deciphers the meter's blocks with its keys, marks its last block
+// as not last, and answers the session's request for the next block itself.
+class RepeatedHeaderFirmware {
+ public:
+  RepeatedHeaderFirmware(const fleet::MeterRecord& r) : title_(r.identity.system_title) {
+    keys_.block_key = r.secrets.ek;
+    keys_.auth_key = r.secrets.ak;
+  }
+
+  // A frame from the meter to the session, changed where the bug shows.
+  Bytes from_meter(const Bytes& frame) {
+    dlms::WrapperDecoder d;
+    d.feed(frame);
+    auto f = d.next();
+    if (!f.ok() || !*f || (*f)->apdu.empty() || !dlms::is_ciphered_tag((*f)->apdu[0])) return frame;
+    ByteReader in((*f)->apdu);
+    auto c = dlms::decode_ciphered(in);
+    if (!c.ok()) return frame;
+    Bytes sealed = dlms::security_header(c->security_control, c->invocation_counter);
+    sealed.insert(sealed.end(), c->payload.begin(), c->payload.end());
+    auto opened = dlms::security::open(title_, keys_, sealed);
+    if (!opened.ok()) return frame;
+    last_ic_ = c->invocation_counter;
+    sc_ = c->security_control;
+    auto apdu = dlms::decode_apdu(opened->plaintext);
+    const auto* got = apdu.ok() ? dlms::apdu_get<dlms::GetResponseWithDataBlock>(*apdu) : nullptr;
+    const Bytes* raw = got ? std::get_if<Bytes>(&got->raw) : nullptr;
+    if (raw == nullptr) return frame;
+    dlms::GetResponseWithDataBlock block = *got;
+    auto* b = &block;
+    if (b->block_number == 1) {
+      ByteReader h(*raw);
+      (void)h.u8();
+      (void)dlms::axdr::decode_length(h);
+      header_.assign(raw->begin(), raw->begin() + static_cast<std::ptrdiff_t>(h.position()));
+    }
+    if (!b->last_block) return frame;
+    b->last_block = false;
+    extra_ = dlms::GetResponseWithDataBlock{b->invoke, true, b->block_number + 1, header_};
+    ++blocks_added_;
+    return rewrap(**f, dlms::encode(dlms::Apdu(dlms::GetResponse(block))), c->invocation_counter,
+                  c->tag);
+  }
+
+  // The session's request for the extra block, answered here; nullopt: the meter answers.
+  std::optional<Bytes> answer(const Bytes& request) {
+    if (!extra_) return std::nullopt;
+    dlms::WrapperDecoder d;
+    d.feed(request);
+    auto f = d.next();
+    if (!f.ok() || !*f) return std::nullopt;
+    dlms::WrapperFrame reply{(*f)->destination, (*f)->source, {}};
+    const dlms::Apdu a{dlms::GetResponse(*std::exchange(extra_, std::nullopt))};
+    return rewrap(reply, dlms::encode(a), ++last_ic_, dlms::tag::kGloGetResponse);
+  }
+
+  int blocks_added() const { return blocks_added_; }
+
+ private:
+  Bytes rewrap(const dlms::WrapperFrame& f, const Bytes& plain, std::uint32_t ic,
+               std::uint8_t tag) {
+    dlms::CipheredApdu c;
+    c.tag = tag;
+    c.security_control = sc_;
+    c.invocation_counter = ic;
+    c.payload = *dlms::security::protect(sc_, title_, ic, keys_, plain);
+    return dlms::wrap(f.source, f.destination, dlms::encode_ciphered(c));
+  }
+
+  dlms::security::SystemTitle title_;
+  dlms::security::SecurityKeys keys_;
+  Bytes header_;
+  std::optional<dlms::GetResponseWithDataBlock> extra_;
+  std::uint32_t last_ic_ = 0;
+  std::uint8_t sc_ = 0;
+  int blocks_added_ = 0;
+};
+
+// converse() through the firmware above.
+Status converse_quirky(MeterSession& s, fleet::Fleet& f, std::uint32_t m, const Bytes& frame,
+                       RepeatedHeaderFirmware& fw) {
+  auto meter = f.make_session(m);
+  auto out = s.on_bytes(frame);
+  while (out.ok() && !out->empty()) {
+    Bytes reply;
+    if (auto own = fw.answer(*out)) {
+      reply = std::move(*own);
+    } else {
+      auto r = meter->on_bytes(*out);
+      (void)f.after_session(m);
+      if (!r.ok()) return r.error();
+      reply = fw.from_meter(*r);
+    }
+    out = s.on_bytes(reply);
   }
   if (!out.ok()) return out.error();
   return ok_status();
@@ -503,6 +608,47 @@ TEST(MeterSession, ScheduledReadsFetchTheDailyProfileAndEventLogs) {
   for (const auto& r : *e) codes.insert(r.code);
   EXPECT_TRUE(codes.count(201)) << "magnet tamper occurrence";
   EXPECT_TRUE(codes.count(202)) << "magnet tamper restoration";
+}
+
+// A meter whose firmware repeats the array header in an empty last block: its gap-fill read is
+// refused by default, and accepted (and counted) when its manufacturer's quirk is configured.
+TEST(MeterSession, AQuirkyLastBlockIsRefusedUnlessTheMetersQuirkIsConfiguredAndThenCounted) {
+  for (const bool with_quirk : {false, true}) {
+    SCOPED_TRACE(with_quirk ? "with the quirk" : "strict");
+    Harness h;
+    h.register_all();
+    const std::uint32_t m = first_consumer(h.fleet);
+    const auto& record = h.fleet.topology().meters[m];
+    if (with_quirk) {
+      h.host.registry[record.identity.system_title].quirks.add(
+          dlms::Quirk::kRepeatedHeaderInEmptyLastBlock);
+    }
+    h.run(Millis(26 * 3'600'000));
+    const auto pushes = h.block_pushes(m);
+    ASSERT_FALSE(pushes.empty());
+    const auto last = h.fleet.meter(m).block_load(kStart, h.clock.now());
+    Task t;
+    t.kind = Task::Kind::kRangeRead;
+    t.to = last.back().stamp;
+    t.from = t.to - Millis(24 * 3'600'000);  // 96 rows: more than one block
+    h.host.next_plan = {t};
+    MeterSession s(h.host, h.clock, {}, 1, "127.10.0.4");
+    RepeatedHeaderFirmware fw(record);
+    (void)converse_quirky(s, h.fleet, m, pushes.back(), fw);
+    ASSERT_EQ(fw.blocks_added(), 1) << "the read came in blocks";
+    if (!with_quirk) {
+      EXPECT_TRUE(h.host.reads.empty());
+      ASSERT_EQ(h.host.read_errors.size(), 1u);
+      EXPECT_EQ(h.host.read_errors[0].code, Errc::kMalformed) << h.host.read_errors[0].describe();
+      EXPECT_TRUE(h.host.deviations.empty());
+    } else {
+      ASSERT_TRUE(h.host.read_errors.empty()) << h.host.read_errors[0].describe();
+      ASSERT_EQ(h.host.reads.size(), 1u);
+      EXPECT_EQ(h.host.reads[0].size(), 96u);
+      ASSERT_EQ(h.host.deviations.size(), 1u);
+      EXPECT_EQ(h.host.deviations[0], dlms::Quirk::kRepeatedHeaderInEmptyLastBlock);
+    }
+  }
 }
 
 }  // namespace

@@ -257,6 +257,17 @@ class SimulatedMeter {
   // ToD zone (0-based) of meter time t.
   static std::size_t tod_zone(UtcTime meter_time);
 
+  // ---- communication module ---------------------------------------------------------------
+  // The operators of SIM 1 and SIM 2 (borrowed: must outlive the meter; a fleet passes its
+  // topology's). Unset (the default), the meter hosts no active-SIM object.
+  void set_sim_operators(const std::array<std::string, 2>* operators) {
+    sim_operators_ = operators;
+  }
+  const std::array<std::string, 2>* sim_operators() const { return sim_operators_; }
+  // The SIM the modem uses now: 1 or 2 (0: none).
+  void set_active_sim(std::uint8_t sim) { active_sim_ = sim; }
+  std::uint8_t active_sim() const { return active_sim_; }
+
   // ---- relay --------------------------------------------------------------------------------
   bool relay_connected() const { return connected_; }
   // Relay state at true time t (as the history records it).
@@ -353,6 +364,8 @@ class SimulatedMeter {
   const EnergySource* source_ = nullptr;
   std::uint32_t limiter_threshold_w_ = 0;
   PrepaidState prepaid_;
+  const std::array<std::string, 2>* sim_operators_ = nullptr;
+  std::uint8_t active_sim_ = 0;
 
   // Last computed cumulative, to make ascending sweeps linear. Invalidated when history before
   // it changes (a relay change earlier than it, an origin fold).

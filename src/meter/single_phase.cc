@@ -806,6 +806,16 @@ void SinglePhaseMeter::build_profiles() {
   }
   add_scaler(is::kEventScaler, scaler_src);
 
+  // The active SIM and its operator (Vidyut-specific OBIS): meters with a dual-SIM modem.
+  if (m.sim_operators() != nullptr) {
+    d.emplace<DataObject>(dlms::vidyut_objects::kActiveSim).set_source([&m](const AccessContext&) {
+      const std::uint8_t sim = m.active_sim();
+      std::string op;
+      if (sim == 1 || sim == 2) op = (*m.sim_operators())[sim - 1];
+      return Data::structure({Data::unsigned_(sim), Data::visible_string(std::move(op))});
+    });
+  }
+
   // Hotspot token log (Vidyut-specific OBIS, docs/hotspot-tokens.md): meters with a relay only,
   // the ones a consumer recharges.
   if (has_relay(kind)) {

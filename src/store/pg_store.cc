@@ -147,6 +147,12 @@ constexpr Migration kMigrations[] = {
      "  reason TEXT NOT NULL,"
      "  since_ms BIGINT NOT NULL,"
      "  PRIMARY KEY (meter_id, holder));"},
+    {7, "what the meter says about itself",
+     // The operator of the SIM the meter says it uses, and its clock against the head end's at
+     // the last check (docs/head-end.md, "Meter clocks").
+     "ALTER TABLE meter_comm ADD COLUMN sim_operator TEXT NOT NULL DEFAULT '';"
+     "ALTER TABLE meter_comm ADD COLUMN clock_drift_ms BIGINT NOT NULL DEFAULT 0;"
+     "ALTER TABLE meter_comm ADD COLUMN clock_checked_ms BIGINT NOT NULL DEFAULT 0;"},
 };
 
 constexpr int kLatestVersion = kMigrations[std::size(kMigrations) - 1].version;
@@ -167,7 +173,8 @@ constexpr const char* kMeterColumns =
     "id, serial, kind, manufacturer, system_title, category, sanctioned_load_w, feeder, dt, "
     "consumer_id, sim_operator1, sim_operator2, static_ip";
 constexpr const char* kCommColumns =
-    "meter_id, push_ic, client_ic, last_contact_ms, active_sim, peer_address, esw";
+    "meter_id, push_ic, client_ic, last_contact_ms, active_sim, peer_address, esw, sim_operator, "
+    "clock_drift_ms, clock_checked_ms";
 constexpr const char* kAlertColumns =
     "id, meter_id, at_ms, received_ms, kind, name, active, detail";
 constexpr const char* kAuditColumns = "id, at_ms, actor, action, subject, detail";
@@ -862,7 +869,8 @@ class PgStore final : public Store {
         "export_vah BIGINT, source SMALLINT) ON COMMIT DELETE ROWS;"
         "CREATE TEMP TABLE IF NOT EXISTS vidyut_comm_in (ord INTEGER, meter_id BIGINT, push_ic "
         "BIGINT, client_ic BIGINT, last_contact_ms BIGINT, active_sim SMALLINT, peer_address TEXT, "
-        "esw BYTEA) ON COMMIT DELETE ROWS;",
+        "esw BYTEA, sim_operator TEXT, clock_drift_ms BIGINT, clock_checked_ms BIGINT) "
+        "ON COMMIT DELETE ROWS;",
         "prepare session"));
     return ok_status();
   }
@@ -1281,7 +1289,10 @@ class PgStore final : public Store {
               std::to_string(c.push_ic) + '\t' + std::to_string(c.client_ic) + '\t' +
               std::to_string(to_ms(c.last_contact)) + '\t' + std::to_string(c.active_sim) + '\t';
       copy_text(data, c.peer_address);
-      data += "\t\\\\x" + to_hex(c.esw) + '\n';
+      data += "\t\\\\x" + to_hex(c.esw) + '\t';
+      copy_text(data, c.sim_operator);
+      data += '\t' + std::to_string(c.clock_drift_ms) + '\t' +
+              std::to_string(to_ms(c.clock_checked)) + '\n';
     }
     VIDYUT_CHECK(require_meters(std::move(ids), "comm state"));
     VIDYUT_CHECK(copy_in("COPY vidyut_comm_in FROM STDIN", data, "copy comm state"));
@@ -1291,7 +1302,9 @@ class PgStore final : public Store {
                             "(meter_id) DO UPDATE SET push_ic = excluded.push_ic, client_ic = "
                             "excluded.client_ic, last_contact_ms = excluded.last_contact_ms, "
                             "active_sim = excluded.active_sim, peer_address = "
-                            "excluded.peer_address, esw = excluded.esw",
+                            "excluded.peer_address, esw = excluded.esw, sim_operator = "
+                            "excluded.sim_operator, clock_drift_ms = excluded.clock_drift_ms, "
+                            "clock_checked_ms = excluded.clock_checked_ms",
                         Params(), "upsert comm state"));
     return ok_status();
   }
@@ -1399,6 +1412,9 @@ class PgStore final : public Store {
                                   " has a bad event status word");
     }
     std::memcpy(c.esw.data(), esw.data(), esw.size());
+    c.sim_operator = text_at(r, i, 7);
+    c.clock_drift_ms = i64_at(r, i, 8);
+    c.clock_checked = from_ms(i64_at(r, i, 9));
     return c;
   }
 

@@ -146,6 +146,12 @@ constexpr Migration kMigrations[] = {
      "  reason TEXT NOT NULL,"
      "  since_ms INTEGER NOT NULL,"
      "  PRIMARY KEY (meter_id, holder)) WITHOUT ROWID;"},
+    {7, "what the meter says about itself",
+     // The operator of the SIM the meter says it uses (its active-SIM object), and its clock
+     // against the head end's at the last check (docs/head-end.md, "Meter clocks").
+     "ALTER TABLE meter_comm ADD COLUMN sim_operator TEXT NOT NULL DEFAULT '';"
+     "ALTER TABLE meter_comm ADD COLUMN clock_drift_ms INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE meter_comm ADD COLUMN clock_checked_ms INTEGER NOT NULL DEFAULT 0;"},
 };
 
 constexpr int kLatestVersion = kMigrations[std::size(kMigrations) - 1].version;
@@ -154,7 +160,8 @@ constexpr const char* kMeterColumns =
     "id, serial, kind, manufacturer, system_title, category, sanctioned_load_w, feeder, dt, "
     "consumer_id, sim_operator1, sim_operator2, static_ip";
 constexpr const char* kCommColumns =
-    "meter_id, push_ic, client_ic, last_contact_ms, active_sim, peer_address, esw";
+    "meter_id, push_ic, client_ic, last_contact_ms, active_sim, peer_address, esw, sim_operator, "
+    "clock_drift_ms, clock_checked_ms";
 constexpr const char* kAlertColumns =
     "id, meter_id, at_ms, received_ms, kind, name, active, detail";
 constexpr const char* kAuditColumns = "id, at_ms, actor, action, subject, detail";
@@ -809,10 +816,12 @@ class SqliteStore final : public Store {
     const std::string comm_cols(kCommColumns);
     VIDYUT_CHECK(upsert_comm_.prepare(
         db, "INSERT INTO meter_comm (" + comm_cols +
-                ") VALUES (?,?,?,?,?,?,?) ON CONFLICT (meter_id) DO UPDATE SET "
+                ") VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (meter_id) DO UPDATE SET "
                 "push_ic = excluded.push_ic, client_ic = excluded.client_ic, "
                 "last_contact_ms = excluded.last_contact_ms, active_sim = excluded.active_sim, "
-                "peer_address = excluded.peer_address, esw = excluded.esw"));
+                "peer_address = excluded.peer_address, esw = excluded.esw, "
+                "sim_operator = excluded.sim_operator, clock_drift_ms = excluded.clock_drift_ms, "
+                "clock_checked_ms = excluded.clock_checked_ms"));
     VIDYUT_CHECK(
         all_comm_.prepare(db, "SELECT " + comm_cols + " FROM meter_comm ORDER BY meter_id"));
     VIDYUT_CHECK(
@@ -1134,7 +1143,10 @@ class SqliteStore final : public Store {
         .bind(to_ms(c.last_contact))
         .bind(std::int64_t{c.active_sim})
         .bind(c.peer_address)
-        .bind_blob(c.esw);
+        .bind_blob(c.esw)
+        .bind(c.sim_operator)
+        .bind(c.clock_drift_ms)
+        .bind(to_ms(c.clock_checked));
     auto st = u.step();
     if (!st.ok()) {
       if (u.last_rc() == SQLITE_CONSTRAINT_FOREIGNKEY) {
@@ -1229,6 +1241,9 @@ class SqliteStore final : public Store {
                                   " has a bad event status word");
     }
     std::memcpy(c.esw.data(), esw.data(), esw.size());
+    c.sim_operator = u.text(7);
+    c.clock_drift_ms = u.i64(8);
+    c.clock_checked = from_ms(u.i64(9));
     return c;
   }
 

@@ -135,6 +135,11 @@ struct MeterComm {
   std::string peer_address;     // address the last session came from
   // The event status word last received (16 bytes, 128 bits); alerts are raised on changes.
   std::array<std::uint8_t, 16> esw{};
+  // Schema 7. The operator of the active SIM, as the meter reports it ("" = not known), and the
+  // meter's clock minus the head end's at the last clock check (clock_checked; epoch = never).
+  std::string sim_operator;
+  std::int64_t clock_drift_ms = 0;
+  UtcTime clock_checked{};
 
   bool operator==(const MeterComm&) const = default;
 };

@@ -1683,8 +1683,11 @@ TEST_P(StoreTest, UpgradeAddsProfileRowsAndKeepsData) {
   }
   // Turn it into the database a build at schema 3 left behind.
   raw_sql(dir,
-          "DROP TABLE relay_holds; DROP TABLE profile_rows; DROP INDEX alerts_by_kind_at; DELETE "
-          "FROM schema_migrations WHERE version >= 4;");
+          "DROP TABLE relay_holds; DROP TABLE profile_rows; DROP INDEX alerts_by_kind_at; "
+          "ALTER TABLE meter_comm DROP COLUMN sim_operator; "
+          "ALTER TABLE meter_comm DROP COLUMN clock_drift_ms; "
+          "ALTER TABLE meter_comm DROP COLUMN clock_checked_ms; "
+          "DELETE FROM schema_migrations WHERE version >= 4;");
   ASSERT_EQ(raw_count(dir, "SELECT MAX(version) FROM schema_migrations"), 3);
   ASSERT_EQ(relation_exists(dir, "profile_rows"), false);
 
@@ -1906,6 +1909,24 @@ TEST_F(PgStoreTest, TextThatIsNotUtf8IsRefusedAsAnArgument) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, Errc::kInvalidArgument) << r.error().describe();
   EXPECT_TRUE((*s)->audit_after(0, 10)->empty());
+}
+
+TEST_P(StoreTest, CommKeepsTheMetersOperatorAndClockDrift) {
+  const std::string loc = fresh("comm_clock");
+  auto s = open(loc);
+  ASSERT_TRUE(s);
+  const std::int64_t id = import(*s, 1)[0];
+  MeterComm c = comm_state(id, 4);
+  c.sim_operator = "AIRTEL";
+  c.clock_drift_ms = -2'000'345;
+  c.clock_checked = kT0 + std::chrono::minutes(7);
+  WriteBatch b;
+  b.comm = {c};
+  ASSERT_TRUE(s->write(b).ok());
+  EXPECT_EQ(**s->comm(id), c);
+  c.sim_operator = std::string(kMaxFieldLength + 1, 'x');
+  b.comm = {c};
+  EXPECT_EQ(s->write(b).error().code, Errc::kInvalidArgument);
 }
 
 }  // namespace

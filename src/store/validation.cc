@@ -148,6 +148,7 @@ Status validate_batch(const WriteBatch& b) {
   }
   for (const MeterComm& c : b.comm) {
     VIDYUT_CHECK(check_length(c.peer_address, kMaxFieldLength, "peer address"));
+    VIDYUT_CHECK(check_length(c.sim_operator, kMaxFieldLength, "SIM operator"));
     if (c.active_sim > 2) {
       return Error(Errc::kInvalidArgument,
                    "active SIM " + std::to_string(c.active_sim) + " is not 0, 1 or 2");

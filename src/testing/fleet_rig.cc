@@ -20,7 +20,7 @@ fleet::FleetConfig quiet_fleet() {
 }
 
 FleetRig::FleetRig(const std::string& name, FleetRigOptions o)
-    : clock(o.start), fleet(fleet::generate(o.spec), o.config, clock) {
+    : clock(o.start), fleet(fleet::generate(o.spec), o.config, clock, o.truth) {
   dir =
       (fs::temp_directory_path() / ("vidyut-" + name + "-" + std::to_string(::getpid()))).string();
   fs::remove_all(dir);

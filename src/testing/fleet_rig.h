@@ -27,6 +27,8 @@ struct FleetRigOptions {
   headend::HeadEndOptions head_end;  // bind address, port and gap floor are set by the rig
   UtcTime start{};                   // also the gap floor
   Millis linger{10'000};             // how long meters keep a session open after a push
+  // Receives the fleet's ground truth (borrowed; must outlive the rig). nullptr: none.
+  fleet::TruthSink* truth = nullptr;
   // Edits the registry before it is stored (a test's wrong key, a missing meter).
   std::function<void(std::vector<std::pair<store::MeterInfo, store::MeterSecrets>>&)> edit_registry;
 };

@@ -69,18 +69,30 @@ function CountTable({ rows, caption, withFeeder }) {
   </table>`;
 }
 
+// The fleet at a glance, pushed by the server (an event whenever the counts change); while the
+// event stream is down (EventSource reconnects by itself) the page polls every 5 s instead.
 function Fleet() {
   const [fleet, setFleet] = useState(null);
   const [error, setError] = useState('');
+  const [live, setLive] = useState(false);
   useEffect(() => {
+    let timer = null;
     const load = () => call('GET', '/api/v1/fleet').then((f) => (setFleet(f), setError(''))).catch((e) => setError(e.message));
+    const poll = (on) => {
+      if (on && !timer) timer = setInterval(load, 5000);
+      if (!on && timer) (clearInterval(timer), (timer = null));
+    };
     load();
-    const timer = setInterval(load, 5000);
-    return () => clearInterval(timer);
+    const source = new EventSource('/api/v1/fleet/stream');
+    source.onopen = () => (setLive(true), poll(false));
+    source.onerror = () => (setLive(false), poll(true));
+    source.addEventListener('fleet', (e) => (setFleet(JSON.parse(e.data)), setError('')));
+    source.addEventListener('end', () => (source.close(), setLive(false), poll(true)));
+    return () => (source.close(), poll(false));
   }, []);
   return html`<section>
     <h2>${t('fleet')}</h2>
-    <p class="note">${t('live')}${fleet && html` · ${t('updated')} ${ist(fleet.at)}`}</p>
+    <p class="note"><span data-testid="fleet-live">${live ? t('live') : t('livePolling')}</span>${fleet && html` · ${t('updated')} ${ist(fleet.at)}`}</p>
     ${error && html`<p class="error" role="alert">${error}</p>`}
     ${fleet && html`<${Counts} c=${fleet.all} />
       <div class="scroll" tabindex="0" role="region" aria-label=${t('feeders')}><${CountTable} rows=${fleet.feeders} caption=${t('feeders')} /></div>

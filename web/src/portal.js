@@ -88,6 +88,41 @@ function Recharge({ account, onPaid }) {
   const [message, setMessage] = useState('');
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
+  // Back from the gateway's checkout page (?order=...): the platform, not the address, says
+  // whether the payment went through; the gateway's notice may take a moment to arrive.
+  useEffect(() => {
+    const order = new URLSearchParams(location.search).get('order');
+    if (!order) return undefined;
+    history.replaceState(null, '', location.pathname + location.hash);
+    let stopped = false;
+    setMessage(t('confirming'));
+    const check = async (tries) => {
+      if (stopped) return;
+      try {
+        const o = await call('GET', `/api/v1/portal/checkout/${encodeURIComponent(order)}`);
+        if (o.state === 'paid') {
+          if (o.token) setToken(o.token);
+          setMessage(t('paid', rupees(o.amount_paise), rupees(o.balance_paise)));
+          onPaid();
+          return;
+        }
+        if (o.state === 'failed') {
+          setMessage('');
+          setError(t('payFailed'));
+          return;
+        }
+        if (tries > 0) setTimeout(() => check(tries - 1), 1000);
+        else setMessage(t('payPending'));
+      } catch (err) {
+        setMessage('');
+        setError(err.message);
+      }
+    };
+    check(30);
+    return () => {
+      stopped = true;
+    };
+  }, []);
   const pay = async (e) => {
     e.preventDefault();
     setError('');

@@ -21,6 +21,8 @@ test('an operator follows the fleet and disconnects and reconnects a consumer', 
   await shot(page, testInfo, 'control-sign-in');
   await signIn(page, 'asha', process.env.VIDYUT_OPERATOR_PASSWORD);
   await expect(page.getByTestId('count-communicating')).not.toHaveText('0', { timeout: 30_000 });
+  // The counts arrive by the server's event stream, not by polling.
+  await expect(page.getByTestId('fleet-live')).toHaveText('Live: updated as the meters report');
   await accessible(page);
   await shot(page, testInfo, 'control-fleet');
 

@@ -39,13 +39,18 @@ test('a consumer signs in with a code and sees his balance and consumption', asy
   await expect(page.getByTestId('balance')).toHaveText(/^Rs \d{1,3}(,\d{2})*(,\d{3})?\.\d{2}$|^Rs \d+\.\d{2}$/);
   await expect(page.getByTestId('relay')).toHaveText('Connected');
   await expect(page.getByTestId('usage-total')).toContainText('kWh');
-  // A recharge through the (simulated) payment gateway: the balance rises by what was paid and
-  // the supply stays on.
+  // A recharge through the payment gateway's hosted checkout (the gateway stub): the consumer
+  // pays on the gateway's page and comes back; the balance rises by what was paid and the supply
+  // stays on.
   const rupeesOf = (text) => Number(text.replace(/[^0-9.]/g, ''));
   const before = rupeesOf(await page.getByTestId('balance').textContent());
   await page.getByLabel('Amount (Rs)').fill('250');
   await page.getByRole('button', { name: 'Pay' }).click();
+  await expect(page.getByRole('heading', { name: 'Pay Rs 250.00' })).toBeVisible();
+  await shot(page, testInfo, 'portal-gateway-checkout');
+  await page.getByRole('button', { name: 'Pay' }).click();
   await expect(page.getByTestId('recharge-status')).toContainText('Paid Rs 250.00');
+  expect(new URL(page.url()).search).toBe('');  // the gateway's answer is not left in the address
   // The balance rises by the payment less what the consumption (at 60x) charged meanwhile;
   // the history holds the payment itself, exactly.
   await expect.poll(async () => rupeesOf(await page.getByTestId('balance').textContent()))
@@ -64,8 +69,17 @@ test('a consumer signs in with a code and sees his balance and consumption', asy
   await page.getByLabel(/hotspot token/).check();
   await page.getByLabel('Amount (Rs)').fill('100');
   await page.getByRole('button', { name: 'Pay' }).click();
+  await expect(page.getByRole('heading', { name: 'Pay Rs 100.00' })).toBeVisible();
+  await page.getByRole('button', { name: 'Pay' }).click();
   await expect(page.getByTestId('token')).toHaveText(/^\d{4}( \d{4}){4}$/);
   await shot(page, testInfo, 'portal-hotspot-token');
+  // A payment cancelled at the gateway: nothing is credited and the portal says so.
+  const beforeCancel = rupeesOf(await page.getByTestId('balance').textContent());
+  await page.getByLabel('Amount (Rs)').fill('300');
+  await page.getByRole('button', { name: 'Pay' }).click();
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await expect(page.getByRole('alert')).toContainText('did not go through');
+  expect(rupeesOf(await page.getByTestId('balance').textContent())).toBeLessThanOrEqual(beforeCancel);
   await page.getByRole('button', { name: 'Hourly' }).click();
   await expect(page.getByRole('button', { name: 'Hourly' })).toHaveAttribute('aria-pressed', 'true');
   await accessible(page);

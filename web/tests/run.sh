@@ -72,14 +72,24 @@ SMS_PORT=$(free_port)
 "$VIDYUT" notify gateway-stub --port "$SMS_PORT" --out "$W/sms.jsonl" >"$W/sms.log" 2>&1 &
 PIDS+=($!)
 
+# The payment gateway stub: the portal's recharges are paid on its checkout page.
+PAY_PORT=$(free_port)
+HTTP_PORT=$(free_port)
+/usr/bin/python3 -c 'import secrets; print(secrets.token_hex(32))' >"$W/checkout.key"
+chmod 600 "$W/checkout.key"
+"$VIDYUT" payments gateway-stub --port "$PAY_PORT" --merchant KESCO-TEST --secret-file "$W/checkout.key" \
+  --notify "http://127.0.0.1:$HTTP_PORT/api/v1/payments/checkout/notify" >"$W/pay.log" 2>&1 &
+PIDS+=($!)
+
 SPEED=60
 START=$(date -u -d '-2 hours' +%Y-%m-%dT%H:%M:00Z)
 EPOCH=$(date -u -d '+2 seconds' +%Y-%m-%dT%H:%M:%SZ)
 METER_PORT=$(free_port)
-HTTP_PORT=$(free_port)
 "$VIDYUT" serve --data "$D" --bind 127.0.0.1 --port "$METER_PORT" --http-port "$HTTP_PORT" \
   --web "$WEB/dist" --speed "$SPEED" --start "$START" --epoch "$EPOCH" --gap-floor "$START" \
-  --new-accounts prepaid --sms-gateway "http://127.0.0.1:$SMS_PORT/sms" --simulated-payments \
+  --new-accounts prepaid --sms-gateway "http://127.0.0.1:$SMS_PORT/sms" \
+  --checkout-url "http://127.0.0.1:$PAY_PORT/checkout" --checkout-merchant KESCO-TEST \
+  --checkout-secret-file "$W/checkout.key" \
   >"$W/serve.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 1 150); do

@@ -16,6 +16,16 @@
 
 namespace vidyut::dlms::vidyut_objects {
 
+// Data (class 1): the communication module's active SIM and its network operator, as
+// structure {active SIM (unsigned: 1 or 2; 0 = none up), operator (visible-string, e.g. "JIO")}.
+// IS 15959 has no object for a dual-SIM modem's active SIM; the DLMS GSM diagnostic object
+// (class 47, 0.0.25.6.0.255) gives the operator of the one modem, not which SIM is in use. The
+// head end reads this object to learn a meter's SIM path from the meter itself
+// (docs/head-end.md, "SIM and operator").
+inline constexpr Obis kActiveSim{0, 128, 25, 6, 0, 255};
+inline constexpr std::size_t kActiveSimNumberField = 0;
+inline constexpr std::size_t kActiveSimOperatorField = 1;
+
 // Profile generic (class 7) holding the token log.
 inline constexpr Obis kTokenLog{0, 128, 99, 98, 0, 255};
 // Data (class 1): the sequence (long-unsigned) and amount in rupees (double-long-unsigned) of

@@ -436,7 +436,7 @@ Result<GetProgress> ClientCodec::on_get_response(ByteView apdu) {
           if (!results.ok()) return fail(results.error());
           p.results = std::move(*results);
         } else {
-          auto d = axdr::decode_all(blocks_);
+          auto d = decode_reassembled(blocks_, raw.size(), settings_.quirks, deviations_);
           if (!d.ok()) return fail(malformed(d.error(), "GET blocks"));
           p.results.emplace_back(std::move(*d));
         }

@@ -28,6 +28,7 @@
 #include "dlms/axdr/data.h"
 #include "dlms/security/suite0.h"
 #include "dlms/session/association.h"
+#include "dlms/session/quirks.h"
 #include "dlms/session/transport.h"
 
 namespace vidyut::dlms {
@@ -57,6 +58,8 @@ struct ClientSettings {
   std::optional<std::uint32_t> invocation_counter;
   std::uint16_t max_receive_pdu = kDefaultMaxPduSize;  // proposed client-max-receive-pdu-size
   Millis timeout{5000};                                // per receive
+  // Known deviations of this meter's firmware to accept (quirks.h); none by default (strict).
+  QuirkSet quirks;
 };
 
 struct ActionReply {
@@ -121,6 +124,8 @@ class ClientCodec {
   // The largest APDU the server accepts, from its InitiateResponse.
   std::uint16_t server_max_receive_pdu() const { return server_max_pdu_; }
   const ClientSettings& settings() const { return settings_; }
+  // Deviations accepted under settings().quirks since the codec was made.
+  const QuirkCounts& deviations() const { return deviations_; }
 
  private:
   enum class Pending : std::uint8_t { kNone, kGet, kGetList, kSet, kSetList, kAction, kHls };
@@ -146,6 +151,7 @@ class ClientCodec {
   // GET block transfer in progress.
   Bytes blocks_;
   std::uint32_t last_block_ = 0;
+  QuirkCounts deviations_;
 };
 
 // Blocking client over an ApduTransport. Every receive uses settings.timeout; none waits longer.
@@ -175,6 +181,7 @@ class Client {
   const std::optional<security::SystemTitle>& server_title() const { return codec_.server_title(); }
   std::uint32_t next_invocation_counter() const { return codec_.next_invocation_counter(); }
   ClientCodec& codec() { return codec_; }
+  const QuirkCounts& deviations() const { return codec_.deviations(); }
 
  private:
   Result<Bytes> exchange(ByteView request);
