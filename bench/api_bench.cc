@@ -289,8 +289,8 @@ Fetched fetch_all(int port, const std::string& cookie, const std::string& target
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   const auto t0 = Steady::now();
   if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return f;
-  const std::string req = "GET " + target + " HTTP/1.1\r\nHost: bench\r\nCookie: vidyut_session=" +
-                          cookie + "\r\n\r\n";
+  const std::string req =
+      "GET " + target + " HTTP/1.1\r\nHost: bench\r\nCookie: vidyut_session=" + cookie + "\r\n\r\n";
   if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size())) {
     ::close(fd);
     return f;
@@ -487,20 +487,19 @@ int main(int argc, char** argv) {
   // MeterReadings (XML, validated data with qualities) against the CSV export of the same day
   // (the store's rows as they are), each streamed whole over HTTP to one operator.
   if (o.exports) {
-    auto added = book->add_operator("bench", "bench-password-2026", *access::parse_roles("viewer"),
-                                    "bench");
+    auto added =
+        book->add_operator("bench", "bench-password-2026", *access::parse_roles("viewer"), "bench");
     if (!added.ok()) die("operator: " + added.error().describe());
-    const std::string op = must(book->sign_in("bench", "bench-password-2026", "10.9.9.9"),
-                                "operator sign-in")
-                               .token;
+    const std::string op =
+        must(book->sign_in("bench", "bench-password-2026", "10.9.9.9"), "operator sign-in").token;
     for (const auto& [name, target] :
          {std::pair<const char*, std::string>{"CSV export (readings.csv)",
                                               "/api/v1/exports/readings.csv?day=" + day},
           {"CIM MeterReadings (XML)", "/api/v1/cim/meter-readings?day=" + day}}) {
       const Fetched f = fetch_all(static_cast<int>(server->port()), op, target);
       if (!f.ok) die(std::string(name) + ": the server did not answer 200");
-      std::printf("  %s of %zu meters' day: %.1f s, %.1f MB, %.0f meters/s\n", name,
-                  o.consumers, f.seconds, static_cast<double>(f.bytes) / 1e6,
+      std::printf("  %s of %zu meters' day: %.1f s, %.1f MB, %.0f meters/s\n", name, o.consumers,
+                  f.seconds, static_cast<double>(f.bytes) / 1e6,
                   static_cast<double>(o.consumers) / f.seconds);
     }
   }

@@ -12,6 +12,7 @@
 #include "api/mdm_forms.h"
 #include "api/platform_api.h"
 #include "api/resources.h"
+#include "api/route_support.h"
 #include "mdm/audit.h"
 #include "mdm/case_desk.h"
 #include "mdm/load_control.h"
@@ -29,16 +30,6 @@ using access::Permission;
 using json = nlohmann::json;
 
 inline constexpr Millis kAnalysisMaxAge = std::chrono::minutes(5);
-
-// An IST day parameter; `fallback` when absent.
-Result<tariff::CivilDate> day_param(const http::Request& r, const char* name,
-                                    tariff::CivilDate fallback) {
-  auto it = r.params.find(name);
-  if (it == r.params.end()) return fallback;
-  auto d = tariff::parse_date(it->second);
-  if (!d.ok()) return Error(Errc::kInvalidArgument, std::string(name) + " must be YYYY-MM-DD");
-  return *d;
-}
 
 // ?from=&to= (IST days, both included), `fallback_days` up to yesterday by default, at most
 // `max_days` long.
@@ -157,8 +148,7 @@ void add_analysis_routes(http::Router& router, const Platform& p) {
              operator_route(
                  book, Permission::kView, false,
                  [p, cache](const http::Request& r, const http::Match&, const access::Session&) {
-                   auto day =
-                       day_param(r, "day", tariff::add_days(tariff::ist_date(p.clock->now()), -1));
+                   auto day = day_param(r, "day", yesterday(p));
                    if (!day.ok()) return error_of(day.error());
                    return cached(*cache, "theft:" + tariff::to_string(*day), [&]() -> Result<json> {
                      VIDYUT_TRY(meters, mdm::all_meters(*p.store));

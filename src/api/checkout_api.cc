@@ -6,6 +6,7 @@
 #include "api/json_body.h"
 #include "api/platform_api.h"
 #include "api/resources.h"
+#include "api/route_support.h"
 #include "billing/engine.h"
 #include "checkout/checkout.h"
 #include "core/log.h"
@@ -15,17 +16,10 @@ namespace {
 
 using json = nlohmann::json;
 
-void audit(const Platform& p, const std::string& actor, const std::string& action,
-           const std::string& subject, const std::string& detail) {
-  store::WriteBatch b;
-  store::AuditRecord a;
-  a.at = p.clock->now();
-  a.actor = actor;
-  a.action = action;
-  a.subject = subject;
-  a.detail = detail;
-  b.audit.push_back(std::move(a));
-  if (auto w = p.store->write(b); !w.ok()) {
+// A notice's record in the audit trail; the gateway's answer does not wait on it.
+void audit_notice(const Platform& p, const std::string& actor, const std::string& action,
+                  const std::string& subject, const std::string& detail) {
+  if (auto w = audit(p, actor, action, subject, detail); !w.ok()) {
     logger("api")->warn("audit of {} {} not written: {}", action, subject, w.error().describe());
   }
 }
@@ -51,15 +45,15 @@ http::Response notice(const Platform& p, const http::Request& r) {
   auto c = p.checkout->confirm(n);
   if (!c.ok()) {
     // A forged or wrong notice is kept in the trail with where it came from.
-    audit(p, "gateway@" + r.remote_address, "checkout-notice-refused", n.order.substr(0, 64),
-          c.error().message);
+    audit_notice(p, "gateway@" + r.remote_address, "checkout-notice-refused", n.order.substr(0, 64),
+                 c.error().message);
     return error_of(c.error());
   }
   if (!c->repeated) {
-    audit(p, "gateway:" + n.merchant,
-          "checkout-" + std::string(checkout::to_string(c->order.state)), c->order.ref,
-          "gateway transaction " + c->order.gateway_txn + ", " +
-              std::to_string(c->order.amount_paise) + " paise for " + c->order.consumer_id);
+    audit_notice(p, "gateway:" + n.merchant,
+                 "checkout-" + std::string(checkout::to_string(c->order.state)), c->order.ref,
+                 "gateway transaction " + c->order.gateway_txn + ", " +
+                     std::to_string(c->order.amount_paise) + " paise for " + c->order.consumer_id);
   }
   return http::json_response(
       200, dump(json{{"order", c->order.ref}, {"state", checkout::to_string(c->order.state)}}));
@@ -80,12 +74,7 @@ http::Response my_order(const Platform& p, const std::string& consumer, const st
     if (!c.ok()) return error_of(c.error());
     j["balance_paise"] = c->balance;
     if (!c->token.empty()) {
-      std::string grouped;
-      for (std::size_t i = 0; i < c->token.size(); i += 4) {
-        if (i > 0) grouped += ' ';
-        grouped += c->token.substr(i, 4);
-      }
-      j["token"] = grouped;
+      j["token"] = token_in_fours(c->token);
       j["token_sequence"] = c->token_sequence;
     }
   }

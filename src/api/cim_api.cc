@@ -12,6 +12,7 @@
 #include "access/password.h"
 #include "api/guard.h"
 #include "api/platform_api.h"
+#include "api/route_support.h"
 #include "cim/end_device_controls.h"
 #include "cim/end_device_events.h"
 #include "cim/message.h"
@@ -63,20 +64,6 @@ http::Response xml_response(int status, std::string body) {
 http::Response failed(int status, const cim::Header& h, std::string code, std::string details) {
   cim::Reply reply{cim::ReplyResult::kFailed, {{std::move(code), std::move(details), {}}}};
   return xml_response(status, cim::envelope_open(h, &reply) + cim::envelope_close());
-}
-
-Status audit(const Platform& p, const access::Session& s, const std::string& action,
-             const std::string& subject, const std::string& detail) {
-  store::WriteBatch b;
-  store::AuditRecord a;
-  a.at = p.clock->now();
-  a.actor = s.actor();
-  a.action = action;
-  a.subject = subject;
-  a.detail = detail;
-  b.audit.push_back(std::move(a));
-  VIDYUT_TRY(w, p.store->write(b));
-  return ok_status();
 }
 
 // The day's validated 15-minute data of every meter (or one), a page of meters at a time. A
@@ -271,7 +258,7 @@ http::Response end_device_controls(const Platform& p, RememberedReplies& remembe
                               : cim::ReplyResult::kPartial;
   std::string text = cim::envelope_open(reply_header, &reply) +
                      cim::end_device_controls_reply(replies) + cim::envelope_close();
-  if (auto a = audit(p, s, "cim-end-device-controls", req->header.message_id,
+  if (auto a = audit(p, s.actor(), "cim-end-device-controls", req->header.message_id,
                      fmt::format("{}: {} carried out, {} refused", cim::to_string(reply.result),
                                  done, refused));
       !a.ok()) {
@@ -338,12 +325,9 @@ void add_cim_routes(http::Router& router, const Platform& p) {
              operator_route(
                  *p.access, Permission::kView, false,
                  [p](const http::Request& r, const http::Match&, const access::Session& s) {
-                   tariff::CivilDate day = tariff::add_days(tariff::ist_date(p.clock->now()), -1);
-                   if (auto it = r.params.find("day"); it != r.params.end()) {
-                     auto d = tariff::parse_date(it->second);
-                     if (!d.ok()) return http::error_response(400, "day must be YYYY-MM-DD");
-                     day = *d;
-                   }
+                   auto d = day_param(r, "day", yesterday(p));
+                   if (!d.ok()) return error_of(d.error());
+                   const tariff::CivilDate day = *d;
                    std::optional<store::MeterInfo> one;
                    if (auto it = r.params.find("meter"); it != r.params.end()) {
                      auto m = p.store->meter_by_serial(it->second);
@@ -352,7 +336,7 @@ void add_cim_routes(http::Router& router, const Platform& p) {
                      one = std::move(*m);
                    }
                    const std::string name = tariff::to_string(day);
-                   if (auto a = audit(p, s, "export-cim-meter-readings", "meter-readings",
+                   if (auto a = audit(p, s.actor(), "export-cim-meter-readings", "meter-readings",
                                       "IST day " + name + (one ? " meter " + one->serial : ""));
                        !a.ok()) {
                      return error_of(a.error());

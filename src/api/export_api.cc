@@ -5,26 +5,13 @@
 #include "api/guard.h"
 #include "api/platform_api.h"
 #include "api/resources.h"
+#include "api/route_support.h"
 #include "tariff/calendar.h"
 
 namespace vidyut::api {
 namespace {
 
 using access::Permission;
-
-Status audit_export(const Platform& p, const access::Session& s, const std::string& what,
-                    const std::string& detail) {
-  store::WriteBatch b;
-  store::AuditRecord a;
-  a.at = p.clock->now();
-  a.actor = s.actor();
-  a.action = "export-" + what;
-  a.subject = what;
-  a.detail = detail;
-  b.audit.push_back(std::move(a));
-  VIDYUT_TRY(w, p.store->write(b));
-  return ok_status();
-}
 
 http::Response csv_response(std::shared_ptr<http::Stream> stream, const std::string& filename) {
   http::Response out;
@@ -37,25 +24,24 @@ http::Response csv_response(std::shared_ptr<http::Stream> stream, const std::str
 }  // namespace
 
 void add_export_routes(http::Router& router, const Platform& p) {
-  router.add("GET", "/api/v1/exports/readings.csv",
-             operator_route(
-                 *p.access, Permission::kView, false,
-                 [p](const http::Request& r, const http::Match&, const access::Session& s) {
-                   tariff::CivilDate day = tariff::add_days(tariff::ist_date(p.clock->now()), -1);
-                   if (auto it = r.params.find("day"); it != r.params.end()) {
-                     auto d = tariff::parse_date(it->second);
-                     if (!d.ok()) return http::error_response(400, "day must be YYYY-MM-DD");
-                     day = *d;
-                   }
-                   const std::string name = tariff::to_string(day);
-                   if (auto a = audit_export(p, s, "readings", "IST day " + name); !a.ok()) {
-                     return error_of(a.error());
-                   }
-                   return csv_response(readings_csv(*p.store, tariff::ist_midnight(day),
-                                                    tariff::ist_midnight(tariff::add_days(day, 1))),
-                                       "readings-" + name + ".csv");
-                 }),
-             http::RouteOptions{{"day"}});
+  router.add(
+      "GET", "/api/v1/exports/readings.csv",
+      operator_route(
+          *p.access, Permission::kView, false,
+          [p](const http::Request& r, const http::Match&, const access::Session& s) {
+            auto d = day_param(r, "day", yesterday(p));
+            if (!d.ok()) return error_of(d.error());
+            const tariff::CivilDate day = *d;
+            const std::string name = tariff::to_string(day);
+            if (auto a = audit(p, s.actor(), "export-readings", "readings", "IST day " + name);
+                !a.ok()) {
+              return error_of(a.error());
+            }
+            return csv_response(readings_csv(*p.store, tariff::ist_midnight(day),
+                                             tariff::ist_midnight(tariff::add_days(day, 1))),
+                                "readings-" + name + ".csv");
+          }),
+      http::RouteOptions{{"day"}});
   router.add("GET", "/api/v1/exports/bills.csv",
              operator_route(
                  *p.access, Permission::kView, false,
@@ -71,7 +57,8 @@ void add_export_routes(http::Router& router, const Platform& p) {
                      month = *m;
                    }
                    const std::string name = tariff::to_string(month);
-                   if (auto a = audit_export(p, s, "bills", "month " + name); !a.ok()) {
+                   if (auto a = audit(p, s.actor(), "export-bills", "bills", "month " + name);
+                       !a.ok()) {
                      return error_of(a.error());
                    }
                    return csv_response(bills_csv(*p.billing_db, name), "bills-" + name + ".csv");

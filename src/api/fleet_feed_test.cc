@@ -49,7 +49,8 @@ TEST(FleetFeed, OneComputationServesEveryWatcherWithinTheRefresh) {
 
 TEST(FleetStream, SendsOnChangeAndOtherwiseOnlyKeepAlivesAndRefreshes) {
   Rig r;
-  FleetStream s(r.shared, [&r] { return r.session; }, r.now);
+  FleetStream s(
+      r.shared, [&r] { return r.session; }, r.now);
   const std::string first = s.poll();
   EXPECT_EQ(first.rfind("event: fleet\ndata: {\"meters\":2}", 0), 0u) << first;
   r.t += 1s;

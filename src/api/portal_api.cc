@@ -8,6 +8,7 @@
 #include "api/payment_api.h"
 #include "api/platform_api.h"
 #include "api/resources.h"
+#include "api/route_support.h"
 #include "billing/account_history.h"
 #include "billing/engine.h"
 #include "mdm/fleet_status.h"
@@ -129,13 +130,7 @@ void add_portal_routes(http::Router& router, const Platform& p) {
               j["balance_paise"] = started->balance_paise;
               j["reconnect_ordered"] = started->reconnect_ordered;
               if (!started->token.empty()) {
-                // Read out and typed in groups of four (docs/hotspot-tokens.md).
-                std::string grouped;
-                for (std::size_t i = 0; i < started->token.size(); i += 4) {
-                  if (i > 0) grouped += ' ';
-                  grouped += started->token.substr(i, 4);
-                }
-                j["token"] = grouped;
+                j["token"] = token_in_fours(started->token);
                 j["token_sequence"] = started->token_sequence;
               }
             } else {

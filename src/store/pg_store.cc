@@ -334,7 +334,6 @@ std::int64_t floor_day(std::int64_t ms) {
 
 // SQLSTATEs the store maps to its own error codes.
 constexpr std::string_view kUniqueViolation = "23505";
-constexpr std::string_view kForeignKeyViolation = "23503";
 constexpr std::string_view kBadEncoding = "22021";
 constexpr std::string_view kUntranslatable = "22P05";
 
