@@ -1,11 +1,14 @@
-# vidyut_module(NAME <name> [DEPS <targets>...])
+# vidyut_module(NAME <name> [DEPS <targets>...] [TEST_DEPS <targets>...] [TEST_TIMEOUT <s>])
 #
 # One module per folder: every *.cc that is not *_test.cc goes into the static library
 # vidyut_<name>; every *_test.cc beside it goes into the test executable <name>_test.
 # DEPS is the module's whole list of allowed dependencies (see docs/architecture.md);
 # the layering rule is enforced by what is listed here.
 function(vidyut_module)
-  cmake_parse_arguments(M "" "NAME" "DEPS;TEST_DEPS" ${ARGN})
+  cmake_parse_arguments(M "" "NAME;TEST_TIMEOUT" "DEPS;TEST_DEPS" ${ARGN})
+  if(NOT M_TEST_TIMEOUT)
+    set(M_TEST_TIMEOUT 120)
+  endif()
   file(GLOB _all CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cc)
   file(GLOB _tests CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*_test.cc)
   set(_srcs ${_all})
@@ -28,7 +31,7 @@ function(vidyut_module)
     target_link_libraries(${M_NAME}_test PRIVATE ${_lib} ${M_TEST_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
     target_compile_definitions(${M_NAME}_test PRIVATE VIDYUT_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
     vidyut_warnings(${M_NAME}_test)
-    gtest_discover_tests(${M_NAME}_test DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 120)
+    gtest_discover_tests(${M_NAME}_test DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT ${M_TEST_TIMEOUT})
   endif()
 endfunction()
 

@@ -399,7 +399,11 @@ class HeadEnd::Impl final : public SessionHost {
         ++stats_.clock_checks;
         rt->comm.clock_drift_ms = *drift;
         rt->comm.clock_checked = now;
-        const std::int64_t mag = *drift < 0 ? -*drift : *drift;
+        // The true drift lies within half the round trip of the measured one: the head end acts
+        // only on what the measurement makes sure of (a slow answer cannot trigger a set).
+        const std::int64_t half_round_trip = (s.received - s.sent).count() / 2;
+        const std::int64_t measured_mag = *drift < 0 ? -*drift : *drift;
+        const std::int64_t mag = std::max<std::int64_t>(0, measured_mag - half_round_trip);
         const bool beyond = mag > tolerance_ms;
         if (beyond != rt->clock_beyond) {
           rt->clock_beyond = beyond;

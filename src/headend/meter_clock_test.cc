@@ -157,7 +157,7 @@ TEST(MeterClock, DriftBeyondToleranceIsSetOnceAuditedAndTheTruthShowsTheCorrecte
   EXPECT_EQ(rig.he->stats().meters_clock_beyond_tolerance, 0u);
 
   // Six more hours: the episode is over, no second set (no storm).
-  rig.step(Millis(6 * 60 * 60'000));
+  rig.step(Millis(6 * 60 * 60'000), Millis(5 * 60'000));
   rig.he->flush();
   EXPECT_EQ(clock_sets_of(rig, rig.id_of(fast)).size(), 1u);
   EXPECT_EQ(clock_sets_of(rig, rig.id_of(far)).size(), 1u);
